@@ -1,0 +1,9 @@
+"""bootstrap: from a bare workstation to a timed first run of a locked Python environment.
+
+The package reads as its flow: ``host`` (detect) -> ``plan`` (pure planning) ->
+``steps`` / ``strategies`` (execution) -> ``report`` (timing and metrics). ``proc``,
+``net`` and ``paths`` are the only places that run commands, talk HTTP and pick
+directories.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,105 @@
+"""The command line: a click group whose subcommands are imported only when used.
+
+Each command group lives in its own module (``bootstrap/cli/<name>.py``) and is listed
+in :data:`COMMANDS` with its one-line help, so ``bootstrap --help`` imports nothing but
+click.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any, Optional
+
+import click
+
+from bootstrap import __version__
+
+# name -> (module:attribute, short help). One registry, in the order of the flow.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "detect": ("bootstrap.cli.detect:detect", "Show what this machine is (or a captured one)."),
+    "plan": ("bootstrap.cli.plan:plan", "Show what `up` would do here, and why."),
+    "up": ("bootstrap.cli.up:up", "Set up the profile's environment and time its first run."),
+    "uv": ("bootstrap.cli.uv:uv", "Install, verify or move the pinned uv."),
+    "cache": ("bootstrap.cli.cache:cache", "Pack and import offline cache bundles."),
+    "profiles": ("bootstrap.cli.profiles:profiles", "List, show and validate profiles."),
+    "report": ("bootstrap.cli.report:report", "Show, send, flush and export timing reports."),
+}
+
+EPILOG = """\
+\b
+Examples:
+  bootstrap detect                  what this machine is
+  bootstrap detect --json           the same, as JSON
+  bootstrap plan --profile ai-training
+                                    which lock and strategy, and why
+  bootstrap up                      set up the default profile and time its first run
+  bootstrap up --cache-bundle env.tar  the same with no network at all
+  bootstrap report show             recent runs, p50/p90 per profile
+"""
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        target = entry[0]
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return _not_yet(cmd_name, entry[1])
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the registry: listing commands must not import them.
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _not_yet(name: str, help_: str) -> click.Command:
+    @click.command(name=name, help=help_ + " (not available in this build)")
+    def _cmd() -> None:
+        raise click.UsageError(f"`bootstrap {name}` is not available in this build")
+
+    return _cmd
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="bootstrap")
+def cli() -> None:
+    """Take a workstation from nothing to a timed first run of the team's environment."""
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: expected errors print one line and a fix; bugs keep their traceback."""
+    from bootstrap.errors import BootstrapError
+
+    try:
+        rv: Any = cli.main(args=argv, prog_name="bootstrap", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BootstrapError as exc:
+        from bootstrap.console import error
+
+        error(exc.message, exc.fix)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    # A command may return an int: that is its exit code.
+    sys.exit(rv if isinstance(rv, int) else 0)

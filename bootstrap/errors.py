@@ -1,0 +1,71 @@
+"""The two kinds of failure.
+
+A :class:`UserError` is something the user can fix: the CLI prints one line, the fix,
+and exits non-zero without a traceback. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+# Exit codes, documented in the README. Keep them stable: scripts and CI depend on them.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the job ran and failed (e.g. the first run exited non-zero)
+EXIT_USAGE = 2  # bad input: a flag, a profile, a replay directory, a bundle
+EXIT_UNSUPPORTED = 3  # the plan is valid but this strategy cannot be carried out here yet
+EXIT_OFFLINE_MISS = 4  # offline and the cache lacks what the lock needs
+EXIT_BUSY = 5  # another run holds the lock
+EXIT_INTERRUPTED = 130
+
+
+class BootstrapError(Exception):
+    """Base class for every error the tool expects and explains."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, fix: Optional[str] = None, code: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        # A stable, value-free identifier for reports ("uv.checksum_mismatch").
+        self.code = code or type(self).__name__
+
+
+class UserError(BootstrapError):
+    """Bad input from the user: a flag, a file, an override."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UserError):
+    """A profile or another config file is malformed."""
+
+
+class ReplayError(UserError):
+    """A capture directory given to ``--replay`` is corrupt or incomplete."""
+
+
+class CommandError(BootstrapError):
+    """An external command failed or timed out (raised by :mod:`bootstrap.proc`)."""
+
+
+class NetworkError(BootstrapError):
+    """An HTTP request failed after its retries (raised by :mod:`bootstrap.net`)."""
+
+
+class IntegrityError(BootstrapError):
+    """A downloaded or bundled file does not match its pinned checksum."""
+
+    exit_code = EXIT_USAGE
+
+
+class OfflineMiss(BootstrapError):
+    """The offline cache lacks distributions the lock needs."""
+
+    exit_code = EXIT_OFFLINE_MISS
+
+
+class Busy(BootstrapError):
+    """Another run holds the state lock."""
+
+    exit_code = EXIT_BUSY

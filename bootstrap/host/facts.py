@@ -1,0 +1,117 @@
+"""HostFacts: what detection found, as frozen, JSON-round-trippable data.
+
+This is the contract between detection and planning. The planner reads nothing else
+about the machine. ``to_dict`` is the ``bootstrap detect --json`` output (documented in
+the README); ``from_dict`` reads it back (golden files, replayed plans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+OS_NAMES = ("linux", "macos", "windows")
+ARCH_NAMES = ("x86_64", "arm64")
+PROBE_STATUSES = ("ok", "absent", "failed", "timeout")
+
+
+@dataclass(frozen=True)
+class Distro:
+    id: str  # os-release ID: "ubuntu", "fedora", "alpine"
+    version: str  # os-release VERSION_ID, "" when the distro has none (rolling)
+    like: tuple[str, ...] = ()  # os-release ID_LIKE
+
+
+@dataclass(frozen=True)
+class Libc:
+    family: str  # "glibc" | "musl"
+    version: Optional[str]
+
+
+@dataclass(frozen=True)
+class Gpu:
+    vendor: str  # "nvidia" | "amd" | "apple" | "intel"
+    name: str
+    memory_bytes: Optional[int] = None
+    driver_version: Optional[str] = None
+    # NVIDIA: the highest CUDA version the driver supports ("12.4"); None otherwise.
+    cuda_version: Optional[str] = None
+    # AMD: the ROCm version found ("6.2"); None otherwise.
+    rocm_version: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Tools:
+    docker: Optional[str] = None
+    devcontainer: Optional[str] = None
+    ssh: Optional[str] = None
+    git: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ProbeRecord:
+    status: str  # one of PROBE_STATUSES
+    duration_ms: float
+    detail: Optional[str] = None  # which source answered, or why it failed
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    os: str
+    os_version: str
+    arch: str
+    kernel: str
+    distro: Optional[Distro] = None
+    arch_translated: bool = False  # Rosetta 2 or another emulation layer
+    libc: Optional[Libc] = None
+    wsl: Optional[int] = None  # None, 1 or 2
+    container: Optional[str] = None  # "docker", "podman", "lxc", ... or None
+    cpu_count: int = 1
+    memory_bytes: int = 0
+    disk_free_bytes: int = 0
+    gpus: tuple[Gpu, ...] = ()
+    tools: Tools = field(default_factory=Tools)
+    ci: bool = False
+    proxy: bool = False
+    probes: dict[str, ProbeRecord] = field(default_factory=dict)
+    # Facts the user overrode (BOOTSTRAP_CUDA_DRIVER, BOOTSTRAP_FACT_*): key -> raw value.
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    # -- conveniences for the planner (pure) ---------------------------------------
+    @property
+    def nvidia(self) -> Optional[Gpu]:
+        return next((g for g in self.gpus if g.vendor == "nvidia"), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["distro"] = None if self.distro is None else {**asdict(self.distro), "like": list(self.distro.like)}
+        d["gpus"] = [asdict(g) for g in self.gpus]
+        d["probes"] = {k: asdict(v) for k, v in sorted(self.probes.items())}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HostFacts:
+        distro = d.get("distro")
+        libc = d.get("libc")
+        return cls(
+            os=d["os"],
+            os_version=d.get("os_version", ""),
+            arch=d["arch"],
+            kernel=d.get("kernel", ""),
+            distro=None
+            if distro is None
+            else Distro(distro["id"], distro.get("version", ""), tuple(distro.get("like", ()))),
+            arch_translated=bool(d.get("arch_translated", False)),
+            libc=None if libc is None else Libc(libc["family"], libc.get("version")),
+            wsl=d.get("wsl"),
+            container=d.get("container"),
+            cpu_count=int(d.get("cpu_count", 1)),
+            memory_bytes=int(d.get("memory_bytes", 0)),
+            disk_free_bytes=int(d.get("disk_free_bytes", 0)),
+            gpus=tuple(Gpu(**g) for g in d.get("gpus", ())),
+            tools=Tools(**d.get("tools", {})),
+            ci=bool(d.get("ci", False)),
+            proxy=bool(d.get("proxy", False)),
+            probes={k: ProbeRecord(**v) for k, v in d.get("probes", {}).items()},
+            overrides=dict(d.get("overrides", {})),
+        )

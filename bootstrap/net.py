@@ -1,0 +1,71 @@
+"""The one HTTP client.
+
+Every request goes through a client made here: TLS verified, HTTPS required for remote
+hosts (plain HTTP only for loopback, as install.sh allows it), short connect timeouts so
+an unreachable source fails over fast, a user agent that names the tool and nothing
+about the user. httpx is imported lazily: most commands never touch the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Optional
+from urllib.parse import urlsplit
+
+from bootstrap import __version__
+from bootstrap.errors import NetworkError
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = f"bootstrap/{__version__}"
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 30.0
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but HTTPS, except plain HTTP to a loopback address."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):
+        return
+    raise NetworkError(
+        f"refusing {parts.scheme or 'schemeless'} URL {url!r}: only https "
+        "(or http to 127.0.0.1/localhost) is allowed",
+        code="net.insecure_url",
+    )
+
+
+def client(
+    *,
+    timeout: Optional[float] = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    retries: int = 2,
+) -> httpx.Client:
+    """A configured client. ``retries`` retries connection failures only (httpx's
+    transport retries); callers that also retry on HTTP 5xx use :func:`with_retries`."""
+    import ssl
+
+    import httpx
+
+    ctx = ssl.create_default_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    t = httpx.Timeout(timeout if timeout is not None else READ_TIMEOUT, connect=connect_timeout)
+    return httpx.Client(
+        timeout=t,
+        verify=ctx,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,  # redirects are followed by hand, re-checked by check_url
+        transport=httpx.HTTPTransport(retries=retries, verify=ctx),
+        trust_env=True,  # honour HTTPS_PROXY / NO_PROXY and SSL_CERT_FILE like curl does
+    )

@@ -1,0 +1,70 @@
+"""Where things live on a workstation: one object, from platformdirs, that tests redirect.
+
+``BOOTSTRAP_HOME`` puts every directory under one root (``data/``, ``state/``,
+``cache/``): that is how tests and throw-away runs keep off the real home directory.
+Otherwise the per-user platform directories apply (XDG on Linux, ``~/Library`` on
+macOS, ``%LOCALAPPDATA%`` on Windows). install.sh and install.ps1 compute the same data
+directory; ``tests/uv`` checks that they agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+APP = "bootstrap"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path  # pinned uv binaries (one directory per version), uv-managed Pythons
+    state: Path  # run state, history, the metrics spool, the run lock
+    cache: Path  # downloads in flight; never needed for correctness
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Paths:
+        env = os.environ if environ is None else environ
+        root = env.get("BOOTSTRAP_HOME")
+        if root:
+            base = Path(root).expanduser()
+            return cls(data=base / "data", state=base / "state", cache=base / "cache")
+        import platformdirs
+
+        return cls(
+            data=Path(platformdirs.user_data_dir(APP, appauthor=False)),
+            state=Path(platformdirs.user_state_dir(APP, appauthor=False)),
+            cache=Path(platformdirs.user_cache_dir(APP, appauthor=False)),
+        )
+
+    # Named places, so that no other module joins path fragments of its own.
+    def uv_dir(self, version: str) -> Path:
+        return self.data / "uv" / version
+
+    @property
+    def history(self) -> Path:
+        return self.state / "history.jsonl"
+
+    @property
+    def spool(self) -> Path:
+        return self.state / "spool"
+
+    @property
+    def runs(self) -> Path:
+        return self.state / "runs"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state / "run.lock"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

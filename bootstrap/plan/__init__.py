@@ -1,0 +1,1 @@
+"""Pure planning: (HostFacts, Profile, Overrides) -> Plan. Nothing here reads the machine."""

@@ -1,0 +1,60 @@
+"""The Plan: what `up` will do, where, with which lock, and why.
+
+Printable as JSON (``bootstrap plan --json``); golden files in tests/plan pin its shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
+
+
+@dataclass(frozen=True)
+class LockChoice:
+    path: str  # relative to the project: "uv.lock" or "pylock.linux-x86_64-cu126.toml"
+    kind: str  # "uv" (project lock, variant by extras/groups) | "pylock" (PEP 751)
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # "ensure-uv", "python", "import-cache", "sync", "first-run", "report"
+    description: str  # one line, imperative, with the concrete values
+
+
+@dataclass(frozen=True)
+class Reason:
+    decision: str  # "target", "accelerator", "lock", "strategy", "resources", ...
+    choice: str
+    why: str
+    evidence: dict[str, Any] = field(default_factory=dict)  # the facts it rests on
+    fix: Optional[str] = None  # what to do when the choice is a fallback or a failure
+    rejected: tuple[dict[str, str], ...] = ()  # [{candidate, why}]
+
+
+@dataclass(frozen=True)
+class Plan:
+    profile: str
+    project: str  # the project directory (absolute or relative to the profile)
+    target: str  # "<os>-<arch>-<accel>"
+    strategy: str  # one of STRATEGIES
+    lock: LockChoice
+    steps: tuple[Step, ...]
+    reasons: tuple[Reason, ...]
+    python: Optional[str] = None  # the project's Python requirement ("==3.11.*")
+    first_run: tuple[str, ...] = ()  # argv of the first-run command
+    first_run_timeout: float = 600.0
+    budget_seconds: float = 900.0
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for r in d["reasons"]:
+            r["rejected"] = list(r["rejected"])
+        d["lock"]["extras"] = list(self.lock.extras)
+        d["lock"]["groups"] = list(self.lock.groups)
+        d["first_run"] = list(self.first_run)
+        return d

@@ -1,0 +1,56 @@
+"""Tests that cannot leak: every test gets its own BOOTSTRAP_HOME and a scrubbed env.
+
+Subfolders add their own fixtures in their own conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("bootstrap-home")
+    monkeypatch.setenv("BOOTSTRAP_HOME", str(home))
+    # Metrics must never leave a test run unless the test asks for a sink.
+    monkeypatch.setenv("BOOTSTRAP_NO_METRICS", "1")
+    for var in ("BOOTSTRAP_CUDA_DRIVER",):
+        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in os.environ if v.startswith("BOOTSTRAP_FACT_")]:
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def uv_bin() -> Path:
+    """The real uv at the pinned version: the one running this suite (`uv run` sets UV)."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if not found:
+        pytest.skip("no uv on PATH and UV unset: run the suite with `uv run`")
+    return Path(found)
+
+
+def _pypi_reachable() -> bool:
+    try:
+        with socket.create_connection(("pypi.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any(item.get_closest_marker("network") for item in items):
+        return
+    if _pypi_reachable():
+        return
+    skip = pytest.mark.skip(reason="PyPI is not reachable")
+    for item in items:
+        if item.get_closest_marker("network"):
+            item.add_marker(skip)
