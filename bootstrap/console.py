@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,8 +23,8 @@ def is_plain() -> bool:
     return not sys.stdout.isatty()
 
 
-_console: Optional[Console] = None
-_err_console: Optional[Console] = None
+_console: Console | None = None
+_err_console: Console | None = None
 
 
 def console() -> Console:
@@ -54,7 +54,7 @@ def line(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
-def error(message: str, fix: Optional[str] = None) -> None:
+def error(message: str, fix: str | None = None) -> None:
     sys.stderr.write(f"error: {message}\n")
     if fix:
         sys.stderr.write(f"  fix: {fix}\n")

@@ -6,8 +6,6 @@ and exits non-zero without a traceback. Anything else is a bug and keeps its tra
 
 from __future__ import annotations
 
-from typing import Optional
-
 # Exit codes, documented in the README. Keep them stable: scripts and CI depend on them.
 EXIT_OK = 0
 EXIT_FAILED = 1  # the job ran and failed (e.g. the first run exited non-zero)
@@ -23,7 +21,7 @@ class BootstrapError(Exception):
 
     exit_code = EXIT_FAILED
 
-    def __init__(self, message: str, *, fix: Optional[str] = None, code: Optional[str] = None):
+    def __init__(self, message: str, *, fix: str | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.fix = fix

@@ -9,7 +9,7 @@ about the user. httpx is imported lazily: most commands never touch the network.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bootstrap import __version__
@@ -48,7 +48,7 @@ def check_url(url: str) -> None:
 
 def client(
     *,
-    timeout: Optional[float] = None,
+    timeout: float | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
     retries: int = 2,
 ) -> httpx.Client:

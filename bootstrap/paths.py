@@ -10,9 +10,9 @@ directory; ``tests/uv`` checks that they agree.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 APP = "bootstrap"
 
@@ -24,7 +24,7 @@ class Paths:
     cache: Path  # downloads in flight; never needed for correctness
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Paths:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Paths:
         env = os.environ if environ is None else environ
         root = env.get("BOOTSTRAP_HOME")
         if root:
@@ -67,4 +67,4 @@ def atomic_write(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp.replace(path)

@@ -7,11 +7,13 @@ a :class:`~bootstrap.errors.CommandError` that prints well.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence, Union
+from typing import Callable, Union
 
 from bootstrap.errors import CommandError
 
@@ -21,7 +23,7 @@ StrPath = Union[str, "os.PathLike[str]"]
 @dataclass(frozen=True)
 class Result:
     argv: tuple[str, ...]
-    returncode: Optional[int]  # None: not found or timed out
+    returncode: int | None  # None: not found or timed out
     stdout: str
     stderr: str
     duration: float
@@ -47,9 +49,9 @@ def run(
     *,
     timeout: float = 60.0,
     check: bool = False,
-    env: Optional[Mapping[str, str]] = None,
-    cwd: Optional[StrPath] = None,
-    input: Optional[str] = None,  # noqa: A002 - mirrors subprocess
+    env: Mapping[str, str] | None = None,
+    cwd: StrPath | None = None,
+    input: str | None = None,
 ) -> Result:
     """Run ``argv`` to completion, capturing text output, killed after ``timeout`` seconds."""
     args = tuple(os.fspath(a) for a in argv)
@@ -87,9 +89,93 @@ def run(
     return res
 
 
-def _text(value: Union[bytes, str, None]) -> str:
+def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
         return value.decode(errors="replace")
     return value
+
+
+@dataclass(frozen=True)
+class Streamed:
+    argv: tuple[str, ...]
+    returncode: int | None  # None: not found or timed out
+    tail: tuple[str, ...]  # the last lines of combined output
+    duration: float
+    timed_out: bool = False
+    not_found: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def stream(
+    argv: Sequence[StrPath],
+    *,
+    timeout: float,
+    on_line: Callable[[str], None],
+    env: Mapping[str, str] | None = None,
+    cwd: StrPath | None = None,
+    keep: int = 40,
+) -> Streamed:
+    """Run ``argv`` with stdout and stderr merged, handing each line to ``on_line`` as it
+    arrives and keeping the last ``keep`` lines. Killed (with its process group, so a
+    shell's children die too) after ``timeout`` seconds."""
+    import collections
+    import signal
+    import threading
+
+    args = tuple(os.fspath(a) for a in argv)
+    tail: collections.deque[str] = collections.deque(maxlen=keep)
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=None if env is None else dict(env),
+            cwd=None if cwd is None else os.fspath(cwd),
+            start_new_session=os.name == "posix",
+        )
+    except (FileNotFoundError, PermissionError):
+        return Streamed(args, None, (), time.monotonic() - start, not_found=True)
+
+    def pump() -> None:
+        if proc.stdout is None:  # pragma: no cover - stdout=PIPE always sets it
+            return
+        for raw in iter(proc.stdout.readline, b""):
+            text = raw.decode(errors="replace").rstrip("\r\n")
+            tail.append(text)
+            on_line(text)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.wait()
+    except BaseException:
+        # Ctrl-C or an error in the caller: never leave the child running behind us.
+        if os.name == "posix":
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        raise
+    reader.join(timeout=5)
+    return Streamed(
+        args,
+        None if timed_out else proc.returncode,
+        tuple(tail),
+        time.monotonic() - start,
+        timed_out=timed_out,
+    )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 
 @functools.lru_cache(maxsize=1)
@@ -19,7 +19,9 @@ def netns_available() -> bool:
     if not shutil.which("unshare"):
         return False
     try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+        argv = ["unshare", "-n", "true"]
+        probe = subprocess.run(argv, capture_output=True, timeout=10, check=False)
+        return probe.returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -62,7 +64,7 @@ def http_server(
 def serve_directory(
     root: Path,
     *,
-    hook: Optional[Callable[[BaseHTTPRequestHandler], bool]] = None,
+    hook: Callable[[BaseHTTPRequestHandler], bool] | None = None,
 ) -> Iterator[Served]:
     """Serve ``root`` over HTTP on loopback. ``hook(handler)`` runs first on every GET and
     returns True when it has answered the request itself (fault injection)."""
@@ -77,7 +79,7 @@ def serve_directory(
                 return
             super().do_GET()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     with http_server(Handler) as served:

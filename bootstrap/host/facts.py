@@ -8,7 +8,7 @@ the README); ``from_dict`` reads it back (golden files, replayed plans).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 OS_NAMES = ("linux", "macos", "windows")
 ARCH_NAMES = ("x86_64", "arm64")
@@ -25,34 +25,34 @@ class Distro:
 @dataclass(frozen=True)
 class Libc:
     family: str  # "glibc" | "musl"
-    version: Optional[str]
+    version: str | None
 
 
 @dataclass(frozen=True)
 class Gpu:
     vendor: str  # "nvidia" | "amd" | "apple" | "intel"
     name: str
-    memory_bytes: Optional[int] = None
-    driver_version: Optional[str] = None
+    memory_bytes: int | None = None
+    driver_version: str | None = None
     # NVIDIA: the highest CUDA version the driver supports ("12.4"); None otherwise.
-    cuda_version: Optional[str] = None
+    cuda_version: str | None = None
     # AMD: the ROCm version found ("6.2"); None otherwise.
-    rocm_version: Optional[str] = None
+    rocm_version: str | None = None
 
 
 @dataclass(frozen=True)
 class Tools:
-    docker: Optional[str] = None
-    devcontainer: Optional[str] = None
-    ssh: Optional[str] = None
-    git: Optional[str] = None
+    docker: str | None = None
+    devcontainer: str | None = None
+    ssh: str | None = None
+    git: str | None = None
 
 
 @dataclass(frozen=True)
 class ProbeRecord:
     status: str  # one of PROBE_STATUSES
     duration_ms: float
-    detail: Optional[str] = None  # which source answered, or why it failed
+    detail: str | None = None  # which source answered, or why it failed
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ class HostFacts:
     os_version: str
     arch: str
     kernel: str
-    distro: Optional[Distro] = None
+    distro: Distro | None = None
     arch_translated: bool = False  # Rosetta 2 or another emulation layer
-    libc: Optional[Libc] = None
-    wsl: Optional[int] = None  # None, 1 or 2
-    container: Optional[str] = None  # "docker", "podman", "lxc", ... or None
+    libc: Libc | None = None
+    wsl: int | None = None  # None, 1 or 2
+    container: str | None = None  # "docker", "podman", "lxc", ... or None
     cpu_count: int = 1
     memory_bytes: int = 0
     disk_free_bytes: int = 0
@@ -79,12 +79,14 @@ class HostFacts:
 
     # -- conveniences for the planner (pure) ---------------------------------------
     @property
-    def nvidia(self) -> Optional[Gpu]:
+    def nvidia(self) -> Gpu | None:
         return next((g for g in self.gpus if g.vendor == "nvidia"), None)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["distro"] = None if self.distro is None else {**asdict(self.distro), "like": list(self.distro.like)}
+        d["distro"] = (
+            None if self.distro is None else {**asdict(self.distro), "like": list(self.distro.like)}
+        )
         d["gpus"] = [asdict(g) for g in self.gpus]
         d["probes"] = {k: asdict(v) for k, v in sorted(self.probes.items())}
         return d

@@ -6,7 +6,7 @@ Printable as JSON (``bootstrap plan --json``); golden files in tests/plan pin it
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
 
@@ -31,7 +31,7 @@ class Reason:
     choice: str
     why: str
     evidence: dict[str, Any] = field(default_factory=dict)  # the facts it rests on
-    fix: Optional[str] = None  # what to do when the choice is a fallback or a failure
+    fix: str | None = None  # what to do when the choice is a fallback or a failure
     rejected: tuple[dict[str, str], ...] = ()  # [{candidate, why}]
 
 
@@ -44,7 +44,7 @@ class Plan:
     lock: LockChoice
     steps: tuple[Step, ...]
     reasons: tuple[Reason, ...]
-    python: Optional[str] = None  # the project's Python requirement ("==3.11.*")
+    python: str | None = None  # the project's Python requirement ("==3.11.*")
     first_run: tuple[str, ...] = ()  # argv of the first-run command
     first_run_timeout: float = 600.0
     budget_seconds: float = 900.0
