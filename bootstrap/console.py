@@ -62,3 +62,53 @@ def error(message: str, fix: str | None = None) -> None:
 
 def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
+
+
+class StepView:
+    """How `up` shows its steps: one line per step as it starts and ends, with elapsed
+    time. Plain lines everywhere; on a TTY (not CI) a rich spinner shows the running step
+    and its elapsed time. First-run output streams through :meth:`output`."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.plain = is_plain()
+        self._status: Any = None
+
+    def start(self, name: str, description: str) -> None:
+        if self.quiet:
+            return
+        if self.plain:
+            line(f"[{name}] {description}")
+            return
+        self._status = console().status(f"[bold]{name}[/]  {description}", spinner="dots")
+        self._status.start()
+
+    def finish(self, name: str, status: str, seconds: float, note: str = "") -> None:
+        self._stop_status()
+        if self.quiet:
+            return
+        suffix = f" ({note})" if note else ""
+        if self.plain:
+            line(f"[{name}] {status} in {seconds:.2f}s{suffix}")
+            return
+        mark = {"done": "[green]✓[/]", "skipped": "[dim]·[/]", "failed": "[red]✗[/]"}.get(
+            status, "-"
+        )
+        console().print(f"{mark} [bold]{name:<13}[/] {seconds:7.2f}s  [dim]{status}{suffix}[/]")
+
+    def output(self, text: str) -> None:
+        """A line of the first run's own output, shown live."""
+        self._stop_status()
+        if self.quiet:
+            return
+        sys.stdout.write(f"  | {text}\n")
+        sys.stdout.flush()
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            sys.stderr.write(text + "\n")
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None

@@ -1,0 +1,73 @@
+"""What a run has done so far, written atomically after every step.
+
+A re-run reads it to resume after a failure (finished steps whose inputs have not changed
+are skipped) and to become a fast no-op after a success. The record holds fingerprints
+(hashes of the inputs a step depends on), never secrets or raw host names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bootstrap.paths import Paths, atomic_write
+
+STATE_VERSION = 1
+
+
+def fingerprint(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(json.dumps(part, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, or "absent"."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "absent"
+
+
+@dataclass
+class RunState:
+    path: Path
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The fast no-op check: the files (and values) the last success depended on.
+    success: dict[str, Any] | None = None
+
+    @classmethod
+    def load(cls, paths: Paths, key: str) -> RunState:
+        path = paths.runs / f"{key}.json"
+        try:
+            data = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            # A missing or unreadable record only costs a full run, never a failure.
+            return cls(path)
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            return cls(path)
+        return cls(path, dict(data.get("steps", {})), data.get("success"))
+
+    def done(self, step: str, fp: str) -> bool:
+        rec = self.steps.get(step)
+        return bool(rec and rec.get("status") == "done" and rec.get("fingerprint") == fp)
+
+    def record(self, step: str, status: str, fp: str, **extra: Any) -> None:
+        self.steps[step] = {"status": status, "fingerprint": fp, "at": time.time(), **extra}
+        if status != "done":
+            self.success = None
+        self.save()
+
+    def record_success(self, inputs: dict[str, Any]) -> None:
+        self.success = {"inputs": inputs, "at": time.time()}
+        self.save()
+
+    def save(self) -> None:
+        body = {"version": STATE_VERSION, "steps": self.steps, "success": self.success}
+        atomic_write(self.path, json.dumps(body, indent=1, sort_keys=True).encode())
