@@ -64,7 +64,9 @@ class HostFacts:
     distro: Distro | None = None
     arch_translated: bool = False  # Rosetta 2 or another emulation layer
     libc: Libc | None = None
-    wsl: int | None = None  # None, 1 or 2
+    wsl: int | None = None  # None, 1 or 2: this system runs inside WSL
+    # On Windows: the WSL distros installed, [{"name": "Ubuntu", "version": 2}].
+    wsl_distros: tuple[dict[str, Any], ...] = ()
     container: str | None = None  # "docker", "podman", "lxc", ... or None
     cpu_count: int = 1
     memory_bytes: int = 0
@@ -88,6 +90,7 @@ class HostFacts:
             None if self.distro is None else {**asdict(self.distro), "like": list(self.distro.like)}
         )
         d["gpus"] = [asdict(g) for g in self.gpus]
+        d["wsl_distros"] = [dict(w) for w in self.wsl_distros]
         d["probes"] = {k: asdict(v) for k, v in sorted(self.probes.items())}
         return d
 
@@ -107,6 +110,7 @@ class HostFacts:
             libc=None if libc is None else Libc(libc["family"], libc.get("version")),
             wsl=d.get("wsl"),
             container=d.get("container"),
+            wsl_distros=tuple(dict(w) for w in d.get("wsl_distros", ())),
             cpu_count=int(d.get("cpu_count", 1)),
             memory_bytes=int(d.get("memory_bytes", 0)),
             disk_free_bytes=int(d.get("disk_free_bytes", 0)),

@@ -1,0 +1,54 @@
+"""`bootstrap detect`: what this machine is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  bootstrap detect                         a readable summary
+  bootstrap detect --json                  the facts as JSON
+  bootstrap detect --capture support/      also write what was read, for a bug report
+  bootstrap detect --replay support/       the facts of a captured machine, here
+  BOOTSTRAP_CUDA_DRIVER=550.54 bootstrap detect   pretend an NVIDIA driver
+"""
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+@click.option(
+    "--capture",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write everything the probes read into DIR (a support bundle).",
+)
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Detect from a directory written by --capture instead of this machine.",
+)
+@click.option("--timeout", type=float, help="Seconds each probe may take (default 5).")
+def detect(as_json: bool, capture: Path | None, replay: Path | None, timeout: float | None) -> None:
+    """Show what this machine is: OS, CPU, libc, WSL or container, GPUs, tools."""
+    from bootstrap import host
+    from bootstrap.console import print_json
+
+    if capture and replay:
+        raise click.UsageError("--capture and --replay do not go together")
+    if replay is not None:
+        if not replay.is_dir():
+            raise click.BadParameter(f"{replay}: no such directory", param_hint="--replay")
+        facts = host.replay(replay, timeout=timeout)
+    elif capture is not None:
+        facts = host.capture(capture, timeout=timeout)
+    else:
+        facts = host.detect(timeout=timeout)
+    if as_json:
+        print_json(facts.to_dict())
+        return
+    from bootstrap.host.render import render
+
+    render(facts)
+    if capture is not None:
+        click.echo(f"\ncaptured what the probes read into {capture}")

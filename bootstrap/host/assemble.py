@@ -1,0 +1,45 @@
+"""Turn probe results into HostFacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bootstrap.host.facts import Distro, Gpu, HostFacts, Libc, ProbeRecord, Tools
+from bootstrap.host.probes import base, run_probes
+from bootstrap.host.sources import Source
+
+
+def assemble(src: Source, timeout: float) -> HostFacts:
+    facts: dict[str, Any] = base(src)
+    results = run_probes(src, dict(facts), timeout)
+    gpus: list[Gpu] = []
+    for name in sorted(results):
+        status, _ms, _detail, found = results[name]
+        if status != "ok":
+            continue
+        gpus.extend(found.pop("gpus", []))
+        facts.update(found)
+    distro = facts.get("distro")
+    libc = facts.get("libc")
+    return HostFacts(
+        os=facts["os"],
+        os_version=facts.get("os_version", ""),
+        arch=facts["arch"],
+        kernel=facts.get("kernel", ""),
+        distro=None
+        if not distro
+        else Distro(distro["id"], distro["version"], tuple(distro["like"])),
+        arch_translated=bool(facts.get("arch_translated", False)),
+        libc=None if not libc else Libc(libc["family"], libc["version"]),
+        wsl=facts.get("wsl"),
+        container=facts.get("container"),
+        wsl_distros=tuple(facts.get("wsl_distros", ())),
+        cpu_count=int(facts.get("cpu_count", 1)),
+        memory_bytes=int(facts.get("memory_bytes", 0)),
+        disk_free_bytes=int(facts.get("disk_free_bytes", 0)),
+        gpus=tuple(gpus),
+        tools=Tools(**{k: (str(v) if v else None) for k, v in facts.get("tools", {}).items()}),
+        ci=bool(facts.get("ci", False)),
+        proxy=bool(facts.get("proxy", False)),
+        probes={n: ProbeRecord(s, ms, d) for n, (s, ms, d, _) in results.items()},
+    )

@@ -1,0 +1,360 @@
+"""The probes: each reads one kind of fact, from its most reliable source first.
+
+Probes run concurrently, each under its own timeout; one that fails is recorded as
+``failed`` and one that overruns as ``timeout``, and detection goes on without them.
+Every read goes through a :class:`~bootstrap.host.sources.Source`, so the same code
+runs live, records a capture, or replays one.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bootstrap.host import parse
+from bootstrap.host.cuda import max_cuda_for_driver
+from bootstrap.host.facts import Gpu
+from bootstrap.host.sources import Source
+
+DEFAULT_TIMEOUT = 5.0
+WSL_NVIDIA_SMI = "/usr/lib/wsl/lib/nvidia-smi"  # WSL2 mounts the Windows driver's tools here
+WINDOWS_NVIDIA_SMI = "C:\\Windows\\System32\\nvidia-smi.exe"
+TOOLS = ("docker", "devcontainer", "ssh", "git")
+CI_VARS = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BUILDKITE",
+    "CIRCLECI",
+    "JENKINS_URL",
+    "TF_BUILD",
+    "TEAMCITY_VERSION",
+)
+PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+class Absent(Exception):
+    """The thing probed for is not on this machine (a normal outcome)."""
+
+
+# A probe returns (facts it found, which source answered).
+ProbeFn = Callable[[Source, dict[str, Any], float], tuple[dict[str, Any], str]]
+
+
+# -- the base facts, read first and synchronously: every other probe needs the OS --------
+def base(src: Source) -> dict[str, Any]:
+    system = src.value("platform.system", platform.system) or ""
+    machine = (src.value("platform.machine", platform.machine) or "").lower()
+    release = src.value("platform.release", platform.release) or ""
+    os_name = {"Darwin": "macos", "Windows": "windows"}.get(system, "linux")
+    arch = "arm64" if machine in ("arm64", "aarch64", "armv8", "armv8l") else "x86_64"
+    facts: dict[str, Any] = {"os": os_name, "arch": arch, "kernel": release}
+    if os_name == "macos":
+        facts["os_version"] = src.value("platform.mac_ver", lambda: platform.mac_ver()[0]) or ""
+    elif os_name == "windows":
+        facts["os_version"] = src.value("platform.version", platform.version) or ""
+    else:
+        facts["os_version"] = release
+    facts["cpu_count"] = int(src.value("os.cpu_count", os.cpu_count) or 1)
+    return facts
+
+
+# -- probes ------------------------------------------------------------------------------
+def probe_translation(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """Rosetta 2 on macOS (sysctl.proc_translated), x64 emulation on Windows on Arm."""
+    if f["os"] == "macos":
+        r = src.run(["sysctl", "-n", "sysctl.proc_translated"], timeout)
+        if r.ok and r.stdout.strip() == "1":
+            return {"arch": "arm64", "arch_translated": True}, "sysctl.proc_translated=1"
+        if r.ok:
+            return {"arch_translated": False}, "sysctl.proc_translated"
+        # The key does not exist on Intel Macs: sysctl exits non-zero.
+        return {"arch_translated": False}, "no sysctl.proc_translated (Intel Mac)"
+    if f["os"] == "windows":
+        native = (src.env("PROCESSOR_ARCHITEW6432") or "").upper()
+        ident = src.env("PROCESSOR_IDENTIFIER") or ""
+        if f["arch"] == "x86_64" and (native == "ARM64" or ident.startswith("ARMv8")):
+            return {"arch": "arm64", "arch_translated": True}, "x64 emulation on Arm"
+        return {"arch_translated": False}, "native"
+    raise Absent
+
+
+def probe_distro(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    if f["os"] != "linux":
+        raise Absent
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        text = src.read(path)
+        if text is not None:
+            rel = parse.os_release(text)
+            like = tuple(rel.get("ID_LIKE", "").split())
+            distro = {
+                "id": rel.get("ID", "linux"),
+                "version": rel.get("VERSION_ID", ""),
+                "like": like,
+            }
+            return {"distro": distro}, path
+    raise Absent
+
+
+def probe_libc(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    if f["os"] != "linux":
+        raise Absent
+    conf = src.value("os.confstr.CS_GNU_LIBC_VERSION", _confstr_libc)
+    if conf:  # "glibc 2.36"
+        _, _, version = str(conf).partition(" ")
+        return {"libc": {"family": "glibc", "version": version or None}}, "confstr"
+    # musl has no confstr; `ldd --version` prints its banner to stderr and exits 1.
+    r = src.run(["ldd", "--version"], timeout)
+    found = parse.ldd_version(r.stdout + "\n" + r.stderr)
+    if found:
+        return {"libc": {"family": found[0], "version": found[1]}}, "ldd --version"
+    raise Absent
+
+
+def _confstr_libc() -> str | None:
+    try:
+        return os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def probe_virt(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """Container first, then WSL: a Docker Desktop container runs on the WSL2 kernel and
+    would otherwise look like WSL2 (see anchors-strategies.md, section 1.1)."""
+    if f["os"] != "linux":
+        raise Absent
+    container = _container(src)
+    if container:
+        return {"container": container[0], "wsl": None}, container[1]
+    wsl = parse.wsl_from_kernel(f["kernel"])
+    if wsl:
+        return {"wsl": wsl}, "kernel release"
+    if src.env("WSL_DISTRO_NAME") or src.env("WSL_INTEROP"):
+        return {"wsl": 2 if src.env("WSL_INTEROP") else 1}, "WSL_* environment"
+    if src.glob("/proc/sys/fs/binfmt_misc/WSLInterop*"):
+        return {"wsl": 2}, "binfmt_misc WSLInterop"
+    return {"wsl": None, "container": None}, "none"
+
+
+def _container(src: Source) -> tuple[str, str] | None:
+    if src.read("/.dockerenv") is not None:
+        return "docker", "/.dockerenv"
+    if src.read("/run/.containerenv") is not None:
+        return "podman", "/run/.containerenv"
+    env = src.env("container")
+    if env:
+        return env, "container environment variable"
+    cgroup = src.read("/proc/1/cgroup") or ""
+    for marker, name in (("kubepods", "kubernetes"), ("docker", "docker"), ("lxc", "lxc")):
+        if marker in cgroup:
+            return name, "/proc/1/cgroup"
+    return None
+
+
+def probe_memory(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    return {"memory_bytes": int(src.value("memory_bytes", _memory) or 0)}, "psutil"
+
+
+def _memory() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().total)
+
+
+def probe_disk(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    free = src.value("disk_free_bytes", lambda: shutil.disk_usage(Path.home()).free)
+    return {"disk_free_bytes": int(free or 0)}, "home directory"
+
+
+def probe_nvidia(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    driver: str | None = None
+    origin = ""
+    if f["os"] == "linux":
+        text = src.read("/sys/module/nvidia/version")
+        driver = parse.sys_module_version(text) if text else None
+        origin = "/sys/module/nvidia/version" if driver else ""
+        if driver is None:
+            text = src.read("/proc/driver/nvidia/version")
+            driver = parse.proc_driver_version(text) if text else None
+            origin = "/proc/driver/nvidia/version" if driver else ""
+    smi = _nvidia_smi_path(src, f)
+    table = None
+    if smi:
+        r = src.run([smi], timeout)
+        if r.timed_out and driver is None:
+            raise TimeoutError(f"{smi} did not answer within {timeout:.0f}s")
+        table = parse.nvidia_smi(r.stdout) if r.ok else None
+        if table is None and driver is None:
+            if r.not_found:
+                raise Absent
+            message = (r.stdout + r.stderr).strip().splitlines()
+            raise RuntimeError(f"{smi}: {message[0] if message else 'exit ' + str(r.returncode)}")
+    if table is None and driver is None:
+        raise Absent
+    if table is not None:
+        driver = driver or table.driver_version
+        origin = origin or "nvidia-smi"
+        cuda = table.cuda_version or max_cuda_for_driver(driver)
+        gpus = [Gpu("nvidia", g.name, g.memory_bytes, driver, cuda) for g in table.gpus] or [
+            Gpu("nvidia", "NVIDIA GPU", None, driver, cuda)
+        ]
+        return {"gpus": gpus}, origin
+    if driver is None:  # pragma: no cover - ruled out above
+        raise Absent
+    return {
+        "gpus": [Gpu("nvidia", "NVIDIA GPU", None, driver, max_cuda_for_driver(driver))]
+    }, origin
+
+
+def _nvidia_smi_path(src: Source, f: dict[str, Any]) -> str | None:
+    if f["os"] == "windows":
+        found = src.value("which.nvidia-smi", lambda: shutil.which("nvidia-smi"))
+        return str(found) if found else WINDOWS_NVIDIA_SMI
+    if f["os"] != "linux":
+        return None
+    # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing).
+    if parse.wsl_from_kernel(f["kernel"]) == 2 and src.read(WSL_NVIDIA_SMI) is not None:
+        return WSL_NVIDIA_SMI
+    found = src.value("which.nvidia-smi", lambda: shutil.which("nvidia-smi"))
+    return str(found) if found else None
+
+
+def probe_amd(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    if f["os"] != "linux":
+        raise Absent
+    rocm_text = src.read("/opt/rocm/.info/version")
+    rocm = parse.rocm_version(rocm_text) if rocm_text else None
+    tool = src.value("which.rocminfo", lambda: shutil.which("rocminfo"))
+    if tool is None and src.read("/opt/rocm/bin/rocminfo") is not None:
+        tool = "/opt/rocm/bin/rocminfo"
+    if tool:
+        r = src.run([tool], timeout)
+        names = parse.rocminfo_marketing(r.stdout) if r.ok else []
+        gfx = parse.rocminfo_gfx(r.stdout) if r.ok else []
+        if names or gfx:
+            labels = names or gfx
+            return {"gpus": [Gpu("amd", n, None, None, None, rocm) for n in labels]}, "rocminfo"
+    # No ROCm user space: the kernel still lists the cards (vendor 0x1002).
+    cards = [
+        p
+        for p in src.glob("/sys/class/drm/card*/device/vendor")
+        if (src.read(p) or "").strip() == "0x1002"
+    ]
+    if cards:
+        gpus = []
+        for vendor_file in cards:
+            vram = src.read(vendor_file.replace("/vendor", "/mem_info_vram_total"))
+            gpus.append(
+                Gpu(
+                    "amd",
+                    "AMD GPU",
+                    int(vram) if vram and vram.strip().isdigit() else None,
+                    None,
+                    None,
+                    rocm,
+                )
+            )
+        return {"gpus": gpus}, "sysfs"
+    raise Absent
+
+
+def probe_apple(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    if f["os"] != "macos":
+        raise Absent
+    r = src.run(["sysctl", "-n", "machdep.cpu.brand_string"], timeout)
+    brand = r.stdout.strip() if r.ok else ""
+    if brand.startswith("Apple"):
+        # Unified memory: the GPU shares the machine's RAM.
+        return {
+            "gpus": [Gpu("apple", f"{brand} GPU", None, None, None)]
+        }, "machdep.cpu.brand_string"
+    raise Absent
+
+
+def probe_wsl_distros(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """From Windows: which WSL distros exist, and their WSL version."""
+    if f["os"] != "windows":
+        raise Absent
+    r = src.run(["wsl.exe", "--list", "--verbose"], timeout)
+    if r.not_found:
+        raise Absent
+    distros = parse.wsl_list(r.stdout) if r.ok else []
+    return {
+        "wsl_distros": [{"name": n, "version": v} for n, v in distros]
+    }, "wsl.exe --list --verbose"
+
+
+def probe_tools(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    found = {t: src.value(f"which.{t}", lambda t=t: shutil.which(t)) for t in TOOLS}  # type: ignore[misc]
+    return {"tools": found}, "PATH"
+
+
+def probe_env(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    ci = any((src.env(v) or "").lower() not in ("", "0", "false") for v in CI_VARS)
+    proxy = any(src.env(v) for v in PROXY_VARS)
+    return {"ci": ci, "proxy": proxy}, "environment"
+
+
+PROBES: dict[str, ProbeFn] = {
+    "translation": probe_translation,
+    "distro": probe_distro,
+    "libc": probe_libc,
+    "virt": probe_virt,
+    "memory": probe_memory,
+    "disk": probe_disk,
+    "nvidia": probe_nvidia,
+    "amd": probe_amd,
+    "apple": probe_apple,
+    "wsl_distros": probe_wsl_distros,
+    "tools": probe_tools,
+    "env": probe_env,
+}
+
+
+def run_probes(
+    src: Source, facts: dict[str, Any], timeout: float
+) -> dict[str, tuple[str, float, str | None, dict[str, Any]]]:
+    """Run every probe in its own daemon thread; wait at most ``timeout`` for each.
+
+    Returns name -> (status, duration_ms, detail, facts found). Daemon threads mean a
+    probe stuck in a system call cannot keep the process alive after we gave up on it.
+    """
+    results: dict[str, tuple[str, float, str | None, dict[str, Any]]] = {}
+    lock = threading.Lock()
+    threads = {}
+    start = time.monotonic()
+
+    def work(name: str, fn: ProbeFn) -> None:
+        t0 = time.monotonic()
+        outcome: tuple[str, str | None, dict[str, Any]]
+        try:
+            found, origin = fn(src, facts, timeout)
+            outcome = ("ok", origin, found)
+        except Absent:
+            outcome = ("absent", None, {})
+        except TimeoutError as exc:
+            outcome = ("timeout", str(exc), {})
+        except Exception as exc:  # a probe bug must never crash detection
+            outcome = ("failed", f"{type(exc).__name__}: {exc}", {})
+        ms = round((time.monotonic() - t0) * 1000, 1)
+        with lock:
+            results.setdefault(name, (outcome[0], ms, outcome[1], outcome[2]))
+
+    for name, fn in PROBES.items():
+        t = threading.Thread(target=work, args=(name, fn), name=f"probe-{name}", daemon=True)
+        threads[name] = t
+        t.start()
+    deadline = start + timeout + 0.5  # commands get `timeout`; allow them to report it
+    for name, t in threads.items():
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            with lock:
+                ms = round((time.monotonic() - start) * 1000, 1)
+                results.setdefault(name, ("timeout", ms, f"no answer within {timeout:.1f}s", {}))
+    return results

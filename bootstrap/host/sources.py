@@ -1,0 +1,265 @@
+"""Where probes read the machine from: the live machine, a recorder, or a capture.
+
+Probes never touch ``open``, ``subprocess`` or ``os.environ`` themselves; they ask a
+:class:`Source`. That one seam gives `detect --capture DIR` (record everything read) and
+`detect --replay DIR` (answer every read from the capture, on any OS).
+
+Capture directory format (version 1)::
+
+    DIR/capture.json        the index (below)
+    DIR/files/NNNN          the content of each file read
+    DIR/commands/NNNN.out   stdout of each command run
+    DIR/commands/NNNN.err   stderr of each command run
+
+``capture.json``::
+
+    {"format": 1, "tool_version": "0.1.0",
+     "values":   {"platform.system": "Linux", ...},          # platform facts, JSON values
+     "env":      {"WSL_DISTRO_NAME": "Ubuntu", "CI": null},   # null: unset
+     "files":    {"/etc/os-release": "files/0001", "/proc/x": null},  # null: absent
+     "globs":    {"/proc/sys/fs/binfmt_misc/WSLInterop*": ["..."]},
+     "commands": [{"argv": ["nvidia-smi"], "returncode": 0, "stdout": "commands/0002.out",
+                   "stderr": "commands/0002.err", "timed_out": false, "not_found": false}]}
+
+In a replay, anything the capture does not mention reads as absent (no file, unset
+variable, command not found): a capture lists only what its machine had to offer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bootstrap import __version__, proc
+from bootstrap.errors import ReplayError
+
+FORMAT = 1
+MAX_FILE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Cmd:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    not_found: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class Source:
+    """The live machine."""
+
+    def read(self, path: str) -> str | None:
+        try:
+            with open(path, "rb") as fh:  # noqa: PTH123 - paths here are strings from any OS
+                return fh.read(MAX_FILE_BYTES).decode(errors="replace")
+        except OSError:
+            return None
+
+    def glob(self, pattern: str) -> list[str]:
+        import glob
+
+        return sorted(glob.glob(pattern))  # noqa: PTH207 - patterns are absolute strings
+
+    def env(self, name: str) -> str | None:
+        return os.environ.get(name)
+
+    def run(self, argv: list[str], timeout: float) -> Cmd:
+        env = dict(os.environ)
+        # wsl.exe writes UTF-16 unless told otherwise; LC_ALL keeps tools' output parseable.
+        env.update({"WSL_UTF8": "1", "LC_ALL": "C"})
+        r = proc.run(argv, timeout=timeout, env=env)
+        return Cmd(r.returncode, r.stdout, r.stderr, r.timed_out, r.not_found)
+
+    def value(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A platform value (``platform.system()``, free disk, ...): computed live."""
+        return compute()
+
+
+class Recorder(Source):
+    """The live machine, writing everything read into a capture directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.lock = threading.Lock()
+        self.index: dict[str, Any] = {
+            "format": FORMAT,
+            "tool_version": __version__,
+            "values": {},
+            "env": {},
+            "files": {},
+            "globs": {},
+            "commands": [],
+        }
+        self.counter = 0
+        (directory / "files").mkdir(parents=True, exist_ok=True)
+        (directory / "commands").mkdir(parents=True, exist_ok=True)
+
+    def _next(self) -> str:
+        self.counter += 1
+        return f"{self.counter:04d}"
+
+    def read(self, path: str) -> str | None:
+        content = super().read(path)
+        with self.lock:
+            if content is None:
+                self.index["files"][path] = None
+            else:
+                name = f"files/{self._next()}"
+                (self.dir / name).write_text(content, encoding="utf-8")
+                self.index["files"][path] = name
+        return content
+
+    def glob(self, pattern: str) -> list[str]:
+        found = super().glob(pattern)
+        with self.lock:
+            self.index["globs"][pattern] = found
+        return found
+
+    def env(self, name: str) -> str | None:
+        value = super().env(name)
+        with self.lock:
+            self.index["env"][name] = value
+        return value
+
+    def run(self, argv: list[str], timeout: float) -> Cmd:
+        result = super().run(argv, timeout)
+        with self.lock:
+            n = self._next()
+            (self.dir / f"commands/{n}.out").write_text(result.stdout, encoding="utf-8")
+            (self.dir / f"commands/{n}.err").write_text(result.stderr, encoding="utf-8")
+            self.index["commands"].append(
+                {
+                    "argv": list(argv),
+                    "returncode": result.returncode,
+                    "stdout": f"commands/{n}.out",
+                    "stderr": f"commands/{n}.err",
+                    "timed_out": result.timed_out,
+                    "not_found": result.not_found,
+                }
+            )
+        return result
+
+    def value(self, key: str, compute: Callable[[], Any]) -> Any:
+        result = compute()
+        with self.lock:
+            self.index["values"][key] = result
+        return result
+
+    def save(self) -> None:
+        with self.lock:
+            text = json.dumps(self.index, indent=2, sort_keys=True)
+        (self.dir / "capture.json").write_text(text + "\n", encoding="utf-8")
+
+
+class Replay(Source):
+    """Answers every read from a capture directory; reads nothing from this machine."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        index_path = directory / "capture.json"
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ReplayError(
+                f"{index_path}: missing: not a capture directory",
+                fix="pass a directory written by `bootstrap detect --capture DIR`",
+                code="replay.missing_index",
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ReplayError(
+                f"{index_path}: not valid JSON ({exc})", code="replay.bad_index"
+            ) from None
+        if not isinstance(index, dict):
+            raise ReplayError(f"{index_path}: expected a JSON object", code="replay.bad_index")
+        if index.get("format") != FORMAT:
+            raise ReplayError(
+                f"{index_path}: format {index.get('format')!r} is not supported "
+                f"(this version reads format {FORMAT})",
+                code="replay.format",
+            )
+        for key, kind in (("values", dict), ("env", dict), ("files", dict), ("globs", dict)):
+            if not isinstance(index.get(key, {}), kind):
+                raise ReplayError(
+                    f"{index_path}: {key!r} must be an object", code="replay.bad_entry"
+                )
+        self.values: dict[str, Any] = index.get("values", {})
+        self.environ: dict[str, str | None] = index.get("env", {})
+        self.globs: dict[str, list[str]] = index.get("globs", {})
+        self.files: dict[str, str | None] = {}
+        for path, ref in index.get("files", {}).items():
+            self.files[path] = None if ref is None else self._content(ref, f"files[{path!r}]")
+        self.commands: dict[tuple[str, ...], Cmd] = {}
+        commands = index.get("commands", [])
+        if not isinstance(commands, list):
+            raise ReplayError(f"{index_path}: 'commands' must be a list", code="replay.bad_entry")
+        for n, entry in enumerate(commands):
+            where = f"commands[{n}]"
+            if not isinstance(entry, dict) or not isinstance(entry.get("argv"), list):
+                raise ReplayError(
+                    f"{index_path}: {where}: expected an object with an 'argv' list",
+                    code="replay.bad_entry",
+                )
+            rc = entry.get("returncode")
+            if rc is not None and not isinstance(rc, int):
+                raise ReplayError(
+                    f"{index_path}: {where}.returncode: expected an integer or null, found {rc!r}",
+                    code="replay.bad_entry",
+                )
+            self.commands[tuple(entry["argv"])] = Cmd(
+                rc,
+                self._content(entry.get("stdout"), f"{where}.stdout"),
+                self._content(entry.get("stderr"), f"{where}.stderr"),
+                bool(entry.get("timed_out", False)),
+                bool(entry.get("not_found", False)),
+            )
+
+    def _content(self, ref: object, where: str) -> str:
+        if ref is None:
+            return ""
+        if not isinstance(ref, str) or ref.startswith(("/", "\\")) or ".." in Path(ref).parts:
+            raise ReplayError(
+                f"{self.dir / 'capture.json'}: {where}: bad reference {ref!r}",
+                code="replay.bad_entry",
+            )
+        try:
+            return (self.dir / ref).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ReplayError(
+                f"{self.dir / ref}: missing (named by {where} in capture.json): "
+                "the capture directory is incomplete",
+                code="replay.missing_entry",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReplayError(
+                f"{self.dir / ref}: unreadable ({exc})", code="replay.bad_entry"
+            ) from None
+
+    def read(self, path: str) -> str | None:
+        return self.files.get(path)
+
+    def glob(self, pattern: str) -> list[str]:
+        if pattern in self.globs:
+            return list(self.globs[pattern])
+        return sorted(
+            p for p, c in self.files.items() if c is not None and fnmatch.fnmatch(p, pattern)
+        )
+
+    def env(self, name: str) -> str | None:
+        return self.environ.get(name)
+
+    def run(self, argv: list[str], timeout: float) -> Cmd:
+        return self.commands.get(tuple(argv), Cmd(None, "", "", not_found=True))
+
+    def value(self, key: str, compute: Callable[[], Any]) -> Any:
+        return self.values.get(key)
