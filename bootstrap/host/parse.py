@@ -28,7 +28,8 @@ def os_release(text: str) -> dict[str, str]:
 
 
 _WSL1 = re.compile(r"-Microsoft\b")  # WSL1: "4.4.0-19041-Microsoft"
-_WSL2 = re.compile(r"microsoft-standard|-microsoft-|WSL2", re.IGNORECASE)
+# "microsoft" alone also matches Microsoft-internal cloud kernels (systemd#15614): be specific.
+_WSL2 = re.compile(r"microsoft-standard|WSL2", re.IGNORECASE)
 
 
 def wsl_from_kernel(release: str) -> int | None:
@@ -40,8 +41,10 @@ def wsl_from_kernel(release: str) -> int | None:
     return None
 
 
+# R610+ prints "KMD Version: ... CUDA UMD Version: ..." instead (sglang#27487).
 _SMI_HEADER = re.compile(
-    r"Driver Version:\s*(?P<driver>[\d.]+)\s+CUDA Version:\s*(?P<cuda>[\d.]+|ERR!|N/A)"
+    r"(?:Driver|KMD) Version:\s*(?P<driver>[\d.]+)\s+"
+    r"CUDA (?:UMD )?Version:\s*(?P<cuda>[\d.]+|ERR!|N/A)"
 )
 # "|   0  NVIDIA GeForce RTX 4070        Off |   00000000:2D:00.0  On |"
 _SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC)\s+\|")
@@ -119,6 +122,12 @@ def ldd_version(text: str) -> tuple[str, str | None] | None:
     if m:
         return "glibc", m.group(1)
     return None
+
+
+def meminfo_total(text: str) -> int | None:
+    """/proc/meminfo "MemTotal:       24684084 kB" -> bytes."""
+    m = re.search(r"^MemTotal:\s+(\d+)\s*kB", text, re.MULTILINE)
+    return int(m.group(1)) * 1024 if m else None
 
 
 def sw_vers(text: str) -> dict[str, str]:

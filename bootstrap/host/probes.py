@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bootstrap.errors import ReplayError
 from bootstrap.host import parse
 from bootstrap.host.cuda import max_cuda_for_driver
 from bootstrap.host.facts import Gpu
@@ -56,7 +57,11 @@ def base(src: Source) -> dict[str, Any]:
     arch = "arm64" if machine in ("arm64", "aarch64", "armv8", "armv8l") else "x86_64"
     facts: dict[str, Any] = {"os": os_name, "arch": arch, "kernel": release}
     if os_name == "macos":
-        facts["os_version"] = src.value("platform.mac_ver", lambda: platform.mac_ver()[0]) or ""
+        version = src.value("platform.mac_ver", lambda: platform.mac_ver()[0]) or ""
+        if not version:  # mac_ver() is empty for some framework builds of Python
+            r = src.run(["sw_vers"], DEFAULT_TIMEOUT)
+            version = parse.sw_vers(r.stdout).get("ProductVersion", "") if r.ok else ""
+        facts["os_version"] = version
     elif os_name == "windows":
         facts["os_version"] = src.value("platform.version", platform.version) or ""
     else:
@@ -158,6 +163,10 @@ def _container(src: Source) -> tuple[str, str] | None:
 
 
 def probe_memory(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    if f["os"] == "linux":  # cheaper than importing psutil, and replayable as a file
+        total = parse.meminfo_total(src.read("/proc/meminfo") or "")
+        if total:
+            return {"memory_bytes": total}, "/proc/meminfo"
     return {"memory_bytes": int(src.value("memory_bytes", _memory) or 0)}, "psutil"
 
 
@@ -219,7 +228,7 @@ def _nvidia_smi_path(src: Source, f: dict[str, Any]) -> str | None:
     if f["os"] != "linux":
         return None
     # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing).
-    if parse.wsl_from_kernel(f["kernel"]) == 2 and src.read(WSL_NVIDIA_SMI) is not None:
+    if parse.wsl_from_kernel(f["kernel"]) == 2 and src.glob(WSL_NVIDIA_SMI):
         return WSL_NVIDIA_SMI
     found = src.value("which.nvidia-smi", lambda: shutil.which("nvidia-smi"))
     return str(found) if found else None
@@ -326,6 +335,7 @@ def run_probes(
     probe stuck in a system call cannot keep the process alive after we gave up on it.
     """
     results: dict[str, tuple[str, float, str | None, dict[str, Any]]] = {}
+    replay_errors: list[ReplayError] = []
     lock = threading.Lock()
     threads = {}
     start = time.monotonic()
@@ -340,6 +350,10 @@ def run_probes(
             outcome = ("absent", None, {})
         except TimeoutError as exc:
             outcome = ("timeout", str(exc), {})
+        except ReplayError as exc:  # a bad capture is the user's to fix: report it
+            with lock:
+                replay_errors.append(exc)
+            outcome = ("failed", exc.message, {})
         except Exception as exc:  # a probe bug must never crash detection
             outcome = ("failed", f"{type(exc).__name__}: {exc}", {})
         ms = round((time.monotonic() - t0) * 1000, 1)
@@ -357,4 +371,6 @@ def run_probes(
             with lock:
                 ms = round((time.monotonic() - start) * 1000, 1)
                 results.setdefault(name, ("timeout", ms, f"no answer within {timeout:.1f}s", {}))
+    if replay_errors:
+        raise replay_errors[0]
     return results

@@ -21,8 +21,11 @@ Capture directory format (version 1)::
      "commands": [{"argv": ["nvidia-smi"], "returncode": 0, "stdout": "commands/0002.out",
                    "stderr": "commands/0002.err", "timed_out": false, "not_found": false}]}
 
-In a replay, anything the capture does not mention reads as absent (no file, unset
-variable, command not found): a capture lists only what its machine had to offer.
+A capture written by ``--capture`` records every read, including the misses (``null``),
+so a replay that asks for something the capture never saw is a partial or mismatched
+capture: :class:`ReplayError` names the entry. A hand-written capture (a test fixture)
+may set ``"unlisted": "absent"`` to declare that anything it does not mention was
+absent on that machine (no file, unset variable, command not found, no value).
 """
 
 from __future__ import annotations
@@ -193,6 +196,13 @@ class Replay(Source):
                 raise ReplayError(
                     f"{index_path}: {key!r} must be an object", code="replay.bad_entry"
                 )
+        unlisted = index.get("unlisted")
+        if unlisted not in (None, "absent"):
+            raise ReplayError(
+                f"{index_path}: 'unlisted': expected \"absent\" or no key, found {unlisted!r}",
+                code="replay.bad_entry",
+            )
+        self.unlisted_absent = unlisted == "absent"
         self.values: dict[str, Any] = index.get("values", {})
         self.environ: dict[str, str | None] = index.get("env", {})
         self.globs: dict[str, list[str]] = index.get("globs", {})
@@ -245,21 +255,41 @@ class Replay(Source):
                 f"{self.dir / ref}: unreadable ({exc})", code="replay.bad_entry"
             ) from None
 
+    def _unrecorded(self, kind: str, what: str) -> None:
+        if not self.unlisted_absent:
+            raise ReplayError(
+                f"{self.dir / 'capture.json'}: no {kind} entry for {what}: the capture is "
+                "partial or was written by another version",
+                fix="capture again with `bootstrap detect --capture DIR`",
+                code="replay.missing_entry",
+            )
+
     def read(self, path: str) -> str | None:
+        if path not in self.files:
+            self._unrecorded("files", repr(path))
         return self.files.get(path)
 
     def glob(self, pattern: str) -> list[str]:
         if pattern in self.globs:
             return list(self.globs[pattern])
+        self._unrecorded("globs", repr(pattern))
         return sorted(
             p for p, c in self.files.items() if c is not None and fnmatch.fnmatch(p, pattern)
         )
 
     def env(self, name: str) -> str | None:
+        if name not in self.environ:
+            self._unrecorded("env", repr(name))
         return self.environ.get(name)
 
     def run(self, argv: list[str], timeout: float) -> Cmd:
-        return self.commands.get(tuple(argv), Cmd(None, "", "", not_found=True))
+        found = self.commands.get(tuple(argv))
+        if found is None:
+            self._unrecorded("commands", repr(" ".join(argv)))
+            return Cmd(None, "", "", not_found=True)
+        return found
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.values:
+            self._unrecorded("values", repr(key))
         return self.values.get(key)
