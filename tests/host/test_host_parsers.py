@@ -1,0 +1,203 @@
+"""Parsers over real outputs collected from public sources (tests/fixtures/host/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootstrap.host import parse
+from bootstrap.host.cuda import LINUX_MIN_DRIVER, max_cuda_for_driver
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures" / "host"
+
+
+def real(name: str) -> str:
+    return (FIX / name).read_text(encoding="utf-8")
+
+
+GIB = 2**30
+MIB = 2**20
+
+
+@pytest.mark.parametrize(
+    ("name", "driver", "cuda", "gpus"),
+    [
+        ("470.57.02.txt", "470.57.02", "11.4", [("NVIDIA GeForce ...", 7979 * MIB)]),
+        ("550.40.07.txt", "550.40.07", "12.4", [("NVIDIA GeForce RTX 4070", 12282 * MIB)]),
+        (
+            "535.86.10-two-a800.txt",
+            "535.86.10",
+            "12.2",
+            [("NVIDIA A800-SXM4-80GB", 81920 * MIB)] * 2,
+        ),
+        ("515.48.07-three-a100.txt", "515.48.07", "11.7", None),
+        (
+            "linux-580.126.09-2gpu.txt",
+            "580.126.09",
+            "13.0",
+            [("NVIDIA A100-SXM4-40GB", 40960 * MIB)] * 2,
+        ),
+        ("linux-610.43.02-kmd.txt", "610.43.02", "13.3", [("NVIDIA B200", 183359 * MIB)] * 2),
+        ("wsl2-537.13.txt", "537.13", "12.2", [("NVIDIA GeForce GTX 1650 ...", 4096 * MIB)]),
+        ("wsl2-546.80-cuda-err.txt", "546.80", None, [("NVIDIA GeForce RTX 3060 ...", 6 * GIB)]),
+        (
+            "windows-517.48-2gpu.txt",
+            "517.48",
+            "11.7",
+            [("NVIDIA GeForce ...", 11264 * MIB)] * 2,
+        ),
+        ("windows-460.15-wddm.txt", "460.15", "11.1", [("GeForce RTX 207...", 8 * GIB)]),
+    ],
+)
+def test_nvidia_smi_table(
+    name: str, driver: str, cuda: str | None, gpus: list[tuple[str, int]] | None
+) -> None:
+    smi = parse.nvidia_smi(real(f"nvidia-smi/{name}"))
+    assert smi is not None
+    assert smi.driver_version == driver
+    assert smi.cuda_version == cuda
+    if gpus is not None:
+        assert [(g.name, g.memory_bytes) for g in smi.gpus] == gpus
+    else:
+        assert len(smi.gpus) == 3
+
+
+def test_nvidia_smi_without_cuda_column_is_not_a_table() -> None:
+    # Drivers before CUDA 10 print no "CUDA Version": the header tells us nothing usable.
+    assert parse.nvidia_smi(real("nvidia-smi/linux-331.62-no-cuda.txt")) is None
+
+
+@pytest.mark.parametrize("name", ["failed-no-driver.txt", "failed-wsl-nvml.txt"])
+def test_nvidia_smi_failure_messages_are_not_tables(name: str) -> None:
+    assert parse.nvidia_smi(real(f"nvidia-smi/{name}")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("384.98.txt", "384.98"),
+        ("565.57.01-open.txt", "565.57.01"),
+        ("525.60.11-open-arch.txt", "525.60.11"),
+        ("jetson-35.3.1-open-aarch64.txt", "35.3.1"),
+    ],
+)
+def test_proc_driver_nvidia_version(name: str, version: str) -> None:
+    assert parse.proc_driver_version(real(f"proc-nvidia/{name}")) == version
+
+
+def test_sys_module_version() -> None:
+    assert parse.sys_module_version("550.54.14\n") == "550.54.14"
+    assert parse.sys_module_version("garbage\n") is None
+
+
+def kernel_cases() -> list[tuple[str, int | None]]:
+    cases = []
+    for line in real("kernel-releases.txt").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        release, expected = line.split("\t")
+        cases.append((release, None if expected == "none" else int(expected)))
+    return cases
+
+
+@pytest.mark.parametrize(("release", "expected"), kernel_cases())
+def test_wsl_generation_from_kernel(release: str, expected: int | None) -> None:
+    assert parse.wsl_from_kernel(release) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "distro_id", "version", "like"),
+    [
+        ("ubuntu-24.04.3.txt", "ubuntu", "24.04", "debian"),
+        ("debian-12.txt", "debian", "12", ""),
+        ("alpine-3.19.8.txt", "alpine", "3.19.8", ""),
+    ],
+)
+def test_os_release(name: str, distro_id: str, version: str, like: str) -> None:
+    rel = parse.os_release(real(f"os-release/{name}"))
+    assert (rel["ID"], rel["VERSION_ID"], rel.get("ID_LIKE", "")) == (distro_id, version, like)
+
+
+def test_os_release_quoting_and_comments() -> None:
+    rel = parse.os_release('# comment\nNAME="Fedora Linux"\nVERSION_CODENAME=""\nID=fedora\n')
+    assert rel == {"NAME": "Fedora Linux", "VERSION_CODENAME": "", "ID": "fedora"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("glibc-2.25.txt", ("glibc", "2.25")),
+        ("glibc-ubuntu-2.23.txt", ("glibc", "2.23")),
+        ("ubuntu-glibc-2.39.txt", ("glibc", "2.39")),
+        ("musl-1.1.24.txt", ("musl", "1.1.24")),
+        # Older musl takes --version as a file name: still musl, version unknown.
+        ("musl-cannot-load-version.txt", ("musl", None)),
+    ],
+)
+def test_ldd_version(name: str, expected: tuple[str, str | None]) -> None:
+    assert parse.ldd_version(real(f"ldd/{name}")) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("sw_vers-catalina.txt", "10.15.5"), ("sw_vers-10.13.txt", "10.13")],
+)
+def test_sw_vers(name: str, version: str) -> None:
+    info = parse.sw_vers(real(f"macos/{name}"))
+    assert info["ProductVersion"] == version
+    assert info["ProductName"] == "Mac OS X"
+
+
+def test_rocminfo_names_the_gpu_agent_not_the_cpu() -> None:
+    text = real("rocminfo/rx7900xtx-agent.txt")
+    assert parse.rocminfo_marketing(text) == ["Radeon RX 7900 XTX"]
+    assert parse.rocminfo_gfx(text) == ["gfx1100"]
+    cpu_only = real("rocminfo/cpu-agent-only.txt")
+    assert parse.rocminfo_marketing(cpu_only) == []
+    assert parse.rocminfo_gfx(cpu_only) == []
+
+
+def test_wsl_list_verbose() -> None:
+    assert parse.wsl_list(real("wsl/wsl-list-verbose.txt")) == [
+        ("Ubuntu", 2),
+        ("Legacy", 1),
+        ("Ubuntu-18.04", 1),
+        ("docker-desktop", 2),
+    ]
+    # The same output read as UTF-16 bytes decoded as UTF-8 (WSL_UTF8 ignored).
+    utf16 = real("wsl/wsl-list-verbose.txt").encode("utf-16-le").decode("utf-8")
+    assert parse.wsl_list(utf16)[0] == ("Ubuntu", 2)
+
+
+def test_meminfo_total() -> None:
+    assert parse.meminfo_total("MemTotal:       24684084 kB\nMemFree: 1 kB\n") == 24684084 * 1024
+    assert parse.meminfo_total("") is None
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda"),
+    [
+        ("470.57.02", "11.4"),
+        ("535.86.10", "12.2"),
+        ("535.54.03", "12.2"),
+        ("535.54", "12.2"),
+        ("535.43", "12.1"),  # just below the 12.2 floor
+        ("550.40.07", "12.3"),  # 550.40 predates 12.4's 550.54 floor
+        ("550.54.14", "12.4"),
+        ("565.57.01", "12.6"),
+        ("570.133.20", "12.8"),
+        ("580.82.07", "13.0"),
+        ("610.43.02", "13.0"),
+        ("440.33.01", "10.2"),
+        ("418.67", None),  # older than the table
+        ("not-a-version", None),
+    ],
+)
+def test_max_cuda_for_driver(driver: str, cuda: str | None) -> None:
+    assert max_cuda_for_driver(driver) == cuda
+
+
+def test_driver_table_is_sorted_newest_first() -> None:
+    minimums = [m for _, m in LINUX_MIN_DRIVER]
+    assert minimums == sorted(minimums, reverse=True)
