@@ -176,6 +176,18 @@ def wsl_list(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def windows_gpu_names(text: str) -> list[str]:
-    """PowerShell `Get-CimInstance Win32_VideoController | Select -Expand Name` lines."""
-    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+def windows_video_controllers(text: str) -> list[tuple[str, str | None]]:
+    """PowerShell `Get-CimInstance Win32_VideoController | Format-List ...` records:
+    [(Name, PCI vendor id such as "8086" or None)], one per blank-line separated record."""
+    out: list[tuple[str, str | None]] = []
+    for record in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        fields = {}
+        for line in record.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() and not key.startswith(" "):
+                fields[key.strip()] = value.strip()
+        name = fields.get("Name")
+        if name:
+            m = re.search(r"VEN_([0-9A-Fa-f]{4})", fields.get("PNPDeviceID", ""))
+            out.append((name, m.group(1).upper() if m else None))
+    return out

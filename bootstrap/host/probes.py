@@ -140,8 +140,9 @@ def probe_virt(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str
     wsl = parse.wsl_from_kernel(f["kernel"])
     if wsl:
         return {"wsl": wsl}, "kernel release"
+    # A WSL1 kernel always says "-Microsoft" (above); only WSL2 runs custom kernels.
     if src.env("WSL_DISTRO_NAME") or src.env("WSL_INTEROP"):
-        return {"wsl": 2 if src.env("WSL_INTEROP") else 1}, "WSL_* environment"
+        return {"wsl": 2}, "WSL_* environment"
     if src.glob("/proc/sys/fs/binfmt_misc/WSLInterop*"):
         return {"wsl": 2}, "binfmt_misc WSLInterop"
     return {"wsl": None, "container": None}, "none"
@@ -299,6 +300,38 @@ def probe_wsl_distros(src: Source, f: dict[str, Any], timeout: float) -> tuple[d
     }, "wsl.exe --list --verbose"
 
 
+# PCI vendor ids (PNPDeviceID "PCI\\VEN_8086&DEV_...") -> our GPU vendors.
+PCI_VENDORS = {"10DE": "nvidia", "1002": "amd", "8086": "intel"}
+WINDOWS_VIDEO_QUERY = [
+    "powershell.exe",
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Get-CimInstance Win32_VideoController | Format-List Name,PNPDeviceID",
+]
+
+
+def probe_windows_gpus(
+    src: Source, f: dict[str, Any], timeout: float
+) -> tuple[dict[str, Any], str]:
+    """AMD and Intel GPUs on Windows (NVIDIA ones come with their driver from nvidia-smi)."""
+    if f["os"] != "windows":
+        raise Absent
+    r = src.run(WINDOWS_VIDEO_QUERY, timeout)
+    if r.timed_out:
+        raise TimeoutError(f"PowerShell did not answer within {timeout:.0f}s")
+    if r.not_found:
+        raise Absent
+    gpus = [
+        Gpu(PCI_VENDORS[ven], name)
+        for name, ven in parse.windows_video_controllers(r.stdout)
+        if ven in PCI_VENDORS and PCI_VENDORS[ven] != "nvidia"
+    ]
+    if not gpus:
+        raise Absent
+    return {"gpus": gpus}, "Win32_VideoController"
+
+
 def probe_tools(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
     found = {t: src.value(f"which.{t}", lambda t=t: shutil.which(t)) for t in TOOLS}  # type: ignore[misc]
     return {"tools": found}, "PATH"
@@ -321,6 +354,7 @@ PROBES: dict[str, ProbeFn] = {
     "amd": probe_amd,
     "apple": probe_apple,
     "wsl_distros": probe_wsl_distros,
+    "windows_gpus": probe_windows_gpus,
     "tools": probe_tools,
     "env": probe_env,
 }

@@ -170,6 +170,19 @@ def test_wsl_list_verbose() -> None:
     assert parse.wsl_list(utf16)[0] == ("Ubuntu", 2)
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("videocontroller-intel-uhd.txt", [("Intel(R) UHD Graphics", "8086")]),
+        ("videocontroller-amd-rx5600xt.txt", [("AMD Radeon RX 5600 XT", "1002")]),
+    ],
+)
+def test_windows_video_controllers(name: str, expected: list[tuple[str, str]]) -> None:
+    assert parse.windows_video_controllers(real(f"windows/{name}")) == expected
+    both = real(f"windows/{name}") + "\r\n\r\nName : Microsoft Basic Display Adapter\r\n"
+    assert parse.windows_video_controllers(both)[-1] == ("Microsoft Basic Display Adapter", None)
+
+
 def test_meminfo_total() -> None:
     assert parse.meminfo_total("MemTotal:       24684084 kB\nMemFree: 1 kB\n") == 24684084 * 1024
     assert parse.meminfo_total("") is None

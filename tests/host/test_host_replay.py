@@ -77,8 +77,15 @@ def test_windows_without_wsl() -> None:
     f = host("windows-no-wsl")
     assert f.os == "windows"
     assert f.wsl_distros == ()
-    assert f.gpus == ()
+    assert [(g.vendor, g.name) for g in f.gpus] == [("intel", "Intel(R) UHD Graphics")]
     assert f.probes["nvidia"].status == "absent"
+    assert f.probes["windows_gpus"].status == "ok"
+
+
+def test_wsl2_with_a_custom_kernel_is_found_by_its_variables() -> None:
+    f = host("wsl2-custom-kernel")
+    assert (f.wsl, f.container) == (2, None)
+    assert f.probes["virt"].detail == "WSL_* environment"
 
 
 def test_wsl2_with_nvidia_uses_the_wsl_nvidia_smi() -> None:
