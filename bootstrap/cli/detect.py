@@ -14,6 +14,7 @@ Examples:
   bootstrap detect --json                  the facts as JSON
   bootstrap detect --capture support/      also write what was read, for a bug report
   bootstrap detect --replay support/       the facts of a captured machine, here
+  bootstrap detect --set wsl=2 --set memory_bytes=8e9   correct a fact
   BOOTSTRAP_CUDA_DRIVER=550.54 bootstrap detect   pretend an NVIDIA driver
 """
 )
@@ -29,21 +30,40 @@ Examples:
     help="Detect from a directory written by --capture instead of this machine.",
 )
 @click.option("--timeout", type=float, help="Seconds each probe may take (default 5).")
-def detect(as_json: bool, capture: Path | None, replay: Path | None, timeout: float | None) -> None:
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=JSON",
+    help="Override a fact, e.g. --set memory_bytes=8e9 --set wsl=2 (repeatable).",
+)
+def detect(
+    as_json: bool,
+    capture: Path | None,
+    replay: Path | None,
+    timeout: float | None,
+    sets: tuple[str, ...],
+) -> None:
     """Show what this machine is: OS, CPU, libc, WSL or container, GPUs, tools."""
     from bootstrap import host
     from bootstrap.console import print_json
 
     if capture and replay:
         raise click.UsageError("--capture and --replay do not go together")
+    overrides = {}
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r}: expected KEY=JSON", param_hint="--set")
+        overrides[key.strip()] = value
     if replay is not None:
         if not replay.is_dir():
             raise click.BadParameter(f"{replay}: no such directory", param_hint="--replay")
-        facts = host.replay(replay, timeout=timeout)
+        facts = host.replay(replay, timeout=timeout, facts=overrides)
     elif capture is not None:
-        facts = host.capture(capture, timeout=timeout)
+        facts = host.capture(capture, timeout=timeout, facts=overrides)
     else:
-        facts = host.detect(timeout=timeout)
+        facts = host.detect(timeout=timeout, facts=overrides)
     if as_json:
         print_json(facts.to_dict())
         return

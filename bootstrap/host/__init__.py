@@ -8,6 +8,7 @@ directory (``--replay``). ``overrides`` lets a user (or a test) correct any fact
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from bootstrap.host.facts import HostFacts
@@ -25,31 +26,44 @@ def _timeout(timeout: float | None) -> float:
         return DEFAULT_TIMEOUT
 
 
-def detect(source: object = None, *, timeout: float | None = None) -> HostFacts:
-    """Detect this machine (or the one behind ``source``), then apply the overrides."""
+def detect(
+    source: object = None,
+    *,
+    timeout: float | None = None,
+    facts: Mapping[str, str] | None = None,
+) -> HostFacts:
+    """Detect this machine (or the one behind ``source``), then apply the overrides:
+    ``BOOTSTRAP_CUDA_DRIVER`` / ``BOOTSTRAP_FACT_*`` from the environment, then ``facts``
+    (key -> JSON text, as ``bootstrap detect --set key=json``)."""
     from bootstrap.host.assemble import assemble
-    from bootstrap.host.overrides import apply_overrides
+    from bootstrap.host.overrides import PREFIX, apply_overrides
     from bootstrap.host.sources import Source
 
     src = source if isinstance(source, Source) else Source()
-    return apply_overrides(assemble(src, _timeout(timeout)), os.environ)
+    environ = dict(os.environ)
+    environ.update({PREFIX + k.upper(): v for k, v in (facts or {}).items()})
+    return apply_overrides(assemble(src, _timeout(timeout)), environ)
 
 
-def capture(directory: Path, *, timeout: float | None = None) -> HostFacts:
+def capture(
+    directory: Path, *, timeout: float | None = None, facts: Mapping[str, str] | None = None
+) -> HostFacts:
     """Detect live and write everything the probes read into ``directory``."""
     from bootstrap.host.sources import Recorder
 
     recorder = Recorder(directory)
-    facts = detect(recorder, timeout=timeout)
+    found = detect(recorder, timeout=timeout, facts=facts)
     recorder.save()
-    return facts
+    return found
 
 
-def replay(directory: Path, *, timeout: float | None = None) -> HostFacts:
+def replay(
+    directory: Path, *, timeout: float | None = None, facts: Mapping[str, str] | None = None
+) -> HostFacts:
     """The facts of the machine captured in ``directory``, on any machine."""
     from bootstrap.host.sources import Replay
 
-    return detect(Replay(directory), timeout=timeout)
+    return detect(Replay(directory), timeout=timeout, facts=facts)
 
 
 __all__ = ["HostFacts", "capture", "detect", "replay"]

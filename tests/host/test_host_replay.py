@@ -283,3 +283,23 @@ def without_timings(d: dict[str, object]) -> dict[str, object]:
     probes = d["probes"]
     assert isinstance(probes, dict)
     return {**d, "probes": {k: (v["status"], v["detail"]) for k, v in probes.items()}}
+
+
+def test_cli_set_overrides_a_fact_and_rejects_unknown_keys() -> None:
+    where = str(HOSTS / "linux-no-gpu")
+    base = [sys.executable, "-m", "bootstrap", "detect", "--json", "--replay", where]
+    r = subprocess.run(
+        [*base, "--set", "wsl=2", "--set", "memory_bytes=8e9"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["wsl"], data["memory_bytes"]) == (2, 8_000_000_000)
+    bad = subprocess.run(
+        [*base, "--set", "memory=1"], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2
+    assert "memory" in bad.stderr and "Traceback" not in bad.stderr
