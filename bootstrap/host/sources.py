@@ -90,10 +90,15 @@ class Source:
 
 
 class Recorder(Source):
-    """The live machine, writing everything read into a capture directory."""
+    """The live machine, writing everything read into a capture directory.
+
+    The home directory in recorded paths (a tool in ``~/.local/bin``) is written as ``~``
+    so a support bundle does not carry the user's name.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
+        self.home = str(Path.home())
         self.lock = threading.Lock()
         self.index: dict[str, Any] = {
             "format": FORMAT,
@@ -111,6 +116,13 @@ class Recorder(Source):
     def _next(self) -> str:
         self.counter += 1
         return f"{self.counter:04d}"
+
+    def _redact(self, value: Any) -> Any:
+        if isinstance(value, str) and len(self.home) > 1 and value.startswith(self.home):
+            rest = value[len(self.home) :]
+            if not rest or rest[0] in "/\\":
+                return "~" + rest
+        return value
 
     def read(self, path: str) -> str | None:
         content = super().read(path)
@@ -143,7 +155,7 @@ class Recorder(Source):
             (self.dir / f"commands/{n}.err").write_text(result.stderr, encoding="utf-8")
             self.index["commands"].append(
                 {
-                    "argv": list(argv),
+                    "argv": [self._redact(a) for a in argv],
                     "returncode": result.returncode,
                     "stdout": f"commands/{n}.out",
                     "stderr": f"commands/{n}.err",
@@ -156,7 +168,7 @@ class Recorder(Source):
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         result = compute()
         with self.lock:
-            self.index["values"][key] = result
+            self.index["values"][key] = self._redact(result)
         return result
 
     def save(self) -> None:

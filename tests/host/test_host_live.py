@@ -78,6 +78,23 @@ def test_capture_records_no_hostname_or_username(tmp_path: Path) -> None:
         assert hostname not in blob
 
 
+def test_capture_writes_the_home_directory_as_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home" / "someone"
+    (home / "bin").mkdir(parents=True)
+    git = home / "bin" / "git"
+    git.write_text("#!/bin/sh\n")
+    git.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATH", f"{home / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    live = capture(tmp_path / "cap")
+    assert live.tools.git == str(git)
+    text = (tmp_path / "cap" / "capture.json").read_text()
+    assert "someone" not in text
+    assert replay(tmp_path / "cap").tools.git == "~/bin/git"
+
+
 @pytest.fixture
 def stuck_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
