@@ -251,11 +251,7 @@ def probe_amd(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str,
             labels = names or gfx
             return {"gpus": [Gpu("amd", n, None, None, None, rocm) for n in labels]}, "rocminfo"
     # No ROCm user space: the kernel still lists the cards (vendor 0x1002).
-    cards = [
-        p
-        for p in src.glob("/sys/class/drm/card*/device/vendor")
-        if (src.read(p) or "").strip() == "0x1002"
-    ]
+    cards = _drm_cards(src, "0x1002")
     if cards:
         gpus = []
         for vendor_file in cards:
@@ -272,6 +268,26 @@ def probe_amd(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str,
             )
         return {"gpus": gpus}, "sysfs"
     raise Absent
+
+
+def _drm_cards(src: Source, vendor: str) -> list[str]:
+    """The `vendor` files of the kernel's GPUs (card0, card1; not connectors like card0-DP-1)
+    whose PCI vendor is ``vendor``."""
+    return [
+        p
+        for p in src.glob("/sys/class/drm/card*/device/vendor")
+        if "-" not in p.split("/")[4] and (src.read(p) or "").strip() == vendor
+    ]
+
+
+def probe_intel(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """Intel GPUs (integrated or Arc) on Linux, from the kernel's PCI vendor id."""
+    if f["os"] != "linux":
+        raise Absent
+    cards = _drm_cards(src, "0x8086")
+    if not cards:
+        raise Absent
+    return {"gpus": [Gpu("intel", "Intel GPU") for _ in cards]}, "sysfs"
 
 
 def probe_apple(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
@@ -352,6 +368,7 @@ PROBES: dict[str, ProbeFn] = {
     "disk": probe_disk,
     "nvidia": probe_nvidia,
     "amd": probe_amd,
+    "intel": probe_intel,
     "apple": probe_apple,
     "wsl_distros": probe_wsl_distros,
     "windows_gpus": probe_windows_gpus,

@@ -134,6 +134,15 @@ def test_linux_without_gpu() -> None:
     assert {k: r.status for k, r in f.probes.items()}["nvidia"] == "absent"
 
 
+def test_gpus_from_sysfs_without_vendor_tools() -> None:
+    f = host("linux-intel-amd-sysfs")
+    assert sorted((g.vendor, g.name, g.memory_bytes) for g in f.gpus) == [
+        ("amd", "AMD GPU", 17163091968),
+        ("intel", "Intel GPU", None),
+    ]
+    assert (f.probes["amd"].detail, f.probes["intel"].detail) == ("sysfs", "sysfs")
+
+
 def test_alpine_musl_from_ldd_stderr() -> None:
     f = host("linux-alpine-musl")
     assert f.libc is not None and (f.libc.family, f.libc.version) == ("musl", "1.1.24")
