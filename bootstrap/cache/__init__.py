@@ -1,0 +1,30 @@
+"""Offline cache bundles: pack one on a machine with network, verify and import it on a
+machine without. The format is documented in :mod:`bootstrap.cache.bundle`."""
+
+from __future__ import annotations
+
+from bootstrap.cache.bundle import FORMAT, Manifest, UvPin
+from bootstrap.cache.importer import (
+    ImportResult,
+    Verified,
+    fetch_bundle,
+    import_bundle,
+    verify,
+)
+from bootstrap.cache.pack import PackResult, pack
+from bootstrap.cache.targets import Target, parse_target
+
+__all__ = [
+    "FORMAT",
+    "ImportResult",
+    "Manifest",
+    "PackResult",
+    "Target",
+    "UvPin",
+    "Verified",
+    "fetch_bundle",
+    "import_bundle",
+    "pack",
+    "parse_target",
+    "verify",
+]

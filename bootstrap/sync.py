@@ -1,0 +1,439 @@
+"""Install a project's locked environment from uv's cache, offline unless told otherwise.
+
+Two kinds of lock (see bootstrap.plan.model.LockChoice):
+
+* ``uv``: ``uv sync --frozen --offline --no-build`` with the chosen extras and groups,
+  into the project's ``.venv`` (or ``venv`` / ``UV_PROJECT_ENVIRONMENT``). ``--frozen``
+  means uv.lock is read, never rewritten.
+* ``pylock`` (PEP 751): ``uv venv`` then ``uv pip sync --offline <pylock>`` (uv reads
+  pylock files since 0.6.15; 0.13 still calls it a preview and warns, so we opt in with
+  ``--preview-features pylock``).
+
+Why a failed offline sync leaves nothing half-done: uv prepares (downloads, unpacks)
+every distribution before it installs any, so a cache miss fails before the environment
+is touched; ``tests/cache/test_sync.py`` checks this. A sync killed while installing can
+leave a partial environment; the next run's :func:`is_synced` sees it (``uv sync
+--check`` compares the environment with the lock) and syncs again, which repairs it.
+
+On a miss, uv names only the first distribution it could not find. :func:`sync` then
+asks uv again, excluding what it already knows is missing, until uv is satisfied, so the
+error lists every missing ``name==version``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bootstrap import proc
+from bootstrap.errors import CommandError, OfflineMiss, UserError
+from bootstrap.plan.model import LockChoice
+
+SYNC_TIMEOUT = 3600.0
+CHECK_TIMEOUT = 60.0
+_PROBE_LIMIT = 40  # uv runs spent listing what is missing, at most
+_PROBE_SECONDS = 60.0
+
+# uv 0.13's messages for "offline and not in the cache".
+_MISS_PATTERNS = (
+    re.compile(r"Failed to download(?: and build)? `([^`]+)`"),
+    re.compile(r"Failed to (?:fetch|build) `([^`]+)`"),
+)
+_OFFLINE_CAUSES = (
+    "Network connectivity is disabled",
+    "was not found in the cache",
+    "not found in the cache",
+)
+_NOT_CACHED = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the cache")
+_INSTALLED = re.compile(r"^ \+ (\S+)", re.MULTILINE)
+_REMOVED = re.compile(r"^ - (\S+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    venv: Path
+    duration: float
+    network_used: bool
+    cache_hit: bool  # everything came from the cache (no download was needed)
+    installed: int  # distributions installed or replaced by this sync
+    removed: int
+    already_synced: bool = False
+    warnings: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "venv": str(self.venv),
+            "duration": round(self.duration, 3),
+            "network_used": self.network_used,
+            "cache_hit": self.cache_hit,
+            "installed": self.installed,
+            "removed": self.removed,
+            "already_synced": self.already_synced,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    uv: Path
+    project: Path
+    lock: LockChoice
+    venv: Path
+    env: dict[str, str]
+    python: str | None
+    extra_args: tuple[str, ...] = field(default=())
+
+    @property
+    def lock_path(self) -> Path:
+        return self.project / self.lock.path
+
+
+def venv_path(
+    project: Path, venv: Path | None = None, env: Mapping[str, str] | None = None
+) -> Path:
+    """Where the environment goes: ``venv``, else UV_PROJECT_ENVIRONMENT, else .venv."""
+    if venv is not None:
+        return venv
+    e = os.environ if env is None else env
+    configured = e.get("UV_PROJECT_ENVIRONMENT")
+    if configured:
+        p = Path(configured)
+        return p if p.is_absolute() else project / p
+    return project / ".venv"
+
+
+def _job(
+    uv: Path,
+    project: Path,
+    lock: LockChoice,
+    *,
+    venv: Path | None,
+    env: Mapping[str, str] | None,
+    python: str | None,
+) -> _Job:
+    if lock.kind not in ("uv", "pylock"):
+        raise UserError(f"unknown lock kind {lock.kind!r} for {lock.path}: expected uv or pylock")
+    full_env = dict(os.environ if env is None else env)
+    target = venv_path(project, venv, full_env)
+    if lock.kind == "uv":
+        full_env["UV_PROJECT_ENVIRONMENT"] = str(target)
+    job = _Job(Path(uv), project, lock, target, full_env, python)
+    if not job.lock_path.is_file():
+        raise UserError(
+            f"{job.lock_path}: lock file not found",
+            fix="check the profile's lock path, or run `uv lock` in the project and commit it",
+            code="sync.no_lock",
+        )
+    return job
+
+
+def _uv_sync_argv(job: _Job, *, offline: bool, check: bool = False) -> list[str]:
+    argv = [str(job.uv), "sync", "--frozen", "--no-build", "--project", str(job.project)]
+    if offline:
+        argv.append("--offline")
+    if check:
+        argv.append("--check")
+    for extra in job.lock.extras:
+        argv += ["--extra", extra]
+    for group in job.lock.groups:
+        argv += ["--group", group]
+    if job.python:
+        argv += ["--python", job.python]
+    return argv
+
+
+def _pip_sync_argv(
+    job: _Job, lock_file: Path, *, offline: bool, dry_run: bool = False
+) -> list[str]:
+    argv = [
+        str(job.uv),
+        "pip",
+        "sync",
+        "--preview-features",
+        "pylock",
+        "--no-build",
+        "--python",
+        str(_venv_python(job.venv)),
+    ]
+    if offline:
+        argv.append("--offline")
+    if dry_run:
+        argv.append("--dry-run")
+    argv.append(str(lock_file))
+    return argv
+
+
+def _venv_python(venv: Path) -> Path:
+    if os.name == "nt":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def is_synced(
+    uv: Path,
+    project: Path,
+    lock: LockChoice,
+    *,
+    venv: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    python: str | None = None,
+) -> bool:
+    """The cheap "already done?" check: does the environment match the lock exactly?
+
+    No network, no install: ``uv sync --frozen --offline --check`` (uv lock) or
+    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine."""
+    job = _job(uv, project, lock, venv=venv, env=env, python=python)
+    if not _venv_python(job.venv).exists():
+        return False
+    if lock.kind == "uv":
+        res = proc.run(
+            _uv_sync_argv(job, offline=True, check=True),
+            env=job.env,
+            cwd=project,
+            timeout=CHECK_TIMEOUT,
+        )
+        return res.ok
+    res = proc.run(
+        _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
+        env=job.env,
+        cwd=project,
+        timeout=CHECK_TIMEOUT,
+    )
+    return res.ok and "Would make no changes" in res.stderr
+
+
+def sync(
+    uv: Path,
+    project: Path,
+    lock: LockChoice,
+    *,
+    online: bool = False,
+    venv: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    python: str | None = None,
+    uv_cache_dir: Path | None = None,
+    timeout: float = SYNC_TIMEOUT,
+) -> SyncResult:
+    """Make the environment match ``lock``: offline from the cache, or, with
+    ``online=True``, from the configured index (``network_used`` records it).
+
+    Raises OfflineMiss naming every missing ``name==version`` when offline and the cache
+    lacks something; CommandError for other uv failures. uv.lock is never rewritten."""
+    env_map = dict(os.environ if env is None else env)
+    if uv_cache_dir is not None:
+        env_map["UV_CACHE_DIR"] = str(uv_cache_dir)
+    job = _job(uv, project, lock, venv=venv, env=env_map, python=python)
+    warnings = cache_warnings(job)
+    start = time.monotonic()
+    offline = not online
+    if lock.kind == "uv":
+        argv = _uv_sync_argv(job, offline=offline)
+        res = proc.run(argv, env=job.env, cwd=project, timeout=timeout)
+    else:
+        res = _pylock_sync(job, offline=offline, timeout=timeout)
+        argv = list(res.argv)
+    if not res.ok:
+        if offline and _is_offline_miss(res.stderr):
+            missing = _missing(job, res.stderr)
+            raise _offline_miss(job, missing)
+        raise CommandError(res.describe(), code="sync.failed")
+    out = res.stderr + res.stdout
+    installed = len(_INSTALLED.findall(out))
+    return SyncResult(
+        venv=job.venv,
+        duration=time.monotonic() - start,
+        network_used=online,
+        # uv reports "Prepared N packages" only when it had to fetch or build something.
+        cache_hit=offline or "Prepared " not in out,
+        installed=installed,
+        removed=len(_REMOVED.findall(out)),
+        already_synced=installed == 0 and not _REMOVED.search(out),
+        warnings=tuple(warnings),
+        command=tuple(argv),
+    )
+
+
+def _pylock_sync(job: _Job, *, offline: bool, timeout: float) -> proc.Result:
+    if not _venv_python(job.venv).exists():
+        argv = [str(job.uv), "venv", str(job.venv)]
+        if job.python:
+            argv += ["--python", job.python]
+        if offline:
+            argv.append("--offline")
+        made = proc.run(argv, env=job.env, cwd=job.project, timeout=300)
+        if not made.ok:
+            raise CommandError(made.describe(), code="sync.venv_failed")
+    return proc.run(
+        _pip_sync_argv(job, job.lock_path, offline=offline),
+        env=job.env,
+        cwd=job.project,
+        timeout=timeout,
+    )
+
+
+# -- cache location ----------------------------------------------------------------------
+
+
+def uv_cache_dir(uv: Path, env: Mapping[str, str] | None = None) -> Path:
+    """uv's cache directory as uv itself resolves it (UV_CACHE_DIR, config, default)."""
+    e = os.environ if env is None else env
+    if e.get("UV_CACHE_DIR"):
+        return Path(e["UV_CACHE_DIR"])
+    res = proc.run([str(uv), "cache", "dir"], env=e, timeout=CHECK_TIMEOUT, check=True)
+    return Path(res.stdout.strip())
+
+
+def _device(path: Path) -> int | None:
+    p = path.absolute()
+    while True:
+        try:
+            return p.stat().st_dev
+        except FileNotFoundError:
+            if p.parent == p:
+                return None
+            p = p.parent
+        except OSError:
+            return None
+
+
+def same_filesystem(a: Path, b: Path) -> bool | None:
+    """True when ``a`` and ``b`` (or their nearest existing parents) share a device."""
+    da, db = _device(a), _device(b)
+    if da is None or db is None:
+        return None
+    return da == db
+
+
+def cache_warnings(job: _Job) -> list[str]:
+    try:
+        cache = uv_cache_dir(job.uv, job.env)
+    except CommandError:
+        return []
+    if same_filesystem(cache, job.venv) is False:
+        return [
+            f"uv's cache ({cache}) is on another filesystem than the environment "
+            f"({job.venv}): uv must copy every file instead of hard-linking it, which is "
+            "slower; set UV_CACHE_DIR to a directory on the same filesystem"
+        ]
+    return []
+
+
+# -- what is missing ---------------------------------------------------------------------
+
+
+def _is_offline_miss(stderr: str) -> bool:
+    return any(cause in stderr for cause in _OFFLINE_CAUSES)
+
+
+def parse_missing(stderr: str) -> list[str]:
+    """The distributions uv says it could not find offline, as it names them."""
+    found: list[str] = []
+    for pattern in _MISS_PATTERNS:
+        found += pattern.findall(stderr)
+    found += _NOT_CACHED.findall(stderr)
+    return list(dict.fromkeys(found))
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[=<>!~ @\[;]", spec, maxsplit=1)[0]
+
+
+def _missing(job: _Job, stderr: str) -> list[str]:
+    missing = parse_missing(stderr)
+    if not missing:
+        return []
+    probe_root = Path(tempfile.mkdtemp(prefix=".bootstrap-probe-", dir=_probe_parent(job)))
+    try:
+        deadline = time.monotonic() + _PROBE_SECONDS
+        for _ in range(_PROBE_LIMIT):
+            if time.monotonic() > deadline:
+                missing.append("(and possibly more: listing stopped early)")
+                break
+            more = _probe(job, probe_root, missing)
+            new = [m for m in more if m not in missing]
+            if not new:
+                break
+            missing += new
+    finally:
+        shutil.rmtree(probe_root, ignore_errors=True)
+    return missing
+
+
+def _probe_parent(job: _Job) -> Path:
+    parent = job.venv.parent
+    return parent if parent.is_dir() else Path(tempfile.gettempdir())
+
+
+def _probe(job: _Job, root: Path, known: Sequence[str]) -> list[str]:
+    """One more offline attempt, into a scratch environment, without what is known to be
+    missing. Returns what uv names next (nothing: the rest is in the cache)."""
+    names = {_name(m) for m in known}
+    if job.lock.kind == "uv":
+        env = dict(job.env)
+        env["UV_PROJECT_ENVIRONMENT"] = str(root / "venv")
+        argv = [*_uv_sync_argv(job, offline=True), "--no-install-project"]
+        for n in sorted(names):
+            argv += ["--no-install-package", n]
+        res = proc.run(argv, env=env, cwd=job.project, timeout=600)
+    else:
+        reduced = root / "pylock.toml"
+        reduced.write_text(_without_packages(job.lock_path.read_text(), names))
+        scratch = _Job(job.uv, job.project, job.lock, root / "venv", job.env, job.python)
+        if not _venv_python(scratch.venv).exists():
+            argv = [str(job.uv), "venv", "--offline", str(scratch.venv)]
+            if job.python:
+                argv += ["--python", job.python]
+            proc.run(argv, env=job.env, timeout=120)
+        res = proc.run(
+            _pip_sync_argv(scratch, reduced, offline=True),
+            env=job.env,
+            cwd=job.project,
+            timeout=600,
+        )
+    if res.ok or not _is_offline_miss(res.stderr):
+        return []
+    return parse_missing(res.stderr)
+
+
+def _without_packages(text: str, names: set[str]) -> str:
+    """A pylock text without the ``[[packages]]`` tables of ``names``. pylock files as uv
+    writes them: each package is one ``[[packages]]`` table starting on its own line."""
+    norm = {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+    head, *blocks = re.split(r"(?m)^(?=\[\[packages\]\])", text)
+    kept = [head]
+    for block in blocks:
+        m = re.search(r'(?m)^name\s*=\s*"([^"]+)"', block)
+        if m and re.sub(r"[-_.]+", "-", m.group(1)).lower() in norm:
+            continue
+        kept.append(block)
+    return "".join(kept)
+
+
+class MissingDistributions(OfflineMiss):
+    """An OfflineMiss that carries the missing ``name==version`` list."""
+
+    def __init__(self, message: str, *, missing: Sequence[str], fix: str, code: str) -> None:
+        super().__init__(message, fix=fix, code=code)
+        self.missing = tuple(missing)
+
+
+def _offline_miss(job: _Job, missing: list[str]) -> MissingDistributions:
+    listed = ", ".join(missing) if missing else "(uv did not name them)"
+    flags = "".join(f" --extra {e}" for e in job.lock.extras) + "".join(
+        f" --group {g}" for g in job.lock.groups
+    )
+    return MissingDistributions(
+        f"offline and uv's cache lacks {len(missing) or 'some'} distribution(s) that "
+        f"{job.lock.path}{flags} needs: {listed}; the environment was left as it was",
+        fix="import a cache bundle packed for this target (`bootstrap up --cache-bundle "
+        "FILE`, made with `bootstrap cache pack`), or allow the network with `--online`",
+        missing=missing,
+        code="sync.offline_miss",
+    )
