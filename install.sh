@@ -1,0 +1,768 @@
+#!/bin/sh
+# Stage 0 of the workstation bootstrapper: find or install the pinned uv (its SHA-256
+# always checked against the pin below, never against a checksum served beside it), then
+# hand over to `uv run --frozen --project <repo> bootstrap up ...`.
+#
+#   ./install.sh [OPTIONS] [-- ARGS FOR `bootstrap up`]
+#   curl -fsSL https://<host>/install.sh | sh -s -- [OPTIONS] [ARGS]
+#
+# POSIX sh (dash, bash, busybox ash); needs curl or wget and one of sha256sum, shasum or
+# openssl. No sudo, no rc-file edits unless --modify-path. See docs/install.md.
+set -u
+
+# >>> uv pin: generated from bootstrap/uv/pin.txt; do not edit >>>
+PIN_DATA='
+version 0.13.9
+wheel aarch64-apple-darwin uv-0.13.9-py3-none-macosx_11_0_arm64.whl 66c512266d633bef48384a1f53003f41f2a8e7b36fe6e7fbfd3e0fd52d96fa63
+wheel aarch64-pc-windows-msvc uv-0.13.9-py3-none-win_arm64.whl eeb92051c2123b9730c46b04cc843cfa4bc7d7b0aec56df431a2215ef4cb0273
+wheel aarch64-unknown-linux-gnu uv-0.13.9-py3-none-manylinux_2_28_aarch64.whl ecb6028d79dc96fbeafffe5c8af62a7099487ebc05a701e76714eebcffd06375
+wheel aarch64-unknown-linux-musl uv-0.13.9-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.musllinux_1_1_aarch64.whl 5435c5ce14a56431208ca0996416d310f1598e8c2c8ba707688985a16bb82dbe
+wheel x86_64-apple-darwin uv-0.13.9-py3-none-macosx_10_12_x86_64.whl c16ed11e013557536b3e60065f1b912f6407bd6518e041b961e23ef9e6b4fbf5
+wheel x86_64-pc-windows-msvc uv-0.13.9-py3-none-win_amd64.whl 6a44b2ed8111d2f60d2b92627c5dccda3f7ed7570b18ce115e569cd68c28246b
+wheel x86_64-unknown-linux-gnu uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19
+wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45530751517d6c3bbc69a19473f6effe47cce047bede01ffd8af7ea7b36b25
+'
+# <<< uv pin <<<
+
+STAGE0_START=$(date +%s.%N 2>/dev/null)
+case $STAGE0_START in
+  *[!0-9.]* | *. | .* | "") STAGE0_START=$(date +%s) ;;
+esac
+
+usage() {
+  cat <<'EOF'
+install.sh: install the team's pinned uv (verified) and run `bootstrap up`.
+
+Usage: install.sh [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
+
+Options (they come first; the first other argument and the rest go to `bootstrap up`):
+  --no-run              only install (or verify) uv; do not run `bootstrap up`
+  --uv ARGS...          install (or verify) uv, then run `uv ARGS...` (the rest)
+  --cache-bundle FILE   install uv and uv's cache from a bundle; then run offline
+  --sources LIST        uv sources in order, comma-separated: local,mirror,index,release
+  --verify              re-hash an installed uv even when its marker is current
+  --modify-path         add the uv directory to PATH in ~/.profile (never otherwise)
+  --print-triple        print the detected platform triple and exit
+  -h, --help            this help
+
+Environment:
+  BOOTSTRAP_UV_SOURCES      same as --sources (default: local,mirror,index,release)
+  BOOTSTRAP_UV_LOCAL        a directory or file holding the uv artifact (air-gapped)
+  BOOTSTRAP_UV_MIRROR_URL   internal mirror, layout <base>/<version>/uv-<triple>.tar.gz
+  BOOTSTRAP_UV_RELEASE_URL  official release base (default releases.astral.sh)
+  BOOTSTRAP_UV_INDEX_URL    simple index serving the uv wheel (else UV_INDEX_URL,
+                            PIP_INDEX_URL, https://pypi.org/simple)
+  BOOTSTRAP_SELF_URL, BOOTSTRAP_SELF_SHA256
+                            piped use: the bootstrapper artifact (wheel or .tar.gz)
+  BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
+EOF
+}
+
+say() { printf 'install.sh: %s\n' "$*" >&2; }
+
+die() {
+  printf 'install.sh: error: %s\n' "$1" >&2
+  [ $# -gt 1 ] && printf '  fix: %s\n' "$2" >&2
+  exit 1
+}
+
+TMP_DIRS=""
+cleanup() {
+  for _d in $TMP_DIRS; do rm -rf "$_d"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ----- where things live (must match bootstrap.paths.Paths) ---------------------------
+data_dir() {
+  if [ -n "${BOOTSTRAP_HOME:-}" ]; then
+    printf '%s/data' "$BOOTSTRAP_HOME"
+    return
+  fi
+  [ -n "${HOME:-}" ] || die "HOME is not set" "set HOME or BOOTSTRAP_HOME"
+  if [ "$(uname -s)" = Darwin ]; then
+    printf '%s/Library/Application Support/bootstrap' "$HOME"
+  else
+    printf '%s/bootstrap' "${XDG_DATA_HOME:-$HOME/.local/share}"
+  fi
+}
+
+# ----- platform ----------------------------------------------------------------------
+detect_triple() {
+  if [ -n "${BOOTSTRAP_UV_TRIPLE:-}" ]; then
+    TRIPLE=$BOOTSTRAP_UV_TRIPLE
+    return
+  fi
+  _os=$(uname -s)
+  _arch=$(uname -m)
+  case $_arch in
+    x86_64 | amd64) _arch=x86_64 ;;
+    aarch64 | arm64) _arch=aarch64 ;;
+    *) die "unsupported CPU architecture '$_arch' (uv is pinned for x86_64 and aarch64)" \
+      "install uv yourself and run: uv run --frozen bootstrap up" ;;
+  esac
+  case $_os in
+    Linux)
+      # musl or glibc: ldd says which (uv's and rustup's installers test the same way).
+      _libc=gnu
+      if command -v ldd >/dev/null 2>&1; then
+        case $(ldd --version 2>&1) in *musl*) _libc=musl ;; esac
+      else
+        for _f in /lib/ld-musl-*.so.1; do [ -e "$_f" ] && _libc=musl; done
+      fi
+      TRIPLE=$_arch-unknown-linux-$_libc
+      ;;
+    Darwin)
+      # An x86_64 shell under Rosetta on Apple silicon still gets the native arm64 uv.
+      # Bracketed, unlike cargo-dist's template (see rustup commit 3cf4b4ba).
+      if [ "$_arch" = x86_64 ] && [ "$( (sysctl -n hw.optional.arm64 2>/dev/null || true))" = 1 ]; then
+        _arch=aarch64
+      fi
+      TRIPLE=$_arch-apple-darwin
+      ;;
+    MINGW* | MSYS* | CYGWIN* | Windows_NT)
+      die "this is Windows: use install.ps1" "powershell -ExecutionPolicy Bypass -File install.ps1" ;;
+    *) die "unsupported operating system '$_os'" "use a Linux or macOS machine, or install.ps1 on Windows" ;;
+  esac
+}
+
+# ----- the pin -----------------------------------------------------------------------
+load_pin() {
+  if [ -n "${BOOTSTRAP_UV_PIN_FILE:-}" ]; then
+    [ -r "$BOOTSTRAP_UV_PIN_FILE" ] || die "cannot read the uv pin $BOOTSTRAP_UV_PIN_FILE" \
+      "unset BOOTSTRAP_UV_PIN_FILE or point it at a pin file"
+    PIN_DATA=$(cat "$BOOTSTRAP_UV_PIN_FILE")
+  fi
+  UV_VERSION=""
+  WHEEL_FILE="" WHEEL_SHA="" ARCHIVE_FILE="" ARCHIVE_SHA=""
+  # `read` on a here-document: no subshell, so the variables survive the loop.
+  while read -r _k _a _b _c _rest; do
+    case $_k in
+      version) UV_VERSION=$_a ;;
+      wheel) [ "$_a" = "$TRIPLE" ] && WHEEL_FILE=$_b WHEEL_SHA=$_c ;;
+      archive) [ "$_a" = "$TRIPLE" ] && ARCHIVE_FILE=$_b ARCHIVE_SHA=$_c ;;
+    esac
+  done <<EOF
+$PIN_DATA
+EOF
+  [ -n "$UV_VERSION" ] || die "the uv pin has no 'version' line" "restore the pin: bootstrap uv pin VERSION"
+  if [ -z "$WHEEL_SHA" ] && [ -z "$ARCHIVE_SHA" ]; then
+    die "the uv pin has no artifact for $TRIPLE" "pin one with: bootstrap uv pin $UV_VERSION"
+  fi
+}
+
+# ----- checksums ---------------------------------------------------------------------
+pick_hasher() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    HASHER=sha256sum
+  elif command -v shasum >/dev/null 2>&1; then
+    HASHER=shasum
+  elif command -v openssl >/dev/null 2>&1; then
+    HASHER=openssl
+  else
+    die "no SHA-256 tool found (sha256sum, shasum or openssl): refusing to install an unverified uv" \
+      "install coreutils (sha256sum), perl (shasum) or openssl, then re-run"
+  fi
+}
+
+sha256_of() {
+  [ -n "${HASHER:-}" ] || pick_hasher
+  case $HASHER in
+    sha256sum) _h=$(sha256sum "$1") ;;
+    shasum) _h=$(shasum -a 256 "$1") ;;
+    openssl) _h=$(openssl dgst -sha256 "$1" | sed 's/^.*= *//') ;;
+  esac
+  _h=${_h%% *}
+  printf '%s' "$_h" | tr 'ABCDEF' 'abcdef'
+}
+
+# ----- downloads ---------------------------------------------------------------------
+CONNECT_TIMEOUT=${BOOTSTRAP_CONNECT_TIMEOUT:-5}
+READ_TIMEOUT=${BOOTSTRAP_READ_TIMEOUT:-30}
+RETRIES=${BOOTSTRAP_RETRIES:-3}
+RETRY_DELAY=${BOOTSTRAP_RETRY_DELAY:-1}
+
+# HTTPS everywhere; plain http only to this machine (a loopback mirror or test server).
+url_is_loopback_http() {
+  case $1 in
+    http://127.* | http://localhost/* | http://localhost:* | http://\[::1\]*) return 0 ;;
+  esac
+  return 1
+}
+
+check_url() {
+  case $1 in
+    https://*) return 0 ;;
+  esac
+  url_is_loopback_http "$1" && return 0
+  FETCH_ERR="refusing $1: only https (or http to 127.0.0.1/localhost) is allowed"
+  return 1
+}
+
+pick_downloader() {
+  if [ -n "${BOOTSTRAP_DOWNLOADER:-}" ]; then
+    DOWNLOADER=$BOOTSTRAP_DOWNLOADER
+  elif command -v curl >/dev/null 2>&1 && ! command -v curl | grep -q /snap/; then
+    DOWNLOADER=curl
+  elif command -v wget >/dev/null 2>&1; then
+    DOWNLOADER=wget
+  else
+    die "neither curl nor wget is installed" "install curl (apt-get install curl, apk add curl, ...)"
+  fi
+  if [ "$DOWNLOADER" = wget ] && wget --help 2>&1 | grep -q BusyBox; then
+    DOWNLOADER=busybox-wget
+  fi
+}
+
+# fetch_once URL OUT [ACCEPT]: 0 ok, 1 worth retrying, 2 give up on this URL.
+fetch_once() {
+  _url=$1 _out=$2 _accept=${3:-*/*}
+  check_url "$_url" || return 2
+  _err=$WORK/fetch.err
+  rm -f "$_out"
+  case $DOWNLOADER in
+    curl)
+      if url_is_loopback_http "$_url"; then
+        # Loopback: http allowed, but no redirects (they could lead anywhere).
+        set -- --proto '=http,https'
+      else
+        set -- --proto '=https' --tlsv1.2 -L --proto-redir '=https' --max-redirs 5
+      fi
+      _code=$(curl -sS "$@" --connect-timeout "$CONNECT_TIMEOUT" \
+        --speed-time "$READ_TIMEOUT" --speed-limit 1 -A bootstrap-install.sh \
+        -H "Accept: $_accept" -o "$_out" -w '%{http_code}' "$_url" 2>"$_err")
+      _rc=$?
+      case $_rc in
+        0) ;;
+        6) FETCH_ERR="cannot resolve the host of $_url"; return 2 ;;
+        7) FETCH_ERR="cannot connect to $_url"; return 2 ;;
+        28) FETCH_ERR="no answer from $_url within the timeout (connect ${CONNECT_TIMEOUT}s, read ${READ_TIMEOUT}s)"; return 2 ;;
+        1) FETCH_ERR="refused $_url: it redirected to a URL that is not https"; return 2 ;;
+        18 | 52 | 55 | 56 | 92) FETCH_ERR="transfer from $_url broke off (curl exit $_rc)"; return 1 ;;
+        35 | 60 | 77 | 51 | 58 | 59) FETCH_ERR="TLS failure for $_url (curl exit $_rc): $(tail -n 1 "$_err")"; return 2 ;;
+        *) FETCH_ERR="download of $_url failed (curl exit $_rc): $(tail -n 1 "$_err")"; return 2 ;;
+      esac
+      ;;
+    wget | busybox-wget)
+      if url_is_loopback_http "$_url"; then
+        set -- --max-redirect=0
+      elif [ "$DOWNLOADER" = busybox-wget ]; then
+        FETCH_ERR="busybox wget cannot enforce TLS >= 1.2 for $_url"
+        return 2
+      else
+        set -- --secure-protocol=TLSv1_2 --https-only
+      fi
+      if [ "$DOWNLOADER" = busybox-wget ]; then
+        wget -q -S -T "$READ_TIMEOUT" -O "$_out" "$_url" 2>"$_err"
+      else
+        wget -q -S "$@" --tries=1 --connect-timeout="$CONNECT_TIMEOUT" --read-timeout="$READ_TIMEOUT" \
+          --header="Accept: $_accept" -U bootstrap-install.sh -O "$_out" "$_url" 2>"$_err"
+      fi
+      _rc=$?
+      _code=$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$_err" | tail -n 1)
+      if grep -qi '^ *location: *http:' "$_err"; then
+        rm -f "$_out"
+        FETCH_ERR="refused $_url: it redirected to a URL that is not https"
+        return 2
+      fi
+      if [ "$_rc" = 4 ] || [ "$_rc" = 5 ] || [ -z "$_code" ]; then
+        FETCH_ERR="cannot reach $_url (wget exit $_rc): $(tail -n 1 "$_err")"
+        return 2
+      fi
+      ;;
+    *) die "unknown BOOTSTRAP_DOWNLOADER '$DOWNLOADER'" "use curl or wget" ;;
+  esac
+  case $_code in
+    200) return 0 ;;
+    5?? | 429) FETCH_ERR="HTTP $_code from $_url"; return 1 ;;
+    3??) FETCH_ERR="refused a redirect (HTTP $_code) from $_url"; return 2 ;;
+    *) FETCH_ERR="HTTP $_code from $_url"; return 2 ;;
+  esac
+}
+
+# fetch URL OUT [ACCEPT]: retries server errors and broken transfers with backoff.
+fetch() {
+  _n=1
+  _delay=$RETRY_DELAY
+  while :; do
+    fetch_once "$@"
+    case $? in
+      0) return 0 ;;
+      2) rm -f "$2"; return 1 ;;
+    esac
+    if [ "$_n" -ge "$RETRIES" ]; then
+      FETCH_ERR="$FETCH_ERR (gave up after $_n attempts)"
+      rm -f "$2"
+      return 1
+    fi
+    say "$FETCH_ERR; retrying in ${_delay}s ($_n/$RETRIES)"
+    sleep "$_delay"
+    _n=$((_n + 1))
+    case $_delay in *.*) ;; *) _delay=$((_delay * 2)) ;; esac
+  done
+}
+
+# index_lookup INDEX PROJECT FILE: sets FOUND_URL to FILE's URL on a PEP 503 simple index.
+index_lookup() {
+  _page=${1%/}/$2/
+  fetch "$_page" "$WORK/index.html" 'text/html' || return 1
+  _pat=$(printf '%s' "$3" | sed 's/[.]/\\./g')
+  _href=$(grep -o "href=[\"'][^\"']*${_pat}[^\"']*[\"']" "$WORK/index.html" | head -n 1)
+  if [ -z "$_href" ]; then
+    FETCH_ERR="$3 is not listed on $_page"
+    return 1
+  fi
+  _href=$(printf '%s' "$_href" | sed -e 's/^href=.//' -e 's/.$//' -e 's/#.*//' -e 's/&amp;/\&/g')
+  case $_href in
+    http://* | https://*) FOUND_URL=$_href ;;
+    /*) FOUND_URL=$(printf '%s' "$_page" | sed 's#^\([a-z]*://[^/]*\).*#\1#')$_href ;;
+    *) FOUND_URL=$(printf '%s%s' "$_page" "$_href" | sed -e ':a' -e 's#/[^/.][^/]*/\.\./#/#' -e 'ta' -e 's#/\./#/#g') ;;
+  esac
+}
+
+# ----- safe extraction ---------------------------------------------------------------
+# Reject members that are absolute, climb out with .., or are links; uv artifacts hold
+# regular files and directories only.
+check_members() {
+  _list=$1 _what=$2
+  while IFS= read -r _m; do
+    case $_m in
+      /* | [A-Za-z]:*) say "$_what: member '$_m' has an absolute path"; return 1 ;;
+      .. | ../* | */../* | */..) say "$_what: member '$_m' climbs out with '..'"; return 1 ;;
+    esac
+  done <"$_list"
+  return 0
+}
+
+extract_artifact() { # FILE KIND DEST
+  _file=$1 _kind=$2 _dest=$3
+  mkdir -p "$_dest"
+  case $_kind in
+    archive)
+      tar -tzf "$_file" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
+      check_members "$WORK/members" "$_file" || return 1
+      _top=uv-$TRIPLE
+      tar -xzf "$_file" -C "$_dest" "$_top/uv" "$_top/uvx" 2>"$WORK/tar.err" ||
+        { say "$_file: cannot extract $_top/uv and $_top/uvx: $(tail -n 1 "$WORK/tar.err")"; return 1; }
+      _src=$_dest/$_top
+      ;;
+    wheel)
+      _scripts=uv-$UV_VERSION.data/scripts
+      if command -v unzip >/dev/null 2>&1 && unzip -Z1 "$_file" >"$WORK/members" 2>/dev/null; then
+        _unzip="unzip -qo"
+      elif command -v busybox >/dev/null 2>&1 && busybox unzip -l "$_file" >"$WORK/ls" 2>/dev/null; then
+        awk 'NR>2 && $4 != "" && $1 ~ /^[0-9]+$/ { sub(/^ *[0-9]+ +[^ ]+ +[^ ]+ +/, ""); print }' "$WORK/ls" >"$WORK/members"
+        _unzip="busybox unzip -qo"
+      elif command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' \
+          "$_file" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable wheel"; return 1; }
+        _unzip=python3
+      else
+        die "no way to unpack a wheel (unzip, busybox or python3)" "install unzip, or use a .tar.gz source"
+      fi
+      [ -s "$WORK/members" ] || { say "$_file: not a readable wheel"; return 1; }
+      check_members "$WORK/members" "$_file" || return 1
+      if [ "$_unzip" = python3 ]; then
+        python3 -m zipfile -e "$_file" "$_dest" 2>"$WORK/tar.err"
+      else
+        $_unzip "$_file" "$_scripts/uv" "$_scripts/uvx" -d "$_dest" 2>"$WORK/tar.err" >/dev/null
+      fi || { say "$_file: cannot extract $_scripts/uv and uvx: $(tail -n 1 "$WORK/tar.err")"; return 1; }
+      _src=$_dest/$_scripts
+      ;;
+  esac
+  if [ -n "$(find "$_dest" -type l)" ]; then
+    say "$_file: contains a symbolic link ($(find "$_dest" -type l | head -n 1 | sed "s#^$_dest/##")); refusing it"
+    return 1
+  fi
+  for _b in uv uvx; do
+    [ -f "$_src/$_b" ] || { say "$_file: no $_b binary inside"; return 1; }
+  done
+  EXTRACTED=$_src
+}
+
+# ----- install -----------------------------------------------------------------------
+UV_DIR=""
+
+# The marker holds the artifact's pinned checksum and the binaries' own: a re-run trusts
+# it (no re-hash of a 40 MB binary) unless a binary changed after the marker was written.
+uv_present() {
+  UV_DIR=$DATA/uv/$UV_VERSION
+  [ -x "$UV_DIR/uv" ] && [ -f "$UV_DIR/.verified" ] || return 1
+  _art="" _uvsha="" _uvxsha=""
+  while read -r _k _v; do
+    case $_k in
+      artifact) _art=$_v ;;
+      uv) _uvsha=$_v ;;
+      uvx) _uvxsha=$_v ;;
+    esac
+  done <"$UV_DIR/.verified"
+  if [ "$_art" != "$WHEEL_SHA" ] && [ "$_art" != "$ARCHIVE_SHA" ]; then
+    say "uv in $UV_DIR was not installed from a pinned artifact; reinstalling"
+    return 1
+  fi
+  if [ "${VERIFY:-}" = full ] || [ -n "$(find "$UV_DIR/uv" "$UV_DIR/uvx" -newer "$UV_DIR/.verified" 2>/dev/null)" ]; then
+    if [ "$(sha256_of "$UV_DIR/uv")" != "$_uvsha" ] || [ "$(sha256_of "$UV_DIR/uvx")" != "$_uvxsha" ]; then
+      say "uv in $UV_DIR does not match the checksum recorded when it was installed; reinstalling"
+      return 1
+    fi
+    touch "$UV_DIR/.verified"
+  fi
+  return 0
+}
+
+try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION
+  _got=$(sha256_of "$1")
+  if [ "$_got" != "$3" ]; then
+    REASONS="$REASONS
+  - $4: checksum mismatch for $(basename "$1"): pinned $3, got $_got"
+    return 1
+  fi
+  _stage=$WORK/root
+  rm -rf "$_stage" "$WORK/x"
+  if ! extract_artifact "$1" "$2" "$WORK/x"; then
+    REASONS="$REASONS
+  - $4: unsafe or broken artifact $(basename "$1") (see above)"
+    return 1
+  fi
+  mkdir -p "$_stage"
+  mv "$EXTRACTED/uv" "$EXTRACTED/uvx" "$_stage/"
+  chmod 755 "$_stage/uv" "$_stage/uvx"
+  _ver=$("$_stage/uv" --version 2>/dev/null)
+  case $_ver in
+    "uv $UV_VERSION" | "uv $UV_VERSION "*) ;;
+    *)
+      REASONS="$REASONS
+  - $4: the uv inside $(basename "$1") reports '${_ver:-nothing}', not uv $UV_VERSION"
+      return 1
+      ;;
+  esac
+  {
+    printf 'artifact %s\n' "$3"
+    printf 'uv %s\n' "$(sha256_of "$_stage/uv")"
+    printf 'uvx %s\n' "$(sha256_of "$_stage/uvx")"
+  } >"$_stage/.verified"
+  # Atomic on the same filesystem: WORK lives under $DATA/uv.
+  if [ -e "$UV_DIR" ]; then
+    mv "$UV_DIR" "$WORK/old"
+  fi
+  mv "$_stage" "$UV_DIR" || die "cannot move uv into $UV_DIR"
+  INSTALLED_FROM=$4
+  return 0
+}
+
+try_source() {
+  case $1 in
+    local)
+      _p=${BOOTSTRAP_UV_LOCAL:-}
+      [ -n "$_p" ] || return 1
+      if [ -d "$_p" ]; then
+        for _f in "$WHEEL_FILE" "$ARCHIVE_FILE"; do
+          if [ -n "$_f" ] && [ -f "$_p/$_f" ]; then _p=$_p/$_f; break; fi
+        done
+      fi
+      if [ ! -f "$_p" ]; then
+        REASONS="$REASONS
+  - local: no ${WHEEL_FILE:-$ARCHIVE_FILE} in $_p"
+        return 1
+      fi
+      # Copy first, so the file checked is the file extracted.
+      cp "$_p" "$WORK/local.artifact" || return 1
+      case $(sha256_of "$WORK/local.artifact") in
+        "$ARCHIVE_SHA") _kind=archive _sha=$ARCHIVE_SHA ;;
+        *) _kind=wheel _sha=$WHEEL_SHA ;;
+      esac
+      [ -n "$_sha" ] || _sha=$ARCHIVE_SHA _kind=archive
+      try_candidate "$WORK/local.artifact" "$_kind" "$_sha" "local $_p"
+      ;;
+    mirror | release)
+      if [ "$1" = mirror ]; then
+        _base=${BOOTSTRAP_UV_MIRROR_URL:-}
+        [ -n "$_base" ] || return 1
+      else
+        _base=${BOOTSTRAP_UV_RELEASE_URL:-https://releases.astral.sh/github/uv/releases/download}
+      fi
+      if [ -z "$ARCHIVE_SHA" ]; then
+        REASONS="$REASONS
+  - $1: skipped, the pin has no checksum for uv-$TRIPLE.tar.gz (archive checksums are pinned from the release's .sha256 files)"
+        return 1
+      fi
+      _url=${_base%/}/$UV_VERSION/$ARCHIVE_FILE
+      say "downloading $_url"
+      if ! fetch "$_url" "$WORK/$ARCHIVE_FILE"; then
+        REASONS="$REASONS
+  - $1: $FETCH_ERR"
+        return 1
+      fi
+      try_candidate "$WORK/$ARCHIVE_FILE" archive "$ARCHIVE_SHA" "$1 $_url"
+      ;;
+    index)
+      _index=${BOOTSTRAP_UV_INDEX_URL:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple}}}
+      if [ -z "$WHEEL_SHA" ]; then
+        REASONS="$REASONS
+  - index: skipped, the pin has no uv wheel for $TRIPLE"
+        return 1
+      fi
+      if ! index_lookup "$_index" uv "$WHEEL_FILE"; then
+        REASONS="$REASONS
+  - index: $FETCH_ERR"
+        return 1
+      fi
+      _url=$FOUND_URL
+      say "downloading $_url"
+      if ! fetch "$_url" "$WORK/$WHEEL_FILE"; then
+        REASONS="$REASONS
+  - index: $FETCH_ERR"
+        return 1
+      fi
+      try_candidate "$WORK/$WHEEL_FILE" wheel "$WHEEL_SHA" "index $_index"
+      ;;
+    *) die "unknown uv source '$1'" "use a comma-separated list of local, mirror, index, release" ;;
+  esac
+}
+
+make_work() { # a temp dir under PARENT (same filesystem as the final place)
+  mkdir -p "$1" || die "cannot create $1" "check the permissions of $(dirname "$1")"
+  WORK=$(mktemp -d "$1/.tmp.XXXXXX") || die "cannot create a temp dir in $1"
+  TMP_DIRS="$TMP_DIRS $WORK"
+}
+
+ensure_uv() {
+  if uv_present; then
+    UV=$UV_DIR/uv
+    return 0
+  fi
+  pick_hasher
+  pick_downloader
+  make_work "$DATA/uv"
+  REASONS=""
+  _sources=${SOURCES:-${BOOTSTRAP_UV_SOURCES:-local,mirror,index,release}}
+  say "installing uv $UV_VERSION for $TRIPLE (sources: $_sources)"
+  _old_ifs=$IFS
+  IFS=,
+  # shellcheck disable=SC2086  # split the list on commas
+  set -- $_sources
+  IFS=$_old_ifs
+  for _s in "$@"; do
+    if try_source "$_s"; then
+      UV=$UV_DIR/uv
+      say "installed uv $UV_VERSION into $UV_DIR (from $INSTALLED_FROM)"
+      return 0
+    fi
+  done
+  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
+    "set BOOTSTRAP_UV_LOCAL to a directory holding $WHEEL_FILE (or ${ARCHIVE_FILE:-uv-$TRIPLE.tar.gz}), or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+}
+
+# ----- cache bundles ------------------------------------------------------------------
+json_str() { # KEY FILE: the string value of a top-level "KEY": "value" line
+  sed -n "s/^  \"$1\": \"\([^\"]*\)\",*\$/\1/p" "$2" | head -n 1
+}
+
+import_bundle() {
+  _bundle=$1
+  [ -f "$_bundle" ] || die "cache bundle $_bundle does not exist" "pass the path of a bundle made by: bootstrap cache pack"
+  pick_hasher
+  make_work "$DATA"
+  _b=$WORK/bundle
+  mkdir -p "$_b"
+  tar -tf "$_bundle" >"$WORK/members" 2>/dev/null || die "$_bundle is not a tar file" "re-create it with: bootstrap cache pack"
+  check_members "$WORK/members" "$_bundle" || die "$_bundle has unsafe members; refusing it" "re-create it with: bootstrap cache pack"
+  tar -xf "$_bundle" -C "$_b" || die "cannot unpack $_bundle"
+  [ -z "$(find "$_b" -type l)" ] || die "$_bundle contains symbolic links; refusing it"
+  if [ ! -f "$_b/SHA256SUMS" ] || [ ! -f "$_b/manifest.json" ]; then
+    die "$_bundle has no SHA256SUMS or manifest.json: not a cache bundle" "re-create it with: bootstrap cache pack"
+  fi
+  while read -r _sum _path; do
+    [ -n "$_sum" ] || continue
+    case $_path in /* | ../* | */../*) die "$_bundle: SHA256SUMS names an unsafe path '$_path'" ;; esac
+    [ -f "$_b/$_path" ] || die "$_bundle: SHA256SUMS lists $_path, which is missing" "re-create it with: bootstrap cache pack"
+    [ "$(sha256_of "$_b/$_path")" = "$_sum" ] || die "$_bundle: $_path does not match SHA256SUMS (corrupt or tampered bundle)" \
+      "re-create it with: bootstrap cache pack"
+  done <"$_b/SHA256SUMS"
+  (cd "$_b" && find . -type f ! -name SHA256SUMS) | sed 's#^\./##' >"$WORK/files"
+  while IFS= read -r _f; do
+    grep -q "  $_f\$" "$_b/SHA256SUMS" || die "$_bundle: $_f is not covered by SHA256SUMS" "re-create it with: bootstrap cache pack"
+  done <"$WORK/files"
+  _bver=$(json_str uv_version "$_b/manifest.json")
+  _btarget=$(json_str target "$_b/manifest.json")
+  _bart=$(json_str uv_artifact "$_b/manifest.json")
+  [ "$_bver" = "$UV_VERSION" ] || die "$_bundle carries uv ${_bver:-?}, but the pin is uv $UV_VERSION" \
+    "make a bundle with this checkout's pin: bootstrap cache pack"
+  case $TRIPLE in
+    x86_64-*) _march=x86_64 ;;
+    *) _march=arm64 ;;
+  esac
+  case $TRIPLE in
+    *-apple-darwin) _mos=macos ;;
+    *) _mos=linux ;;
+  esac
+  case $_btarget in
+    "$_mos-$_march-"*) ;;
+    *) die "$_bundle is for ${_btarget:-an unknown target}, this machine is $_mos-$_march" \
+      "use the bundle made for $_mos-$_march" ;;
+  esac
+  case $_bart in uv/* ) ;; *) die "$_bundle: manifest uv_artifact '$_bart' is not under uv/" ;; esac
+  BUNDLE_DIR=$_b
+  BOOTSTRAP_UV_LOCAL=$_b/$_bart
+  SOURCES=local
+}
+
+unpack_into() { # TARBALL DIR
+  tar -tzf "$1" >"$WORK/members" 2>/dev/null || die "$1 in the bundle is not a .tar.gz"
+  check_members "$WORK/members" "$1" || die "$1 in the bundle has unsafe members"
+  mkdir -p "$2" || die "cannot create $2"
+  tar -xzf "$1" -C "$2" || die "cannot unpack $(basename "$1") into $2"
+}
+
+# ----- the bootstrapper itself, when piped -------------------------------------------
+find_repo() {
+  if [ -n "${BOOTSTRAP_REPO:-}" ]; then
+    REPO=$BOOTSTRAP_REPO
+    return 0
+  fi
+  case $0 in */*) _d=${0%/*} ;; *) _d=. ;; esac
+  if [ -f "$0" ] && [ -f "$_d/pyproject.toml" ] && [ -d "$_d/bootstrap" ]; then
+    REPO=$(cd "$_d" && pwd)
+    return 0
+  fi
+  return 1
+}
+
+fetch_self() {
+  _surl=${BOOTSTRAP_SELF_URL:-}
+  _ssha=${BOOTSTRAP_SELF_SHA256:-}
+  if [ -z "$_surl" ] || [ -z "$_ssha" ]; then
+    die "not run from a checkout, and no pinned bootstrapper to fetch" \
+      "run ./install.sh from the repository, or set BOOTSTRAP_SELF_URL (wheel or .tar.gz) and BOOTSTRAP_SELF_SHA256"
+  fi
+  _sname=$(basename "$_surl")
+  _sdir=$DATA/self/$_ssha
+  SELF_ARTIFACT=$_sdir/$_sname
+  [ -f "$SELF_ARTIFACT" ] && return 0
+  pick_downloader
+  make_work "$DATA/self"
+  if [ -f "$_surl" ]; then
+    cp "$_surl" "$WORK/$_sname"
+  else
+    fetch "$_surl" "$WORK/$_sname" || die "cannot fetch the bootstrapper: $FETCH_ERR" "check BOOTSTRAP_SELF_URL"
+  fi
+  _got=$(sha256_of "$WORK/$_sname")
+  [ "$_got" = "$_ssha" ] || die "the bootstrapper $_sname does not match its pinned checksum: pinned $_ssha, got $_got" \
+    "check BOOTSTRAP_SELF_URL and BOOTSTRAP_SELF_SHA256"
+  case $_sname in
+    *.tar.gz | *.tgz)
+      tar -tzf "$WORK/$_sname" >"$WORK/members" || die "the bootstrapper $_sname is not a .tar.gz"
+      check_members "$WORK/members" "$_sname" || die "the bootstrapper archive $_sname has unsafe members"
+      mkdir -p "$WORK/src"
+      tar -xzf "$WORK/$_sname" -C "$WORK/src" || die "cannot unpack $_sname"
+      [ -z "$(find "$WORK/src" -type l)" ] || die "the bootstrapper archive $_sname contains links"
+      ;;
+    *.whl) ;;
+    *) die "BOOTSTRAP_SELF_URL must name a .whl or a .tar.gz, not $_sname" ;;
+  esac
+  mkdir -p "$WORK/final"
+  mv "$WORK/$_sname" "$WORK/final/" || die "cannot stage $_sname"
+  [ -d "$WORK/src" ] && mv "$WORK/src" "$WORK/final/src"
+  rm -rf "$_sdir"
+  mv "$WORK/final" "$_sdir" || die "cannot move the bootstrapper into $_sdir"
+}
+
+# ----- PATH (only when asked) ---------------------------------------------------------
+modify_path() {
+  _env=$DATA/env
+  # shellcheck disable=SC2016  # $PATH is expanded when the env file is sourced
+  printf 'case ":${PATH}:" in *":%s:"*) ;; *) PATH="%s:$PATH"; export PATH ;; esac\n' \
+    "$UV_DIR" "$UV_DIR" >"$_env"
+  _line=". \"$_env\""
+  for _rc in "$HOME/.profile" "$HOME/.bashrc" "$HOME/.zshrc"; do
+    [ "$_rc" = "$HOME/.profile" ] || [ -f "$_rc" ] || continue
+    grep -qF "$_line" "$_rc" 2>/dev/null || printf '\n%s\n' "$_line" >>"$_rc"
+  done
+  say "added $UV_DIR to PATH in your shell profile (open a new shell)"
+}
+
+# ----- main --------------------------------------------------------------------------
+main() {
+  NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --no-run) NO_RUN=1 ;;
+      --uv) shift; UV_MODE=1; break ;;
+      --cache-bundle)
+        [ $# -ge 2 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
+        BUNDLE=$2; shift ;;
+      --cache-bundle=*) BUNDLE=${1#*=} ;;
+      --sources)
+        [ $# -ge 2 ] || die "--sources needs a list" "install.sh --sources local,index"
+        SOURCES=$2; shift ;;
+      --sources=*) SOURCES=${1#*=} ;;
+      --verify) VERIFY=full ;;
+      --modify-path) MODIFY_PATH=1 ;;
+      --print-triple) PRINT_TRIPLE=1 ;;
+      -h | --help) usage; exit 0 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+    shift
+  done
+  [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
+
+  detect_triple
+  if [ -n "$PRINT_TRIPLE" ]; then
+    printf '%s\n' "$TRIPLE"
+    exit 0
+  fi
+  load_pin
+  DATA=$(data_dir)
+  WORK=""
+
+  [ -z "$BUNDLE" ] || import_bundle "$BUNDLE"
+  ensure_uv
+  if [ -n "$BUNDLE" ]; then
+    _cache=${UV_CACHE_DIR:-$("$UV" cache dir 2>/dev/null)}
+    [ -n "$_cache" ] || die "uv did not name its cache directory" "set UV_CACHE_DIR"
+    unpack_into "$BUNDLE_DIR/cache.tar.gz" "$_cache"
+    if [ -f "$BUNDLE_DIR/python.tar.gz" ]; then
+      _py=${UV_PYTHON_INSTALL_DIR:-$("$UV" python dir 2>/dev/null)}
+      [ -n "$_py" ] && unpack_into "$BUNDLE_DIR/python.tar.gz" "$_py"
+    fi
+    say "imported the cache bundle into $_cache"
+  fi
+  [ -z "$MODIFY_PATH" ] || modify_path
+
+  export BOOTSTRAP_STAGE0_START="$STAGE0_START"
+  export BOOTSTRAP_UV="$UV"
+  if [ -n "$UV_MODE" ]; then
+    cleanup
+    exec "$UV" "$@"
+  fi
+  if [ -n "$NO_RUN" ]; then
+    say "uv $UV_VERSION is ready: $UV"
+    exit 0
+  fi
+  if [ -n "$BUNDLE" ]; then
+    set -- --cache-bundle "$BUNDLE" --bundle-imported "$@"
+    _offline=--offline
+  else
+    _offline=""
+  fi
+  cleanup
+  if find_repo; then
+    # shellcheck disable=SC2086  # _offline is one flag or nothing
+    exec "$UV" run --frozen $_offline --project "$REPO" bootstrap up "$@"
+  fi
+  fetch_self
+  cleanup
+  if [ -d "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src" ]; then
+    for _p in "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src"/*/pyproject.toml "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src/pyproject.toml"; do
+      # shellcheck disable=SC2086
+      [ -f "$_p" ] && exec "$UV" run --frozen $_offline --project "${_p%/pyproject.toml}" bootstrap up "$@"
+    done
+    die "the bootstrapper archive has no pyproject.toml"
+  fi
+  # shellcheck disable=SC2086
+  exec "$UV" tool run $_offline --from "$SELF_ARTIFACT" bootstrap up "$@"
+}
+
+# Called last, so a truncated download of this script runs nothing.
+main "$@" || exit 1
