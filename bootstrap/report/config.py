@@ -1,0 +1,151 @@
+"""Metrics settings, as small frozen data that does not depend on the profile loader.
+
+The profile's ``[metrics]`` table (``enabled``, ``salt``, ``[[metrics.sinks]]``) maps onto
+:class:`MetricsConfig`; so do the ``bootstrap report send`` flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bootstrap.errors import ConfigError
+
+SINK_KINDS = ("file", "http-json", "pushgateway", "otlp-http")
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_JOB = "bootstrap"
+OPT_OUT_VARS = ("DO_NOT_TRACK", "BOOTSTRAP_NO_METRICS")
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    kind: str  # one of SINK_KINDS
+    url: str | None = None  # http-json, pushgateway (base URL), otlp-http (base or /v1/metrics)
+    path: str | None = None  # file: a .jsonl file to append to, or a directory
+    token_env: str | None = None  # the NAME of an env var holding a bearer token
+    job: str = DEFAULT_JOB  # pushgateway job name
+    timeout_seconds: float = DEFAULT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        where = f"metrics sink {self.kind!r}"
+        if self.kind not in SINK_KINDS:
+            raise ConfigError(
+                f"metrics sink kind {self.kind!r} is unknown: expected one of "
+                + ", ".join(SINK_KINDS),
+                fix="set `kind` in [[metrics.sinks]] to a supported sink",
+                code="report.sink_kind",
+            )
+        if self.kind == "file" and not self.path:
+            raise ConfigError(
+                f"{where} needs `path` (a .jsonl file or a directory)",
+                fix="add path = '...' to the sink",
+                code="report.sink_path",
+            )
+        if self.kind != "file" and not self.url:
+            raise ConfigError(
+                f"{where} needs `url`",
+                fix="add url = 'https://...' to the sink",
+                code="report.sink_url",
+            )
+        if not self.job:
+            raise ConfigError(f"{where}: `job` must not be empty", code="report.sink_job")
+        if not self.timeout_seconds > 0:
+            raise ConfigError(
+                f"{where}: timeout_seconds must be > 0, found {self.timeout_seconds!r}",
+                code="report.sink_timeout",
+            )
+
+    @property
+    def remote(self) -> bool:
+        """True for sinks that send data off the machine (turned off by opt-outs)."""
+        return self.kind != "file"
+
+    @property
+    def key(self) -> str:
+        """A stable name for this destination: the spool keeps one folder per key."""
+        ident = json.dumps([self.kind, self.url, self.path, self.job], separators=(",", ":"))
+        return f"{self.kind}-{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+
+    @property
+    def label(self) -> str:
+        """Human-readable: the kind and where it goes (a URL without credentials)."""
+        where = self.path if self.kind == "file" else _strip_userinfo(self.url or "")
+        return f"{self.kind} {where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Any, *, where: str = "metrics sink") -> SinkConfig:
+        if not isinstance(d, Mapping):
+            raise ConfigError(
+                f"{where}: expected a table, found {type(d).__name__}", code="report.sink"
+            )
+        known = {"kind", "url", "path", "token_env", "job", "timeout_seconds"}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(unknown)}; expected "
+                + ", ".join(sorted(known)),
+                code="report.sink_key",
+            )
+        if "kind" not in d:
+            raise ConfigError(f"{where}: missing `kind`", code="report.sink_kind")
+        for name in ("kind", "url", "path", "token_env", "job"):
+            value = d.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(
+                    f"{where}: `{name}` must be a string, found {type(value).__name__}",
+                    code="report.sink_type",
+                )
+        timeout = d.get("timeout_seconds", DEFAULT_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise ConfigError(
+                f"{where}: `timeout_seconds` must be a number, found {timeout!r}",
+                code="report.sink_type",
+            )
+        return cls(
+            kind=d["kind"],
+            url=d.get("url"),
+            path=d.get("path"),
+            token_env=d.get("token_env"),
+            job=d.get("job") or DEFAULT_JOB,
+            timeout_seconds=float(timeout),
+        )
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = True
+    salt: str = ""  # the organisation's salt for host/user ids; "" -> a per-install one
+    sinks: tuple[SinkConfig, ...] = field(default_factory=tuple)
+
+
+def opted_out(environ: Mapping[str, str] | None = None) -> str | None:
+    """The env var that turns remote metrics off, if one is set to a true value."""
+    env = os.environ if environ is None else environ
+    for var in OPT_OUT_VARS:
+        if env.get(var, "").strip().lower() not in ("", "0", "false", "no", "off"):
+            return var
+    return None
+
+
+def remote_allowed(config: MetricsConfig | None, environ: Mapping[str, str] | None = None) -> bool:
+    if opted_out(environ):
+        return False
+    return config is None or config.enabled
+
+
+def _strip_userinfo(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts._replace(query=""))

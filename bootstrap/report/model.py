@@ -1,0 +1,317 @@
+"""The TimingReport (schema version 1): what one `bootstrap up` took, and how it ended.
+
+The JSON form is a contract: ``timing-report-v1.schema.json`` beside this module is the
+schema, ``tests/report`` validates generated reports against it, and docs/report.md
+lists every field. Identity is hashes only: ``host_summary`` never puts a hostname,
+username or path into the report, and errors are stable codes, never messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import hmac
+import json
+import re
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bootstrap.errors import BootstrapError, ConfigError
+
+if TYPE_CHECKING:
+    from bootstrap.host.facts import HostFacts
+    from bootstrap.paths import Paths
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("timing-report-v1.schema.json")
+PHASES = ("detect", "plan", "uv", "python", "cache", "sync", "first_run")
+OUTCOMES = ("success", "failure")
+ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+# Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.
+MEMORY_BUCKETS_GIB = (4, 8, 16, 32, 64, 128, 256)
+
+
+@dataclass(frozen=True)
+class TimingReport:
+    report_id: str  # UUID4; also the idempotency key every sink uses
+    created_at: str  # UTC, RFC 3339 ("2026-11-24T10:36:21.123456Z")
+    tool_version: str
+    uv_version: str | None
+    profile: str
+    target: str | None  # "linux-x86_64-cu126"; None when planning failed
+    strategy: str | None
+    host: dict[str, Any]  # see host_summary()
+    phases: dict[str, float | None]  # seconds per phase; phases that did not run are absent
+    total_seconds: float  # from stage 0's start to the end of the run
+    outcome: str  # "success" | "failure"
+    error_code: str | None = None  # "sync.offline_miss"; None on success
+    total_from: str = "process"  # "stage0" (install.sh's clock) or "process"
+    offline: bool = False  # the run was not allowed to use the network
+    network_used: bool = False  # something was fetched over the network
+    cache_hit: bool = False  # the local cache held everything the sync needed
+    bundle_used: bool = False  # a cache bundle was imported
+    budget_seconds: float | None = None  # the profile's time-to-first-run budget
+    over_budget: bool = False
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"schema_version": self.schema_version}
+        for f in fields(self):
+            if f.name != "schema_version":
+                out[f.name] = getattr(self, f.name)
+        out["host"] = dict(self.host)
+        out["phases"] = dict(self.phases)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, d: Any, *, where: str = "report") -> TimingReport:
+        """Read a report back, checking every field; errors name ``where`` and the key."""
+        if not isinstance(d, Mapping):
+            raise _bad(where, "the report", "a JSON object", d)
+        version = d.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ConfigError(
+                f"{where}: schema_version is {version!r}; this version reads {SCHEMA_VERSION}",
+                fix="upgrade bootstrap to read newer reports",
+                code="report.schema_version",
+            )
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown field(s) {', '.join(unknown)}", code="report.unknown_field"
+            )
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in d:
+                kwargs[f.name] = d[f.name]
+            elif f.default is MISSING:
+                raise ConfigError(f"{where}: missing field `{f.name}`", code="report.missing")
+        _check(kwargs, where)
+        return cls(**kwargs)
+
+
+def _bad(where: str, key: str, expected: str, found: Any) -> ConfigError:
+    shown = type(found).__name__ if not isinstance(found, (str, int, float)) else repr(found)
+    return ConfigError(f"{where}: {key} must be {expected}, found {shown}", code="report.bad_field")
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check(k: dict[str, Any], where: str) -> None:
+    for name in ("report_id", "created_at", "tool_version", "profile", "outcome", "total_from"):
+        if name in k and not isinstance(k[name], str):
+            raise _bad(where, f"`{name}`", "a string", k[name])
+    for name in ("uv_version", "target", "strategy", "error_code"):
+        if k.get(name) is not None and not isinstance(k[name], str):
+            raise _bad(where, f"`{name}`", "a string or null", k[name])
+    for name in ("offline", "network_used", "cache_hit", "bundle_used", "over_budget"):
+        if name in k and not isinstance(k[name], bool):
+            raise _bad(where, f"`{name}`", "true or false", k[name])
+    try:
+        uuid.UUID(k["report_id"], version=4)
+    except ValueError:
+        raise _bad(where, "`report_id`", "a UUID", k["report_id"]) from None
+    if k["outcome"] not in OUTCOMES:
+        raise _bad(where, "`outcome`", " or ".join(OUTCOMES), k["outcome"])
+    if k.get("error_code") is not None and not ERROR_CODE_RE.match(k["error_code"]):
+        raise _bad(where, "`error_code`", "a dotted lower-case code", k["error_code"])
+    if not _is_num(k["total_seconds"]) or k["total_seconds"] < 0:
+        raise _bad(where, "`total_seconds`", "a number >= 0", k["total_seconds"])
+    if k.get("budget_seconds") is not None and not _is_num(k["budget_seconds"]):
+        raise _bad(where, "`budget_seconds`", "a number or null", k["budget_seconds"])
+    if not isinstance(k["host"], Mapping):
+        raise _bad(where, "`host`", "an object", k["host"])
+    phases = k["phases"]
+    if not isinstance(phases, Mapping):
+        raise _bad(where, "`phases`", "an object", phases)
+    for name, value in phases.items():
+        if name not in PHASES:
+            raise _bad(where, f"phase {name!r}", "one of " + ", ".join(PHASES), name)
+        if value is not None and not (_is_num(value) and value >= 0):
+            raise _bad(where, f"`phases.{name}`", "a number >= 0 or null", value)
+    try:
+        parse_time(k["created_at"])
+    except ValueError:
+        raise _bad(where, "`created_at`", "an RFC 3339 UTC time", k["created_at"]) from None
+
+
+def parse_time(text: str) -> dt.datetime:
+    """``created_at`` back to an aware datetime (3.9's fromisoformat lacks ``Z``)."""
+    if not text.endswith("Z"):
+        raise ValueError(text)
+    return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.timezone.utc)
+
+
+def now_rfc3339() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_report(
+    *,
+    profile: str,
+    host: Mapping[str, Any],
+    phases: Mapping[str, float | None],
+    total_seconds: float,
+    error: BaseException | None = None,
+    error_code: str | None = None,
+    target: str | None = None,
+    strategy: str | None = None,
+    uv_version: str | None = None,
+    total_from: str = "process",
+    offline: bool = False,
+    network_used: bool = False,
+    cache_hit: bool = False,
+    bundle_used: bool = False,
+    budget_seconds: float | None = None,
+) -> TimingReport:
+    """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
+    (or ``error_code``) is given; the code comes from :func:`error_code_for`."""
+    from bootstrap import __version__
+
+    code = error_code if error_code is not None else error_code_for(error)
+    if code is not None and not ERROR_CODE_RE.match(code):
+        code = error_code_for(None, fallback=code)
+    total = round(max(0.0, float(total_seconds)), 4)
+    return TimingReport(
+        report_id=str(uuid.uuid4()),
+        created_at=now_rfc3339(),
+        tool_version=__version__,
+        uv_version=uv_version,
+        profile=profile,
+        target=target,
+        strategy=strategy,
+        host=dict(host),
+        phases={p: (None if v is None else round(float(v), 4)) for p, v in phases.items()},
+        total_seconds=total,
+        outcome="failure" if code is not None else "success",
+        error_code=code,
+        total_from=total_from,
+        offline=offline,
+        network_used=network_used,
+        cache_hit=cache_hit,
+        bundle_used=bundle_used,
+        budget_seconds=budget_seconds,
+        over_budget=budget_seconds is not None and total > budget_seconds,
+    )
+
+
+def error_code_for(error: BaseException | None, *, fallback: str | None = None) -> str | None:
+    """A stable, value-free code for an error: the error's own dotted ``code`` when it
+    has one ("sync.offline_miss"), else its class name in snake case under ``error.``
+    (expected errors) or ``internal.`` (bugs). Never the message: it holds user values."""
+    if error is None and fallback is None:
+        return None
+    if isinstance(error, BootstrapError) and ERROR_CODE_RE.match(error.code):
+        return error.code
+    name = type(error).__name__ if error is not None else (fallback or "unknown")
+    snake = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()).strip("_")
+    prefix = "error" if error is None or isinstance(error, BootstrapError) else "internal"
+    return f"{prefix}.{snake or 'unknown'}"
+
+
+# -- the host summary ------------------------------------------------------------------
+
+
+def hash_id(salt: str, kind: str, value: str) -> str:
+    """HMAC-SHA256 of ``value`` keyed by the salt: stable per organisation, and not
+    reversible by hashing a list of likely hostnames without the salt."""
+    msg = f"bootstrap.{kind}.v1\0{value}".encode()
+    return hmac.new(salt.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def memory_bucket(memory_bytes: int) -> str:
+    gib = memory_bytes / 2**30
+    if memory_bytes <= 0:
+        return "unknown"
+    low = 0
+    for edge in MEMORY_BUCKETS_GIB:
+        if gib < edge:
+            return f"{low}-{edge}GiB"
+        low = edge
+    return f"{low}+GiB"
+
+
+def host_summary(
+    facts: HostFacts,
+    salt: str,
+    *,
+    hostname: str | None = None,
+    username: str | None = None,
+) -> dict[str, Any]:
+    """What a team may know about the machine: platform, sizes in buckets, the GPU
+    vendor and CUDA version, and salted hashes of the host and user names."""
+    if hostname is None:
+        hostname = socket.gethostname()
+    if username is None:
+        try:
+            username = getpass.getuser()
+        except Exception:  # no login name (containers with an unknown uid)
+            username = ""
+    nvidia = facts.nvidia
+    gpu = nvidia or (facts.gpus[0] if facts.gpus else None)
+    return {
+        "os": facts.os,
+        "os_version": facts.os_version,
+        "arch": facts.arch,
+        "distro": facts.distro.id if facts.distro else None,
+        "libc": facts.libc.family if facts.libc else None,
+        "wsl": facts.wsl,
+        "container": facts.container,
+        "ci": facts.ci,
+        "cpu_count": facts.cpu_count,
+        "memory": memory_bucket(facts.memory_bytes),
+        "gpu_vendor": gpu.vendor if gpu else None,
+        "cuda_version": nvidia.cuda_version if nvidia else None,
+        "host_id": hash_id(salt, "host", hostname.lower()),
+        "user_id": hash_id(salt, "user", f"{hostname.lower()}\0{username}"),
+    }
+
+
+def resolve_salt(salt: str, paths: Paths) -> str:
+    """The organisation's salt, or (when none is configured) a random one kept in the
+    state directory: ids then stay stable on this machine and mean nothing elsewhere."""
+    if salt:
+        return salt
+    from bootstrap.paths import atomic_write
+
+    local = paths.state / "report-salt"
+    try:
+        existing = local.read_text(encoding="utf-8").strip()
+    except OSError:
+        existing = ""
+    if existing:
+        return existing
+    fresh = uuid.uuid4().hex + uuid.uuid4().hex
+    atomic_write(local, fresh.encode())
+    return fresh
+
+
+def load_schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+__all__ = [
+    "PHASES",
+    "SCHEMA_FILE",
+    "SCHEMA_VERSION",
+    "TimingReport",
+    "error_code_for",
+    "hash_id",
+    "host_summary",
+    "load_schema",
+    "memory_bucket",
+    "new_report",
+    "resolve_salt",
+]

@@ -1,0 +1,131 @@
+"""A report as Prometheus text exposition (format 0.0.4), for the Pushgateway sink and
+``bootstrap report export --format prom`` (e.g. node_exporter's textfile collector).
+
+Every push of one machine replaces its previous group, so the fleet view is the latest
+report of each (profile, target, strategy, instance): see docs/report.md for queries.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping
+
+from bootstrap.report.model import PHASES, TimingReport, parse_time
+
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+# name -> (help). All gauges: each value is a fact about one run.
+METRICS = {
+    "bootstrap_time_to_first_run_seconds": (
+        "Seconds from stage 0's start to the end of the run (the report's total_seconds)."
+    ),
+    "bootstrap_phase_seconds": "Seconds spent in each phase of the run.",
+    "bootstrap_success": "1 if the run reached a successful first run, else 0.",
+    "bootstrap_over_budget": "1 if the run took longer than the profile's budget, else 0.",
+    "bootstrap_budget_seconds": "The profile's time-to-first-run budget in seconds.",
+    "bootstrap_report_timestamp_seconds": "When the report was made, in Unix seconds.",
+    "bootstrap_report_info": "Always 1; labels identify the report (its id, versions, error).",
+}
+
+
+def grouping_labels(report: TimingReport) -> dict[str, str]:
+    """The labels that identify one machine's group: what a new push replaces."""
+    return {
+        "profile": report.profile,
+        "target": report.target or "none",
+        "strategy": report.strategy or "none",
+        "instance": str(report.host.get("host_id", ""))[:16] or "unknown",
+    }
+
+
+def grouping_path(job: str, labels: Mapping[str, str]) -> str:
+    """``/metrics/job/<job>/<label>/<value>...``; values that are empty or not plain are
+    sent with the Pushgateway's ``@base64`` encoding (URL-safe, as its README specifies)."""
+    parts = ["metrics", *_segment("job", job)]
+    for name, value in labels.items():
+        parts.extend(_segment(name, value))
+    return "/" + "/".join(parts)
+
+
+def _segment(name: str, value: str) -> list[str]:
+    if _SAFE_SEGMENT.match(value):
+        return [name, value]
+    encoded = base64.urlsafe_b64encode(value.encode()).decode() or "="
+    return [f"{name}@base64", encoded]
+
+
+def escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(labels: Mapping[str, str]) -> str:
+    if not labels:
+        return ""
+    return "{" + ",".join(f'{k}="{escape(v)}"' for k, v in labels.items()) + "}"
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+def samples(
+    report: TimingReport, extra: Mapping[str, str] | None = None
+) -> list[tuple[str, dict[str, str], float]]:
+    """(metric, labels, value) for one report. ``extra`` labels go first on each sample
+    (the export adds the grouping labels; a push carries them in its URL instead)."""
+    base = {
+        **(extra or {}),
+        "os": str(report.host.get("os", "")),
+        "arch": str(report.host.get("arch", "")),
+    }
+    out: list[tuple[str, dict[str, str], float]] = [
+        (
+            "bootstrap_time_to_first_run_seconds",
+            {**base, "outcome": report.outcome},
+            report.total_seconds,
+        ),
+    ]
+    for phase in PHASES:
+        value = report.phases.get(phase)
+        if value is not None:
+            out.append(("bootstrap_phase_seconds", {**base, "phase": phase}, value))
+    out.append(("bootstrap_success", dict(base), 1.0 if report.outcome == "success" else 0.0))
+    out.append(("bootstrap_over_budget", dict(base), 1.0 if report.over_budget else 0.0))
+    if report.budget_seconds is not None:
+        out.append(("bootstrap_budget_seconds", dict(base), report.budget_seconds))
+    out.append(
+        (
+            "bootstrap_report_timestamp_seconds",
+            dict(base),
+            parse_time(report.created_at).timestamp(),
+        )
+    )
+    info = {
+        **base,
+        "report_id": report.report_id,
+        "tool_version": report.tool_version,
+        "uv_version": report.uv_version or "",
+        "error_code": report.error_code or "",
+        "offline": str(report.offline).lower(),
+        "cache_hit": str(report.cache_hit).lower(),
+        "bundle_used": str(report.bundle_used).lower(),
+    }
+    out.append(("bootstrap_report_info", info, 1.0))
+    return out
+
+
+def exposition(groups: Iterable[tuple[TimingReport, Mapping[str, str]]]) -> str:
+    """Text exposition for several reports (each with its extra labels), metric by
+    metric: the format wants all samples of one metric together, after its HELP/TYPE."""
+    by_metric: dict[str, list[str]] = {name: [] for name in METRICS}
+    for report, extra in groups:
+        for name, labels, value in samples(report, extra):
+            by_metric[name].append(f"{name}{_labels(labels)} {_num(value)}")
+    lines: list[str] = []
+    for name, rows in by_metric.items():
+        if rows:
+            lines.append(f"# HELP {name} {METRICS[name]}")
+            lines.append(f"# TYPE {name} gauge")
+            lines.extend(rows)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,215 @@
+"""The spool: reports waiting for a sink, one file per (report, sink).
+
+Layout under ``Paths.spool``::
+
+    <sink key>/<report id>.json   the report and the sink's settings (never a token)
+    <sink key>/<report id>.lock   an OS lock: whoever holds it is sending that entry
+    corrupt/                      unreadable entries, moved aside and kept
+
+An entry is written (atomically) *before* its report is sent and removed only after the
+sink acknowledged it, so a crash at any point leaves the report spooled, never lost.
+The lock is the kernel's: it dies with its holder (kill -9 included), and a second flush
+skips entries someone else holds, so no report is sent twice at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bootstrap.errors import ConfigError
+from bootstrap.paths import Paths, atomic_write
+from bootstrap.report.config import SinkConfig
+from bootstrap.report.model import TimingReport
+
+SPOOL_VERSION = 1
+CORRUPT_DIR = "corrupt"
+
+
+class CorruptEntry(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    sink: SinkConfig
+    report: TimingReport
+
+
+class Claim:
+    """The lock on one entry. ``done()`` after the sink acknowledged; ``release()`` to
+    leave the entry for a later attempt."""
+
+    def __init__(self, data: Path, fh: IO[bytes]) -> None:
+        self.data = data
+        self._fh: IO[bytes] | None = fh
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data.with_suffix(".lock")
+
+    def done(self) -> None:
+        # The entry goes first, while the lock is held: anyone who locks the old lock file
+        # afterwards finds no entry and leaves it alone.
+        with contextlib.suppress(FileNotFoundError):
+            self.data.unlink()
+        self._close()
+        with contextlib.suppress(OSError):  # Windows: someone else has it open; harmless
+            self.lock_path.unlink()
+
+    def release(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._fh is not None:
+            _unlock(self._fh)
+            self._fh.close()
+            self._fh = None
+
+
+def entry_path(paths: Paths, sink: SinkConfig, report_id: str) -> Path:
+    return paths.spool / sink.key / f"{report_id}.json"
+
+
+def try_claim(data: Path) -> Claim | None:
+    """Lock ``data``'s entry without waiting; None when another process holds it or the
+    entry is already gone (delivered by someone else)."""
+    lock = data.with_suffix(".lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = lock.open("a+b")
+    except OSError:
+        return None
+    if not _try_lock(fh):
+        fh.close()
+        return None
+    return Claim(data, fh)
+
+
+def add(paths: Paths, sink: SinkConfig, report: TimingReport) -> Claim | None:
+    """Spool ``report`` for ``sink`` and hold its lock. None if the entry is held by
+    someone else already (it is spooled; they will send it)."""
+    data = entry_path(paths, sink, report.report_id)
+    claim = try_claim(data)
+    if claim is None:
+        return None
+    body = {"spool_version": SPOOL_VERSION, "sink": sink.to_dict(), "report": report.to_dict()}
+    try:
+        atomic_write(data, json.dumps(body, separators=(",", ":")).encode())
+    except BaseException:
+        claim.release()
+        raise
+    return claim
+
+
+def read(data: Path) -> Entry:
+    try:
+        body: Any = json.loads(data.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise CorruptEntry(f"not readable JSON ({type(exc).__name__})") from None
+    if not isinstance(body, dict) or body.get("spool_version") != SPOOL_VERSION:
+        raise CorruptEntry(f"not a version {SPOOL_VERSION} spool entry")
+    try:
+        sink = SinkConfig.from_dict(body.get("sink"), where="sink")
+        report = TimingReport.from_dict(body.get("report"), where="report")
+    except ConfigError as exc:
+        raise CorruptEntry(exc.message) from None
+    return Entry(data, sink, report)
+
+
+def pending(paths: Paths) -> list[Path]:
+    """Entry files, oldest first."""
+    root = paths.spool
+    if not root.is_dir():
+        return []
+    found = [
+        p
+        for d in root.iterdir()
+        if d.is_dir() and d.name != CORRUPT_DIR
+        for p in d.glob("*.json")
+        if not p.name.startswith(".")
+    ]
+    return sorted(found, key=_mtime)
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def move_aside(paths: Paths, data: Path) -> Path:
+    """Keep a corrupt entry where it cannot block the spool: ``corrupt/<sink>-<name>``."""
+    dest_dir = paths.spool / CORRUPT_DIR
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / f"{data.parent.name}-{data.name}"
+    if dest.exists():
+        dest = dest.with_name(f"{dest.stem}-{int(time.time() * 1000)}{dest.suffix}")
+    data.replace(dest)
+    return dest
+
+
+def sweep_locks(paths: Paths) -> None:
+    """Remove lock files left behind by killed processes (their entry is gone)."""
+    root = paths.spool
+    if not root.is_dir():
+        return
+    for lock in root.glob("*/*.lock"):
+        if lock.with_suffix(".json").exists():
+            continue
+        claim = try_claim(lock.with_suffix(".json"))
+        if claim is not None:
+            claim.done()
+
+
+def corrupt_files(paths: Paths) -> list[Path]:
+    d = paths.spool / CORRUPT_DIR
+    return sorted(d.iterdir()) if d.is_dir() else []
+
+
+def iter_entries(paths: Paths) -> Iterator[Entry | tuple[Path, str]]:
+    """Every pending entry, read without locking (for display): an Entry, or (path,
+    problem) for one that cannot be read."""
+    for data in pending(paths):
+        try:
+            yield read(data)
+        except CorruptEntry as exc:
+            yield data, str(exc)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fh: IO[bytes]) -> bool:
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fh: IO[bytes]) -> None:
+        with contextlib.suppress(OSError):
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fh: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fh: IO[bytes]) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
