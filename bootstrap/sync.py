@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -349,6 +350,7 @@ def _missing(job: _Job, stderr: str) -> list[str]:
     missing = parse_missing(stderr)
     if not missing:
         return []
+    skip = _already_installed(job)
     probe_root = Path(tempfile.mkdtemp(prefix=".bootstrap-probe-", dir=_probe_parent(job)))
     try:
         deadline = time.monotonic() + _PROBE_SECONDS
@@ -356,7 +358,7 @@ def _missing(job: _Job, stderr: str) -> list[str]:
             if time.monotonic() > deadline:
                 missing.append("(and possibly more: listing stopped early)")
                 break
-            more = _probe(job, probe_root, missing)
+            more = _probe(job, probe_root, missing, skip)
             new = [m for m in more if m not in missing]
             if not new:
                 break
@@ -371,10 +373,45 @@ def _probe_parent(job: _Job) -> Path:
     return parent if parent.is_dir() else Path(tempfile.gettempdir())
 
 
-def _probe(job: _Job, root: Path, known: Sequence[str]) -> list[str]:
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _already_installed(job: _Job) -> set[str]:
+    """Lock entries the environment already has at the locked version: the real sync
+    does not need them, so the scratch probes skip them too."""
+    site = [p for p in job.venv.glob("lib/python*/site-packages") if p.is_dir()]
+    site += [p for p in [job.venv / "Lib" / "site-packages"] if p.is_dir()]
+    have: set[tuple[str, str]] = set()
+    for d in site:
+        for info in d.glob("*.dist-info"):
+            name, _, version = info.name[: -len(".dist-info")].partition("-")
+            have.add((_norm(name), version))
+    if not have:
+        return set()
+    try:
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python < 3.11
+            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+        data = tomllib.loads(job.lock_path.read_text())
+    except (OSError, ValueError):
+        return set()
+    entries = data.get("package" if job.lock.kind == "uv" else "packages", [])
+    return {
+        str(e["name"])
+        for e in entries
+        if isinstance(e, dict)
+        and "name" in e
+        and (_norm(str(e["name"])), str(e.get("version", ""))) in have
+    }
+
+
+def _probe(job: _Job, root: Path, known: Sequence[str], skip: set[str]) -> list[str]:
     """One more offline attempt, into a scratch environment, without what is known to be
-    missing. Returns what uv names next (nothing: the rest is in the cache)."""
-    names = {_name(m) for m in known}
+    missing or already installed. Returns what uv names next (nothing: the rest is in
+    the cache)."""
+    names = {_name(m) for m in known} | skip
     if job.lock.kind == "uv":
         env = dict(job.env)
         env["UV_PROJECT_ENVIRONMENT"] = str(root / "venv")
@@ -405,12 +442,12 @@ def _probe(job: _Job, root: Path, known: Sequence[str]) -> list[str]:
 def _without_packages(text: str, names: set[str]) -> str:
     """A pylock text without the ``[[packages]]`` tables of ``names``. pylock files as uv
     writes them: each package is one ``[[packages]]`` table starting on its own line."""
-    norm = {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+    norm = {_norm(n) for n in names}
     head, *blocks = re.split(r"(?m)^(?=\[\[packages\]\])", text)
     kept = [head]
     for block in blocks:
         m = re.search(r'(?m)^name\s*=\s*"([^"]+)"', block)
-        if m and re.sub(r"[-_.]+", "-", m.group(1)).lower() in norm:
+        if m and _norm(m.group(1)) in norm:
             continue
         kept.append(block)
     return "".join(kept)
@@ -424,7 +461,9 @@ class MissingDistributions(OfflineMiss):
         self.missing = tuple(missing)
 
 
-def _offline_miss(job: _Job, missing: list[str]) -> MissingDistributions:
+def _offline_miss(job: _Job, found: list[str]) -> MissingDistributions:
+    note = [m for m in found if m.startswith("(")]
+    missing = sorted((m for m in found if not m.startswith("(")), key=str.lower) + note
     listed = ", ".join(missing) if missing else "(uv did not name them)"
     flags = "".join(f" --extra {e}" for e in job.lock.extras) + "".join(
         f" --group {g}" for g in job.lock.groups

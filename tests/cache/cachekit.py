@@ -1,0 +1,77 @@
+"""Shared pieces of the cache tests (the fixtures are in conftest.py).
+
+ONE real bundle per lock state, packed online once.
+
+The bundle is packed from tests/cache/projects/tiny (a real uv project with a committed
+uv.lock: six, plus idna behind the extra ``net`` and iniconfig in the group ``test``)
+AND this repository's own lock, with the real uv wheel for linux-x86_64 from PyPI. It is
+kept in pytest's cache directory, keyed by both locks and the uv version, so later runs
+(and runs with no network at all) reuse it; without it and without PyPI the tests that
+need it skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bootstrap.cache import UvPin
+from bootstrap.cache.targets import host_os_arch
+from bootstrap.plan.model import LockChoice
+
+HERE = Path(__file__).resolve().parent
+TINY = HERE / "projects" / "tiny"
+REPO = HERE.parent.parent
+TINY_LOCK = LockChoice("uv.lock", "uv", ("net",), ("test",))
+
+
+def host_target() -> str:
+    os_name, arch = host_os_arch()
+    return f"{os_name}-{arch}-cpu"
+
+
+@dataclass(frozen=True)
+class Packed:
+    path: Path
+    pin: UvPin
+    target: str
+
+
+def pypi_reachable() -> bool:
+    try:
+        with socket.create_connection(("pypi.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pypi_uv_pin(version: str) -> UvPin:
+    """The uv wheels' SHA-256 as PyPI lists them, standing in for the repository's pin
+    when bootstrap.uv provides none."""
+    import httpx
+
+    resp = httpx.get(
+        "https://pypi.org/simple/uv/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    digests = {
+        f["filename"]: f["hashes"]["sha256"]
+        for f in resp.json()["files"]
+        if f["filename"].startswith(f"uv-{version}-")
+    }
+    return UvPin(version, digests)
+
+
+def uv_version(uv: Path) -> str:
+    out = subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def copy_tiny(dest: Path) -> Path:
+    shutil.copytree(TINY, dest, ignore=shutil.ignore_patterns(".venv"))
+    return dest
