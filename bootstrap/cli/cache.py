@@ -35,7 +35,9 @@ def _uv(explicit: Path | None) -> Path:
     return Path(found)
 
 
-def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin | None:
+def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
+    """The repository's pin; or, with ``--uv-artifact FILE --uv-sha256 HEX``, a pin of
+    that one file at the version of the uv that packs (for a build without a pin)."""
     from bootstrap.cache import UvPin
     from bootstrap.cache.pin import repo_pin
     from bootstrap.errors import UserError
@@ -72,14 +74,17 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin | None:
 @click.option("--python", "python", help="Also carry a uv-managed Python (a version, e.g. 3.12).")
 @click.option("--no-tool", is_flag=True, help="Leave out the bootstrapper's own environment.")
 @click.option(
-    "--uv", "uv_path", type=click.Path(dir_okay=False, path_type=Path), help="uv to pack with."
+    "--uv",
+    "uv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="uv to pack with (default: the pinned uv).",
 )
 @click.option(
     "--uv-artifact",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The pinned uv file for the target (default: downloaded from the index).",
 )
-@click.option("--uv-sha256", help="Its pinned SHA-256 (when the repository has no uv pin).")
+@click.option("--uv-sha256", help="Its SHA-256, instead of the repository's pin.")
 @click.option("--index-url", default="https://pypi.org/simple", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def pack_cmd(
@@ -102,17 +107,17 @@ def pack_cmd(
     """Build ONE bundle that lets a machine with no network set up TARGET."""
     from bootstrap.cache import pack
     from bootstrap.console import line, print_json
-    from bootstrap.errors import UserError
     from bootstrap.plan.model import LockChoice
 
-    uv = _uv(uv_path)
+    if uv_path is None:
+        # Pack with the pinned uv: the cache's buckets are versioned by uv.
+        from bootstrap.paths import Paths
+        from bootstrap.uv import ensure
+
+        uv = ensure(Paths.from_env()).path
+    else:
+        uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    if pin is None:
-        raise UserError(
-            "no uv pin available to check the bundled uv against",
-            fix="pass --uv-artifact FILE --uv-sha256 HEX for the target's pinned uv",
-            code="cache.no_pin",
-        )
     kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
     result = pack(
         out=out,
@@ -158,12 +163,9 @@ def verify_cmd(bundle: Path, target: str | None, as_json: bool) -> None:
     """Check every checksum in BUNDLE, its target and its uv against the pin."""
     from bootstrap.cache import verify
     from bootstrap.cache.pin import repo_pin
-    from bootstrap.console import line, print_json, warn
+    from bootstrap.console import line, print_json
 
-    pin = repo_pin()
-    verified = verify(bundle, expected_target=target, pin=pin)
-    if pin is None:
-        warn("no uv pin in this build: the bundled uv was checked against the bundle's sums only")
+    verified = verify(bundle, expected_target=target, pin=repo_pin())
     m = verified.manifest
     if as_json:
         print_json({"path": str(bundle), "ok": True, "manifest": _manifest_dict(m)})

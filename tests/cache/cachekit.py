@@ -4,8 +4,8 @@ ONE real bundle per lock state, packed online once.
 
 The bundle is packed from tests/cache/projects/tiny (a real uv project with a committed
 uv.lock: six, plus idna behind the extra ``net`` and iniconfig in the group ``test``)
-AND this repository's own lock, with the real uv wheel for linux-x86_64 from PyPI. It is
-kept in pytest's cache directory, keyed by both locks and the uv version, so later runs
+AND this repository's own lock, with the real pinned uv wheel for this platform from PyPI. It is
+kept in pytest's cache directory, keyed by both locks and the uv pin, so later runs
 (and runs with no network at all) reuse it; without it and without PyPI the tests that
 need it skip.
 """
@@ -46,25 +46,6 @@ def pypi_reachable() -> bool:
             return True
     except OSError:
         return False
-
-
-def pypi_uv_pin(version: str) -> UvPin:
-    """The uv wheels' SHA-256 as PyPI lists them, standing in for the repository's pin
-    when bootstrap.uv provides none."""
-    import httpx
-
-    resp = httpx.get(
-        "https://pypi.org/simple/uv/",
-        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
-        timeout=30,
-    )
-    resp.raise_for_status()
-    digests = {
-        f["filename"]: f["hashes"]["sha256"]
-        for f in resp.json()["files"]
-        if f["filename"].startswith(f"uv-{version}-")
-    }
-    return UvPin(version, digests)
 
 
 def uv_version(uv: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -16,11 +15,10 @@ from cachekit import (
     copy_tiny,
     host_target,
     pypi_reachable,
-    pypi_uv_pin,
     uv_version,
 )
 
-from bootstrap.cache import UvPin, import_bundle, pack
+from bootstrap.cache import import_bundle, pack
 from bootstrap.cache.pin import repo_pin
 
 
@@ -28,18 +26,19 @@ from bootstrap.cache.pin import repo_pin
 def packed(request: pytest.FixtureRequest, uv_bin: Path) -> Packed:
     version = uv_version(uv_bin)
     key = hashlib.sha256(
-        (TINY / "uv.lock").read_bytes() + (REPO / "uv.lock").read_bytes() + version.encode()
+        (TINY / "uv.lock").read_bytes()
+        + (REPO / "uv.lock").read_bytes()
+        + (REPO / "bootstrap" / "uv" / "pin.txt").read_bytes()
+        + version.encode()
     ).hexdigest()[:16]
     store = Path(request.config.cache.mkdir(f"bootstrap-cache-bundle-{key}"))
     bundle = store / "bundle.tar"
-    pin_file = store / "pin.json"
     target = host_target()
-    if bundle.is_file() and pin_file.is_file():
-        data = json.loads(pin_file.read_text())
-        return Packed(bundle, UvPin(data["version"], data["sha256"]), target)
+    pin = repo_pin()
+    if bundle.is_file():
+        return Packed(bundle, pin, target)
     if not pypi_reachable():
         pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
-    pin = repo_pin() or pypi_uv_pin(version)
     env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
     pack(
         out=bundle,
@@ -52,7 +51,6 @@ def packed(request: pytest.FixtureRequest, uv_bin: Path) -> Packed:
         tool=REPO,
         env=env,
     )
-    pin_file.write_text(json.dumps({"version": pin.version, "sha256": dict(pin.sha256)}))
     return Packed(bundle, pin, target)
 
 
