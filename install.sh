@@ -341,6 +341,12 @@ extract_artifact() { # FILE KIND DEST
     archive)
       tar -tzf "$_file" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
       check_members "$WORK/members" "$_file" || return 1
+      # Links (symbolic or hard) could point outside: a uv archive has none.
+      tar -tvzf "$_file" >"$WORK/long" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
+      if grep -q -e '^[lh]' -e ' link to ' "$WORK/long"; then
+        say "$_file: member '$(grep -e '^[lh]' -e ' link to ' "$WORK/long" | head -n 1 | sed 's/.* \([^ ]* -> .*\)$/\1/')' is a link; refusing it"
+        return 1
+      fi
       _top=uv-$TRIPLE
       tar -xzf "$_file" -C "$_dest" "$_top/uv" "$_top/uvx" 2>"$WORK/tar.err" ||
         { say "$_file: cannot extract $_top/uv and $_top/uvx: $(tail -n 1 "$WORK/tar.err")"; return 1; }
@@ -350,6 +356,10 @@ extract_artifact() { # FILE KIND DEST
       _scripts=uv-$UV_VERSION.data/scripts
       if command -v unzip >/dev/null 2>&1 && unzip -Z1 "$_file" >"$WORK/members" 2>/dev/null; then
         _unzip="unzip -qo"
+        if unzip -Z "$_file" 2>/dev/null | grep -q '^l'; then
+          say "$_file: contains a symbolic link; refusing it"
+          return 1
+        fi
       elif command -v busybox >/dev/null 2>&1 && busybox unzip -l "$_file" >"$WORK/ls" 2>/dev/null; then
         awk 'NR>2 && $4 != "" && $1 ~ /^[0-9]+$/ { sub(/^ *[0-9]+ +[^ ]+ +[^ ]+ +/, ""); print }' "$WORK/ls" >"$WORK/members"
         _unzip="busybox unzip -qo"
@@ -699,6 +709,7 @@ main() {
       --verify) VERIFY=full ;;
       --modify-path) MODIFY_PATH=1 ;;
       --print-triple) PRINT_TRIPLE=1 ;;
+      --print-data-dir) data_dir; echo; exit 0 ;;
       -h | --help) usage; exit 0 ;;
       --) shift; break ;;
       *) break ;;
