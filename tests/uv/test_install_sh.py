@@ -33,14 +33,16 @@ def assert_nothing_installed(uv_home: Path, version: str) -> None:
 
 
 def uv_version(path: Path) -> str:
-    return subprocess.run([str(path), "--version"], capture_output=True, text=True).stdout
+    return subprocess.run(
+        [str(path), "--version"], capture_output=True, text=True, check=False
+    ).stdout
 
 
 def test_shellcheck_clean() -> None:
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck is not installed (.ci/run installs it)")
     res = subprocess.run(
-        ["shellcheck", "-s", "sh", str(INSTALL_SH)], capture_output=True, text=True
+        ["shellcheck", "-s", "sh", str(INSTALL_SH)], capture_output=True, text=True, check=False
     )
     assert res.returncode == 0, res.stdout
 
@@ -102,6 +104,7 @@ def test_local_directory_source_with_no_network(
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert res.returncode == 0, res.stderr
     assert "from local" in res.stderr
@@ -118,8 +121,14 @@ def test_uv_mode_execs_uv_with_the_stage0_clock(
     assert res.stdout.split()[:2] == ["uv", artifacts.version]
     probe = run_sh(
         ["dash"],
-        ["--uv", "run", "--no-project", "python", "-c",
-         "import os; print(os.environ['BOOTSTRAP_STAGE0_START'], os.environ['BOOTSTRAP_UV'])"],
+        [
+            "--uv",
+            "run",
+            "--no-project",
+            "python",
+            "-c",
+            "import os; print(os.environ['BOOTSTRAP_STAGE0_START'], os.environ['BOOTSTRAP_UV'])",
+        ],
         env,
     )
     assert probe.returncode == 0, probe.stderr
@@ -199,6 +208,7 @@ def _evil(kind: str, escape: Path) -> tarfile.TarInfo:
     [("dotdot", "climbs out with '..'"), ("absolute", "has an absolute path"), ("symlink", "link")],
 )
 def test_unsafe_members_are_refused(
+    *,
     kind: str,
     reason: str,
     artifacts: Artifacts,
@@ -257,9 +267,7 @@ def test_server_that_never_answers_times_out_and_fails_over(
         assert "no answer" in res.stderr
         assert_nothing_installed(uv_home, artifacts.version)
         # Same hung mirror first, then the index: the index wins, quickly.
-        env.update(
-            BOOTSTRAP_UV_SOURCES="mirror,index", BOOTSTRAP_UV_INDEX_URL=f"{srv.url}/simple"
-        )
+        env.update(BOOTSTRAP_UV_SOURCES="mirror,index", BOOTSTRAP_UV_INDEX_URL=f"{srv.url}/simple")
         res = run_sh(["dash"], ["--no-run"], env)
         elapsed = time.monotonic() - start
     assert res.returncode == 0, res.stderr
@@ -306,9 +314,10 @@ def test_https_to_http_redirect_is_refused(
 ) -> None:
     from tests.uv.tls import serve_tls
 
-    with serve_directory(artifacts.root) as plain, serve_tls(
-        tmp_path, f"{plain.url}/mirror"
-    ) as (https_url, ca):
+    with (
+        serve_directory(artifacts.root) as plain,
+        serve_tls(tmp_path, f"{plain.url}/mirror") as (https_url, ca),
+    ):
         env = shell_env(
             tmp_path,
             BOOTSTRAP_UV_SOURCES="mirror",
@@ -419,6 +428,7 @@ def test_modify_path_only_when_asked(
         env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
         capture_output=True,
         text=True,
+        check=False,
     )
     assert out.stdout.strip() == str(installed(uv_home, artifacts.version))
 
