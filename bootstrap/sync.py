@@ -291,6 +291,15 @@ def uv_cache_dir(uv: Path, env: Mapping[str, str] | None = None) -> Path:
     return Path(res.stdout.strip())
 
 
+def uv_python_dir(uv: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Where uv keeps managed Pythons (UV_PYTHON_INSTALL_DIR or uv's default)."""
+    e = os.environ if env is None else env
+    if e.get("UV_PYTHON_INSTALL_DIR"):
+        return Path(e["UV_PYTHON_INSTALL_DIR"])
+    res = proc.run([str(uv), "python", "dir"], env=e, timeout=CHECK_TIMEOUT, check=True)
+    return Path(res.stdout.strip())
+
+
 def _device(path: Path) -> int | None:
     p = path.absolute()
     while True:

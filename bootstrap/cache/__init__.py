@@ -9,6 +9,7 @@ from bootstrap.cache.importer import (
     Verified,
     fetch_bundle,
     import_bundle,
+    resolve_bundle,
     verify,
 )
 from bootstrap.cache.pack import PackResult, pack
@@ -26,5 +27,6 @@ __all__ = [
     "import_bundle",
     "pack",
     "parse_target",
+    "resolve_bundle",
     "verify",
 ]

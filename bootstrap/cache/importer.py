@@ -278,3 +278,18 @@ def fetch_bundle(url: str, dest_dir: Path) -> Path:
         if tmp.exists():
             tmp.unlink()
     raise NetworkError(f"{url}: too many redirects", code="bundle.download")
+
+
+def resolve_bundle(source: str, downloads: Path) -> Path:
+    """A bundle given as a path or a URL (https, or http to loopback) -> a local file;
+    URLs are downloaded into ``downloads`` (e.g. ``Paths.cache / "bundles"``)."""
+    if source.startswith(("https://", "http://")):
+        return fetch_bundle(source, downloads)
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise UserError(
+            f"cache bundle {source} does not exist",
+            fix="pass the path or https URL of a bundle made by `bootstrap cache pack`",
+            code="bundle.missing",
+        )
+    return path

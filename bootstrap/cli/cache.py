@@ -202,28 +202,17 @@ def import_cmd(
     as_json: bool,
 ) -> None:
     """Verify BUNDLE (a file, or an https URL) and merge it into uv's cache."""
-    from bootstrap import proc
-    from bootstrap.cache import fetch_bundle, import_bundle
+    from bootstrap.cache import import_bundle, resolve_bundle
     from bootstrap.cache.pin import repo_pin
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
-    from bootstrap.sync import uv_cache_dir
+    from bootstrap.sync import uv_cache_dir, uv_python_dir
 
-    if bundle.startswith(("https://", "http://")):
-        path = fetch_bundle(bundle, Paths.from_env().cache / "bundles")
-    else:
-        path = Path(bundle)
+    path = resolve_bundle(bundle, Paths.from_env().cache / "bundles")
     if cache_dir is None or python_dir is None:
         uv = _uv(uv_path)
-        if cache_dir is None:
-            cache_dir = uv_cache_dir(uv)
-        if python_dir is None:
-            env_dir = os.environ.get("UV_PYTHON_INSTALL_DIR")
-            if env_dir:
-                python_dir = Path(env_dir)
-            else:
-                res = proc.run([str(uv), "python", "dir"], timeout=30, check=True)
-                python_dir = Path(res.stdout.strip())
+        cache_dir = cache_dir or uv_cache_dir(uv)
+        python_dir = python_dir or uv_python_dir(uv)
     result = import_bundle(
         path, cache_dir, python_install_dir=python_dir, expected_target=target, pin=repo_pin()
     )

@@ -359,3 +359,19 @@ def test_cli_refuses_plain_http_to_another_host(tmp_path: Path) -> None:
     )
     assert res.returncode != 0
     assert "only https" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_missing_bundle_file_is_a_user_error(tmp_path: Path) -> None:
+    from bootstrap.cache import resolve_bundle
+
+    with pytest.raises(UserError, match=r"cache bundle .*nope\.tar does not exist"):
+        resolve_bundle(str(tmp_path / "nope.tar"), tmp_path / "dl")
+    res = cli(
+        "import",
+        str(tmp_path / "nope.tar"),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--python-dir",
+        str(tmp_path / "p"),
+    )
+    assert res.returncode == 2 and "does not exist" in res.stderr
