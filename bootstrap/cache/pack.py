@@ -66,6 +66,7 @@ def pack(
     tool: Path | None = None,
     include_tool: bool = True,
     python: str | None = None,
+    managed_python: bool = False,
     env: Mapping[str, str] | None = None,
     index_url: str = PYPI_SIMPLE,
     timeout: float = PACK_TIMEOUT,
@@ -74,12 +75,20 @@ def pack(
 
     ``uv_artifact`` is the pinned uv file for the target (checked against ``pin``); without
     it the pinned file is downloaded from ``index_url`` (a PyPI-style index serving the
-    uv wheels). ``python``: a version request ("3.12") for a uv-managed Python to carry.
+    uv wheels). ``python``: the Python the syncs use ("3.12"): wheels tagged for one
+    CPython version only serve that version, so match the target's. ``managed_python``:
+    also carry that Python as a uv-managed install (python.tar.gz).
     ``tool`` is the bootstrapper's own project (default: this checkout)."""
     start = time.monotonic()
     tgt = parse_target(target)
     cross = (tgt.os, tgt.arch) != host_os_arch()
-    if python and cross:
+    if managed_python and not python:
+        raise UserError(
+            "carrying a uv-managed Python needs its version",
+            fix="pass python='3.12' (--python 3.12)",
+            code="cache.python_version",
+        )
+    if managed_python and cross:
         raise UserError(
             f"a uv-managed Python for {tgt.key} can only be packed on a {tgt.os}-{tgt.arch} "
             "machine",
@@ -111,7 +120,7 @@ def pack(
         cache.mkdir()
         run_env = dict(base_env, UV_CACHE_DIR=str(cache))
         python_dir: Path | None = None
-        if python:
+        if managed_python and python:
             python_dir = work / "python"
             run_env["UV_PYTHON_INSTALL_DIR"] = str(python_dir)
             _run([str(uv), "python", "install", python], run_env, timeout)

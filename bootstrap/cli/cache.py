@@ -71,7 +71,8 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
 )
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
-@click.option("--python", "python", help="Also carry a uv-managed Python (a version, e.g. 3.12).")
+@click.option("--python", "python", help="The target's Python version (e.g. 3.12) for the syncs.")
+@click.option("--with-python", is_flag=True, help="Also carry that Python as a uv-managed install.")
 @click.option("--no-tool", is_flag=True, help="Leave out the bootstrapper's own environment.")
 @click.option(
     "--uv",
@@ -97,6 +98,7 @@ def pack_cmd(
     extras: tuple[str, ...],
     groups: tuple[str, ...],
     python: str | None,
+    with_python: bool,
     no_tool: bool,
     uv_path: Path | None,
     uv_artifact: Path | None,
@@ -130,6 +132,7 @@ def pack_cmd(
         profile=profile,
         include_tool=not no_tool,
         python=python,
+        managed_python=with_python,
         index_url=index_url,
     )
     if as_json:

@@ -89,6 +89,7 @@ def test_pack_refuses_a_managed_python_for_another_platform(uv_bin: Path, tmp_pa
             lock=TINY_LOCK,
             pin=repo_pin(),
             python="3.12",
+            managed_python=True,
             include_tool=False,
         )
 
@@ -191,3 +192,17 @@ def test_online_sync_records_that_it_used_the_network(uv_bin: Path, tmp_path: Pa
     res = sync(uv_bin, project, LockChoice("uv.lock", "uv", ("net",)), online=True, env=env)
     assert res.network_used and not res.cache_hit and res.installed == 2
     assert "--offline" not in res.command
+
+
+def test_carrying_a_managed_python_needs_its_version(uv_bin: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="needs its version"):
+        pack(
+            out=tmp_path / "b.tar",
+            uv=uv_bin,
+            target=host_target(),
+            project=TINY,
+            lock=TINY_LOCK,
+            pin=repo_pin(),
+            managed_python=True,
+            include_tool=False,
+        )
