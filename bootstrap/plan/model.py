@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bootstrap.errors import BootstrapError
+
 STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
 
 
@@ -49,6 +51,8 @@ class Plan:
     first_run_timeout: float = 600.0
     budget_seconds: float = 900.0
     warnings: tuple[str, ...] = ()
+    # False when no strategy fits: `reasons` then lists every check, its evidence and fix.
+    ok: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -58,3 +62,12 @@ class Plan:
         d["lock"]["groups"] = list(self.lock.groups)
         d["first_run"] = list(self.first_run)
         return d
+
+
+class PlanError(BootstrapError):
+    """No strategy fits this host and profile. ``plan`` is the failed plan (``ok`` False,
+    ``strategy`` "none") whose reasons list every check with its evidence and fix."""
+
+    def __init__(self, message: str, plan: Plan, *, fix: str | None = None):
+        super().__init__(message, fix=fix, code="plan.no_strategy")
+        self.plan = plan

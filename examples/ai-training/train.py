@@ -8,15 +8,18 @@ from importlib import metadata
 from tqdm import tqdm
 
 # The distribution each variant brings, newest first.
-VARIANTS = (("cu130", "nvidia-cuda-runtime"), ("cu126", "nvidia-cuda-runtime-cu12"))
+VARIANTS = (("cu130", "nvidia-cuda-runtime"), ("cu12", "nvidia-cuda-runtime-cu12"))
 
 
 def installed_variant() -> tuple[str, str | None]:
-    for variant, dist in VARIANTS:
+    for name, dist in VARIANTS:
         try:
-            return variant, f"{dist}=={metadata.version(dist)}"
+            version = metadata.version(dist)
         except metadata.PackageNotFoundError:
             continue
+        # cu124 and cu126 bring the same dist; its version tells them apart.
+        variant = "cu" + "".join(version.split(".")[:2]) if name == "cu12" else name
+        return variant, f"{dist}=={version}"
     return "cpu", None
 
 

@@ -1,0 +1,435 @@
+"""make_plan(facts, profile, overrides) -> Plan: pure, explained, overridable.
+
+No I/O here: the profile loader has already resolved paths and listed lock files, and
+detection has read the machine. Every choice becomes a :class:`Reason` with the facts
+it rests on; ``--strategy``, ``--target`` and ``--lock`` win, with a warning when they
+look wrong. When no strategy fits, :class:`PlanError` carries a failed plan whose
+reasons list every check with its evidence and fix.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from bootstrap.errors import UserError
+from bootstrap.host.facts import HostFacts
+from bootstrap.plan import accel as accel_mod
+from bootstrap.plan import strategy as strat
+from bootstrap.plan.model import STRATEGIES, LockChoice, Plan, PlanError, Reason, Step
+from bootstrap.profiles import LockSpec, Profile, Variant
+
+TARGET_OSES = ("linux", "macos", "windows")
+TARGET_ARCHES = ("x86_64", "arm64")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    strategy: str | None = None
+    target: str | None = None  # "<os>-<arch>-<accel>"
+    lock: str | None = None  # a lock path relative to the project
+    cache_bundle: str | None = None  # adds the import-cache step
+    online: bool = False  # sync may use the index (`up --online`)
+
+
+def target_key(platform: str, accel: str) -> str:
+    return f"{platform}-{accel}"
+
+
+def parse_target(key: str) -> tuple[str, str, str]:
+    parts = key.split("-")
+    if (
+        len(parts) != 3
+        or parts[0] not in TARGET_OSES
+        or parts[1] not in TARGET_ARCHES
+        or not (parts[2] == "cpu" or accel_mod.is_gpu(parts[2]))
+    ):
+        raise UserError(
+            f"--target {key!r} is not <os>-<arch>-<accel> (os: {'|'.join(TARGET_OSES)}, "
+            f"arch: {'|'.join(TARGET_ARCHES)}, accel: cpu, cu126, rocm6.2, ...)",
+            fix="e.g. --target linux-x86_64-cu126",
+            code="plan.bad_target",
+        )
+    return parts[0], parts[1], parts[2]
+
+
+def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = None) -> Plan:
+    ov = overrides or Overrides()
+    warnings: list[str] = []
+    reasons: list[Reason] = []
+
+    # -- strategy ----------------------------------------------------------------------
+    chosen, checks = strat.decide(facts, profile)
+    if ov.strategy is not None:
+        if ov.strategy not in STRATEGIES:
+            raise UserError(
+                f"--strategy {ov.strategy!r} is not one of {', '.join(STRATEGIES)}",
+                code="plan.bad_strategy",
+            )
+        forced = next((c for c in checks if c.strategy == ov.strategy), None)
+        if forced is None or forced.fit is None or not forced.ok:
+            forced_check = strat.CHECKS[ov.strategy](facts, profile)
+            if not forced_check.ok:
+                warnings.append(
+                    f"--strategy {ov.strategy} looks wrong here: {forced_check.why}"
+                    + (f" (fix: {forced_check.fix})" if forced_check.fix else "")
+                )
+            forced = forced_check
+        if ov.strategy not in profile.strategies.allowed:
+            warnings.append(
+                f"--strategy {ov.strategy} is not in the profile's strategies.allowed "
+                f"{list(profile.strategies.allowed)}"
+            )
+        chosen = forced
+    if chosen is None:
+        raise _no_strategy(facts, profile, checks, ov)
+
+    rejected = tuple(
+        {"candidate": c.strategy, "why": c.why, **({"fix": c.fix} if c.fix else {})}
+        for c in checks
+        if c is not chosen and c.strategy != chosen.strategy
+    )
+    why = chosen.why
+    if ov.strategy is not None:
+        why = f"--strategy {ov.strategy} (given); " + why
+    elif chosen.strategy == "wsl2" and any(c.strategy == "native" and c.ok for c in checks):
+        native = next(c for c in checks if c.strategy == "native")
+        why = f"{why}; {native.degraded}"
+    reasons.append(
+        Reason(
+            "strategy",
+            chosen.strategy,
+            why,
+            evidence={"checked": [c.strategy for c in checks], **chosen.evidence},
+            fix=chosen.fix if not chosen.ok else None,
+            rejected=rejected,
+        )
+    )
+
+    # -- lock, variant, target ---------------------------------------------------------
+    fit = chosen.fit or strat.fit_for(
+        profile, f"linux-{facts.arch}", accel_mod.GpuView(none_why="no fit")
+    )
+    platform = fit.platform
+    lock, variant = fit.lock, fit.variant
+    choice = fit.choice
+    if lock is None or variant is None:
+        # Only reachable under --strategy: take the CPU variant of the first lock.
+        lock = profile.locks[0]
+        variant = next((v for v in lock.variants if v.accel == "cpu"), lock.variants[0])
+        warnings.append(
+            f"no variant of the profile's locks fits {platform} under --strategy "
+            f"{chosen.strategy}; planning {variant.accel} anyway"
+        )
+    accel_why = _accel_why(variant, choice)
+    if ov.target is not None:
+        os_, arch, accel = parse_target(ov.target)
+        lock, variant = _target_variant(profile, os_, arch, accel, ov.target)
+        want = f"{os_}-{arch}"
+        if want != platform:
+            warnings.append(
+                f"--target {ov.target} looks wrong: the environment will live on {platform} "
+                f"({chosen.strategy})"
+            )
+        why_not = accel_mod.why_not(lock, variant, want, choice.gpu, profile.needs)
+        if why_not is not None and want == platform:
+            warnings.append(f"--target {ov.target} looks wrong: {why_not}")
+        platform = want
+        accel_why = f"--target {ov.target} (given)"
+    target = target_key(platform, variant.accel)
+    reasons.append(
+        Reason(
+            "accelerator",
+            variant.accel,
+            accel_why,
+            evidence=choice.gpu.evidence() or {"gpus": [g.vendor for g in facts.gpus]},
+            rejected=tuple(r for r in choice.rejected if r["candidate"] != variant.accel),
+        )
+    )
+    reasons.append(
+        Reason(
+            "target",
+            target,
+            f"environment on {platform} ({chosen.strategy}), variant {variant.accel}",
+            evidence={"os": facts.os, "arch": facts.arch, "strategy": chosen.strategy},
+        )
+    )
+    lock_choice = LockChoice(
+        path=lock.file_for(target), kind=lock.kind, extras=variant.extras, groups=variant.groups
+    )
+    if ov.lock is not None:
+        lock_choice = _lock_override(profile, ov.lock, lock_choice, target, warnings)
+    lock_fix = None
+    if not lock.exists and ov.lock is None:
+        lock_fix = "run `uv lock` in the project and commit the lock"
+        warnings.append(f"{lock_choice.path} is not in the project {profile.project.path}")
+    reasons.append(
+        Reason(
+            "lock",
+            lock_choice.path,
+            _lock_why(lock_choice, ov),
+            evidence={"kind": lock_choice.kind, "project": profile.project.path},
+            fix=lock_fix,
+        )
+    )
+
+    # -- resources -----------------------------------------------------------------------
+    if chosen.strategy != "remote":
+        short = strat.resource_shortfalls(facts, profile)
+        for what, why_short, fix in short:
+            warnings.append(f"{what}: {why_short}")
+            reasons.append(
+                Reason(
+                    "resources",
+                    f"{what}: too little",
+                    why_short + f" (needs.resources = {profile.needs.resources})",
+                    evidence=_resource_evidence(facts, profile),
+                    fix=fix,
+                )
+            )
+        if not short and (profile.needs.min_memory_gb or profile.needs.min_disk_gb):
+            reasons.append(
+                Reason(
+                    "resources",
+                    "enough",
+                    "RAM and free disk meet the profile's minimums",
+                    evidence=_resource_evidence(facts, profile),
+                )
+            )
+
+    reasons.append(_python_reason(profile))
+    reasons.append(_network_reason(profile, ov))
+
+    steps = _steps(profile, chosen.strategy, lock_choice, ov, chosen.evidence)
+    return Plan(
+        profile=profile.name,
+        project=profile.project.path,
+        target=target,
+        strategy=chosen.strategy,
+        lock=lock_choice,
+        steps=steps,
+        reasons=tuple(reasons),
+        python=profile.project.python,
+        first_run=profile.first_run.command,
+        first_run_timeout=profile.first_run.timeout_seconds,
+        budget_seconds=profile.budget_seconds,
+        warnings=tuple(warnings),
+    )
+
+
+def _accel_why(variant: Variant, choice: accel_mod.AccelChoice) -> str:
+    gpu = choice.gpu
+    gpu_passed = [r for r in choice.rejected if accel_mod.is_gpu(r["candidate"].split(":")[-1])]
+    if accel_mod.is_gpu(variant.accel):
+        if gpu.assumed:
+            return f"{variant.accel}: the newest GPU variant (the remote host re-checks its driver)"
+        cuda = accel_mod.cuda_of(variant.accel)
+        if cuda is not None:
+            over = " over " + ", ".join(r["candidate"] for r in gpu_passed) if gpu_passed else ""
+            return (
+                f"driver {gpu.driver} supports CUDA <= {gpu.max_cuda} ({gpu.cuda_source}); "
+                f"chose {variant.accel}{over}: the newest CUDA variant it supports"
+            )
+        return f"ROCm {gpu.rocm} runs {variant.accel}, the newest ROCm variant it supports"
+    if gpu_passed:
+        return "CPU: no GPU variant fits (" + "; ".join(r["why"] for r in gpu_passed) + ")"
+    return "CPU: the lock offers no GPU variant for this platform"
+
+
+def _target_variant(
+    profile: Profile, os_: str, arch: str, accel: str, key: str
+) -> tuple[LockSpec, Variant]:
+    platform = f"{os_}-{arch}"
+    offered: list[str] = []
+    for lock in profile.locks:
+        for v in lock.variants:
+            if lock.serves(platform, v) and v.accel == accel:
+                return lock, v
+            offered += [f"{p}-{v.accel}" for p in strat_platforms() if lock.serves(p, v)]
+    raise UserError(
+        f"--target {key}: profile {profile.name!r} has no lock variant for it",
+        fix="targets it offers: " + ", ".join(sorted(set(offered))),
+        code="plan.bad_target",
+    )
+
+
+def strat_platforms() -> tuple[str, ...]:
+    return tuple(f"{o}-{a}" for o in TARGET_OSES for a in TARGET_ARCHES)
+
+
+def _lock_override(
+    profile: Profile, path: str, current: LockChoice, target: str, warnings: list[str]
+) -> LockChoice:
+    for lock in profile.locks:
+        if lock.kind == "uv" and lock.path == path:
+            if path != current.path:
+                warnings.append(f"--lock {path}: not the lock planned for {target}")
+            return LockChoice(path, "uv", current.extras, current.groups)
+        if lock.kind == "pylock":
+            known = {lock.file_for(t): t for t in (*lock.available, *lock.files)}
+            if path in known:
+                if known[path] != target:
+                    warnings.append(
+                        f"--lock {path} looks wrong: it is for {known[path]}, this host is {target}"
+                    )
+                return LockChoice(path, "pylock")
+    kind = "uv" if path.endswith("uv.lock") else "pylock"
+    warnings.append(
+        f"--lock {path} is not one of profile {profile.name!r}'s locks; using it as given"
+    )
+    if kind == "uv":
+        return LockChoice(path, "uv", current.extras, current.groups)
+    return LockChoice(path, "pylock")
+
+
+def _lock_why(lock: LockChoice, ov: Overrides) -> str:
+    if ov.lock is not None:
+        return f"--lock {ov.lock} (given)"
+    if lock.kind == "uv":
+        parts = [f"--extra {e}" for e in lock.extras] + [f"--group {g}" for g in lock.groups]
+        return "uv project lock, " + (" ".join(parts) if parts else "no extras or groups")
+    return "the PEP 751 lock for this target"
+
+
+def _resource_evidence(facts: HostFacts, profile: Profile) -> dict[str, Any]:
+    gb = strat.GB
+    return {
+        "memory_gb": round(facts.memory_bytes / gb, 1),
+        "disk_free_gb": round(facts.disk_free_bytes / gb, 1),
+        "min_memory_gb": profile.needs.min_memory_gb,
+        "min_disk_gb": profile.needs.min_disk_gb,
+    }
+
+
+def _python_reason(profile: Profile) -> Reason:
+    req = profile.project.python
+    return Reason(
+        "python",
+        req or "any",
+        f"[project] python = {req!r}" if req else "the profile sets no Python requirement",
+        evidence={"python_downloads": profile.project.python_downloads},
+    )
+
+
+def _network_reason(profile: Profile, ov: Overrides) -> Reason:
+    if ov.online:
+        return Reason("network", "online", "--online: sync may download from the index")
+    if profile.sync.network == "allow":
+        return Reason(
+            "network",
+            "offline, index on a miss",
+            "offline from the cache first; [sync] network = allow lets a cache miss fall "
+            "back to the index (recorded in the report)",
+        )
+    return Reason(
+        "network",
+        "offline",
+        "offline from the cache; a cache miss fails and names what is missing",
+        fix="pass --cache-bundle FILE, or --online where the network is allowed",
+    )
+
+
+def sync_command(lock: LockChoice, ov: Overrides) -> str:
+    offline = [] if ov.online else ["--offline"]
+    if lock.kind == "uv":
+        argv = ["uv", "sync", "--frozen", *offline, "--no-build"]
+        argv += [a for e in lock.extras for a in ("--extra", e)]
+        argv += [a for g in lock.groups for a in ("--group", g)]
+        return shlex.join(argv)
+    return "uv venv, then " + shlex.join(
+        ["uv", "pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path]
+    )
+
+
+def _steps(
+    profile: Profile, strategy: str, lock: LockChoice, ov: Overrides, evidence: dict[str, Any]
+) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    if strategy == "wsl2":
+        steps.append(
+            Step(
+                "enter-wsl2",
+                f"run the steps below in WSL2 distro {evidence.get('distro')!r} (wsl.exe --exec)",
+            )
+        )
+    elif strategy == "devcontainer":
+        image = profile.strategies.devcontainer.image or profile.strategies.devcontainer.config
+        steps.append(Step("enter-devcontainer", f"run the steps below in a devcontainer ({image})"))
+    elif strategy == "remote":
+        host = profile.strategies.remote.hosts[0] if profile.strategies.remote.hosts else "?"
+        steps.append(Step("enter-remote", f"run the steps below on {host} over ssh"))
+    steps.append(Step("ensure-uv", "find or install the pinned uv and verify its SHA-256"))
+    req = profile.project.python or "any Python >= 3.9"
+    steps.append(
+        Step(
+            "python",
+            f"find a Python for {req} (UV_PYTHON_DOWNLOADS={profile.project.python_downloads})",
+        )
+    )
+    if ov.cache_bundle:
+        steps.append(
+            Step(
+                "import-cache",
+                f"import cache bundle {ov.cache_bundle} into uv's cache (checksums verified)",
+            )
+        )
+    fallback = (
+        " (index fallback on a cache miss)"
+        if profile.sync.network == "allow" and not ov.online
+        else ""
+    )
+    steps.append(Step("sync", sync_command(lock, ov) + fallback))
+    command = shlex.join(profile.first_run.command) if profile.first_run.command else None
+    steps.append(
+        Step(
+            "first-run",
+            f"run `{command}` in the environment (timeout {profile.first_run.timeout_seconds:g}s)"
+            if command
+            else "no first-run command in the profile: the sync is the first run",
+        )
+    )
+    sinks = len(profile.metrics.sinks)
+    steps.append(
+        Step(
+            "report",
+            f"write the timing report to the history (budget {profile.budget_seconds:g}s)"
+            + (f" and send it to {sinks} sink(s)" if sinks and profile.metrics.enabled else ""),
+        )
+    )
+    return tuple(steps)
+
+
+def _no_strategy(
+    facts: HostFacts, profile: Profile, checks: list[strat.Check], ov: Overrides
+) -> PlanError:
+    reasons = tuple(
+        Reason(
+            f"check:{c.strategy}",
+            "fits" if c.ok else "no",
+            c.why,
+            evidence=c.evidence,
+            fix=c.fix,
+            rejected=tuple(c.fit.choice.rejected) if c.fit else (),
+        )
+        for c in checks
+    )
+    failed = Plan(
+        profile=profile.name,
+        project=profile.project.path,
+        target=f"{facts.os}-{facts.arch}-none",
+        strategy="none",
+        lock=LockChoice(path="", kind="none"),
+        steps=(),
+        reasons=reasons,
+        python=profile.project.python,
+        budget_seconds=profile.budget_seconds,
+        ok=False,
+    )
+    lines = [f"no strategy fits profile {profile.name!r} on this {facts.os}-{facts.arch} host:"]
+    lines += [f"  {c.strategy}: {c.why}" for c in checks]
+    fixes = [f"{c.strategy}: {c.fix}" for c in checks if c.fix]
+    return PlanError("\n".join(lines), failed, fix="; ".join(fixes) or None)
+
+
+__all__ = ["Overrides", "make_plan", "parse_target", "sync_command", "target_key"]

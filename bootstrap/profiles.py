@@ -1,0 +1,746 @@
+"""Profiles: what a team's environment needs, as validated, frozen data.
+
+A profile is a TOML file, ``<name>.toml``. :func:`load_profile` finds it (search order
+below), merges the profiles it ``extends`` (tables deep-merged, arrays replaced),
+checks every key against :data:`SCHEMA` and returns a :class:`Profile`. Every error is a
+:class:`~bootstrap.errors.ConfigError` naming the file, the key path (``locks[1].extras``),
+what was expected and what was found; unknown keys get a did-you-mean.
+
+Search order for a name (the first hit wins):
+
+1. an explicit path (anything ending in ``.toml`` or containing a path separator);
+2. each directory in ``BOOTSTRAP_PROFILE_PATH`` (``os.pathsep``-separated);
+3. the user config dir: ``<user_config_dir>/bootstrap/profiles`` (``$BOOTSTRAP_HOME/config/
+   profiles`` when ``BOOTSTRAP_HOME`` is set);
+4. the repository's ``profiles/`` directory (the shipped profiles).
+
+The loader is the only part of profile handling that reads files: it resolves the
+project path (relative to the profile file that set it), checks which lock files exist
+and lists the per-target pylock files, so that the planner can stay pure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bootstrap.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
+PATH_ENV = "BOOTSTRAP_PROFILE_PATH"
+
+STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
+PYTHON_DOWNLOADS = ("never", "manual", "automatic")
+GPU_NEEDS = ("none", "optional", "required")
+KINDS = ("python", "ai")
+# The time-to-first-run budget per kind of stack: 15 min pure Python, 45 min AI (the
+# team standard's targets for a new machine).
+DEFAULT_BUDGET = {"python": 900.0, "ai": 2700.0}
+SINK_KINDS = ("file", "http-json", "pushgateway", "otlp-http")
+ACCEL_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+\.\d+)$")
+PLATFORM_RE = re.compile(r"^(linux|macos|windows|\*)(-(x86_64|arm64|\*))?$")
+ALL_PLATFORMS = ("linux-x86_64", "linux-arm64", "macos-x86_64", "macos-arm64", "windows-x86_64")
+
+
+# -- the data -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    path: str  # absolute: resolved against the profile file that set it (or the cwd)
+    python: str | None = None  # a requirement: ">=3.11", "==3.12.*"
+    python_downloads: str = "never"  # UV_PYTHON_DOWNLOADS
+
+
+@dataclass(frozen=True)
+class Variant:
+    accel: str  # "cpu", "cu126", "cu130", "rocm6.2"
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()  # "<os>-<arch>" patterns it serves; () = the lock's
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    kind: str  # "uv" | "pylock"
+    path: str  # relative to the project: "uv.lock" or a pattern "pylock.{target}.toml"
+    variants: tuple[Variant, ...] = ()
+    platforms: tuple[str, ...] = ALL_PLATFORMS  # "<os>-<arch>" patterns it serves
+    files: dict[str, str] = field(default_factory=dict)  # pylock: target key -> path
+    # Read by the loader: does the uv lock exist; which pylock target files exist.
+    exists: bool = True
+    available: tuple[str, ...] = ()
+
+    def serves(self, platform: str, variant: Variant | None = None) -> bool:
+        patterns = (variant.platforms if variant and variant.platforms else ()) or self.platforms
+        return any(fnmatch.fnmatchcase(platform, _pattern(p)) for p in patterns)
+
+    def file_for(self, target: str) -> str:
+        if self.kind == "uv":
+            return self.path
+        return self.files.get(target) or self.path.replace("{target}", target)
+
+
+@dataclass(frozen=True)
+class Needs:
+    linux_only: bool = False  # the stack has Linux-only wheels (triton, vllm, ...)
+    gpu: str = "none"  # "none" | "optional" | "required"
+    min_memory_gb: float | None = None
+    min_disk_gb: float | None = None  # environment + cache
+    resources: str = "warn"  # "warn" | "fail": what a RAM/disk shortfall does
+    accelerators: tuple[str, ...] = ()  # allowed accelerators; () = any the lock offers
+
+
+@dataclass(frozen=True)
+class Wsl2Settings:
+    distro: str | None = None  # None: the default WSL2 distro
+
+
+@dataclass(frozen=True)
+class DevcontainerSettings:
+    image: str | None = None
+    config: str | None = None  # devcontainer.json, relative to the project
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    hosts: tuple[str, ...] = ()  # "user@host" or "host"
+
+
+@dataclass(frozen=True)
+class StrategySettings:
+    allowed: tuple[str, ...] = STRATEGIES
+    order: tuple[str, ...] = ()  # preference; () = the decision table's order
+    wsl2: Wsl2Settings = field(default_factory=Wsl2Settings)
+    devcontainer: DevcontainerSettings = field(default_factory=DevcontainerSettings)
+    remote: RemoteSettings = field(default_factory=RemoteSettings)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    command: tuple[str, ...] = ()  # argv, run in the environment from the project dir
+    timeout_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    network: str = "offline"  # "offline" | "allow": may `up` use the index on a cache miss
+
+
+@dataclass(frozen=True)
+class MetricsSink:
+    kind: str  # "file" | "http-json" | "pushgateway" | "otlp-http"
+    url: str | None = None
+    path: str | None = None
+    token_env: str | None = None
+    job: str = "bootstrap"
+    timeout_seconds: float = 2.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    enabled: bool = True
+    salt: str = ""
+    sinks: tuple[MetricsSink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    source: str  # the file it was loaded from
+    project: ProjectSpec
+    locks: tuple[LockSpec, ...]
+    description: str = ""
+    kind: str = "python"  # "python" | "ai"
+    budget_seconds: float = 900.0
+    extends: tuple[str, ...] = ()  # the files merged under this one, nearest first
+    needs: Needs = field(default_factory=Needs)
+    strategies: StrategySettings = field(default_factory=StrategySettings)
+    first_run: FirstRun = field(default_factory=FirstRun)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @property
+    def path(self) -> str:
+        return self.source
+
+
+# -- the schema, as data ----------------------------------------------------------------
+
+
+class Spec:
+    expected = "a value"
+
+    def check(self, value: Any, where: _Where) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class _Where:
+    file: Path
+    key: str
+
+    def child(self, name: str) -> _Where:
+        return _Where(self.file, f"{self.key}.{name}" if self.key else name)
+
+    def item(self, index: int) -> _Where:
+        return _Where(self.file, f"{self.key}[{index}]")
+
+    def fail(self, expected: str, found: Any, fix: str | None = None) -> ConfigError:
+        return ConfigError(
+            f"{self.file}: `{self.key}`: expected {expected}, found {_show(found)}",
+            fix=fix or f"set `{self.key}` to {expected} in {self.file.name}",
+            code="profile.invalid",
+        )
+
+
+def _show(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"an array {value!r}" if len(repr(value)) < 60 else "an array"
+    return f"{names.get(type(value), type(value).__name__)} {value!r}"
+
+
+class Str(Spec):
+    def __init__(self, pattern: re.Pattern[str] | None = None, expected: str = "a string"):
+        self.pattern = pattern
+        self.expected = expected
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, str) or (self.pattern and not self.pattern.match(value)):
+            raise where.fail(self.expected, value)
+
+
+class Bool(Spec):
+    expected = "true or false"
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, bool):
+            raise where.fail(self.expected, value)
+
+
+class Num(Spec):
+    def __init__(self, minimum: float = 0.0):
+        self.minimum = minimum
+        self.expected = f"a number > {minimum:g}" if minimum == 0 else f"a number >= {minimum:g}"
+
+    def check(self, value: Any, where: _Where) -> None:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or value < self.minimum or (self.minimum == 0 and value <= 0):
+            raise where.fail(self.expected, value)
+
+
+class Enum(Spec):
+    def __init__(self, *values: str):
+        self.values = values
+        self.expected = "one of " + ", ".join(f'"{v}"' for v in values)
+
+    def check(self, value: Any, where: _Where) -> None:
+        if value not in self.values:
+            hint = _suggest(str(value), self.values) if isinstance(value, str) else ""
+            raise where.fail(self.expected + hint, value)
+
+
+class List(Spec):
+    def __init__(self, item: Spec, *, unique: bool = False, nonempty: bool = False):
+        self.item = item
+        self.unique = unique
+        self.nonempty = nonempty
+        self.expected = f"an array of {item.expected.removeprefix('a ').removeprefix('an ')}"
+        if item.expected.startswith("one of"):
+            self.expected = f"an array whose items are {item.expected}"
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, list) or (self.nonempty and not value):
+            raise where.fail(("a non-empty " if self.nonempty else "") + self.expected, value)
+        for i, item in enumerate(value):
+            self.item.check(item, where.item(i))
+        if self.unique:
+            dupes = sorted({str(v) for v in value if value.count(v) > 1})
+            if dupes:
+                raise where.fail(self.expected + " without repeats", value)
+
+
+class Command(Spec):
+    expected = "a command: a non-empty string or an array of strings"
+
+    def check(self, value: Any, where: _Where) -> None:
+        if isinstance(value, str) and value.strip():
+            return
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return
+        raise where.fail(self.expected, value)
+
+
+class Table(Spec):
+    expected = "a table"
+
+    def __init__(self, fields: Mapping[str, Spec], required: Sequence[str] = ()):
+        self.fields = dict(fields)
+        self.required = tuple(required)
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, dict):
+            raise where.fail(self.expected, value)
+        for key, item in value.items():
+            spec = self.fields.get(key)
+            if spec is None:
+                raise _unknown(where, key, self.fields)
+            spec.check(item, where.child(key))
+        for key in self.required:
+            if key not in value:
+                raise ConfigError(
+                    f"{where.file}: `{where.child(key).key}` is missing: expected "
+                    f"{self.fields[key].expected}",
+                    fix=f"add `{key} = ...` to {_table_name(where.key)} in {where.file.name}",
+                    code="profile.missing_key",
+                )
+
+
+class Map(Spec):
+    """A table with free-form keys (checked by ``key``) and one kind of value."""
+
+    def __init__(self, key: Str, value: Spec):
+        self.key = key
+        self.value = value
+        self.expected = f"a table whose keys are {key.expected}"
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, dict):
+            raise where.fail(self.expected, value)
+        for k, v in value.items():
+            self.key.check(k, where.child(k))
+            self.value.check(v, where.child(k))
+
+
+class TableList(Spec):
+    def __init__(self, table: Table):
+        self.table = table
+        self.expected = "an array of tables ([[...]])"
+
+    def check(self, value: Any, where: _Where) -> None:
+        if not isinstance(value, list):
+            raise where.fail(self.expected, value)
+        for i, item in enumerate(value):
+            self.table.check(item, where.item(i))
+
+
+def _unknown(where: _Where, key: str, known: Mapping[str, Any]) -> ConfigError:
+    path = where.child(key).key
+    return ConfigError(
+        f"{where.file}: unknown key `{path}`{_suggest(key, known)}",
+        fix=f"known keys in {_table_name(where.key)}: {', '.join(sorted(known))}",
+        code="profile.unknown_key",
+    )
+
+
+def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _table_name(key: str) -> str:
+    return f"[{key}]" if key else "the top level"
+
+
+_PLATFORM = Str(PLATFORM_RE, 'a platform "<os>-<arch>" (e.g. "linux-x86_64", "macos-*")')
+_ACCEL = Str(ACCEL_RE, 'an accelerator ("cpu", "cu126", "rocm6.2")')
+_NAME = Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a name (letters, digits, . _ -)")
+
+VARIANT = Table(
+    {
+        "extras": List(_NAME, unique=True),
+        "groups": List(_NAME, unique=True),
+        "platforms": List(_PLATFORM),
+    }
+)
+LOCK = Table(
+    {
+        "kind": Enum("uv", "pylock"),
+        "path": Str(expected="a path relative to the project"),
+        "variants": Map(_ACCEL, VARIANT),
+        "platforms": List(_PLATFORM, nonempty=True),
+        "files": Map(
+            Str(re.compile(r"^(linux|macos|windows)-(x86_64|arm64)-[a-z0-9.]+$"), "a target key"),
+            Str(expected="a path relative to the project"),
+        ),
+    },
+    required=("kind",),
+)
+SINK = Table(
+    {
+        "kind": Enum(*SINK_KINDS),
+        "url": Str(re.compile(r"^https?://"), "an http(s) URL"),
+        "path": Str(),
+        "token_env": Str(re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$"), "an environment variable name"),
+        "job": _NAME,
+        "timeout_seconds": Num(),
+    },
+    required=("kind",),
+)
+SCHEMA = Table(
+    {
+        "name": _NAME,
+        "description": Str(),
+        "extends": _NAME,
+        "kind": Enum(*KINDS),
+        "budget_seconds": Num(),
+        "project": Table(
+            {
+                "path": Str(expected="a directory, relative to this profile file"),
+                "python": Str(
+                    re.compile(r"^\s*(==|>=|<=|~=|!=|<|>)?\s*\d"),
+                    'a version requirement (">=3.11")',
+                ),
+                "python_downloads": Enum(*PYTHON_DOWNLOADS),
+            }
+        ),
+        "locks": TableList(LOCK),
+        "needs": Table(
+            {
+                "linux_only": Bool(),
+                "gpu": Enum(*GPU_NEEDS),
+                "min_memory_gb": Num(),
+                "min_disk_gb": Num(),
+                "resources": Enum("warn", "fail"),
+                "accelerators": List(_ACCEL, unique=True),
+            }
+        ),
+        "strategies": Table(
+            {
+                "allowed": List(Enum(*STRATEGIES), unique=True, nonempty=True),
+                "order": List(Enum(*STRATEGIES), unique=True),
+                "wsl2": Table({"distro": _NAME}),
+                "devcontainer": Table(
+                    {"image": Str(), "config": Str(expected="a path relative to the project")}
+                ),
+                "remote": Table(
+                    {"hosts": List(Str(re.compile(r"^([^@\s]+@)?[^@\s:]+(:\d+)?$"), '"user@host"'))}
+                ),
+            }
+        ),
+        "first_run": Table({"command": Command(), "timeout_seconds": Num()}),
+        "sync": Table({"network": Enum("offline", "allow")}),
+        "metrics": Table({"enabled": Bool(), "salt": Str(), "sinks": TableList(SINK)}),
+    }
+)
+
+
+# -- finding and loading ----------------------------------------------------------------
+
+
+def user_profiles_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    home = env.get("BOOTSTRAP_HOME")
+    if home:
+        return Path(home).expanduser() / "config" / "profiles"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("bootstrap", appauthor=False)) / "profiles"
+
+
+def search_dirs(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Where profile names are looked up, in order (after explicit paths)."""
+    env = os.environ if environ is None else environ
+    dirs = [Path(p).expanduser() for p in env.get(PATH_ENV, "").split(os.pathsep) if p]
+    return [*dirs, user_profiles_dir(env), REPO_PROFILES]
+
+
+def _is_path(name_or_path: str) -> bool:
+    return name_or_path.endswith(".toml") or "/" in name_or_path or os.sep in name_or_path
+
+
+def find_profile(name_or_path: str, *, skip: Path | None = None) -> Path:
+    if _is_path(name_or_path):
+        path = Path(name_or_path).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"profile file {path} does not exist",
+                fix="check the path, or give a profile name (`bootstrap profiles list`)",
+                code="profile.missing",
+            )
+        return path.resolve()
+    dirs = search_dirs()
+    for d in dirs:
+        candidate = d / f"{name_or_path}.toml"
+        if candidate.is_file() and candidate.resolve() != skip:
+            return candidate.resolve()
+    names = sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")})
+    raise ConfigError(
+        f"no profile named {name_or_path!r}{_suggest(name_or_path, names)}; looked in "
+        + ", ".join(str(d) for d in dirs),
+        fix="known profiles: "
+        + (", ".join(names) or "none")
+        + f"; or pass a path to a .toml file, or add a directory to {PATH_ENV}",
+        code="profile.missing",
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read profile {path}: {exc.strerror}", code="profile.unreadable"
+        ) from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            fix="fix the TOML syntax at the line and column shown",
+            code="profile.toml",
+        ) from None
+    SCHEMA.check(data, _Where(path, ""))
+    # Paths in [project] are relative to the file that sets them, even when inherited.
+    project = data.get("project")
+    if isinstance(project, dict) and "path" in project:
+        project["path"] = str((path.parent / project["path"]).resolve())
+    return data
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables deep-merged, everything else (arrays included) replaced by ``top``."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ConfigError(
+            f"{seen[-1]}: `extends` makes a cycle: {chain}",
+            fix="remove `extends` from one of these profiles",
+            code="profile.extends_cycle",
+        )
+    data = _read(path)
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data, [path]
+    try:
+        parent = find_profile(parent_name, skip=path)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{path}: `extends`: expected the name of another profile, found {parent_name!r}"
+            f", which does not exist ({exc.message})",
+            fix=exc.fix,
+            code="profile.extends_missing",
+        ) from None
+    base, files = _load_chain(parent, (*seen, path))
+    base.pop("name", None)
+    base.pop("description", None)
+    return _merge(base, data), [path, *files]
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Find, merge, validate and resolve a profile (see the module doc for the search)."""
+    path = find_profile(name_or_path)
+    data, files = _load_chain(path)
+    return _build(data, path, files)
+
+
+def list_profiles() -> list[tuple[str, Path]]:
+    """Every profile name the search finds, with the file that wins for it."""
+    found: dict[str, Path] = {}
+    for d in search_dirs():
+        if d.is_dir():
+            for p in sorted(d.glob("*.toml")):
+                found.setdefault(p.stem, p.resolve())
+    return sorted(found.items())
+
+
+# -- building the frozen data -----------------------------------------------------------
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    return tuple(value) if value else ()
+
+
+def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
+    where = _Where(path, "")
+    project_raw = data.get("project", {})
+    project = ProjectSpec(
+        path=project_raw.get("path") or str(Path.cwd()),
+        python=project_raw.get("python"),
+        python_downloads=project_raw.get("python_downloads", "never"),
+    )
+    needs_raw = data.get("needs", {})
+    needs = Needs(
+        linux_only=needs_raw.get("linux_only", False),
+        gpu=needs_raw.get("gpu", "none"),
+        min_memory_gb=needs_raw.get("min_memory_gb"),
+        min_disk_gb=needs_raw.get("min_disk_gb"),
+        resources=needs_raw.get("resources", "warn"),
+        accelerators=_tuple(needs_raw.get("accelerators")),
+    )
+    locks_raw = data.get("locks") or [{"kind": "uv"}]
+    locks = tuple(
+        _build_lock(raw, where.child("locks").item(i), Path(project.path), needs)
+        for i, raw in enumerate(locks_raw)
+    )
+    st = data.get("strategies", {})
+    allowed = _tuple(st.get("allowed")) or STRATEGIES
+    order = _tuple(st.get("order"))
+    stray = [s for s in order if s not in allowed]
+    if stray:
+        raise (
+            where.child("strategies")
+            .child("order")
+            .fail("strategies that are also in `strategies.allowed` " + repr(list(allowed)), order)
+        )
+    strategies = StrategySettings(
+        allowed=allowed,
+        order=order,
+        wsl2=Wsl2Settings(**st.get("wsl2", {})),
+        devcontainer=DevcontainerSettings(**st.get("devcontainer", {})),
+        remote=RemoteSettings(hosts=_tuple(st.get("remote", {}).get("hosts"))),
+    )
+    fr = data.get("first_run", {})
+    command = fr.get("command", ())
+    if isinstance(command, str):
+        import shlex
+
+        command = shlex.split(command)
+    kind = data.get("kind", "python")
+    metrics_raw = data.get("metrics", {})
+    sinks = []
+    for i, s in enumerate(metrics_raw.get("sinks", [])):
+        sw = where.child("metrics").child("sinks").item(i)
+        if s["kind"] == "file" and not s.get("path"):
+            raise sw.child("path").fail("a file or directory path (a file sink needs one)", None)
+        if s["kind"] != "file" and not s.get("url"):
+            raise sw.child("url").fail(f"an http(s) URL (a {s['kind']} sink needs one)", None)
+        sinks.append(MetricsSink(**s))
+    return Profile(
+        name=data.get("name") or path.stem,
+        source=str(path),
+        description=data.get("description", ""),
+        kind=kind,
+        budget_seconds=float(data.get("budget_seconds", DEFAULT_BUDGET[kind])),
+        extends=tuple(str(f) for f in files[1:]),
+        project=project,
+        locks=locks,
+        needs=needs,
+        strategies=strategies,
+        first_run=FirstRun(
+            command=tuple(command), timeout_seconds=float(fr.get("timeout_seconds", 600.0))
+        ),
+        sync=SyncSettings(**data.get("sync", {})),
+        metrics=Metrics(
+            enabled=metrics_raw.get("enabled", True),
+            salt=metrics_raw.get("salt", ""),
+            sinks=tuple(sinks),
+        ),
+    )
+
+
+def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs) -> LockSpec:
+    kind = raw["kind"]
+    default_path = "uv.lock" if kind == "uv" else "pylock.{target}.toml"
+    path = raw.get("path", default_path)
+    if kind == "pylock" and "{target}" not in path and not raw.get("files"):
+        raise where.child("path").fail(
+            'a pattern containing "{target}" (e.g. "pylock.{target}.toml"), or a `files` table',
+            path,
+        )
+    if kind == "uv" and raw.get("files"):
+        raise where.child("files").fail("no `files` table for a uv lock (one uv.lock)", "a table")
+    default_platforms = ("linux-*",) if needs.linux_only else ALL_PLATFORMS
+    variants_raw: dict[str, Any] = raw.get("variants") or {"cpu": {}}
+    if kind == "pylock":
+        for key, value in variants_raw.items():
+            if value.get("extras") or value.get("groups"):
+                raise (
+                    where.child("variants")
+                    .child(key)
+                    .fail(
+                        "no extras or groups for a pylock lock (each target has its own file)",
+                        "extras/groups",
+                    )
+                )
+    variants = tuple(
+        Variant(
+            accel=accel,
+            extras=_tuple(v.get("extras")),
+            groups=_tuple(v.get("groups")),
+            platforms=_tuple(v.get("platforms")),
+        )
+        for accel, v in variants_raw.items()
+    )
+    files = dict(raw.get("files", {}))
+    available: tuple[str, ...] = ()
+    exists = True
+    if kind == "uv":
+        exists = (project / path).is_file()
+    else:
+        found = set(files)
+        if "{target}" in path:
+            rx = re.compile(
+                re.escape(path).replace(re.escape("{target}"), r"([a-z0-9]+-[a-z0-9_]+-[a-z0-9.]+)")
+                + "$"
+            )
+            glob = path.replace("{target}", "*")
+            for p in sorted(project.glob(glob)) if project.is_dir() else []:
+                m = rx.match(p.relative_to(project).as_posix())
+                if m:
+                    found.add(m.group(1))
+        available = tuple(sorted(t for t in found if (project / _file(path, files, t)).is_file()))
+        exists = bool(available)
+        # Variants default to the accelerators the files exist for.
+        if "variants" not in raw:
+            accels = sorted({t.rsplit("-", 1)[1] for t in (available or tuple(files))}) or ["cpu"]
+            variants = tuple(Variant(accel=a) for a in accels)
+    return LockSpec(
+        kind=kind,
+        path=path,
+        variants=variants,
+        platforms=_tuple(raw.get("platforms")) or default_platforms,
+        files=files,
+        exists=exists,
+        available=available,
+    )
+
+
+def _file(pattern: str, files: Mapping[str, str], target: str) -> str:
+    return files.get(target) or pattern.replace("{target}", target)
+
+
+def _pattern(platform: str) -> str:
+    return platform if "-" in platform else platform + "-*"
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """The resolved profile as JSON-ready data (``bootstrap profiles show --json``)."""
+    from dataclasses import asdict
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    out: dict[str, Any] = dict(clean(asdict(profile)))
+    return out
