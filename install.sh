@@ -476,13 +476,14 @@ try_source() {
         return 1
       fi
       # Copy first, so the file checked is the file extracted.
-      cp "$_p" "$WORK/local.artifact" || return 1
-      case $(sha256_of "$WORK/local.artifact") in
+      _copy=$WORK/$(basename "$_p")
+      cp "$_p" "$_copy" || return 1
+      case $(sha256_of "$_copy") in
         "$ARCHIVE_SHA") _kind=archive _sha=$ARCHIVE_SHA ;;
         *) _kind=wheel _sha=$WHEEL_SHA ;;
       esac
       [ -n "$_sha" ] || _sha=$ARCHIVE_SHA _kind=archive
-      try_candidate "$WORK/local.artifact" "$_kind" "$_sha" "local $_p"
+      try_candidate "$_copy" "$_kind" "$_sha" "local $_p"
       ;;
     mirror | release)
       if [ "$1" = mirror ]; then
@@ -560,7 +561,7 @@ ensure_uv() {
     fi
   done
   die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
-    "set BOOTSTRAP_UV_LOCAL to a directory holding $WHEEL_FILE (or ${ARCHIVE_FILE:-uv-$TRIPLE.tar.gz}), or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+    "set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
 }
 
 # ----- cache bundles ------------------------------------------------------------------
@@ -760,14 +761,14 @@ main() {
   cleanup
   if find_repo; then
     # shellcheck disable=SC2086  # _offline is one flag or nothing
-    exec "$UV" run --frozen $_offline --project "$REPO" bootstrap up "$@"
+    exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap up "$@"
   fi
   fetch_self
   cleanup
   if [ -d "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src" ]; then
     for _p in "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src"/*/pyproject.toml "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src/pyproject.toml"; do
       # shellcheck disable=SC2086
-      [ -f "$_p" ] && exec "$UV" run --frozen $_offline --project "${_p%/pyproject.toml}" bootstrap up "$@"
+      [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap up "$@"
     done
     die "the bootstrapper archive has no pyproject.toml"
   fi

@@ -138,7 +138,20 @@ def shell_env(home: Path, **extra: str) -> dict[str, str]:
         "BOOTSTRAP_RETRY_DELAY": "0",
         "LANG": "C",
     }
-    for key in ("BOOTSTRAP_UV_PIN_FILE",):
+    # The pin under test, and how this machine trusts TLS and reaches the internet.
+    passthrough = (
+        "BOOTSTRAP_UV_PIN_FILE",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "CURL_CA_BUNDLE",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    )
+    for key in passthrough:
         if key in os.environ:
             env[key] = os.environ[key]
     env.update(extra)
@@ -172,6 +185,13 @@ def run_sh(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def warm_uv_cache(uv_bin: Path) -> str:
+    """The suite's own uv cache (warm from `uv sync`): handovers run offline from it."""
+    res = subprocess.run([str(uv_bin), "cache", "dir"], capture_output=True, text=True, check=True)
+    return res.stdout.strip()
 
 
 @pytest.fixture

@@ -139,9 +139,14 @@ def test_uv_mode_execs_uv_with_the_stage0_clock(
 
 
 def test_handover_runs_bootstrap_up_from_the_checkout(
-    artifacts: Artifacts, test_pin: Path, tmp_path: Path
+    artifacts: Artifacts, test_pin: Path, tmp_path: Path, warm_uv_cache: str
 ) -> None:
-    env = shell_env(tmp_path, BOOTSTRAP_UV_LOCAL=str(artifacts.local), UV_OFFLINE="1")
+    env = shell_env(
+        tmp_path,
+        BOOTSTRAP_UV_LOCAL=str(artifacts.local),
+        UV_OFFLINE="1",
+        UV_CACHE_DIR=warm_uv_cache,
+    )
     res = run_sh(["dash"], ["--", "--help"], env, cwd=tmp_path, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "Usage: bootstrap up" in res.stdout

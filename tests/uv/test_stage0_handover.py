@@ -1,0 +1,242 @@
+"""install.sh piped (no checkout: it fetches the bootstrapper itself, verified) and with a
+cache bundle (no network at all)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import netns_available, offline, serve_directory
+from tests.uv.conftest import INSTALL_SH, REPO, Artifacts, run_sh, sha256, shell_env
+
+
+@pytest.fixture(scope="session")
+def self_artifacts(uv_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository built as an sdist (it carries uv.lock) and a wheel."""
+    out = tmp_path_factory.mktemp("self-dist")
+    res = subprocess.run(
+        [str(uv_bin), "build", "--sdist", "--wheel", "--out-dir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "UV_OFFLINE": "1"},
+    )
+    if res.returncode != 0:
+        pytest.skip(f"uv build failed here: {res.stderr.strip()[-200:]}")
+    return out
+
+
+def piped(
+    env: dict[str, str], args: list[str], cwd: Path, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`cat install.sh | sh -s -- ARGS`, from a directory that is not a checkout."""
+    return subprocess.run(
+        ["sh", "-s", "--", *args],
+        input=INSTALL_SH.read_text(),
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_piped_fetches_the_pinned_bootstrapper_archive(
+    artifacts: Artifacts,
+    test_pin: Path,
+    self_artifacts: Path,
+    tmp_path: Path,
+    warm_uv_cache: str,
+) -> None:
+    sdist = next(self_artifacts.glob("*.tar.gz"))
+    with serve_directory(self_artifacts) as srv:
+        env = shell_env(
+            tmp_path,
+            BOOTSTRAP_UV_LOCAL=str(artifacts.local),
+            BOOTSTRAP_SELF_URL=f"{srv.url}/{sdist.name}",
+            BOOTSTRAP_SELF_SHA256=sha256(sdist),
+            UV_OFFLINE="1",
+            UV_CACHE_DIR=warm_uv_cache,
+        )
+        first = piped(env, ["--", "--help"], tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert "Usage: bootstrap up" in first.stdout
+        fetched = len(srv.requests)
+        again = piped(env, ["--", "--help"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert len(srv.requests) == fetched == 1  # kept, keyed by its checksum
+
+
+def test_piped_refuses_a_bootstrapper_that_does_not_match(
+    artifacts: Artifacts, test_pin: Path, self_artifacts: Path, tmp_path: Path
+) -> None:
+    wheel = next(self_artifacts.glob("*.whl"))
+    with serve_directory(self_artifacts) as srv:
+        env = shell_env(
+            tmp_path,
+            BOOTSTRAP_UV_LOCAL=str(artifacts.local),
+            BOOTSTRAP_SELF_URL=f"{srv.url}/{wheel.name}",
+            BOOTSTRAP_SELF_SHA256="f" * 64,
+        )
+        res = piped(env, [], tmp_path)
+    assert res.returncode == 1
+    assert "does not match its pinned checksum" in res.stderr
+    assert not list((Path(os.environ["BOOTSTRAP_HOME"]) / "data" / "self").glob("f*"))
+
+
+def test_piped_without_a_pinned_bootstrapper_says_how(
+    artifacts: Artifacts, test_pin: Path, tmp_path: Path
+) -> None:
+    env = shell_env(tmp_path, BOOTSTRAP_UV_LOCAL=str(artifacts.local))
+    res = piped(env, [], tmp_path)
+    assert res.returncode == 1
+    assert "BOOTSTRAP_SELF_URL" in res.stderr
+
+
+@pytest.mark.network
+def test_piped_runs_the_bootstrapper_wheel(
+    artifacts: Artifacts, test_pin: Path, self_artifacts: Path, tmp_path: Path
+) -> None:
+    wheel = next(self_artifacts.glob("*.whl"))
+    with serve_directory(self_artifacts) as srv:
+        env = shell_env(
+            tmp_path,
+            BOOTSTRAP_UV_LOCAL=str(artifacts.local),
+            BOOTSTRAP_SELF_URL=f"{srv.url}/{wheel.name}",
+            BOOTSTRAP_SELF_SHA256=sha256(wheel),
+        )
+        res = piped(env, ["--", "--help"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Usage: bootstrap up" in res.stdout
+
+
+# ----- cache bundles ---------------------------------------------------------------
+
+
+def make_bundle(
+    path: Path,
+    artifact: Path,
+    *,
+    uv_version: str,
+    target: str = "linux-x86_64-cpu",
+    tamper: bool = False,
+) -> Path:
+    """A bundle in the agreed format: manifest.json, SHA256SUMS, uv/<file>, cache.tar.gz."""
+    cache = io.BytesIO()
+    with tarfile.open(fileobj=cache, mode="w:gz") as tf:
+        data = b"from the bundle\n"
+        info = tarfile.TarInfo("sentinel/hello.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    members: dict[str, bytes] = {
+        f"uv/{artifact.name}": artifact.read_bytes(),
+        "cache.tar.gz": cache.getvalue(),
+    }
+    sums = {name: hashlib.sha256(data).hexdigest() for name, data in members.items()}
+    manifest = {
+        "format": 1,
+        "target": target,
+        "uv_version": uv_version,
+        "uv_artifact": f"uv/{artifact.name}",
+        "members": sums,
+    }
+    members["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    lines = [
+        f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in sorted(members.items())
+    ]
+    if tamper:
+        members["cache.tar.gz"] = members["cache.tar.gz"][:-10] + b"0" * 10
+    members["SHA256SUMS"] = ("\n".join(lines) + "\n").encode()
+    with tarfile.open(path, "w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def host_target(artifacts: Artifacts) -> str:
+    from bootstrap.uv.platform import target_os_arch
+
+    os_, arch = target_os_arch(artifacts.triple)
+    return f"{os_}-{arch}-cpu"
+
+
+@pytest.mark.netns
+def test_cache_bundle_installs_uv_and_cache_with_no_network(
+    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+) -> None:
+    if not netns_available():
+        pytest.skip("unshare -n is not available here")
+    bundle = make_bundle(
+        tmp_path / "env.tar",
+        artifacts.archive,
+        uv_version=artifacts.version,
+        target=host_target(artifacts),
+    )
+    cache = tmp_path / "uv-cache"
+    env = shell_env(tmp_path, UV_CACHE_DIR=str(cache))
+    res = subprocess.run(
+        offline(["dash", str(INSTALL_SH), "--cache-bundle", str(bundle), "--no-run"]),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert (cache / "sentinel" / "hello.txt").read_text() == "from the bundle\n"
+    assert (uv_home / artifacts.version / "uv").exists()
+    assert "imported the cache bundle" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"uv_version": "0.0.1"}, "carries uv 0.0.1, but the pin is uv"),
+        ({"target": "macos-riscv-cpu"}, "is for macos-riscv-cpu, this machine is"),
+        ({"tamper": True}, "cache.tar.gz does not match SHA256SUMS"),
+    ],
+)
+def test_bad_bundles_are_refused(
+    *,
+    change: dict[str, object],
+    reason: str,
+    artifacts: Artifacts,
+    test_pin: Path,
+    uv_home: Path,
+    tmp_path: Path,
+) -> None:
+    kwargs: dict[str, object] = {
+        "uv_version": artifacts.version,
+        "target": host_target(artifacts),
+        **change,
+    }
+    bundle = make_bundle(tmp_path / "env.tar", artifacts.archive, **kwargs)  # type: ignore[arg-type]
+    res = run_sh(["dash"], ["--cache-bundle", str(bundle), "--no-run"], shell_env(tmp_path))
+    assert res.returncode == 1
+    assert reason in res.stderr
+    assert not (uv_home / artifacts.version).exists()
+
+
+def test_bundle_uv_is_checked_against_the_pin_not_the_manifest(
+    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+) -> None:
+    other = artifacts.make_archive(tmp_path / "other" / artifacts.archive.name)
+    other.write_bytes(other.read_bytes() + b"\0" * 512)  # self-consistent bundle, unpinned uv
+    bundle = make_bundle(
+        tmp_path / "env.tar", other, uv_version=artifacts.version, target=host_target(artifacts)
+    )
+    res = run_sh(["dash"], ["--cache-bundle", str(bundle), "--no-run"], shell_env(tmp_path))
+    assert res.returncode == 1
+    assert "checksum mismatch" in res.stderr
+    assert not (uv_home / artifacts.version).exists()
