@@ -108,14 +108,19 @@ class SinkConfig:
                 f"{where}: `timeout_seconds` must be a number, found {timeout!r}",
                 code="report.sink_type",
             )
-        return cls(
-            kind=d["kind"],
-            url=d.get("url"),
-            path=d.get("path"),
-            token_env=d.get("token_env"),
-            job=d.get("job") or DEFAULT_JOB,
-            timeout_seconds=float(timeout),
-        )
+        try:
+            return cls(
+                kind=d["kind"],
+                url=d.get("url"),
+                path=d.get("path"),
+                token_env=d.get("token_env"),
+                job=d.get("job") or DEFAULT_JOB,
+                timeout_seconds=float(timeout),
+            )
+        except ConfigError as exc:
+            exc.message = f"{where}: {exc.message}"
+            exc.args = (exc.message,)
+            raise
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,39 @@ class MetricsConfig:
     enabled: bool = True
     salt: str = ""  # the organisation's salt for host/user ids; "" -> a per-install one
     sinks: tuple[SinkConfig, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_settings(cls, metrics: Any, *, where: str = "metrics") -> MetricsConfig:
+        """From a profile's metrics settings: the raw ``[metrics]`` table, or any object
+        with ``enabled``, ``salt`` and ``sinks`` (each sink a table or an object with
+        ``to_dict()``), so this module needs nothing from the profile loader."""
+        if metrics is None:
+            return cls()
+        if isinstance(metrics, Mapping):
+            get = metrics.get
+        else:
+
+            def get(name: str, default: Any = None) -> Any:
+                return getattr(metrics, name, default)
+
+        enabled, salt = get("enabled", True), get("salt", "") or ""
+        if not isinstance(enabled, bool):
+            raise ConfigError(
+                f"{where}.enabled must be true or false, found {enabled!r}",
+                code="report.metrics_enabled",
+            )
+        if not isinstance(salt, str):
+            raise ConfigError(
+                f"{where}.salt must be a string, found {type(salt).__name__}",
+                code="report.metrics_salt",
+            )
+        sinks = []
+        for i, raw in enumerate(get("sinks", ()) or ()):
+            table = (
+                raw if isinstance(raw, Mapping) or not hasattr(raw, "to_dict") else raw.to_dict()
+            )
+            sinks.append(SinkConfig.from_dict(table, where=f"{where}.sinks[{i}]"))
+        return cls(enabled=enabled, salt=salt, sinks=tuple(sinks))
 
 
 def opted_out(environ: Mapping[str, str] | None = None) -> str | None:

@@ -230,3 +230,40 @@ def test_pushgateway_rejects_nothing_we_send_for_empty_values(
     )
     with urllib.request.urlopen(req, timeout=5) as r:
         assert r.status in (200, 202)
+
+
+def test_metrics_config_from_profile_settings() -> None:
+    from bootstrap.report import MetricsConfig
+
+    table = {
+        "enabled": True,
+        "salt": "acme",
+        "sinks": [
+            {"kind": "pushgateway", "url": "https://pg.example.com", "job": "laptops"},
+            {"kind": "file", "path": "~/reports.jsonl"},
+        ],
+    }
+    config = MetricsConfig.from_settings(table)
+    assert config.salt == "acme" and [s.kind for s in config.sinks] == ["pushgateway", "file"]
+    assert config.sinks[0].job == "laptops" and config.sinks[0].timeout_seconds == 2.0
+
+    class Sink:
+        def __init__(self, **kw: object) -> None:
+            self.kw = kw
+
+        def to_dict(self) -> dict[str, object]:
+            return dict(self.kw)
+
+    class Settings:
+        enabled = False
+        salt = ""
+        sinks = (Sink(kind="otlp-http", url="https://otel.example.com"),)
+
+    assert MetricsConfig.from_settings(Settings()) == MetricsConfig(
+        enabled=False, sinks=(SinkConfig(kind="otlp-http", url="https://otel.example.com"),)
+    )
+    assert MetricsConfig.from_settings(None) == MetricsConfig()
+    with pytest.raises(ConfigError, match=r"metrics.sinks\[1\]: metrics sink 'file' needs"):
+        MetricsConfig.from_settings({"sinks": [table["sinks"][0], {"kind": "file"}]})
+    with pytest.raises(ConfigError, match=r"metrics\.enabled must be true or false, found 'yes'"):
+        MetricsConfig.from_settings({"enabled": "yes"})
