@@ -44,8 +44,11 @@ _PROBE_SECONDS = 60.0
 # uv 0.13's messages for "offline and not in the cache".
 _MISS_PATTERNS = (
     re.compile(r"Failed to download(?: and build)? `([^`]+)`"),
-    re.compile(r"Failed to (?:fetch|build) `([^`]+)`"),
+    re.compile(r"Failed to fetch `([^`]+)`"),
 )
+# "Failed to build `proj @ file:///...`" because its build backend is not cached: the
+# project is not missing, its build requirement is.
+_BUILDING = re.compile(r"Failed to build `([^`]+)`")
 _OFFLINE_CAUSES = (
     "Network connectivity is disabled",
     "was not found in the cache",
@@ -347,7 +350,9 @@ def parse_missing(stderr: str) -> list[str]:
     found: list[str] = []
     for pattern in _MISS_PATTERNS:
         found += pattern.findall(stderr)
-    found += _NOT_CACHED.findall(stderr)
+    building = _BUILDING.findall(stderr)
+    suffix = f" (to build {building[0]})" if building else ""
+    found += [name + suffix for name in _NOT_CACHED.findall(stderr)]
     return list(dict.fromkeys(found))
 
 

@@ -287,3 +287,20 @@ def test_fresh_machine_with_no_network_gets_both_environments_from_the_bundle(
     )
     assert stage0.returncode == 0, stage0.stderr
     assert "bootstrap" in stage0.stdout
+
+
+def test_parse_missing_names_a_build_backend_not_the_project() -> None:
+    # Verbatim from uv 0.13.9: the repository's own project, offline, with a cache that
+    # has its dependencies but not its build backend.
+    stderr = """\
+   Building bootstrap @ file:///tmp/r2
+error: Failed to build `bootstrap @ file:///tmp/r2`
+  cause: Failed to resolve requirements from `build-system.requires`
+  cause: No solution found when resolving: `hatchling>=1.25`
+  cause: Because hatchling was not found in the cache and you require hatchling>=1.25, we \
+can conclude that your requirements are unsatisfiable.
+
+hint: Packages were unavailable because the network was disabled. When the network is \
+disabled, registry packages may only be read from the cache.
+"""
+    assert parse_missing(stderr) == ["hatchling (to build bootstrap @ file:///tmp/r2)"]
