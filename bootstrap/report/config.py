@@ -19,6 +19,7 @@ SINK_KINDS = ("file", "http-json", "pushgateway", "otlp-http")
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_JOB = "bootstrap"
 OPT_OUT_VARS = ("DO_NOT_TRACK", "BOOTSTRAP_NO_METRICS")
+SINKS_VAR = "BOOTSTRAP_METRICS_SINKS"  # a JSON list of sink tables, added to the profile's
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,31 @@ class MetricsConfig:
             )
             sinks.append(SinkConfig.from_dict(table, where=f"{where}.sinks[{i}]"))
         return cls(enabled=enabled, salt=salt, sinks=tuple(sinks))
+
+    def with_env(self, environ: Mapping[str, str] | None = None) -> MetricsConfig:
+        """Add the sinks in ``BOOTSTRAP_METRICS_SINKS`` (a JSON list of sink tables, e.g.
+        set by a CI job or a fleet-management tool) to the profile's."""
+        env = os.environ if environ is None else environ
+        raw = env.get(SINKS_VAR, "").strip()
+        if not raw:
+            return self
+        try:
+            items = json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{SINKS_VAR} is not JSON ({exc})",
+                fix=f'{SINKS_VAR}=\'[{{"kind": "pushgateway", "url": "https://..."}}]\'',
+                code="report.sinks_env",
+            ) from None
+        if not isinstance(items, list):
+            raise ConfigError(
+                f"{SINKS_VAR} must be a JSON list of sink tables, found {type(items).__name__}",
+                code="report.sinks_env",
+            )
+        extra = tuple(
+            SinkConfig.from_dict(item, where=f"{SINKS_VAR}[{i}]") for i, item in enumerate(items)
+        )
+        return MetricsConfig(enabled=self.enabled, salt=self.salt, sinks=self.sinks + extra)
 
 
 def opted_out(environ: Mapping[str, str] | None = None) -> str | None:

@@ -267,3 +267,17 @@ def test_metrics_config_from_profile_settings() -> None:
         MetricsConfig.from_settings({"sinks": [table["sinks"][0], {"kind": "file"}]})
     with pytest.raises(ConfigError, match=r"metrics\.enabled must be true or false, found 'yes'"):
         MetricsConfig.from_settings({"enabled": "yes"})
+
+
+def test_sinks_from_the_environment() -> None:
+    from bootstrap.report import MetricsConfig
+
+    base = MetricsConfig(salt="acme", sinks=(SinkConfig(kind="file", path="/tmp/r.jsonl"),))
+    env = {"BOOTSTRAP_METRICS_SINKS": '[{"kind": "http-json", "url": "https://m.example.com"}]'}
+    merged = base.with_env(env)
+    assert [s.kind for s in merged.sinks] == ["file", "http-json"] and merged.salt == "acme"
+    assert base.with_env({}) is base
+    with pytest.raises(ConfigError, match="BOOTSTRAP_METRICS_SINKS is not JSON"):
+        base.with_env({"BOOTSTRAP_METRICS_SINKS": "pushgateway"})
+    with pytest.raises(ConfigError, match=r"BOOTSTRAP_METRICS_SINKS\[0\]: missing `kind`"):
+        base.with_env({"BOOTSTRAP_METRICS_SINKS": '[{"url": "https://x"}]'})
