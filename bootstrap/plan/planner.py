@@ -86,7 +86,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
         raise _no_strategy(facts, profile, checks, ov)
 
     rejected = tuple(
-        {"candidate": c.strategy, "why": c.why, **({"fix": c.fix} if c.fix else {})}
+        {"candidate": c.strategy, "why": c.why}
         for c in checks
         if c is not chosen and c.strategy != chosen.strategy
     )
@@ -325,8 +325,8 @@ def _network_reason(profile: Profile, ov: Overrides) -> Reason:
     return Reason(
         "network",
         "offline",
-        "offline from the cache; a cache miss fails and names what is missing",
-        fix="pass --cache-bundle FILE, or --online where the network is allowed",
+        "offline from the cache; a cache miss fails, names what is missing and how to "
+        "get it (--cache-bundle FILE, or --online)",
     )
 
 

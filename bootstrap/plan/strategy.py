@@ -138,7 +138,9 @@ def _resources_block(facts: HostFacts, profile: Profile) -> tuple[str, str] | No
 
 
 def _remote_fix() -> str:
-    return "add a Linux box with the GPU: [strategies.remote] hosts = ['user@gpu-box']"
+    return (
+        "configure a Linux box that has what is missing: [strategies.remote] hosts = ['user@box']"
+    )
 
 
 def check_native(facts: HostFacts, profile: Profile) -> Check:

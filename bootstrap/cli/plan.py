@@ -1,0 +1,110 @@
+"""`bootstrap plan`: what `up` would do on this machine (or a captured one), and why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  bootstrap plan                              the default profile on this machine
+  bootstrap plan --profile ai-training --json
+  bootstrap plan --profile ai-training --replay support/   a captured machine
+  bootstrap plan --profile ai-training --facts host.json   `bootstrap detect --json` output
+  bootstrap plan --profile ai-training --strategy wsl2 --target linux-x86_64-cu126
+\b
+Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
+2 bad input (profile, flag, facts file).
+"""
+)
+@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Plan for the machine captured in DIR (`bootstrap detect --capture DIR`).",
+)
+@click.option(
+    "--facts",
+    "facts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plan for the host facts in FILE (`bootstrap detect --json` output).",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
+    help="Force where the environment lives.",
+)
+@click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126.")
+@click.option("--lock", metavar="PATH", help="Force the lock file (relative to the project).")
+@click.option("--cache-bundle", metavar="FILE", help="Plan the import of this cache bundle.")
+@click.option("--online", is_flag=True, help="Plan a sync that may use the package index.")
+def plan(  # noqa: PLR0917 - click passes each option as an argument
+    profile: str,
+    as_json: bool,
+    replay: Path | None,
+    facts_file: Path | None,
+    strategy: str | None,
+    target: str | None,
+    lock: str | None,
+    cache_bundle: str | None,
+    online: bool,
+) -> int:
+    """Show which strategy, target and lock `up` would use here, its steps, and why."""
+    from bootstrap.console import print_json
+    from bootstrap.plan.model import PlanError
+    from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.profiles import load_profile
+
+    if replay is not None and facts_file is not None:
+        raise click.UsageError("--replay and --facts do not go together")
+    loaded = load_profile(profile)
+    facts = _facts(replay, facts_file)
+    overrides = Overrides(
+        strategy=strategy, target=target, lock=lock, cache_bundle=cache_bundle, online=online
+    )
+    try:
+        result = make_plan(facts, loaded, overrides)
+        code = 0
+    except PlanError as exc:
+        result = exc.plan
+        code = exc.exit_code
+        if not as_json:
+            from bootstrap.console import error
+
+            error(exc.message.splitlines()[0], exc.fix)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        from bootstrap.plan.render import render
+
+        render(result)
+    return code
+
+
+def _facts(replay: Path | None, facts_file: Path | None) -> Any:
+    from bootstrap import host
+    from bootstrap.errors import UserError
+    from bootstrap.host.facts import HostFacts
+
+    if replay is not None:
+        if not replay.is_dir():
+            raise click.BadParameter(f"{replay}: no such directory", param_hint="--replay")
+        return host.replay(replay)
+    if facts_file is not None:
+        try:
+            data = json.loads(facts_file.read_text(encoding="utf-8"))
+            return HostFacts.from_dict(data)
+        except FileNotFoundError:
+            raise UserError(f"--facts {facts_file}: no such file") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(
+                f"--facts {facts_file}: not host facts JSON ({type(exc).__name__}: {exc})",
+                fix="write it with `bootstrap detect --json > FILE`",
+            ) from None
+    return host.detect()
