@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,9 @@ def packed(request: pytest.FixtureRequest, uv_bin: Path) -> Packed:
         return Packed(bundle, pin, target)
     if not pypi_reachable():
         pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
+    for stale in store.parent.glob("bootstrap-cache-bundle-*"):
+        if stale != store:  # bundles for older locks: 50 MB each
+            shutil.rmtree(stale, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
     pack(
         out=bundle,

@@ -304,3 +304,42 @@ hint: Packages were unavailable because the network was disabled. When the netwo
 disabled, registry packages may only be read from the cache.
 """
     assert parse_missing(stderr) == ["hatchling (to build bootstrap @ file:///tmp/r2)"]
+
+
+@needs_netns
+def test_stage0_install_sh_takes_the_same_bundle_offline(packed: Packed, tmp_path: Path) -> None:
+    """The format is shared with install.sh: from a fresh HOME with no uv and no cache,
+    under `unshare -n`, stage 0 verifies the bundle, installs uv from it (checked against
+    the pin), imports the cache and runs the bootstrapper offline."""
+    if not (REPO / "install.sh").is_file():
+        pytest.skip("no install.sh in this checkout")
+    tool = repo_copy(tmp_path / "repo")
+    shutil.copy2(REPO / "install.sh", tool / "install.sh")
+    home = tmp_path / "home"
+    home.mkdir()
+    # A Python for uv to find, and nothing else of this machine's tools (no uv on PATH).
+    pybin = tmp_path / "pybin"
+    pybin.mkdir()
+    (pybin / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    path = f"{pybin}:/usr/bin:/bin"
+    env = {"PATH": path, "HOME": str(home), "UV_PYTHON_DOWNLOADS": "never"}
+    argv = [
+        "sh",
+        "./install.sh",
+        "--cache-bundle",
+        str(packed.path),
+        "--uv",
+        "run",
+        "--frozen",
+        "--offline",
+        "--project",
+        str(tool),
+        "bootstrap",
+        "--version",
+    ]
+    res = subprocess.run(
+        offline(argv), env=env, cwd=tool, capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 0, res.stderr
+    assert "bootstrap, version" in res.stdout
+    assert "imported the cache bundle" in res.stderr
