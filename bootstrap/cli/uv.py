@@ -134,7 +134,7 @@ def pin(
         ]
         for name in drift:
             console.error(f"{name}: embedded uv pin differs from bootstrap/uv/pin.txt")
-        return 1 if drift else 0
+        raise click.exceptions.Exit(1 if drift else 0)
     if sync:
         for path in publish.sync_installers(repo):
             console.line(f"updated {path.name}")
@@ -158,7 +158,7 @@ def pin(
     for text_line in diff:
         console.line(text_line)
     if not yes and not click.confirm("write this pin?", default=False):
-        return 1
+        raise click.exceptions.Exit(1)
     for path in publish.write_everywhere(repo, got.pin, keep_self=current):
         console.line(f"updated {path.relative_to(repo)}")
     return 0

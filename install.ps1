@@ -1,0 +1,421 @@
+# Stage 0 of the workstation bootstrapper on Windows (PowerShell 5.1 and 7, x64 and arm64).
+# The same contract as install.sh: find or install the pinned uv (SHA-256 always checked
+# against the pin below), then hand over to `uv run --frozen --project <repo> bootstrap up`.
+#
+#   .\install.ps1 [OPTIONS] [-- ARGS FOR `bootstrap up`]
+#   & ([scriptblock]::Create((irm https://<host>/install.ps1))) [OPTIONS] [ARGS]
+#
+# Options and environment variables are install.sh's (see docs/install.md). No admin
+# rights, no PATH edits unless --modify-path.
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
+
+# >>> uv pin: generated from bootstrap/uv/pin.txt; do not edit >>>
+$PinData = @'
+version 0.13.9
+wheel aarch64-apple-darwin uv-0.13.9-py3-none-macosx_11_0_arm64.whl 66c512266d633bef48384a1f53003f41f2a8e7b36fe6e7fbfd3e0fd52d96fa63
+wheel aarch64-pc-windows-msvc uv-0.13.9-py3-none-win_arm64.whl eeb92051c2123b9730c46b04cc843cfa4bc7d7b0aec56df431a2215ef4cb0273
+wheel aarch64-unknown-linux-gnu uv-0.13.9-py3-none-manylinux_2_28_aarch64.whl ecb6028d79dc96fbeafffe5c8af62a7099487ebc05a701e76714eebcffd06375
+wheel aarch64-unknown-linux-musl uv-0.13.9-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.musllinux_1_1_aarch64.whl 5435c5ce14a56431208ca0996416d310f1598e8c2c8ba707688985a16bb82dbe
+wheel x86_64-apple-darwin uv-0.13.9-py3-none-macosx_10_12_x86_64.whl c16ed11e013557536b3e60065f1b912f6407bd6518e041b961e23ef9e6b4fbf5
+wheel x86_64-pc-windows-msvc uv-0.13.9-py3-none-win_amd64.whl 6a44b2ed8111d2f60d2b92627c5dccda3f7ed7570b18ce115e569cd68c28246b
+wheel x86_64-unknown-linux-gnu uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19
+wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45530751517d6c3bbc69a19473f6effe47cce047bede01ffd8af7ea7b36b25
+'@
+# <<< uv pin <<<
+
+$Stage0Start = ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString(
+    [Globalization.CultureInfo]::InvariantCulture)
+
+# PowerShell 5.1 may default to TLS 1.0: require 1.2 (or better) for every download.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor
+    [Net.SecurityProtocolType]::Tls12
+
+function Fail([string]$Message, [string]$Fix = '') {
+    [Console]::Error.WriteLine("install.ps1: error: $Message")
+    if ($Fix) { [Console]::Error.WriteLine("  fix: $Fix") }
+    exit 1
+}
+
+function Say([string]$Message) { [Console]::Error.WriteLine("install.ps1: $Message") }
+
+function Env([string]$Name, [string]$Default = '') {
+    $v = [Environment]::GetEnvironmentVariable($Name)
+    if ([string]::IsNullOrEmpty($v)) { return $Default } else { return $v }
+}
+
+# ----- where things live (must match bootstrap.paths.Paths) ---------------------------
+function Get-DataDir {
+    $home_ = Env 'BOOTSTRAP_HOME'
+    if ($home_) { return (Join-Path $home_ 'data') }
+    return (Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'bootstrap')
+}
+
+# ----- platform ----------------------------------------------------------------------
+function Get-Triple {
+    $forced = Env 'BOOTSTRAP_UV_TRIPLE'
+    if ($forced) { return $forced }
+    $arch = ''
+    try {
+        $arch = [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+    } catch { $arch = '' }
+    if (-not $arch) {
+        # A 32-bit or emulated process: the OS's own architecture is in ARCHITEW6432.
+        $arch = Env 'PROCESSOR_ARCHITEW6432' (Env 'PROCESSOR_ARCHITECTURE')
+    }
+    switch -Regex ($arch) {
+        '^(X64|AMD64)$' { return 'x86_64-pc-windows-msvc' }
+        '^(Arm64|ARM64)$' { return 'aarch64-pc-windows-msvc' }
+        default { Fail "unsupported CPU architecture '$arch' (uv is pinned for x64 and arm64)" }
+    }
+}
+
+# ----- the pin -----------------------------------------------------------------------
+function Read-Pin([string]$Triple) {
+    $text = $PinData
+    $file = Env 'BOOTSTRAP_UV_PIN_FILE'
+    if ($file) { $text = [IO.File]::ReadAllText($file) }
+    $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = '' }
+    foreach ($line in ($text -split "`n")) {
+        $w = ($line -replace '#.*$', '').Trim() -split '\s+'
+        if ($w[0] -eq 'version') { $pin.Version = $w[1] }
+        elseif ($w[0] -eq 'wheel' -and $w[1] -eq $Triple) { $pin.WheelFile = $w[2]; $pin.WheelSha = $w[3] }
+        elseif ($w[0] -eq 'archive' -and $w[1] -eq $Triple) { $pin.ArchiveFile = $w[2]; $pin.ArchiveSha = $w[3] }
+    }
+    if (-not $pin.Version) { Fail "the uv pin has no 'version' line" 'restore the pin: bootstrap uv pin VERSION' }
+    if (-not $pin.WheelSha -and -not $pin.ArchiveSha) {
+        Fail "the uv pin has no artifact for $Triple" "pin one with: bootstrap uv pin $($pin.Version)"
+    }
+    return $pin
+}
+
+function Get-Sha256([string]$Path) { return (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLower() }
+
+# ----- downloads ---------------------------------------------------------------------
+$ConnectTimeout = [int](Env 'BOOTSTRAP_CONNECT_TIMEOUT' '5')
+$ReadTimeout = [int](Env 'BOOTSTRAP_READ_TIMEOUT' '30')
+$Retries = [int](Env 'BOOTSTRAP_RETRIES' '3')
+$RetryDelay = [double](Env 'BOOTSTRAP_RETRY_DELAY' '1')
+
+function Test-LoopbackHttp([string]$Url) {
+    return ($Url -match '^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?/')
+}
+
+function Assert-Url([string]$Url) {
+    if ($Url -like 'https://*' -or (Test-LoopbackHttp $Url)) { return }
+    throw "refusing ${Url}: only https (or http to 127.0.0.1/localhost) is allowed"
+}
+
+# Redirects are followed by hand so that each hop is checked: never from https to http.
+function Invoke-Fetch([string]$Url, [string]$OutFile, [string]$Accept = '*/*') {
+    $attempt = 1
+    $delay = $RetryDelay
+    while ($true) {
+        $current = $Url
+        try {
+            for ($hop = 0; $hop -le 5; $hop++) {
+                Assert-Url $current
+                $req = [Net.HttpWebRequest]::Create($current)
+                $req.AllowAutoRedirect = $false
+                $req.Timeout = ($ConnectTimeout + $ReadTimeout) * 1000
+                $req.ReadWriteTimeout = $ReadTimeout * 1000
+                $req.Accept = $Accept
+                $req.UserAgent = 'bootstrap-install.ps1'
+                try { $resp = $req.GetResponse() }
+                catch [Net.WebException] {
+                    if ($null -eq $_.Exception.Response) { throw "cannot reach ${current}: $($_.Exception.Message)" }
+                    $resp = $_.Exception.Response
+                }
+                $code = [int]$resp.StatusCode
+                if ($code -ge 300 -and $code -lt 400) {
+                    $next = [Uri]::new([Uri]$current, $resp.Headers['Location']).AbsoluteUri
+                    $resp.Close()
+                    if ($current -like 'https://*' -and $next -notlike 'https://*') {
+                        throw "refused ${Url}: it redirected to a URL that is not https"
+                    }
+                    if (Test-LoopbackHttp $current) { throw "refused a redirect (HTTP $code) from $current" }
+                    $current = $next
+                    continue
+                }
+                if ($code -ge 500 -or $code -eq 429) { $resp.Close(); throw [TimeoutException]::new("HTTP $code from $current") }
+                if ($code -ne 200) { $resp.Close(); throw "HTTP $code from $current" }
+                $out = [IO.File]::Create($OutFile)
+                try { $resp.GetResponseStream().CopyTo($out) } finally { $out.Close(); $resp.Close() }
+                return $current
+            }
+            throw "too many redirects from $Url"
+        } catch [TimeoutException] {
+            if ($attempt -ge $Retries) { throw "$($_.Exception.Message) (gave up after $attempt attempts)" }
+            Say "$($_.Exception.Message); retrying in ${delay}s ($attempt/$Retries)"
+            Start-Sleep -Milliseconds ([int]($delay * 1000))
+            $delay = $delay * 2
+            $attempt++
+        }
+    }
+}
+
+function Find-OnIndex([string]$Index, [string]$Project, [string]$File, [string]$Work) {
+    $page = $Index.TrimEnd('/') + "/$Project/"
+    $html = Join-Path $Work 'index.html'
+    $final = Invoke-Fetch $page $html 'text/html'
+    foreach ($m in [regex]::Matches([IO.File]::ReadAllText($html), 'href\s*=\s*["'']([^"'']+)["'']')) {
+        $href = ($m.Groups[1].Value -replace '&amp;', '&') -replace '#.*$', ''
+        if ($href.Split('/')[-1] -eq $File) { return ([Uri]::new([Uri]$final, $href)).AbsoluteUri }
+    }
+    throw "$File is not listed on $page"
+}
+
+# ----- safe extraction ---------------------------------------------------------------
+function Expand-Uv([string]$File, [string]$Kind, [string]$Version, [string]$Triple, [string]$Dest) {
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    $zip = [IO.Compression.ZipFile]::OpenRead($File)
+    try {
+        foreach ($e in $zip.Entries) {
+            $n = $e.FullName -replace '\\', '/'
+            if ($n.StartsWith('/') -or $n -match '^[A-Za-z]:') { throw "${File}: member '$n' has an absolute path" }
+            if (($n -split '/') -contains '..') { throw "${File}: member '$n' climbs out with '..'" }
+        }
+        New-Item -ItemType Directory -Force -Path $Dest | Out-Null
+        foreach ($name in 'uv.exe', 'uvx.exe') {
+            $wanted = if ($Kind -eq 'wheel') { @("uv-$Version.data/scripts/$name") } else { @($name, "uv-$Triple/$name") }
+            $entry = $zip.Entries | Where-Object { $wanted -contains ($_.FullName -replace '\\', '/') } | Select-Object -First 1
+            if ($null -eq $entry) { throw "${File}: no $name inside" }
+            [IO.Compression.ZipFileExtensions]::ExtractToFile($entry, (Join-Path $Dest $name), $true)
+        }
+    } finally { $zip.Dispose() }
+}
+
+# ----- install -----------------------------------------------------------------------
+function Test-UvPresent($Pin, [string]$Dir, [bool]$Verify) {
+    $uv = Join-Path $Dir 'uv.exe'; $uvx = Join-Path $Dir 'uvx.exe'; $marker = Join-Path $Dir '.verified'
+    if (-not (Test-Path -LiteralPath $uv) -or -not (Test-Path -LiteralPath $marker)) { return $false }
+    $rec = @{}
+    foreach ($line in [IO.File]::ReadAllLines($marker)) { $k, $v = $line -split ' ', 2; $rec[$k] = $v }
+    if ($rec['artifact'] -ne $Pin.WheelSha -and $rec['artifact'] -ne $Pin.ArchiveSha) {
+        Say "uv in $Dir was not installed from a pinned artifact; reinstalling"; return $false
+    }
+    $stamp = (Get-Item -LiteralPath $marker).LastWriteTimeUtc
+    $stale = (Get-Item -LiteralPath $uv).LastWriteTimeUtc -gt $stamp -or
+        ((Test-Path -LiteralPath $uvx) -and (Get-Item -LiteralPath $uvx).LastWriteTimeUtc -gt $stamp)
+    if ($Verify -or $stale) {
+        if ((Get-Sha256 $uv) -ne $rec['uv'] -or (Get-Sha256 $uvx) -ne $rec['uvx']) {
+            Say "uv in $Dir does not match the checksum recorded when it was installed; reinstalling"
+            return $false
+        }
+        (Get-Item -LiteralPath $marker).LastWriteTimeUtc = [DateTime]::UtcNow
+    }
+    return $true
+}
+
+function Install-Candidate($Pin, [string]$File, [string]$Kind, [string]$Sha, [string]$Triple, [string]$Work, [string]$Dir) {
+    $got = Get-Sha256 $File
+    if ($got -ne $Sha) { throw "checksum mismatch for $(Split-Path -Leaf $File): pinned $Sha, got $got" }
+    $stage = Join-Path $Work 'root'
+    Expand-Uv $File $Kind $Pin.Version $Triple $stage
+    $ver = & (Join-Path $stage 'uv.exe') --version 2>$null
+    if (-not ("$ver" -like "uv $($Pin.Version)*")) { throw "the uv inside $(Split-Path -Leaf $File) reports '$ver', not uv $($Pin.Version)" }
+    $lines = @("artifact $Sha", "uv $(Get-Sha256 (Join-Path $stage 'uv.exe'))", "uvx $(Get-Sha256 (Join-Path $stage 'uvx.exe'))")
+    [IO.File]::WriteAllLines((Join-Path $stage '.verified'), $lines)
+    if (Test-Path -LiteralPath $Dir) { Move-Item -LiteralPath $Dir -Destination (Join-Path $Work 'old') }
+    Move-Item -LiteralPath $stage -Destination $Dir  # same volume: a rename
+}
+
+function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [bool]$Verify) {
+    $dir = Join-Path $Data "uv\$($Pin.Version)"
+    if (Test-UvPresent $Pin $dir $Verify) { return (Join-Path $dir 'uv.exe') }
+    New-Item -ItemType Directory -Force -Path (Join-Path $Data 'uv') | Out-Null
+    $work = Join-Path $Data ("uv\.tmp-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $work | Out-Null
+    $reasons = @()
+    Say "installing uv $($Pin.Version) for $Triple (sources: $Sources)"
+    try {
+        foreach ($source in ($Sources -split ',')) {
+            # `continue` inside a switch only leaves the switch: an unconfigured source
+            # leaves $from empty instead, and the loop moves on below.
+            $from = ''
+            try {
+                switch ($source.Trim()) {
+                    'local' {
+                        $p = Env 'BOOTSTRAP_UV_LOCAL'
+                        if (-not $p) { break }
+                        if (Test-Path -LiteralPath $p -PathType Container) {
+                            foreach ($f in @($Pin.WheelFile, $Pin.ArchiveFile)) {
+                                if ($f -and (Test-Path -LiteralPath (Join-Path $p $f))) { $p = Join-Path $p $f; break }
+                            }
+                        }
+                        if (-not (Test-Path -LiteralPath $p -PathType Leaf)) { throw "no $($Pin.WheelFile) in $p" }
+                        $copy = Join-Path $work (Split-Path -Leaf $p)
+                        Copy-Item -LiteralPath $p -Destination $copy
+                        if ($Pin.ArchiveSha -and (Get-Sha256 $copy) -eq $Pin.ArchiveSha) {
+                            Install-Candidate $Pin $copy 'archive' $Pin.ArchiveSha $Triple $work $dir
+                        } else { Install-Candidate $Pin $copy 'wheel' $Pin.WheelSha $Triple $work $dir }
+                        $from = "local $p"
+                    }
+                    { $_ -in 'mirror', 'release' } {
+                        if ($_ -eq 'mirror') { $base = Env 'BOOTSTRAP_UV_MIRROR_URL'; if (-not $base) { break } }
+                        else { $base = Env 'BOOTSTRAP_UV_RELEASE_URL' 'https://releases.astral.sh/github/uv/releases/download' }
+                        if (-not $Pin.ArchiveSha) { throw "skipped, the pin has no checksum for uv-$Triple.zip (archive checksums are pinned from the release's .sha256 files)" }
+                        $url = $base.TrimEnd('/') + "/$($Pin.Version)/$($Pin.ArchiveFile)"
+                        Say "downloading $url"
+                        $file = Join-Path $work $Pin.ArchiveFile
+                        Invoke-Fetch $url $file | Out-Null
+                        Install-Candidate $Pin $file 'archive' $Pin.ArchiveSha $Triple $work $dir
+                        $from = "$_ $url"
+                    }
+                    'index' {
+                        $index = Env 'BOOTSTRAP_UV_INDEX_URL' (Env 'UV_INDEX_URL' (Env 'PIP_INDEX_URL' 'https://pypi.org/simple'))
+                        if (-not $Pin.WheelSha) { throw "skipped, the pin has no uv wheel for $Triple" }
+                        $url = Find-OnIndex $index 'uv' $Pin.WheelFile $work
+                        Say "downloading $url"
+                        $file = Join-Path $work $Pin.WheelFile
+                        Invoke-Fetch $url $file | Out-Null
+                        Install-Candidate $Pin $file 'wheel' $Pin.WheelSha $Triple $work $dir
+                        $from = "index $index"
+                    }
+                    default { Fail "unknown uv source '$source'" 'use a comma-separated list of local, mirror, index, release' }
+                }
+                if (-not $from) { continue }
+                Say "installed uv $($Pin.Version) into $dir (from $from)"
+                return (Join-Path $dir 'uv.exe')
+            } catch {
+                $reasons += "  - ${source}: $($_.Exception.Message)"
+            }
+        }
+    } finally { Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue }
+    Fail ("could not install uv $($Pin.Version) for $Triple; nothing was changed:`n" + ($reasons -join "`n")) `
+        "set BOOTSTRAP_UV_LOCAL to a directory holding $($Pin.WheelFile), or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+}
+
+# ----- cache bundles ------------------------------------------------------------------
+function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data) {
+    if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
+    $dir = Join-Path $Data ('.bundle-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    foreach ($m in (& tar -tf $Bundle)) {
+        if ($m.StartsWith('/') -or $m -match '^[A-Za-z]:' -or (($m -replace '\\', '/') -split '/') -contains '..') { Fail "$Bundle has an unsafe member '$m'; refusing it" }
+    }
+    & tar -xf $Bundle -C $dir
+    if ($LASTEXITCODE -ne 0) { Fail "cannot unpack $Bundle" }
+    foreach ($line in [IO.File]::ReadAllLines((Join-Path $dir 'SHA256SUMS'))) {
+        if (-not $line.Trim()) { continue }
+        $sum, $path = $line -split '\s+', 2
+        if ((Get-Sha256 (Join-Path $dir $path)) -ne $sum) { Fail "${Bundle}: $path does not match SHA256SUMS (corrupt or tampered bundle)" 're-create it with: bootstrap cache pack' }
+    }
+    $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json
+    if ($manifest.uv_version -ne $Pin.Version) { Fail "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
+    $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
+    if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
+    return @{ Dir = $dir; Artifact = (Join-Path $dir $manifest.uv_artifact) }
+}
+
+# ----- the bootstrapper itself, when piped -------------------------------------------
+function Find-Repo {
+    $forced = Env 'BOOTSTRAP_REPO'
+    if ($forced) { return $forced }
+    if ($PSScriptRoot -and (Test-Path (Join-Path $PSScriptRoot 'pyproject.toml')) -and (Test-Path (Join-Path $PSScriptRoot 'bootstrap'))) { return $PSScriptRoot }
+    return ''
+}
+
+function Get-Self([string]$Data) {
+    $url = Env 'BOOTSTRAP_SELF_URL'; $sha = Env 'BOOTSTRAP_SELF_SHA256'
+    if (-not $url -or -not $sha) {
+        Fail 'not run from a checkout, and no pinned bootstrapper to fetch' 'run .\install.ps1 from the repository, or set BOOTSTRAP_SELF_URL (wheel) and BOOTSTRAP_SELF_SHA256'
+    }
+    $dir = Join-Path $Data "self\$sha"
+    $file = Join-Path $dir ($url.Split('/')[-1])
+    if (Test-Path -LiteralPath $file) { return $file }
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    $tmp = "$file.part"
+    Invoke-Fetch $url $tmp | Out-Null
+    $got = Get-Sha256 $tmp
+    if ($got -ne $sha) { Remove-Item -LiteralPath $tmp; Fail "the bootstrapper does not match its pinned checksum: pinned $sha, got $got" 'check BOOTSTRAP_SELF_URL and BOOTSTRAP_SELF_SHA256' }
+    Move-Item -LiteralPath $tmp -Destination $file
+    return $file
+}
+
+function Show-Usage {
+    @'
+install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
+
+Usage: install.ps1 [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
+  --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
+  --modify-path  --print-triple  --print-data-dir  -h, --help
+(the same options and environment variables as install.sh; see docs/install.md)
+'@ | Write-Output
+}
+
+# ----- main --------------------------------------------------------------------------
+$NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
+$ModifyPath = $false; $PrintTriple = $false
+$rest = @($args)
+while ($rest.Count -gt 0) {
+    $a = [string]$rest[0]
+    $consumed = 1
+    switch -Regex ($a) {
+        '^--no-run$' { $NoRun = $true }
+        '^--uv$' { $UvMode = $true }
+        '^--cache-bundle$' { $Bundle = [string]$rest[1]; $consumed = 2 }
+        '^--cache-bundle=' { $Bundle = $a.Substring(15) }
+        '^--sources$' { $Sources = [string]$rest[1]; $consumed = 2 }
+        '^--sources=' { $Sources = $a.Substring(10) }
+        '^--verify$' { $Verify = $true }
+        '^--modify-path$' { $ModifyPath = $true }
+        '^--print-triple$' { $PrintTriple = $true }
+        '^--print-data-dir$' { Write-Output (Get-DataDir); exit 0 }
+        '^(-h|--help)$' { Show-Usage; exit 0 }
+        default { $consumed = 0 }
+    }
+    if ($consumed -eq 0) { break }
+    $rest = @($rest | Select-Object -Skip $consumed)
+    if ($UvMode) { break }
+    if ($a -eq '--') { break }
+}
+if ($rest.Count -gt 0 -and [string]$rest[0] -eq '--') { $rest = @($rest | Select-Object -Skip 1) }
+if (Env 'BOOTSTRAP_UV_VERIFY') { $Verify = $true }
+
+$Triple = Get-Triple
+if ($PrintTriple) { Write-Output $Triple; exit 0 }
+$Pin = Read-Pin $Triple
+$Data = Get-DataDir
+if (-not $Sources) { $Sources = Env 'BOOTSTRAP_UV_SOURCES' 'local,mirror,index,release' }
+
+$imported = $null
+if ($Bundle) {
+    $imported = Import-Bundle $Bundle $Pin $Triple $Data
+    [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
+    $Sources = 'local'
+}
+$Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
+if ($imported) {
+    $cache = Env 'UV_CACHE_DIR' ((& $Uv cache dir) | Select-Object -First 1)
+    New-Item -ItemType Directory -Force -Path $cache | Out-Null
+    & tar -xzf (Join-Path $imported.Dir 'cache.tar.gz') -C $cache
+    if ($LASTEXITCODE -ne 0) { Fail "cannot unpack the bundle's cache into $cache" }
+    Remove-Item -LiteralPath $imported.Dir -Recurse -Force
+    Say "imported the cache bundle into $cache"
+}
+if ($ModifyPath) {
+    # The user's PATH in HKCU only (no admin); never without --modify-path.
+    $dir = Split-Path -Parent $Uv
+    $userPath = [Environment]::GetEnvironmentVariable('Path', 'User')
+    if (-not (($userPath -split ';') -contains $dir)) {
+        [Environment]::SetEnvironmentVariable('Path', "$dir;$userPath", 'User')
+        Say "added $dir to your user PATH (open a new terminal)"
+    }
+}
+
+$env:BOOTSTRAP_STAGE0_START = $Stage0Start
+$env:BOOTSTRAP_UV = $Uv
+if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
+if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
+$offline = @()
+if ($Bundle) { $rest = @('--cache-bundle', $Bundle, '--bundle-imported') + $rest; $offline = @('--offline') }
+$repo = Find-Repo
+if ($repo) {
+    & $Uv run --frozen --no-dev @offline --project $repo bootstrap up @rest
+} else {
+    $self = Get-Self $Data
+    & $Uv tool run @offline --from $self bootstrap up @rest
+}
+exit $LASTEXITCODE
