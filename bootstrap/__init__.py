@@ -6,4 +6,10 @@ The package reads as its flow: ``host`` (detect) -> ``plan`` (pure planning) ->
 directories.
 """
 
+import time as _time
+
 __version__ = "0.1.0"
+
+# The earliest moment this process can vouch for: `total` starts here when no stage 0
+# passed its own start time down (see bootstrap.timing).
+STARTED_AT = _time.time()

@@ -28,12 +28,9 @@ def stage0_start(environ: Mapping[str, str] | None = None) -> tuple[float, str]:
         # Ignore a start in the future or more than a day old: an inherited, stale value.
         if 0 < time.time() - value < 86400:
             return value, "stage0"
-    try:
-        import psutil
+    from bootstrap import STARTED_AT
 
-        return psutil.Process().create_time(), "process"
-    except Exception:  # psutil unsupported here: fall back to now
-        return time.time(), "process"
+    return STARTED_AT, "process"
 
 
 class Timer:

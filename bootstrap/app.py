@@ -1,0 +1,313 @@
+"""`bootstrap up`: detect -> plan -> execute the plan's steps -> report.
+
+This module wires the layers together and owns nothing else: detection lives in
+``host``, decisions in ``plan``, side effects in ``steps``, timing reports in ``report``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bootstrap.console import StepView
+from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
+from bootstrap.paths import Paths
+from bootstrap.steps.lock import RunLock
+from bootstrap.steps.state import RunState, file_digest, fingerprint
+from bootstrap.timing import Timer, stage0_start
+
+if TYPE_CHECKING:
+    from bootstrap.host.facts import HostFacts
+    from bootstrap.report.model import TimingReport
+    from bootstrap.steps import Context
+
+METRICS_BUDGET = 2.0  # onboarding never waits longer than this on metrics
+FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    profile: str = "default"
+    cache_bundle: str | None = None
+    bundle_imported: bool = False  # stage 0 already imported the bundle into uv's cache
+    online: bool = False
+    refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
+    dry_run: bool = False
+    wait_seconds: float = 300.0
+    strategy: str | None = None
+    target: str | None = None
+    lock: str | None = None
+
+
+@dataclass
+class UpResult:
+    exit_code: int
+    report: dict[str, Any] | None = None
+    noop: bool = False
+    plan: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    delivery: dict[str, Any] | None = None
+
+
+def _state_key(profile: str) -> str:
+    # One record per (profile, directory): a profile's project may be the cwd.
+    return f"{Path(profile).stem}-{fingerprint(str(Path.cwd().resolve()), profile)[:12]}"
+
+
+def _quick_host_signature() -> dict[str, str]:
+    """What can change under a finished environment and change the plan, read in
+    microseconds: the platform and the NVIDIA driver version, and the overrides. A full
+    detection runs when any of it changes (or with --refresh)."""
+    import platform
+
+    sig = {"system": platform.system(), "machine": platform.machine()}
+    nv = Path("/sys/module/nvidia/version")
+    try:
+        sig["nvidia"] = nv.read_text().strip()
+    except OSError:
+        sig["nvidia"] = ""
+    for var in sorted(os.environ):
+        if var == "BOOTSTRAP_CUDA_DRIVER" or var.startswith("BOOTSTRAP_FACT_"):
+            sig[var] = os.environ[var]
+    return sig
+
+
+def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
+    return {
+        "files": {str(p): file_digest(p) for p in files},
+        "host": _quick_host_signature(),
+        "overrides": [options.strategy, options.target, options.lock, options.online],
+    }
+
+
+def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
+    paths = paths or Paths.from_env()
+    started, start_origin = stage0_start()
+    key = _state_key(options.profile)
+
+    def on_wait() -> None:
+        view.note("another `bootstrap up` is running; waiting for it to finish...")
+
+    with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
+        state = RunState.load(paths, key)
+        done = state.success
+        shortcut = not (options.refresh or options.dry_run or options.cache_bundle)
+        if shortcut and done:
+            files = [Path(p) for p in done["inputs"]["files"]]
+            if done["inputs"] == _noop_inputs(files, options):
+                view.note(
+                    f"up to date: profile {options.profile!r} had a successful first run with "
+                    "these inputs (--refresh checks everything again)"
+                )
+                return UpResult(0, noop=True)
+        return _run(
+            options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
+        )
+
+
+def _run(
+    options: UpOptions,
+    *,
+    view: StepView,
+    paths: Paths,
+    state: RunState,
+    started: float,
+    start_origin: str,
+) -> UpResult:
+    from bootstrap.steps import Context, run_steps
+
+    timer = Timer()
+    facts: HostFacts | None = None
+    ctx: Context | None = None
+    profile: Any = None
+    plan: Any = None
+    error: BootstrapError | None = None
+    try:
+        with timer.phase("detect"):
+            from bootstrap.host import detect
+
+            facts = detect()
+        with timer.phase("plan"):
+            from bootstrap.plan.planner import Overrides, make_plan
+            from bootstrap.profiles import load_profile
+
+            profile = load_profile(options.profile)
+            plan = make_plan(
+                facts,
+                profile,
+                Overrides(
+                    strategy=options.strategy,
+                    target=options.target,
+                    lock=options.lock,
+                    cache_bundle=options.cache_bundle,
+                    online=options.online,
+                ),
+            )
+        for warning in plan.warnings:
+            view.note(f"warning: {warning}")
+        _flush_spool(paths, profile)
+        if plan.strategy != "native":
+            from bootstrap.strategies import describe_unsupported
+
+            for text in describe_unsupported(plan):
+                view.note(text)
+            return UpResult(EXIT_UNSUPPORTED, plan=plan.to_dict())
+        if options.dry_run:
+            for step in plan.steps:
+                view.note(f"would {step.name}: {step.description}")
+            return UpResult(0, plan=plan.to_dict())
+        ctx = Context(
+            paths=paths,
+            plan=plan,
+            profile=profile,
+            facts=facts,
+            options=options,
+            view=view,
+            timer=timer,
+            state=state,
+        )
+        _python_downloads(ctx)
+        run_steps(ctx)
+    except BootstrapError as exc:
+        error = exc
+    total = time.time() - started
+    if facts is None or plan is None:
+        assert error is not None  # noqa: S101 - only an error stops us before a plan
+        raise error
+    report, delivery = _report(
+        paths,
+        options=options,
+        profile=profile,
+        plan=plan,
+        facts=facts,
+        ctx=ctx,
+        timer=timer,
+        total=total,
+        start_origin=start_origin,
+        error=error,
+    )
+    if error is not None:
+        raise error
+    assert ctx is not None  # noqa: S101
+    state.record_success(_noop_inputs(ctx.input_files(), options))
+    return UpResult(
+        0,
+        report=report.to_dict(),
+        plan=plan.to_dict(),
+        notes=ctx.notes,
+        delivery=delivery,
+    )
+
+
+def _python_downloads(ctx: Context) -> None:
+    # The profile decides whether uv may download a Python, not the user's environment.
+    downloads = getattr(getattr(ctx.profile, "project", None), "python_downloads", "never")
+    ctx.env["UV_PYTHON_DOWNLOADS"] = downloads if ctx.options.online else "never"
+    if downloads == "automatic" and ctx.options.online:
+        ctx.env["UV_PYTHON_DOWNLOADS"] = "automatic"
+
+
+def _metrics_config(profile: Any) -> Any:
+    from bootstrap.report.config import MetricsConfig
+
+    return MetricsConfig.from_settings(getattr(profile, "metrics", None)).with_env()
+
+
+def _flush_spool(paths: Paths, profile: Any) -> None:
+    """Earlier runs' spooled reports go first, within a small budget; never fatal."""
+    if not paths.spool.exists():
+        return
+    from bootstrap.report.delivery import flush
+
+    with contextlib.suppress(BootstrapError, OSError):
+        flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET)
+
+
+def _report(
+    paths: Paths,
+    *,
+    options: UpOptions,
+    profile: Any,
+    plan: Any,
+    facts: HostFacts,
+    ctx: Context | None,
+    timer: Timer,
+    total: float,
+    start_origin: str,
+    error: BootstrapError | None,
+) -> tuple[TimingReport, dict[str, Any]]:
+    from bootstrap.report.delivery import record
+    from bootstrap.report.model import host_summary, new_report, resolve_salt
+
+    config = _metrics_config(profile)
+    report = new_report(
+        profile=plan.profile,
+        host=host_summary(facts, resolve_salt(config.salt, paths)),
+        phases=timer.phases,
+        total_seconds=total,
+        error=error,
+        target=plan.target,
+        strategy=plan.strategy,
+        uv_version=ctx.uv_version if ctx else None,
+        total_from=start_origin,
+        offline=not (ctx.network_used if ctx else False),
+        network_used=ctx.network_used if ctx else False,
+        cache_hit=bool(ctx.cache_hit) if ctx else False,
+        bundle_used=ctx.bundle_used if ctx else False,
+        budget_seconds=plan.budget_seconds,
+    )
+    delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
+    return report, {
+        "delivered": list(delivery.delivered),
+        "spooled": list(delivery.spooled),
+        "errors": list(delivery.errors),
+    }
+
+
+def summary_lines(result: UpResult) -> list[str]:
+    """The closing summary: what was set up, the total time, what to do next."""
+    report = result.report or {}
+    plan = result.plan or {}
+    lines = [""]
+    total = report.get("total_seconds")
+    lock = plan.get("lock", {})
+    variant = " ".join(
+        [f"--extra {e}" for e in lock.get("extras", [])]
+        + [f"--group {g}" for g in lock.get("groups", [])]
+    )
+    lines.append(
+        f"ready: profile {plan.get('profile')} ({plan.get('target')}, {plan.get('strategy')}), "
+        f"lock {lock.get('path')}{' ' + variant if variant else ''}"
+    )
+    if total is not None:
+        budget = report.get("budget_seconds")
+        over = " -- over the profile's budget" if report.get("over_budget") else ""
+        lines.append(
+            f"time to first successful run: {total:.2f}s"
+            + (f" (budget {budget:g}s){over}" if budget else "")
+        )
+        phases = report.get("phases", {})
+        lines.append(
+            "  "
+            + "  ".join(f"{k} {v:.2f}s" for k, v in phases.items() if isinstance(v, (int, float)))
+        )
+    source = "network used" if report.get("network_used") else "offline from the cache"
+    lines.append(f"  {source}" + (", cache bundle" if report.get("bundle_used") else ""))
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    delivery = result.delivery or {}
+    if delivery.get("spooled"):
+        lines.append(
+            f"  metrics: {', '.join(delivery['spooled'])} unreachable; spooled for "
+            "`bootstrap report flush`"
+        )
+    project = plan.get("project")
+    lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
+    return lines
+
+
+__all__ = ["UpOptions", "UpResult", "summary_lines", "up"]

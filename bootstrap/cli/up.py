@@ -1,0 +1,69 @@
+"""`bootstrap up`: the main job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  bootstrap up                               the default profile, offline from the cache
+  bootstrap up --profile python-service      another profile
+  bootstrap up --cache-bundle team-env.tar   a machine with no network at all
+  bootstrap up --online                      allow the index on a cache miss
+  bootstrap up --dry-run                     print the steps, change nothing
+
+\b
+Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
+2 bad input (profile, flag, bundle), 3 the plan needs a strategy `up` cannot run yet,
+4 offline and the cache lacks what the lock needs, 5 another run holds the lock.
+"""
+)
+@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option("--cache-bundle", metavar="FILE|URL", help="Import this cache bundle first.")
+@click.option("--bundle-imported", is_flag=True, hidden=True, help="Stage 0 imported it.")
+@click.option("--online", is_flag=True, help="Allow the package index on a cache miss.")
+@click.option("--refresh", is_flag=True, help="Detect, plan and check every step again.")
+@click.option("--dry-run", is_flag=True, help="Print the steps and change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the timing report as JSON.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for another run holding the lock.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
+    help="Force a strategy.",
+)
+@click.option("--target", help="Force a target key, e.g. linux-x86_64-cu126.")
+@click.option("--lock", help="Force a lock file.")
+def up(**kwargs: Any) -> int:
+    """Set up the profile's environment here and time its first run.
+
+    Detects the machine, plans (which lock, which strategy, and why), installs the
+    pinned uv, syncs offline from the cache, runs the profile's first command and
+    records how long it took from the installer's start.
+    """
+    from bootstrap.app import UpOptions
+    from bootstrap.app import up as run_up
+    from bootstrap.console import StepView, print_json
+
+    as_json = kwargs.pop("as_json")
+    options = UpOptions(**kwargs)
+    view = StepView(quiet=as_json)
+    result = run_up(options, view)
+    if as_json:
+        print_json(result.report or result.plan or {"noop": result.noop})
+    elif result.report:
+        from bootstrap.app import summary_lines
+
+        for text in summary_lines(result):
+            click.echo(text)
+    return result.exit_code

@@ -1,0 +1,39 @@
+"""import-cache: verify a cache bundle and merge it into uv's cache.
+
+Stage 0 may already have done this (``install.sh --cache-bundle``, which passes
+``--bundle-imported``); the bundle is then only recorded as used.
+"""
+
+from __future__ import annotations
+
+from bootstrap.steps import Context
+from bootstrap.steps.state import fingerprint
+
+
+class ImportCache:
+    phase = "cache"
+
+    def fingerprint(self, ctx: Context) -> str:
+        return fingerprint(ctx.options.cache_bundle, ctx.plan.target)
+
+    def check(self, ctx: Context) -> str | None:
+        return None  # a bundle given again is imported again: it is cheap and idempotent
+
+    def run(self, ctx: Context) -> str:
+        ctx.bundle_used = True
+        if ctx.options.bundle_imported:
+            return "imported by stage 0"
+        from bootstrap.cache import import_bundle, resolve_bundle
+        from bootstrap.cache.pin import repo_pin
+        from bootstrap.sync import uv_cache_dir, uv_python_dir
+
+        assert ctx.options.cache_bundle is not None and ctx.uv is not None  # noqa: S101
+        bundle = resolve_bundle(ctx.options.cache_bundle, ctx.paths.cache / "bundles")
+        result = import_bundle(
+            bundle,
+            uv_cache_dir(ctx.uv, ctx.env),
+            python_install_dir=uv_python_dir(ctx.uv, ctx.env),
+            expected_target=ctx.plan.target,
+            pin=repo_pin(),
+        )
+        return f"{result.files} files into uv's cache in {result.duration:.1f}s"

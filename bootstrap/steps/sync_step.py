@@ -1,0 +1,64 @@
+"""sync: the locked environment, offline from the cache.
+
+Only ``--online`` or the profile's ``[sync] network = "allow"`` may touch the index; the
+report records that it did.
+"""
+
+from __future__ import annotations
+
+from bootstrap.errors import OfflineMiss
+from bootstrap.steps import Context
+from bootstrap.steps.state import file_digest, fingerprint
+
+
+class Sync:
+    phase = "sync"
+
+    def fingerprint(self, ctx: Context) -> str:
+        lock = ctx.plan.lock
+        return fingerprint(
+            file_digest(ctx.project / lock.path),
+            lock.kind,
+            list(lock.extras),
+            list(lock.groups),
+            ctx.python,
+            ctx.uv_version,
+        )
+
+    def check(self, ctx: Context) -> str | None:
+        from bootstrap.sync import is_synced
+
+        if ctx.uv is None:
+            return None
+        if is_synced(ctx.uv, ctx.project, ctx.plan.lock, env=ctx.env, python=ctx.python):
+            ctx.cache_hit = True
+            return "environment matches the lock"
+        return None
+
+    def run(self, ctx: Context) -> str:
+        from bootstrap.sync import sync
+
+        assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
+        allow = getattr(getattr(ctx.profile, "sync", None), "network", "offline") == "allow"
+        try:
+            result = sync(
+                ctx.uv,
+                ctx.project,
+                ctx.plan.lock,
+                online=ctx.options.online,
+                env=ctx.env,
+                python=ctx.python,
+            )
+        except OfflineMiss:
+            if not allow:
+                raise
+            ctx.notes.append("cache miss: fell back to the index ([sync] network = allow)")
+            result = sync(
+                ctx.uv, ctx.project, ctx.plan.lock, online=True, env=ctx.env, python=ctx.python
+            )
+        ctx.network_used = ctx.network_used or result.network_used
+        ctx.cache_hit = result.cache_hit
+        ctx.notes.extend(result.warnings)
+        return f"{result.installed} installed, {result.removed} removed" + (
+            " (from the index)" if result.network_used else " (offline)"
+        )
