@@ -140,7 +140,13 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = (tmp_path_factory.mktemp("pushgateway") / "log.txt").open("wb")
     proc = subprocess.Popen(
-        [binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+        [
+            binary,
+            f"--web.listen-address=127.0.0.1:{port}",
+            # Debian's build persists to /var/lib/prometheus by default: keep tests in memory.
+            "--persistence.file=",
+            "--log.level=warn",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,137 @@
+"""The PromQL in docs/report.md, run by a real Prometheus against a real Pushgateway.
+
+Skipped where Debian's `prometheus` package is not installed (it is optional: the
+Pushgateway tests cover the pushed data; this checks the documented fleet queries)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+
+from bootstrap.host.facts import HostFacts
+from bootstrap.report import SinkConfig, host_summary, new_report
+from bootstrap.report.sinks import make_sink
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "report.md"
+
+
+def _doc_queries() -> list[str]:
+    text = DOC.read_text()
+    fleet = text[text.index("## The fleet view") :]
+    blocks = re.findall(r"```promql\n(.*?)```", fleet, re.S)
+    return [q.strip() for block in blocks for q in block.strip().split("\n\n")]
+
+
+@pytest.fixture
+def prometheus(pushgateway: str, tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    target = (
+        pushgateway.removeprefix("http://") if hasattr(str, "removeprefix") else pushgateway[7:]
+    )
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global:\n  scrape_interval: 1s\n"
+        "scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n"
+        f"    static_configs:\n      - targets: ['{target}']\n"
+    )
+    port = free_port()
+    log = (tmp_path / "prometheus.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+def _query(url: str, promql: str) -> list[tuple[dict[str, str], float]]:
+    qs = urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(f"{url}/api/v1/query?{qs}", timeout=5) as r:
+        data = json.load(r)
+    assert data["status"] == "success", data
+    return [(x["metric"], float(x["value"][1])) for x in data["data"]["result"]]
+
+
+@pytest.mark.slow
+def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
+    queries = _doc_queries()
+    assert len(queries) == 4, queries
+    sink = make_sink(SinkConfig(kind="pushgateway", url=pushgateway, job="fleet-docs"))
+    lin = HostFacts(os="linux", os_version="24.04", arch="x86_64", kernel="6.8")
+    mac = HostFacts(os="macos", os_version="15.1", arch="arm64", kernel="24.1")
+    for i, total in enumerate([10, 20, 30, 40, 100]):
+        host = host_summary(lin, "s", hostname=f"linux-{i}", username="u")
+        target = "linux-x86_64-cpu"
+        sink.send(
+            new_report(
+                profile="fleet-docs",
+                host=host,
+                phases={"sync": total / 2},
+                total_seconds=total,
+                target=target,
+                strategy="native",
+            )
+        )
+    for i, total in enumerate([5, 15]):
+        host = host_summary(mac, "s", hostname=f"mac-{i}", username="u")
+        sink.send(
+            new_report(
+                profile="fleet-docs",
+                host=host,
+                phases={"sync": 1.0},
+                total_seconds=total,
+                target="macos-arm64-cpu",
+                strategy="native",
+            )
+        )
+    host = host_summary(lin, "s", hostname="broken", username="u")
+    sink.send(
+        new_report(
+            profile="fleet-docs",
+            host=host,
+            phases={"sync": 1.0},
+            total_seconds=3,
+            target="linux-x86_64-cpu",
+            strategy="native",
+            error_code="sync.offline_miss",
+        )
+    )
+
+    deadline = time.monotonic() + 30
+    while True:  # until Prometheus has scraped the gateway once
+        p90 = [r for r in _query(prometheus, queries[0]) if r[0].get("profile") == "fleet-docs"]
+        if len(p90) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    by_os = {m["os"]: v for m, v in p90}
+    # Linear interpolation, as `bootstrap report show` computes it: 10..100 -> 76.
+    assert by_os == {"linux": 76.0, "macos": 14.0}
+    recent = {m["os"]: v for m, v in _query(prometheus, queries[1]) if m["profile"] == "fleet-docs"}
+    assert recent == by_os
+    failed = {m["profile"]: v for m, v in _query(prometheus, queries[2])}
+    assert failed["fleet-docs"] == pytest.approx(1 / 8)
+    (slowest,) = [(m, v) for m, v in _query(prometheus, queries[3]) if m["profile"] == "fleet-docs"]
+    assert slowest[0]["phase"] == "sync"
