@@ -72,17 +72,17 @@ def show(profile: str | None, last: int, as_json: bool) -> None:
         return
     rows = [
         (
-            r.created_at[:19].replace("T", " "),
+            r.created_at[5:16].replace("T", " "),
             r.profile,
             r.target or "-",
             r.strategy or "-",
             "ok" if r.outcome == "success" else f"FAILED {r.error_code}",
             _fmt(r.total_seconds),
-            (f"over budget ({_fmt(r.budget_seconds)})" if r.over_budget else ""),
+            (f"over {_fmt(r.budget_seconds)}" if r.over_budget else ""),
         )
         for r in recent
     ]
-    head = ("when (UTC)", "profile", "target", "strategy", "outcome", "total", "")
+    head = ("UTC", "profile", "target", "strategy", "outcome", "total", "budget")
     summary = [
         (
             name,
@@ -115,9 +115,9 @@ def _table(title: str, head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -
 
     table = Table(title=title, title_justify="left")
     for name in head:
-        table.add_column(name)
+        table.add_column(name, no_wrap=name in ("UTC", "total"))
     for row in rows:
-        style = "red" if any(c.startswith(("FAILED", "over budget")) for c in row) else None
+        style = "red" if any(c.startswith(("FAILED", "over ")) for c in row) else None
         table.add_row(*row, style=style)
     console.console().print(table)
 
