@@ -201,6 +201,14 @@ class _Where:
     def item(self, index: int) -> _Where:
         return _Where(self.file, f"{self.key}[{index}]")
 
+    def missing(self, expected: str) -> ConfigError:
+        parent, _, key = self.key.rpartition(".")
+        return ConfigError(
+            f"{self.file}: `{self.key}` is missing: expected {expected}",
+            fix=f"add `{key} = ...` to {_table_name(parent)} in {self.file.name}",
+            code="profile.missing_key",
+        )
+
     def fail(self, expected: str, found: Any, fix: str | None = None) -> ConfigError:
         return ConfigError(
             f"{self.file}: `{self.key}`: expected {expected}, found {_show(found)}",
@@ -399,7 +407,10 @@ SCHEMA = Table(
     {
         "name": _NAME,
         "description": Str(),
-        "extends": _NAME,
+        "extends": Str(
+            re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*|.+\.toml)$"),
+            "a profile name or a path to a .toml file",
+        ),
         "kind": Enum(*KINDS),
         "budget_seconds": Num(),
         "project": Table(
@@ -539,6 +550,8 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data, [path]
+    if _is_path(parent_name):
+        parent_name = str(path.parent / Path(parent_name).expanduser())
     try:
         parent = find_profile(parent_name, skip=path)
     except ConfigError as exc:
@@ -605,11 +618,8 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
     order = _tuple(st.get("order"))
     stray = [s for s in order if s not in allowed]
     if stray:
-        raise (
-            where.child("strategies")
-            .child("order")
-            .fail("strategies that are also in `strategies.allowed` " + repr(list(allowed)), order)
-        )
+        expected = "strategies that are also in `strategies.allowed` " + repr(list(allowed))
+        raise where.child("strategies").child("order").fail(expected, list(order))
     strategies = StrategySettings(
         allowed=allowed,
         order=order,
@@ -629,9 +639,9 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
     for i, s in enumerate(metrics_raw.get("sinks", [])):
         sw = where.child("metrics").child("sinks").item(i)
         if s["kind"] == "file" and not s.get("path"):
-            raise sw.child("path").fail("a file or directory path (a file sink needs one)", None)
+            raise sw.child("path").missing("a file or directory path (a file sink needs one)")
         if s["kind"] != "file" and not s.get("url"):
-            raise sw.child("url").fail(f"an http(s) URL (a {s['kind']} sink needs one)", None)
+            raise sw.child("url").missing(f"an http(s) URL (a {s['kind']} sink needs one)")
         sinks.append(MetricsSink(**s))
     return Profile(
         name=data.get("name") or path.stem,

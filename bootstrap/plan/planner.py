@@ -86,7 +86,10 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
         raise _no_strategy(facts, profile, checks, ov)
 
     rejected = tuple(
-        {"candidate": c.strategy, "why": c.why}
+        {
+            "candidate": c.strategy,
+            "why": c.why if not c.ok else (c.degraded or "fits too, but comes later in the order"),
+        }
         for c in checks
         if c is not chosen and c.strategy != chosen.strategy
     )

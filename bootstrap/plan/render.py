@@ -64,17 +64,19 @@ def render(plan: Plan) -> None:
     for reason in plan.reasons:
         _reason(out, reason, escape)
     for warning in plan.warnings:
-        out.print(f"[yellow]warning:[/] {escape(warning)}")
+        out.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
 
 
 def _reason(out: Any, r: Reason, escape: Any) -> None:
-    out.print(f"  [bold]{escape(r.decision)}[/]: {escape(r.choice)} - {escape(r.why)}")
+    out.print(
+        f"  [bold]{escape(r.decision)}[/]: {escape(r.choice)} - {escape(r.why)}", soft_wrap=True
+    )
     ev = _evidence(r.evidence)
     if ev:
         out.print(f"      evidence: {escape(ev)}", soft_wrap=True)
     for rej in r.rejected:
-        out.print(f"      not {escape(rej['candidate'])}: {escape(rej['why'])}")
+        out.print(f"      not {escape(rej['candidate'])}: {escape(rej['why'])}", soft_wrap=True)
         if rej.get("fix"):
-            out.print(f"        fix: {escape(rej['fix'])}")
+            out.print(f"        fix: {escape(rej['fix'])}", soft_wrap=True)
     if r.fix:
-        out.print(f"      fix: {escape(r.fix)}")
+        out.print(f"      fix: {escape(r.fix)}", soft_wrap=True)
