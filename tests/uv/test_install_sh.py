@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tarfile
@@ -474,3 +475,71 @@ def test_real_pin_installs_from_pypi(uv_home: Path, tmp_path: Path) -> None:
 
     version = load({}).version
     assert uv_version(uv_home / version / "uv").split()[:2] == ["uv", version]
+
+
+# ----- what a bare machine may have: wget instead of curl, no unzip ------------------
+
+
+def restricted_path(tmp_path: Path, hide: set[str]) -> str:
+    """A PATH with every command of this one except ``hide``."""
+    bin_dir = tmp_path / "restricted-bin"
+    bin_dir.mkdir(exist_ok=True)
+    for entry in os.environ["PATH"].split(os.pathsep):
+        folder = Path(entry)
+        if not folder.is_dir():
+            continue
+        for tool in folder.iterdir():
+            link = bin_dir / tool.name
+            if tool.name not in hide and not link.exists() and os.access(tool, os.X_OK):
+                link.symlink_to(tool)
+    return str(bin_dir)
+
+
+def test_wget_installs_retries_and_refuses_redirects(
+    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+) -> None:
+    if not shutil.which("wget"):
+        pytest.skip("wget is not installed")
+    state = {"fail": 1, "redirect": False}
+
+    def hook(handler: BaseHTTPRequestHandler) -> bool:
+        if state["redirect"]:
+            handler.send_response(302)
+            handler.send_header("Location", "http://example.com/x")
+            handler.end_headers()
+            return True
+        if state["fail"]:
+            state["fail"] -= 1
+            handler.send_error(500)
+            return True
+        return False
+
+    with serve_directory(artifacts.root, hook=hook) as srv:
+        env = _mirror_env(
+            srv.url, tmp_path, PATH=restricted_path(tmp_path, {"curl"}), BOOTSTRAP_DOWNLOADER=""
+        )
+        res = run_sh(["dash"], ["--no-run"], env)
+        assert res.returncode == 0, res.stderr
+        assert "HTTP 500" in res.stderr and "retrying" in res.stderr
+        shutil.rmtree(uv_home / artifacts.version)
+        state["redirect"] = True
+        res = run_sh(["dash"], ["--no-run"], env)
+    assert res.returncode == 1
+    assert "redirect" in res.stderr
+    assert_nothing_installed(uv_home, artifacts.version)
+
+
+@pytest.mark.parametrize("hide", [{"unzip"}, {"unzip", "busybox"}], ids=["busybox", "python3"])
+def test_wheel_unpacks_without_unzip(
+    hide: set[str], artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+) -> None:
+    needed = "busybox" if "busybox" not in hide else "python3"
+    if not shutil.which(needed):
+        pytest.skip(f"{needed} is not installed")
+    local = tmp_path / "only-wheel"
+    local.mkdir()
+    shutil.copy(artifacts.wheel, local / artifacts.wheel.name)
+    env = shell_env(tmp_path, PATH=restricted_path(tmp_path, hide), BOOTSTRAP_UV_LOCAL=str(local))
+    res = run_sh(["dash"], ["--no-run"], env)
+    assert res.returncode == 0, res.stderr
+    assert uv_version(installed(uv_home, artifacts.version)).startswith(f"uv {artifacts.version}")
