@@ -83,7 +83,11 @@ def active_sinks(
     if config is None:
         return []
     allowed = remote_allowed(config, environ)
-    return [s for s in config.sinks if allowed or not s.remote]
+    unique: dict[str, SinkConfig] = {}  # the same destination twice gets one report
+    for s in config.sinks:
+        if allowed or not s.remote:
+            unique.setdefault(s.key, s)
+    return list(unique.values())
 
 
 def record(

@@ -37,7 +37,7 @@ def test_fails_twice_then_delivered_exactly_once(
 ) -> None:
     receiver.fail_first = 2
     report = make_report(facts)
-    config = _config(_http(receiver.url))
+    config = _config(_http(receiver.url), _http(receiver.url))  # listed twice: one sink
     first = deliver(report, config, paths)
     assert first.delivered == [] and first.spooled == [f"http-json {receiver.url}"]
     assert "HTTP 503" in first.errors[0]
