@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from planlib import host, profile, reason
 
 from bootstrap.errors import UserError
+from bootstrap.host.facts import Gpu
 from bootstrap.plan.model import PlanError
 from bootstrap.plan.planner import Overrides, make_plan, parse_target
+from bootstrap.profiles import Profile, load_profile
 
 # (host, profile, strategy, target, extras or lock path)
 TABLE = [
@@ -336,3 +341,60 @@ def test_planner_is_pure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("socket.socket.connect", boom)
     first = make_plan(facts, prof)
     assert make_plan(facts, prof) == first
+
+
+# -- hosts made by changing one fact ----------------------------------------------------
+
+
+def _rocm_profile(tmp_path: Path, accelerators: str = "") -> Profile:
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    text = (
+        '[project]\npath = "."\n[[locks]]\nkind = "uv"\n'
+        '[locks.variants.cpu]\n[locks.variants."rocm6.2"]\nextras = ["rocm"]\n'
+        '[locks.variants.cu126]\nextras = ["cu126"]\n'
+        '[needs]\ngpu = "optional"\n' + accelerators
+    )
+    (tmp_path / "rocm.toml").write_text(text)
+    return load_profile(str(tmp_path / "rocm.toml"))
+
+
+@pytest.mark.parametrize(
+    ("rocm", "accel", "why"),
+    [
+        ("6.2", "rocm6.2", None),
+        ("6.4", "rocm6.2", None),
+        ("6.0", "cpu", "rocm6.2 needs ROCm 6.2; this host has ROCm 6.0"),
+    ],
+)
+def test_rocm(tmp_path: Path, rocm: str, accel: str, why: str | None) -> None:
+    facts = replace(host("linux-no-gpu"), gpus=(Gpu("amd", "Radeon RX 7900", rocm_version=rocm),))
+    plan = make_plan(facts, _rocm_profile(tmp_path))
+    assert plan.target == f"linux-x86_64-{accel}"
+    acc = reason(plan, "accelerator")
+    assert acc.evidence["rocm"] == rocm
+    rejected = {r["candidate"]: r["why"] for r in acc.rejected}
+    assert rejected["cu126"].startswith("cu126 needs an NVIDIA GPU")
+    if why:
+        assert rejected["rocm6.2"] == why
+
+
+def test_needs_accelerators_limits_the_variants(tmp_path: Path) -> None:
+    prof = _rocm_profile(tmp_path, 'accelerators = ["cpu"]\n')
+    plan = make_plan(host("linux-nvidia-580"), prof)
+    assert plan.target == "linux-x86_64-cpu"
+    assert {"candidate": "cu126", "why": "cu126 is not in needs.accelerators ['cpu']"} in reason(
+        plan, "accelerator"
+    ).rejected
+
+
+def test_wsl1_has_no_gpu_and_says_how_to_convert() -> None:
+    facts = replace(host("wsl2-nvidia"), wsl=1)
+    with pytest.raises(PlanError) as caught:
+        # linux-gpu without its remote box: nothing can give it a GPU.
+        no_remote = replace(profile("linux-gpu"), strategies=profile("python-service").strategies)
+        make_plan(facts, no_remote)
+    native = caught.value.plan.reasons[0]
+    assert "WSL1 has no GPU access" in native.why
+    assert "wsl --set-version <distro> 2" in (native.fix or "")
+    # Without a GPU need, WSL1 runs the CPU variant natively.
+    assert make_plan(facts, profile("ai-training")).target == "linux-x86_64-cpu"
