@@ -11,11 +11,14 @@ import click
 
 if TYPE_CHECKING:
     from bootstrap.cache import Manifest, UvPin
+    from bootstrap.plan.model import LockChoice
 
 
 @click.group(
     epilog="""\b
 Examples:
+  bootstrap cache pack --profile python-service --out env.tar
+  bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache verify env.tar --target linux-x86_64-cpu
   bootstrap cache import env.tar
@@ -55,20 +58,33 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
     return repo_pin()
 
 
+def _profile_lock(profile: str, target: str | None) -> tuple[str, Path, LockChoice]:
+    """The target, project and lock the planner picks for ``profile`` -- on this host, or
+    for ``target`` when given (a bundle for another machine)."""
+    from bootstrap.host import detect
+    from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.profiles import load_profile
+
+    loaded = load_profile(profile)
+    plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
+    return plan.target, Path(loaded.project.path), plan.lock
+
+
 @cache.command("pack")
-@click.option("--profile", "profile", default="", help="Profile name recorded in the bundle.")
-@click.option("--target", required=True, help="Target key, e.g. linux-x86_64-cu126.")
+@click.option(
+    "--profile",
+    "profile",
+    default="",
+    help="Pack for this profile: its project, and the lock and variant its plan picks.",
+)
+@click.option("--target", help="Target key, e.g. linux-x86_64-cu126 (default: this host's).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The project whose lock the bundle serves.",
+    help="The project whose lock the bundle serves (default: the profile's, else .).",
 )
-@click.option(
-    "--lock", "lock_path", default="uv.lock", show_default=True, help="uv.lock or a pylock file."
-)
+@click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
 @click.option("--python", "python", help="The target's Python version (e.g. 3.12) for the syncs.")
@@ -91,10 +107,10 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
 def pack_cmd(
     *,
     profile: str,
-    target: str,
+    target: str | None,
     out: Path,
-    project: Path,
-    lock_path: str,
+    project: Path | None,
+    lock_path: str | None,
     extras: tuple[str, ...],
     groups: tuple[str, ...],
     python: str | None,
@@ -120,13 +136,23 @@ def pack_cmd(
     else:
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
+    if profile and project is None:
+        target, project, lock = _profile_lock(profile, target)
+        if lock_path or extras or groups:
+            raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
+    else:
+        if target is None:
+            raise click.UsageError("--target is required without --profile")
+        lock_path = lock_path or "uv.lock"
+        kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
+        lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
+        project = project or Path()
     result = pack(
         out=out,
         uv=uv,
         target=target,
         project=project.resolve(),
-        lock=LockChoice(lock_path, kind, tuple(extras), tuple(groups)),
+        lock=lock,
         pin=pin,
         uv_artifact=uv_artifact,
         profile=profile,
