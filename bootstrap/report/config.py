@@ -43,13 +43,13 @@ class SinkConfig:
         if self.kind == "file" and not self.path:
             raise ConfigError(
                 f"{where} needs `path` (a .jsonl file or a directory)",
-                fix="add path = '...' to the sink",
+                fix="set `path` in [[metrics.sinks]] (or pass --path)",
                 code="report.sink_path",
             )
         if self.kind != "file" and not self.url:
             raise ConfigError(
                 f"{where} needs `url`",
-                fix="add url = 'https://...' to the sink",
+                fix="set `url` in [[metrics.sinks]] (or pass --url)",
                 code="report.sink_url",
             )
         if not self.job:

@@ -257,3 +257,60 @@ def test_a_spool_that_cannot_be_written_still_sends(
     result = deliver(make_report(facts), _config(_http(receiver.url)), paths)
     assert result.delivered == [f"http-json {receiver.url}"]
     assert len(receiver.accepted) == 1
+
+
+@pytest.mark.usefixtures("metrics_on")
+def test_flush_stops_at_its_budget(facts: HostFacts, paths: Paths, receiver: Receiver) -> None:
+    receiver.fail_first = 5
+    config = _config(_http(receiver.url, timeout=10.0))
+    for _ in range(5):
+        deliver(make_report(facts), config, paths)
+    receiver.delay = 3.0
+    start = time.monotonic()
+    result = flush(paths, config, budget_seconds=0.5)
+    assert time.monotonic() - start < 1.0
+    assert result.delivered == [] and result.remaining == 5
+
+
+@pytest.mark.netns
+def test_a_machine_with_no_network_waits_no_longer_than_the_budget(tmp_path: Path) -> None:
+    """A laptop that is offline: no interfaces at all, not even loopback. Remote sinks
+    fail fast or time out inside the budget; the reports are spooled for later."""
+    from helpers import netns_available, offline
+
+    if not netns_available():
+        pytest.skip("`unshare -n` is not available here")
+    script = """
+import json, sys, time
+from bootstrap.host.facts import HostFacts
+from bootstrap.paths import Paths
+from bootstrap.report import MetricsConfig, SinkConfig, host_summary, new_report, record
+facts = HostFacts(os="linux", os_version="24.04", arch="x86_64", kernel="6.8")
+r = new_report(profile="p", host=host_summary(facts, "s"), phases={}, total_seconds=1.0)
+sinks = (
+    SinkConfig(kind="pushgateway", url="https://pushgateway.example.com"),
+    SinkConfig(kind="http-json", url="http://127.0.0.1:9/ingest"),
+    SinkConfig(kind="otlp-http", url="https://[2001:db8::1]:4318"),
+)
+t = time.monotonic()
+d = record(Paths.from_env(), r, MetricsConfig(sinks=sinks), budget_seconds=1.5)
+print(json.dumps({"seconds": time.monotonic() - t, "spooled": len(d.spooled)}))
+"""
+    env = {**os.environ, "BOOTSTRAP_HOME": str(tmp_path / "home")}
+    env.pop("BOOTSTRAP_NO_METRICS", None)
+    env.pop("DO_NOT_TRACK", None)
+    proc = subprocess.run(
+        offline([sys.executable, "-c", script]),
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["spooled"] == 3 and out["seconds"] < 2.0
+    paths = Paths.from_env(env)
+    assert len(spool_mod.pending(paths)) == 3
+    assert len(history.load(paths)) == 1
