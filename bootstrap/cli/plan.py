@@ -74,10 +74,9 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     except PlanError as exc:
         result = exc.plan
         code = exc.exit_code
-        if not as_json:
-            from bootstrap.console import error
+        from bootstrap.console import error
 
-            error(exc.message.splitlines()[0], exc.fix)
+        error(exc.message.splitlines()[0], exc.fix)
     if as_json:
         print_json(result.to_dict())
     else:

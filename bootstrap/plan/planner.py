@@ -201,6 +201,19 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
                 )
             )
 
+    if (
+        chosen.strategy == "native"
+        and platform.startswith("linux")
+        and facts.libc is not None
+        and facts.libc.family == "musl"
+    ):
+        # uv.lock and pylock wheels are mostly manylinux (glibc); musl needs musllinux
+        # wheels or pure Python, and `--no-build` will not compile the rest.
+        warnings.append(
+            "musl libc: manylinux (glibc) wheels do not install here; the sync fails for "
+            "any package without a musllinux or pure-Python wheel (a glibc container or "
+            "--strategy devcontainer avoids this)"
+        )
     reasons.append(_python_reason(profile))
     reasons.append(_network_reason(profile, ov))
 

@@ -9,10 +9,13 @@ import pytest
 from planlib import host, profile, reason
 
 from bootstrap.errors import UserError
+from bootstrap.host import replay
 from bootstrap.host.facts import Gpu
 from bootstrap.plan.model import PlanError
 from bootstrap.plan.planner import Overrides, make_plan, parse_target
 from bootstrap.profiles import Profile, load_profile
+
+CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hosts"
 
 # (host, profile, strategy, target, extras or lock path)
 TABLE = [
@@ -398,3 +401,12 @@ def test_wsl1_has_no_gpu_and_says_how_to_convert() -> None:
     assert "wsl --set-version <distro> 2" in (native.fix or "")
     # Without a GPU need, WSL1 runs the CPU variant natively.
     assert make_plan(facts, profile("ai-training")).target == "linux-x86_64-cpu"
+
+
+def test_musl_warns() -> None:
+    facts = replay(CAPTURES / "linux-alpine-musl")
+    assert facts.libc is not None and facts.libc.family == "musl"
+    plan = make_plan(facts, profile("python-service"))
+    assert plan.strategy == "native"
+    assert plan.warnings[0].startswith("musl libc: manylinux (glibc) wheels do not install here")
+    assert not make_plan(host("linux-no-gpu"), profile("python-service")).warnings
