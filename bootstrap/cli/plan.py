@@ -76,7 +76,10 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
         code = exc.exit_code
         from bootstrap.console import error
 
-        error(exc.message.splitlines()[0], exc.fix)
+        first = exc.message.splitlines()[0].rstrip(":")
+        error(
+            f"{first}; every check and its fix is listed " + ("in reasons" if as_json else "above")
+        )
     if as_json:
         print_json(result.to_dict())
     else:

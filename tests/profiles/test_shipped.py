@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,7 @@ def test_lock_is_up_to_date(name: str, uv_bin: Path) -> None:
 
 
 def _sync_and_run(uv: Path, project: str, venv: Path, extras: tuple[str, ...]) -> str:
-    import os
-
-    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "PYTHONDONTWRITEBYTECODE": "1"}
     argv = [str(uv), "sync", "--frozen", "--no-build", "--project", project, "-q"]
     for extra in extras:
         argv += ["--extra", extra]
@@ -99,6 +98,7 @@ def test_example_variants_install_different_packages(uv_bin: Path, tmp_path: Pat
         r = subprocess.run(
             [str(venv / "bin" / "python"), *p.first_run.command[1:]],
             cwd=p.project.path,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
             capture_output=True,
             text=True,
             timeout=60,
@@ -119,6 +119,7 @@ def test_python_service_first_run_answers(uv_bin: Path, tmp_path: Path) -> None:
     r = subprocess.run(
         [str(tmp_path / "venv" / "bin" / "python"), *p.first_run.command[1:]],
         cwd=p.project.path,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
         timeout=60,
