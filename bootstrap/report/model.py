@@ -192,7 +192,12 @@ def new_report(
         target=target,
         strategy=strategy,
         host=dict(host),
-        phases={p: (None if v is None else round(float(v), 4)) for p, v in phases.items()},
+        # Only the schema's phases: a timer's extra bookkeeping spans stay out of the contract.
+        phases={
+            p: (None if v is None else round(max(0.0, float(v)), 4))
+            for p, v in phases.items()
+            if p in PHASES
+        },
         total_seconds=total,
         outcome="failure" if code is not None else "success",
         error_code=code,

@@ -55,7 +55,9 @@ def test_generated_reports_are_valid(
         strategy=None,
         error=RuntimeError("boom"),
     )
-    for report in (ok, failed, bare):
+    odd = make_report(facts, phases={"detect": 0.5, "report": 0.01, "sync": 1e-7})
+    assert set(odd.phases) == {"detect", "sync"}
+    for report in (ok, failed, bare, odd):
         validator.validate(json.loads(report.to_json()))
     assert ok.outcome == "success" and ok.error_code is None
     assert failed.outcome == "failure" and failed.error_code == "sync.offline_miss"
