@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 
 import pytest
-from helpers import Served, http_server
+from helpers import http_server
+from report_helpers import Receiver, free_port
 
 from bootstrap.host.facts import Distro, Gpu, HostFacts, Libc
 from bootstrap.paths import Paths
@@ -51,29 +48,6 @@ def metrics_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite turns metrics off by default; tests that exercise sinks turn them on."""
     monkeypatch.delenv("BOOTSTRAP_NO_METRICS", raising=False)
     monkeypatch.delenv("DO_NOT_TRACK", raising=False)
-
-
-@dataclass
-class Receiver:
-    """What an idempotent ingest endpoint saw. ``accepted`` counts first deliveries per
-    Idempotency-Key; ``replays`` counts keys it had already accepted."""
-
-    fail_first: int = 0  # answer 503 to this many requests
-    delay: float = 0.0  # seconds to wait before answering (a slow or stalled server)
-    accepted: dict[str, int] = field(default_factory=dict)
-    replays: dict[str, int] = field(default_factory=dict)
-    bodies: dict[str, Any] = field(default_factory=dict)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    seen: int = 0
-    arrived: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    served: Served | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.served is not None
-        return self.served.url
 
 
 @pytest.fixture
@@ -120,13 +94,6 @@ def receiver() -> Iterator[Receiver]:
     with http_server(Handler) as served:
         state.served = served
         yield state
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

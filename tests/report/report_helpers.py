@@ -1,10 +1,16 @@
-"""Helpers for the report tests: sample reports and a Prometheus text parser."""
+"""Helpers for the report tests: sample reports, what a receiver saw, a free port, and a
+Prometheus text parser."""
 
 from __future__ import annotations
 
 import re
+import socket
+import threading
 import urllib.request
+from dataclasses import dataclass, field
 from typing import Any
+
+from helpers import Served
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.report import TimingReport, host_summary, new_report
@@ -49,3 +55,33 @@ def parse_exposition(text: str) -> list[tuple[str, dict[str, str], float]]:
 def scrape(url: str) -> list[tuple[str, dict[str, str], float]]:
     with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
         return parse_exposition(r.read().decode())
+
+
+@dataclass
+class Receiver:
+    """What an idempotent ingest endpoint saw. ``accepted`` counts first deliveries per
+    Idempotency-Key; ``replays`` counts keys it had already accepted."""
+
+    fail_first: int = 0  # answer 503 to this many requests
+    delay: float = 0.0  # seconds to wait before answering (a slow or stalled server)
+    accepted: dict[str, int] = field(default_factory=dict)
+    replays: dict[str, int] = field(default_factory=dict)
+    bodies: dict[str, Any] = field(default_factory=dict)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    seen: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    served: Served | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.served is not None
+        return self.served.url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import Receiver
-from report_helpers import make_report, parse_exposition, scrape
+from report_helpers import Receiver, make_report, parse_exposition, scrape
 
 from bootstrap.cli import main
 from bootstrap.host.facts import HostFacts

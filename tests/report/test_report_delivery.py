@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Receiver, free_port
-from report_helpers import make_report
+from report_helpers import Receiver, free_port, make_report
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths

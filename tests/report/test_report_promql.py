@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from report_helpers import free_port
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.report import SinkConfig, host_summary, new_report

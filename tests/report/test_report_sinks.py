@@ -9,8 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Receiver
-from report_helpers import make_report, scrape
+from report_helpers import Receiver, make_report, scrape
 
 from bootstrap.errors import ConfigError
 from bootstrap.host.facts import HostFacts
