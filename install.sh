@@ -339,16 +339,22 @@ extract_artifact() { # FILE KIND DEST
   mkdir -p "$_dest"
   case $_kind in
     archive)
-      tar -tzf "$_file" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
+      # Inflate once; list, check and extract the plain tar (three passes over it).
+      _tarball=$_file _z=z
+      if command -v gzip >/dev/null 2>&1; then
+        gzip -dc "$_file" >"$WORK/artifact.tar" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
+        _tarball=$WORK/artifact.tar _z=""
+      fi
+      tar "-t${_z}f" "$_tarball" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
       check_members "$WORK/members" "$_file" || return 1
       # Links (symbolic or hard) could point outside: a uv archive has none.
-      tar -tvzf "$_file" >"$WORK/long" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
+      tar "-tv${_z}f" "$_tarball" >"$WORK/long" 2>/dev/null || { say "$_file: not a readable .tar.gz"; return 1; }
       if grep -q -e '^[lh]' -e ' link to ' "$WORK/long"; then
         say "$_file: member '$(grep -e '^[lh]' -e ' link to ' "$WORK/long" | head -n 1 | sed 's/.* \([^ ]* -> .*\)$/\1/')' is a link; refusing it"
         return 1
       fi
       _top=uv-$TRIPLE
-      tar -xzf "$_file" -C "$_dest" "$_top/uv" "$_top/uvx" 2>"$WORK/tar.err" ||
+      tar "-x${_z}f" "$_tarball" -C "$_dest" "$_top/uv" "$_top/uvx" 2>"$WORK/tar.err" ||
         { say "$_file: cannot extract $_top/uv and $_top/uvx: $(tail -n 1 "$WORK/tar.err")"; return 1; }
       _src=$_dest/$_top
       ;;

@@ -59,10 +59,13 @@ class Artifacts:
             f"archive {self.triple} {self.archive.name} {archive_sha or sha256(self.archive)}\n"
         )
 
-    def make_archive(self, dest: Path, extra: list[tarfile.TarInfo] | None = None) -> Path:
-        """A release-style archive with the real binaries, plus ``extra`` members."""
+    def make_archive(
+        self, dest: Path, extra: list[tarfile.TarInfo] | None = None, *, level: int = 0
+    ) -> Path:
+        """A release-style archive with the real binaries, plus ``extra`` members.
+        (Fault variants are stored uncompressed: same format, built in a blink.)"""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(dest, "w:gz", compresslevel=1) as tf:
+        with tarfile.open(dest, "w:gz", compresslevel=level) as tf:
             top = f"uv-{self.triple}"
             add_bytes(tf, f"{top}/uv", self.uv_bytes)
             add_bytes(tf, f"{top}/uvx", self.uvx_bytes)
@@ -97,7 +100,7 @@ def artifacts(uv_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Artifac
         wheel=root / "files" / wheel_name,
         local=root / "local",
     )
-    art.make_archive(art.archive)
+    art.make_archive(art.archive, level=1)
     art.wheel.parent.mkdir(parents=True)
     with zipfile.ZipFile(art.wheel, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         scripts = f"uv-{version}.data/scripts"
