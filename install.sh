@@ -113,9 +113,10 @@ detect_triple() {
       TRIPLE=$_arch-unknown-linux-$_libc
       ;;
     Darwin)
-      # An x86_64 shell under Rosetta on Apple silicon still gets the native arm64 uv.
-      # Bracketed, unlike cargo-dist's template (see rustup commit 3cf4b4ba).
-      if [ "$_arch" = x86_64 ] && [ "$( (sysctl -n hw.optional.arm64 2>/dev/null || true))" = 1 ]; then
+      # An x86_64 shell under Rosetta on Apple silicon still gets the native arm64 uv:
+      # sysctl.proc_translated is 1 in a translated process (Apple's "About the Rosetta
+      # translation environment"); Intel Macs lack the key (-i: no error for that).
+      if [ "$_arch" = x86_64 ] && [ "$(sysctl -in sysctl.proc_translated 2>/dev/null)" = 1 ]; then
         _arch=aarch64
       fi
       TRIPLE=$_arch-apple-darwin
