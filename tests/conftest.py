@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -39,18 +38,12 @@ def uv_bin() -> Path:
     return Path(found)
 
 
-def _pypi_reachable() -> bool:
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(item.get_closest_marker("network") for item in items):
         return
-    if _pypi_reachable():
+    from helpers import pypi_reachable
+
+    if pypi_reachable():
         return
     skip = pytest.mark.skip(reason="PyPI is not reachable")
     for item in items:

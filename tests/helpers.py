@@ -84,3 +84,14 @@ def serve_directory(
 
     with http_server(Handler) as served:
         yield served
+
+
+def pypi_reachable() -> bool:
+    """True when PyPI answers a TCP connect within 3 s (tests marked `network` need it)."""
+    import socket
+
+    try:
+        with socket.create_connection(("pypi.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False

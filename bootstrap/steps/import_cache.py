@@ -20,15 +20,18 @@ class ImportCache:
         return None  # a bundle given again is imported again: it is cheap and idempotent
 
     def run(self, ctx: Context) -> str:
-        ctx.bundle_used = True
-        if ctx.options.bundle_imported:
-            return "imported by stage 0"
-        from bootstrap.cache import import_bundle, resolve_bundle
+        from bootstrap.cache import import_bundle, resolve_bundle, verify
         from bootstrap.cache.pin import repo_pin
         from bootstrap.sync import uv_cache_dir, uv_python_dir
 
         assert ctx.options.cache_bundle is not None and ctx.uv is not None  # noqa: S101
+        ctx.bundle_used = True
         bundle = resolve_bundle(ctx.options.cache_bundle, ctx.paths.cache / "bundles")
+        if ctx.options.bundle_imported:
+            # Stage 0 checked the checksums and the OS/arch; only the plan knows the
+            # accelerator variant, so the full target is checked here.
+            verify(bundle, expected_target=ctx.plan.target, pin=repo_pin())
+            return "imported by stage 0; target verified"
         result = import_bundle(
             bundle,
             uv_cache_dir(ctx.uv, ctx.env),

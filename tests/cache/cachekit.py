@@ -13,7 +13,6 @@ need it skip.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +37,6 @@ class Packed:
     path: Path
     pin: UvPin
     target: str
-
-
-def pypi_reachable() -> bool:
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
 
 
 def uv_version(uv: Path) -> str:

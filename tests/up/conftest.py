@@ -1,0 +1,123 @@
+"""Fixtures for the end-to-end `bootstrap up` tests.
+
+* ``tree``: a copy of this working tree (what git tracks or would track) in a temp dir,
+  so project environments and state never touch the checkout.
+* ``bundle``: real cache bundles packed online once (``bootstrap cache pack --profile P
+  --target T``) and kept in pytest's cache, keyed by the locks and the uv pin; without
+  them and without PyPI the tests that need one skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import pypi_reachable
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE_PROJECTS = {
+    "python-service": REPO / "examples" / "python-service",
+    "ai-training": REPO / "examples" / "ai-training",
+}
+
+
+def copy_tree(dest: Path) -> Path:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        rel = raw.decode()
+        src = REPO / rel
+        if not src.is_file():
+            continue  # deleted in the working tree
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    return dest
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return copy_tree(tmp_path / "repo")
+
+
+def fresh_env(root: Path, **extra: str) -> dict[str, str]:
+    """A machine that has never run the tool: its own HOME, XDG dirs and uv cache, a
+    minimal PATH (the system's, not this venv's), no BOOTSTRAP_HOME."""
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "BOOTSTRAP_NO_METRICS": "1",
+    }
+    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if var in os.environ:
+            env[var] = os.environ[var]
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str], Path]:
+    made: dict[tuple[str, str], Path] = {}
+
+    def get(profile: str, target: str) -> Path:
+        if (profile, target) in made:
+            return made[(profile, target)]
+        key = hashlib.sha256(
+            (REPO / "uv.lock").read_bytes()
+            + (PROFILE_PROJECTS[profile] / "uv.lock").read_bytes()
+            + (REPO / "profiles" / f"{profile}.toml").read_bytes()
+            + (REPO / "bootstrap" / "uv" / "pin.txt").read_bytes()
+            + (REPO / "bootstrap" / "cache" / "bundle.py").read_bytes()
+        ).hexdigest()[:16]
+        store = Path(request.config.cache.mkdir(f"bootstrap-up-bundle-{profile}-{key}"))
+        path = store / f"{profile}-{target}.tar"
+        if not path.is_file():
+            if not pypi_reachable():
+                pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
+            for stale in store.parent.glob(f"bootstrap-up-bundle-{profile}-*"):
+                if stale != store:
+                    shutil.rmtree(stale, ignore_errors=True)
+            env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
+            partial = path.with_suffix(".partial")
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bootstrap",
+                    "cache",
+                    "pack",
+                    "--profile",
+                    profile,
+                    "--target",
+                    target,
+                    "--out",
+                    str(partial),
+                    "--uv",
+                    str(uv_bin),
+                ],
+                cwd=REPO,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            partial.replace(path)
+        made[(profile, target)] = path
+        return path
+
+    return get

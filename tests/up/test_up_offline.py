@@ -1,0 +1,203 @@
+"""`bootstrap up` end to end, from a machine that never had network.
+
+Each test starts from a copy of the repository, a fresh HOME with no uv and no cache,
+and runs stage 0 (`install.sh --cache-bundle FILE`) inside `unshare -n` with only the
+loopback interface up (the example service answers one request on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import fresh_env
+from helpers import netns_available
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available here"),
+]
+
+HOST_CPU = "linux-x86_64-cpu"
+
+
+def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    script = 'ip link set lo up 2>/dev/null || true; exec sh ./install.sh "$@"'
+    return subprocess.run(
+        ["unshare", "-n", "sh", "-c", script, "stage0", *args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def history(env: dict[str, str]) -> list[dict[str, object]]:
+    path = Path(env["HOME"]) / ".local" / "state" / "bootstrap" / "history.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+LIST_DISTS = (
+    "import importlib.metadata as m\n"
+    "print('\\n'.join(d.metadata['Name'].lower() for d in m.distributions()))"
+)
+
+
+def installed(venv: Path) -> set[str]:
+    out = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            LIST_DISTS,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(out.split())
+
+
+@pytest.fixture(autouse=True)
+def _host_is_x86_64_linux() -> None:
+    import platform
+
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        pytest.skip("the packed bundles are for linux-x86_64")
+
+
+def test_bundle_takes_a_bare_machine_to_a_timed_first_run(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    env = fresh_env(tmp_path / "machine")
+    res = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("python-service", HOST_CPU)),
+        "--profile",
+        "python-service",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "service ok on port" in res.stdout
+    (report,) = history(env)
+    assert report["outcome"] == "success"
+    assert report["total_from"] == "stage0"  # the clock started in install.sh
+    assert report["bundle_used"] is True and report["network_used"] is False
+    phases = report["phases"]
+    assert isinstance(phases, dict) and set(phases) >= {"detect", "plan", "sync", "first_run"}
+    # total spans stage 0 (installing uv, importing the cache, building the tool's own
+    # environment), so it is larger than the phases timed inside `bootstrap up`.
+    assert float(report["total_seconds"]) > sum(float(v) for v in phases.values() if v)  # type: ignore[arg-type]
+    assert {"bottle", "itsdangerous"} <= installed(tree / "examples" / "python-service" / ".venv")
+
+    # A re-run (still offline, bundle already imported) converges at once.
+    again = subprocess.run(
+        ["unshare", "-n", "sh", "./install.sh", "--profile", "python-service"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("driver", "target", "want", "absent"),
+    [
+        ("", HOST_CPU, set(), {"nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime"}),
+        ("550.54", "linux-x86_64-cu124", {"nvidia-cuda-runtime-cu12"}, {"nvidia-cuda-runtime"}),
+    ],
+    ids=["cpu", "cuda-550"],
+)
+def test_ai_variants_install_what_the_driver_supports(  # noqa: PLR0917 - pytest parameters
+    tree: Path,
+    tmp_path: Path,
+    bundle: Callable[[str, str], Path],
+    driver: str,
+    target: str,
+    want: set[str],
+    absent: set[str],
+) -> None:
+    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER=driver)
+    res = stage0_offline(
+        tree, env, "--cache-bundle", str(bundle("ai-training", target)), "--profile", "ai-training"
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    (report,) = history(env)
+    assert report["target"] == target
+    have = installed(tree / "examples" / "ai-training" / ".venv")
+    assert "tqdm" in have
+    assert want <= have
+    assert not (absent & have)
+    if want:
+        version = subprocess.run(
+            [
+                str(tree / "examples" / "ai-training" / ".venv" / "bin" / "python"),
+                "-c",
+                "import importlib.metadata as m; print(m.version('nvidia-cuda-runtime-cu12'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert version.startswith("12.4.")
+
+
+def test_bundle_for_another_variant_is_refused(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    # A CPU bundle on a host whose driver calls for the CUDA 12.4 variant.
+    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER="550.54")
+    res = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("ai-training", HOST_CPU)),
+        "--profile",
+        "ai-training",
+    )
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "bundle is for linux-x86_64-cpu, this plan needs linux-x86_64-cu124" in res.stderr
+    assert not (tree / "examples" / "ai-training" / ".venv").exists()
+
+
+def test_offline_cache_miss_names_what_is_missing(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    # The python-service bundle has the same target key as ai-training's CPU variant but
+    # none of its packages: the sync must fail offline and say exactly what is missing.
+    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER="")
+    res = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("python-service", HOST_CPU)),
+        "--profile",
+        "ai-training",
+    )
+    assert res.returncode == 4, res.stdout + res.stderr
+    assert "tqdm==" in res.stderr
+    assert "--online" in res.stderr or "bundle" in res.stderr
+    (report,) = history(env)
+    assert report["outcome"] == "failure"
+    assert report["error_code"]
+    venv = tree / "examples" / "ai-training" / ".venv"
+    assert not venv.exists() or "tqdm" not in installed(venv)
+
+
+def test_corrupt_bundle_is_refused_and_installs_nothing(tree: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(b"not a tar at all" * 100)
+    env = fresh_env(tmp_path / "machine")
+    res = stage0_offline(tree, env, "--cache-bundle", str(bad), "--profile", "python-service")
+    assert res.returncode != 0
+    assert "bundle" in res.stderr.lower()
+    assert not (tree / "examples" / "python-service" / ".venv").exists()
