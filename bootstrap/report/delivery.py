@@ -118,13 +118,15 @@ def deliver(
     budget_seconds: float = 2.0,
     environ: Mapping[str, str] | None = None,
 ) -> Delivery:
+    """Send ``report`` to every active sink at once, waiting ``budget_seconds`` at most.
+    Each report is spooled first and unspooled on acknowledgement, so whatever did not
+    answer in time (or failed) stays spooled for :func:`flush`."""
     start = time.monotonic()
     deadline = start + budget_seconds
     result = Delivery(skipped_reason=_off_reason(config, environ))
-    sinks = active_sinks(config, environ)
     outcomes: dict[str, str | None] = {}  # sink key -> None (ok) or an error line
     lock = threading.Lock()
-    threads: list[tuple[SinkConfig, threading.Thread]] = []
+    threads: list[tuple[SinkConfig, threading.Thread, bool]] = []
 
     def send(sink: SinkConfig, claim: spool.Claim | None) -> None:
         error: str | None = None
@@ -141,18 +143,23 @@ def deliver(
         with lock:
             outcomes[sink.key] = error
 
-    for sink in sinks:
+    for sink in active_sinks(config, environ):
         try:
             claim = spool.add(paths, sink, report)
         except OSError as exc:
             # Cannot spool (disk full, read-only state dir): still try to send once.
             result.errors.append(f"{sink.label}: cannot spool: {exc.strerror or exc}")
-            claim = None
+            claim, spooled = None, False
+        else:
+            if claim is None:  # already spooled and being sent by another process
+                result.spooled.append(sink.label)
+                continue
+            spooled = True
         t = threading.Thread(target=send, args=(sink, claim), daemon=True)
         t.start()
-        threads.append((sink, t))
+        threads.append((sink, t, spooled))
 
-    for sink, t in threads:
+    for sink, t, spooled in threads:
         t.join(max(0.0, deadline - time.monotonic()))
         with lock:
             done = sink.key in outcomes
@@ -160,8 +167,14 @@ def deliver(
         if done and error is None:
             result.delivered.append(sink.label)
             continue
-        result.spooled.append(sink.label)
         result.errors.append(error or f"{sink.label}: no answer within {budget_seconds:g}s")
+        if spooled:
+            result.spooled.append(sink.label)
+        else:
+            result.errors.append(
+                f"{sink.label}: not delivered and not spooled; "
+                "resend it with `bootstrap report send --last`"
+            )
     result.seconds = time.monotonic() - start
     return result
 

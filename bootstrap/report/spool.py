@@ -78,14 +78,16 @@ def entry_path(paths: Paths, sink: SinkConfig, report_id: str) -> Path:
     return paths.spool / sink.key / f"{report_id}.json"
 
 
-def try_claim(data: Path) -> Claim | None:
-    """Lock ``data``'s entry without waiting; None when another process holds it or the
-    entry is already gone (delivered by someone else)."""
+def try_claim(data: Path, *, strict: bool = False) -> Claim | None:
+    """Lock ``data``'s entry without waiting; None when another process holds it (or,
+    unless ``strict``, when its lock file cannot be opened at all)."""
     lock = data.with_suffix(".lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         fh = lock.open("a+b")
     except OSError:
+        if strict:
+            raise
         return None
     if not _try_lock(fh):
         fh.close()
@@ -95,9 +97,10 @@ def try_claim(data: Path) -> Claim | None:
 
 def add(paths: Paths, sink: SinkConfig, report: TimingReport) -> Claim | None:
     """Spool ``report`` for ``sink`` and hold its lock. None if the entry is held by
-    someone else already (it is spooled; they will send it)."""
+    someone else already (it is spooled; they will send it). Raises OSError when the
+    spool cannot be written."""
     data = entry_path(paths, sink, report.report_id)
-    claim = try_claim(data)
+    claim = try_claim(data, strict=True)
     if claim is None:
         return None
     body = {"spool_version": SPOOL_VERSION, "sink": sink.to_dict(), "report": report.to_dict()}

@@ -313,3 +313,18 @@ print(json.dumps({"seconds": time.monotonic() - t, "spooled": len(d.spooled)}))
     paths = Paths.from_env(env)
     assert len(spool_mod.pending(paths)) == 3
     assert len(history.load(paths)) == 1
+
+
+@pytest.mark.usefixtures("metrics_on")
+def test_a_report_that_can_be_neither_spooled_nor_sent_is_named(
+    facts: HostFacts, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "spool").write_text("not a directory")
+    paths = Paths(data=tmp_path / "data", state=state, cache=tmp_path / "cache")
+    dead = f"http://127.0.0.1:{free_port()}/ingest"
+    result = record(paths, make_report(facts), _config(_http(dead)), budget_seconds=1.0)
+    assert result.delivered == [] and result.spooled == []
+    assert any("not delivered and not spooled" in e for e in result.errors)
+    assert len(history.load(paths)) == 1
