@@ -76,12 +76,13 @@ function Read-Pin([string]$Triple) {
     $text = $PinData
     $file = Env 'BOOTSTRAP_UV_PIN_FILE'
     if ($file) { $text = [IO.File]::ReadAllText($file) }
-    $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = '' }
+    $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = ''; SelfFile = ''; SelfSha = '' }
     foreach ($line in ($text -split "`n")) {
         $w = ($line -replace '#.*$', '').Trim() -split '\s+'
         if ($w[0] -eq 'version') { $pin.Version = $w[1] }
         elseif ($w[0] -eq 'wheel' -and $w[1] -eq $Triple) { $pin.WheelFile = $w[2]; $pin.WheelSha = $w[3] }
         elseif ($w[0] -eq 'archive' -and $w[1] -eq $Triple) { $pin.ArchiveFile = $w[2]; $pin.ArchiveSha = $w[3] }
+        elseif ($w[0] -eq 'self') { $pin.SelfFile = $w[2]; $pin.SelfSha = $w[3] }
     }
     if (-not $pin.Version) { Fail "the uv pin has no 'version' line" 'restore the pin: bootstrap uv pin VERSION' }
     if (-not $pin.WheelSha -and -not $pin.ArchiveSha) {
@@ -317,15 +318,24 @@ function Find-Repo {
     return ''
 }
 
-function Get-Self([string]$Data) {
+# The bootstrapper's wheel: the pin's `self` line (looked up on a package index), or
+# BOOTSTRAP_SELF_URL with BOOTSTRAP_SELF_SHA256.
+function Get-Self([string]$Data, $Pin) {
     $url = Env 'BOOTSTRAP_SELF_URL'; $sha = Env 'BOOTSTRAP_SELF_SHA256'
-    if (-not $url -or -not $sha) {
+    if (-not $sha -and $Pin.SelfSha -and (-not $url -or $url.Split('/')[-1] -eq $Pin.SelfFile)) { $sha = $Pin.SelfSha }
+    if (-not $sha -or (-not $url -and -not $Pin.SelfFile)) {
         Fail 'not run from a checkout, and no pinned bootstrapper to fetch' 'run .\install.ps1 from the repository, or set BOOTSTRAP_SELF_URL (wheel) and BOOTSTRAP_SELF_SHA256'
     }
     $dir = Join-Path $Data "self\$sha"
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    if (-not $url) {
+        $cached = Join-Path $dir $Pin.SelfFile
+        if (Test-Path -LiteralPath $cached) { return $cached }
+        $index = Env 'BOOTSTRAP_SELF_INDEX_URL' (Env 'BOOTSTRAP_UV_INDEX_URL' (Env 'UV_INDEX_URL' (Env 'PIP_INDEX_URL' 'https://pypi.org/simple')))
+        $url = Find-OnIndex $index ($Pin.SelfFile.Split('-')[0]) $Pin.SelfFile $dir
+    }
     $file = Join-Path $dir ($url.Split('/')[-1])
     if (Test-Path -LiteralPath $file) { return $file }
-    New-Item -ItemType Directory -Force -Path $dir | Out-Null
     $tmp = "$file.part"
     Invoke-Fetch $url $tmp | Out-Null
     $got = Get-Sha256 $tmp
@@ -415,7 +425,7 @@ $repo = Find-Repo
 if ($repo) {
     & $Uv run --frozen --no-dev @offline --project $repo bootstrap up @rest
 } else {
-    $self = Get-Self $Data
+    $self = Get-Self $Data $Pin
     & $Uv tool run @offline --from $self bootstrap up @rest
 }
 exit $LASTEXITCODE

@@ -53,7 +53,8 @@ Environment:
   BOOTSTRAP_UV_INDEX_URL    simple index serving the uv wheel (else UV_INDEX_URL,
                             PIP_INDEX_URL, https://pypi.org/simple)
   BOOTSTRAP_SELF_URL, BOOTSTRAP_SELF_SHA256
-                            piped use: the bootstrapper artifact (wheel or .tar.gz)
+                            piped use: the bootstrapper artifact (wheel or .tar.gz);
+                            else the pin's `self` line, found on BOOTSTRAP_SELF_INDEX_URL
   BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
 EOF
 }
@@ -135,13 +136,14 @@ load_pin() {
     PIN_DATA=$(cat "$BOOTSTRAP_UV_PIN_FILE")
   fi
   UV_VERSION=""
-  WHEEL_FILE="" WHEEL_SHA="" ARCHIVE_FILE="" ARCHIVE_SHA=""
+  WHEEL_FILE="" WHEEL_SHA="" ARCHIVE_FILE="" ARCHIVE_SHA="" SELF_FILE="" SELF_SHA=""
   # `read` on a here-document: no subshell, so the variables survive the loop.
   while read -r _k _a _b _c _rest; do
     case $_k in
       version) UV_VERSION=$_a ;;
       wheel) [ "$_a" = "$TRIPLE" ] && WHEEL_FILE=$_b WHEEL_SHA=$_c ;;
       archive) [ "$_a" = "$TRIPLE" ] && ARCHIVE_FILE=$_b ARCHIVE_SHA=$_c ;;
+      self) SELF_FILE=$_b SELF_SHA=$_c ;;
     esac
   done <<EOF
 $PIN_DATA
@@ -646,19 +648,32 @@ find_repo() {
   return 1
 }
 
+# The bootstrapper's artifact: the pin's `self` line (looked up on a package index), or
+# BOOTSTRAP_SELF_URL with BOOTSTRAP_SELF_SHA256 (a direct URL, or a local file).
 fetch_self() {
   _surl=${BOOTSTRAP_SELF_URL:-}
   _ssha=${BOOTSTRAP_SELF_SHA256:-}
-  if [ -z "$_surl" ] || [ -z "$_ssha" ]; then
+  if [ -z "$_ssha" ] && [ -n "$SELF_SHA" ] && { [ -z "$_surl" ] || [ "$(basename "$_surl")" = "$SELF_FILE" ]; }; then
+    _ssha=$SELF_SHA
+  fi
+  if [ -z "$_ssha" ] || { [ -z "$_surl" ] && [ -z "$SELF_FILE" ]; }; then
     die "not run from a checkout, and no pinned bootstrapper to fetch" \
       "run ./install.sh from the repository, or set BOOTSTRAP_SELF_URL (wheel or .tar.gz) and BOOTSTRAP_SELF_SHA256"
   fi
-  _sname=$(basename "$_surl")
+  _sname=${SELF_FILE:-}
+  [ -z "$_surl" ] || _sname=$(basename "$_surl")
   _sdir=$DATA/self/$_ssha
+  SELF_DIR=$_sdir
   SELF_ARTIFACT=$_sdir/$_sname
   [ -f "$SELF_ARTIFACT" ] && return 0
   pick_downloader
   make_work "$DATA/self"
+  if [ -z "$_surl" ]; then
+    _sindex=${BOOTSTRAP_SELF_INDEX_URL:-${BOOTSTRAP_UV_INDEX_URL:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple}}}}
+    index_lookup "$_sindex" "${SELF_FILE%%-*}" "$SELF_FILE" ||
+      die "cannot find the pinned bootstrapper $SELF_FILE: $FETCH_ERR" "set BOOTSTRAP_SELF_INDEX_URL to the index serving it"
+    _surl=$FOUND_URL
+  fi
   if [ -f "$_surl" ]; then
     cp "$_surl" "$WORK/$_sname"
   else
@@ -772,8 +787,8 @@ main() {
   fi
   fetch_self
   cleanup
-  if [ -d "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src" ]; then
-    for _p in "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src"/*/pyproject.toml "$DATA/self/${BOOTSTRAP_SELF_SHA256}/src/pyproject.toml"; do
+  if [ -d "$SELF_DIR/src" ]; then
+    for _p in "$SELF_DIR/src"/*/pyproject.toml "$SELF_DIR/src/pyproject.toml"; do
       # shellcheck disable=SC2086
       [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap up "$@"
     done

@@ -50,6 +50,7 @@ HEADER = """\
 # Move the pin with `bootstrap uv pin VERSION`, never by hand.
 #   wheel   <triple> <file name on the package index> <sha256>   (from the index's JSON API)
 #   archive <triple> <release archive file name> <sha256>        (from the release's .sha256 files)
+#   self    <version> <bootstrapper file name> <sha256>          (optional: what piped runs fetch)
 """
 
 

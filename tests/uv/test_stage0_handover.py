@@ -240,3 +240,35 @@ def test_bundle_uv_is_checked_against_the_pin_not_the_manifest(
     assert res.returncode == 1
     assert "checksum mismatch" in res.stderr
     assert not (uv_home / artifacts.version).exists()
+
+
+def test_piped_finds_the_pinned_bootstrapper_on_an_index(
+    artifacts: Artifacts,
+    test_pin: Path,
+    self_artifacts: Path,
+    tmp_path: Path,
+    warm_uv_cache: str,
+) -> None:
+    sdist = next(self_artifacts.glob("*.tar.gz"))
+    # The pin's `self` line names the artifact; the index serves it; no URL, no env sha.
+    with test_pin.open("a") as fh:
+        fh.write(f"self 0.1.0 {sdist.name} {sha256(sdist)}\n")
+    served = tmp_path / "index"
+    (served / "simple" / "bootstrap").mkdir(parents=True)
+    (served / "files").mkdir()
+    (served / "files" / sdist.name).write_bytes(sdist.read_bytes())
+    (served / "simple" / "bootstrap" / "index.html").write_text(
+        f'<a href="/files/{sdist.name}">{sdist.name}</a>\n'
+    )
+    with serve_directory(served) as srv:
+        env = shell_env(
+            tmp_path,
+            BOOTSTRAP_UV_LOCAL=str(artifacts.local),
+            BOOTSTRAP_SELF_INDEX_URL=f"{srv.url}/simple",
+            UV_OFFLINE="1",
+            UV_CACHE_DIR=warm_uv_cache,
+        )
+        res = piped(env, ["--", "--help"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Usage: bootstrap up" in res.stdout
+    assert ("GET", f"/files/{sdist.name}") in srv.requests
