@@ -7,9 +7,12 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -140,3 +143,45 @@ def test_json_prints_the_timing_report(tree: Path, home: Path) -> None:
     assert report["profile"] == "python-service"
     assert report["outcome"] == "success"
     assert set(report["phases"]) >= {"detect", "plan", "uv", "python", "sync", "first_run"}
+
+
+def test_metrics_sink_down_never_fails_up_and_the_next_run_delivers(tree: Path, home: Path) -> None:
+    received: list[str] = []
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append(self.headers.get("Idempotency-Key", ""))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with socket.socket() as probe:  # a free port, with nothing listening on it yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sinks = json.dumps([{"kind": "http-json", "url": f"http://127.0.0.1:{port}/runs"}])
+    env = {"BOOTSTRAP_NO_METRICS": "", "BOOTSTRAP_METRICS_SINKS": sinks}
+
+    # The sink is down: `up` still succeeds, within its budget, and spools the report.
+    code, out, err = finish(up(tree, "--profile", service(tree), "--online", **env))
+    assert code == 0, out + err
+    (first,) = [json.loads(x) for x in (home / "state" / "history.jsonl").read_text().splitlines()]
+    assert any((home / "state" / "spool").rglob("*")), "nothing was spooled"
+    assert received == []
+
+    # The sink is back: the next run sends the spooled report first, exactly once.
+    server = ThreadingHTTPServer(("127.0.0.1", port), Sink)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        code, out, err = finish(
+            up(tree, "--profile", service(tree), "--refresh", "--online", **env)
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, out + err
+    assert first["report_id"] in received
+    assert received.count(first["report_id"]) == 1
