@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 
+_MADE: dict[str, tuple[Path, Path]] = {}
+
 
 def make_cert(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made once per session (keygen is slow)."""
+    if "cert" in _MADE and _MADE["cert"][0].exists():
+        return _MADE["cert"]
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
     cert, key = directory / "cert.pem", directory / "key.pem"
@@ -24,6 +29,7 @@ def make_cert(directory: Path) -> tuple[Path, Path]:
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
+    _MADE["cert"] = (cert, key)
     return cert, key
 
 
