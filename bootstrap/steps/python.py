@@ -45,12 +45,14 @@ class ProvidePython:
         env = dict(ctx.env)
         # Finding never downloads; installing is a separate, explicit step below.
         env["UV_PYTHON_DOWNLOADS"] = "never"
-        found = proc.run([ctx.uv, "python", "find", "--no-project", request], env=env, timeout=30)
+        found = proc.run(
+            [ctx.uv, "python", "find", "--system", "--no-project", request], env=env, timeout=30
+        )
         if not found.ok and downloads != "never" and (ctx.options.online or _allows(ctx)):
             ctx.network_used = True
             proc.run([ctx.uv, "python", "install", request], env=ctx.env, timeout=600, check=True)
             found = proc.run(
-                [ctx.uv, "python", "find", "--no-project", request], env=env, timeout=30
+                [ctx.uv, "python", "find", "--system", "--no-project", request], env=env, timeout=30
             )
         if not found.ok:
             raise PythonMissing(
