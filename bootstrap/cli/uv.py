@@ -162,3 +162,14 @@ def pin(
     for path in publish.write_everywhere(repo, got.pin, keep_self=current):
         console.line(f"updated {path.relative_to(repo)}")
     return 0
+
+
+# `bootstrap uv install` reads naturally too (and other commands' fix hints use it).
+_install = click.Command(
+    "install",
+    callback=ensure.callback,
+    params=ensure.params,
+    help=ensure.help,
+    hidden=True,
+)
+uv.add_command(_install)

@@ -298,6 +298,8 @@ def test_cli_ensure_json_and_which(
     assert data["action"] == "installed" and data["version"] == artifacts.version
     which = runner.invoke(cli, ["uv", "which"])
     assert which.output.strip() == data["path"]
+    alias = runner.invoke(cli, ["uv", "install", "--source", "local"])
+    assert alias.exit_code == 0 and "present and verified" in alias.output
 
 
 def test_install_sh_file_is_executable() -> None:
