@@ -298,10 +298,20 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data) {
     }
     & tar -xf $Bundle -C $dir
     if ($LASTEXITCODE -ne 0) { Fail "cannot unpack $Bundle" }
-    foreach ($line in [IO.File]::ReadAllLines((Join-Path $dir 'SHA256SUMS'))) {
+    $sumsFile = Join-Path $dir 'SHA256SUMS'
+    if (-not (Test-Path -LiteralPath $sumsFile) -or -not (Test-Path -LiteralPath (Join-Path $dir 'manifest.json'))) {
+        Fail "$Bundle has no SHA256SUMS or manifest.json: not a cache bundle" 're-create it with: bootstrap cache pack'
+    }
+    $listed = @{}
+    foreach ($line in [IO.File]::ReadAllLines($sumsFile)) {
         if (-not $line.Trim()) { continue }
         $sum, $path = $line -split '\s+', 2
+        $listed[$path] = $true
         if ((Get-Sha256 (Join-Path $dir $path)) -ne $sum) { Fail "${Bundle}: $path does not match SHA256SUMS (corrupt or tampered bundle)" 're-create it with: bootstrap cache pack' }
+    }
+    foreach ($f in (Get-ChildItem -LiteralPath $dir -Recurse -File)) {
+        $rel = $f.FullName.Substring($dir.Length + 1) -replace '\\', '/'
+        if ($rel -ne 'SHA256SUMS' -and -not $listed.ContainsKey($rel)) { Fail "${Bundle}: $rel is not covered by SHA256SUMS" 're-create it with: bootstrap cache pack' }
     }
     $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json
     if ($manifest.uv_version -ne $Pin.Version) { Fail "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
