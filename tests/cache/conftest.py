@@ -15,9 +15,9 @@ from cachekit import (
     Packed,
     copy_tiny,
     host_target,
-    pypi_reachable,
     uv_version,
 )
+from helpers import pypi_reachable
 
 from bootstrap.cache import import_bundle, pack
 from bootstrap.cache.pin import repo_pin
