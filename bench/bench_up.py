@@ -1,0 +1,513 @@
+"""`bootstrap up` side by side with what it drives and with pip: medians of N runs.
+
+  (a) `bootstrap up --profile python-service --refresh` into a fresh venv, warm uv cache,
+      vs the raw commands it drives: `uv sync --frozen --offline --no-build` + the first
+      run (`.venv/bin/python -m service`).                         goal: ours/raw <= 1.10
+  (b) pip onboarding of the same locked packages: `python -m venv` + `pip install
+      --no-index --require-hashes --find-links WHEELHOUSE -r requirements.txt` + the same
+      first run, vs (a)'s `bootstrap up`.                          goal: pip/ours >= 10
+  (c) the no-op re-run `bootstrap up --profile python-service` vs a no-op
+      `uv sync --frozen --offline`.                                goal: ours/raw <= 2
+  (d) a machine with no network: fresh HOME, BOOTSTRAP_HOME, uv cache and XDG dirs, a
+      fresh copy of the repository, `install.sh --cache-bundle FILE --profile
+      python-service` under `unshare -n` (only loopback up, for the service's own
+      request) to the first run.                                   goal: <= 10 s
+
+Everything runs in a temporary directory: its own HOME, XDG dirs, BOOTSTRAP_HOME, uv
+cache, a copy of the profile and of examples/python-service (found through
+BOOTSTRAP_PROFILE_PATH), BOOTSTRAP_NO_METRICS=1. The pinned uv (checked against the
+repository's pin) is installed there by install.sh from the pinned wheel. Setup needs
+the network once (the uv wheel, warming the uv cache, pip's wheelhouse, packing the
+bundle); the timed runs need none. Resets between runs (deleting the venv, copying the
+repository) are not timed; each command is run once untimed first to warm the page cache.
+
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d] [--uv-artifact WHEEL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    HEADER,
+    Arg,
+    BenchError,
+    Measure,
+    Sample,
+    Step,
+    measure,
+    row,
+    run_step,
+    time_command,
+)
+
+PROFILE = "python-service"
+EXAMPLE = REPO / "examples" / PROFILE
+FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
+GOAL_A, GOAL_B, GOAL_C, GOAL_D = 1.10, 10.0, 2.0, 10.0
+# The parts of the repository a clone needs for stage 0 and `bootstrap up`.
+REPO_FILES = ("install.sh", "pyproject.toml", "uv.lock", "README.md")
+REPO_DIRS = ("bootstrap", "profiles")
+IGNORE = shutil.ignore_patterns("__pycache__", ".venv", "*.pyc")
+CA_VARS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+OFFLINE_SH = 'ip link set lo up 2>/dev/null || true; exec sh ./install.sh "$@"'
+
+
+def say(text: str) -> None:
+    print(f"bench_up: {text}", file=sys.stderr, flush=True)
+
+
+def home_env(root: Path, path: str) -> dict[str, str]:
+    """A home of its own: HOME, XDG dirs, BOOTSTRAP_HOME and uv cache under ``root``."""
+    home = root / "home"
+    env = {
+        "PATH": path,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "BOOTSTRAP_HOME": str(root / "bootstrap-home"),
+        "UV_CACHE_DIR": str(root / "uv-cache"),
+        "BOOTSTRAP_NO_METRICS": "1",
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    # The machine's CA settings and proxy, so that the (untimed) downloads of the setup
+    # work behind a TLS-inspecting proxy; nothing else of the caller's environment.
+    for var in (*CA_VARS, "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        if var in os.environ:
+            env[var] = os.environ[var]
+    for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        Path(env[key]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def copy_project(dest: Path) -> Path:
+    """examples/python-service and its profile, in the same relative layout."""
+    (dest / "profiles").mkdir(parents=True)
+    shutil.copy2(REPO / "profiles" / f"{PROFILE}.toml", dest / "profiles")
+    project = dest / "examples" / PROFILE
+    shutil.copytree(EXAMPLE, project, ignore=IGNORE)
+    return project
+
+
+def copy_repo(dest: Path) -> Path:
+    """A clone's worth of the repository (no venvs, no caches) for stage 0."""
+    dest.mkdir(parents=True)
+    for name in REPO_FILES:
+        shutil.copy2(REPO / name, dest / name)
+    for name in REPO_DIRS:
+        shutil.copytree(REPO / name, dest / name, ignore=IGNORE)
+    shutil.copytree(EXAMPLE, dest / "examples" / PROFILE, ignore=IGNORE)
+    return dest
+
+
+def netns_available() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def first_line(argv: list[str], env: dict[str, str] | None = None) -> str:
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    return (out.stdout or out.stderr).strip().splitlines()[0] if out.returncode == 0 else "?"
+
+
+def machine(py: Path, uv: Path) -> list[str]:
+    cpu = "?"
+    mem = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+            break
+    os_name = platform.platform()
+    if Path("/etc/os-release").is_file():
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    pip = first_line([str(py), "-c", "import ensurepip; print(ensurepip.version())"])
+    return [
+        f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {cpu}, nproc {len(os.sched_getaffinity(0))}, RAM {mem}, "
+        f"load average at the end {os.getloadavg()[0]:.2f}",
+        f"- OS: {os_name}, kernel {platform.release()}"
+        + (", in a container" if Path("/.dockerenv").exists() else ""),
+        f"- Python: {first_line([str(py), '--version'])} ({py}); pip {pip} (ensurepip)",
+        f"- uv: {first_line([str(uv), '--version'])} (the pinned uv)",
+    ]
+
+
+class Bench:
+    def __init__(self, root: Path, runs: int, uv_artifact: Path | None) -> None:
+        self.root = root
+        self.runs = runs
+        self.tool = REPO / ".venv" / "bin" / "bootstrap"
+        if not self.tool.is_file():
+            raise BenchError(f"{self.tool} is missing: run `uv sync` in the repository first")
+        # One interpreter for everything: the one running this script, alone on PATH
+        # in front of the system directories (no pyenv shims, no uv on PATH).
+        pybin = root / "pybin"
+        pybin.mkdir()
+        base = Path(sys.base_prefix) / "bin" / "python3"
+        (pybin / "python3").symlink_to(base if base.exists() else Path(sys.executable))
+        self.path = f"{pybin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+        self.env = home_env(root, self.path)
+        self.project = copy_project(root / "tree")
+        self.env["BOOTSTRAP_PROFILE_PATH"] = str(root / "tree" / "profiles")
+        self.plan = json.loads(self.run([self.tool, "plan", "--profile", PROFILE, "--json"]))
+        self.target = str(self.plan["target"])
+        self.artifact = uv_artifact or self.fetch_uv()
+        self.uv = self.install_uv()
+        # The Python `bootstrap up` picks (its python step, run from the same directory:
+        # uv would prefer a .venv there), used by the raw commands too.
+        found = self.run(
+            [self.uv, "python", "find", "--no-project", ">=3.9"],
+            cwd=self.root,
+            env=dict(self.env, UV_PYTHON_DOWNLOADS="never"),
+        )
+        self.py = Path(found.strip().splitlines()[-1])
+        self.raw_env = dict(self.env, UV_PYTHON=str(self.py), UV_PYTHON_DOWNLOADS="never")
+        say("warming the uv cache (online `uv sync --frozen`, untimed)")
+        self.run([self.uv, "sync", "--frozen", "--no-build"], cwd=self.project)
+        self.reset_venv()
+        self.samples: list[Sample] = []
+
+    # -- setup helpers ----------------------------------------------------------------
+
+    def run(
+        self, argv: Sequence[Arg], *, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> str:
+        return run_step(Step(argv, cwd), self.env if env is None else env)
+
+    def measured(self, *samples: Sample) -> None:
+        self.samples.extend(samples)
+
+    def fetch_uv(self) -> Path:
+        from bootstrap.cache.pack import PYPI_SIMPLE, fetch_uv_artifact
+        from bootstrap.cache.pin import repo_pin
+        from bootstrap.cache.targets import parse_target
+
+        say("downloading the pinned uv wheel (checked against the pin)")
+        return fetch_uv_artifact(
+            parse_target(self.target), repo_pin(), self.root / "uv-artifact", index_url=PYPI_SIMPLE
+        )
+
+    def install_uv(self) -> Path:
+        env = dict(
+            self.env, BOOTSTRAP_UV_LOCAL=str(self.artifact.parent), BOOTSTRAP_UV_SOURCES="local"
+        )
+        out = self.run(["sh", REPO / "install.sh", "--no-run"], env=env)
+        match = re.search(r"is ready: (\S+)", out)
+        if not match:
+            raise BenchError(f"install.sh did not say where uv is:\n{out}")
+        return Path(match.group(1))
+
+    def reset_venv(self) -> None:
+        shutil.rmtree(self.project / ".venv", ignore_errors=True)
+
+    def up(self, *extra: str) -> list[Arg]:
+        return [self.tool, "up", "--profile", PROFILE, *extra]
+
+    # -- the benchmarks ---------------------------------------------------------------
+
+    def wheelhouse(self) -> tuple[Path, Path] | None:
+        """The lock's packages as hashed requirements and a local wheelhouse (untimed)."""
+        req = self.root / "requirements.txt"
+        export = ["export", "--frozen", "--no-emit-project", "--format", "requirements-txt"]
+        self.run([self.uv, *export, "-o", req], cwd=self.project)
+        house = self.root / "wheelhouse"
+        pip: list[Arg] = [self.py, "-m", "pip"]
+        has_pip = [str(self.py), "-m", "pip", "--version"]
+        if subprocess.run(has_pip, capture_output=True, check=False).returncode:
+            self.run([self.py, "-m", "venv", self.root / "pip-download"])
+            pip = [self.root / "pip-download" / "bin" / "python", "-m", "pip"]
+        download = ["download", "--no-deps", "--only-binary", ":all:", "--require-hashes"]
+        try:
+            self.run([*pip, *download, "-r", req, "-d", house])
+        except BenchError as exc:
+            say(f"(b) skipped: cannot build the wheelhouse with pip download: {exc}")
+            return None
+        return req, house
+
+    def bench_fresh(self, a: bool, b: bool) -> list[str]:
+        """(a) and (b): a fresh venv each run; ours, raw uv and pip measured round-robin."""
+        venv = self.project / ".venv"
+        first_run = Step([venv / "bin" / "python", "-m", "service"], self.project)
+        ours = Measure(
+            "bootstrap up --refresh, fresh venv",
+            [Step(self.up("--refresh"), self.root)],
+            self.env,
+            self.reset_venv,
+            FIRST_RUN_OK,
+        )
+        specs = [ours]
+        if a:
+            sync: list[Arg] = [self.uv, "sync", "--frozen", "--offline", "--no-build"]
+            specs.append(
+                Measure(
+                    "uv sync --frozen --offline --no-build + python -m service",
+                    [Step(sync, self.project), first_run],
+                    self.raw_env,
+                    self.reset_venv,
+                    FIRST_RUN_OK,
+                )
+            )
+        built = self.wheelhouse() if b else None
+        if built is not None:
+            req, house = built
+            install: list[Arg] = [
+                "install",
+                "--no-index",
+                "--require-hashes",
+                "--find-links",
+                house,
+            ]
+            specs.append(
+                Measure(
+                    "python -m venv + pip install --no-index --require-hashes + python -m service",
+                    [
+                        Step([self.py, "-m", "venv", venv]),
+                        Step([venv / "bin" / "python", "-m", "pip", *install, "-r", req]),
+                        first_run,
+                    ],
+                    self.raw_env,
+                    self.reset_venv,
+                    FIRST_RUN_OK,
+                )
+            )
+        say(f"(a/b) fresh venv: {', '.join(spec.label for spec in specs)}")
+        samples = measure(specs, runs=self.runs)
+        self.measured(*samples)
+        rows = []
+        mine = samples[0]
+        if a:
+            raw = samples[1]
+            ratio = mine.median / raw.median
+            rows.append(
+                row(
+                    "(a) `up --refresh`, fresh venv, warm cache vs `uv sync --frozen --offline "
+                    "--no-build` + first run",
+                    mine,
+                    raw,
+                    ratio=ratio,
+                    goal=f"ours/raw <= {GOAL_A:.2f}",
+                    ok=ratio <= GOAL_A,
+                )
+            )
+        if b and built is None:
+            rows.append("| (b) pip onboarding | skipped: no wheelhouse (see the log) | | | | |")
+        elif b:
+            pip = samples[-1]
+            ratio = pip.median / mine.median
+            rows.append(
+                row(
+                    "(b) `up --refresh`, fresh venv vs `python -m venv` + `pip install "
+                    "--no-index --require-hashes` (local wheelhouse) + first run",
+                    mine,
+                    pip,
+                    ratio=ratio,
+                    goal=f"pip/ours >= {GOAL_B:.0f}",
+                    ok=ratio >= GOAL_B,
+                )
+            )
+        return rows
+
+    def bench_c(self) -> list[str]:
+        self.reset_venv()
+        self.run(self.up(), cwd=self.root)  # a successful run the re-runs can skip
+        say("(c) no-op re-run vs uv sync --frozen --offline no-op")
+        ours, raw = measure(
+            [
+                Measure(
+                    "bootstrap up (no-op)",
+                    [Step(self.up(), self.root)],
+                    self.env,
+                    expect="up to date",
+                ),
+                Measure(
+                    "uv sync --frozen --offline (no-op)",
+                    [Step([self.uv, "sync", "--frozen", "--offline"], self.project)],
+                    self.raw_env,
+                ),
+            ],
+            runs=self.runs,
+        )
+        self.measured(ours, raw)
+        ratio = ours.median / raw.median
+        return [
+            row(
+                "(c) no-op re-run `up` vs `uv sync --frozen --offline`",
+                ours,
+                raw,
+                ratio=ratio,
+                goal=f"ours/raw <= {GOAL_C:.0f}",
+                ok=ratio <= GOAL_C,
+            )
+        ]
+
+    def bench_d(self) -> tuple[list[str], list[str]]:
+        if not netns_available():
+            say("(d) skipped: `unshare -n` is not available here")
+            return ["| (d) no network, cache bundle | skipped: no `unshare -n` | | | | |"], []
+        say("(d) packing the cache bundle (online, untimed)")
+        bundle = self.root / f"{PROFILE}-{self.target}.tar"
+        try:
+            self.run(
+                [
+                    self.tool,
+                    "cache",
+                    "pack",
+                    "--profile",
+                    PROFILE,
+                    "--project",
+                    self.project,
+                    "--target",
+                    self.target,
+                    "--uv",
+                    self.uv,
+                    "--uv-artifact",
+                    self.artifact,
+                    "--out",
+                    bundle,
+                ],
+                cwd=self.root,
+            )
+        except BenchError as exc:
+            say(f"(d) skipped: cannot pack the bundle: {exc}")
+            return ["| (d) no network, cache bundle | skipped: packing failed | | | | |"], []
+        machine_dir = self.root / "machine"
+        clone = machine_dir / "repo"
+
+        def new_machine() -> None:
+            shutil.rmtree(machine_dir, ignore_errors=True)
+            copy_repo(clone)
+
+        new_machine()
+        env = home_env(machine_dir, self.path)
+        say("(d) install.sh --cache-bundle under unshare -n, fresh machine each run")
+
+        def fresh() -> None:
+            new_machine()
+            env.update(home_env(machine_dir, self.path))
+
+        sample = time_command(
+            [
+                "unshare",
+                "-n",
+                "sh",
+                "-c",
+                OFFLINE_SH,
+                "install.sh",
+                "--cache-bundle",
+                str(bundle),
+                "--profile",
+                PROFILE,
+            ],
+            runs=self.runs,
+            env=env,
+            cwd=clone,
+            before_each=fresh,
+            label="unshare -n install.sh --cache-bundle",
+            expect=FIRST_RUN_OK,
+        )
+        self.measured(sample)
+        shutil.rmtree(machine_dir, ignore_errors=True)
+        reported = []
+        for out in sample.outputs:
+            m = re.search(r"time to first successful run: ([0-9.]+)s", out)
+            if m:
+                reported.append(float(m.group(1)))
+        size = bundle.stat().st_size / 1e6
+        notes = [
+            f"(d) bundle: {size:.1f} MB; `total` in the tool's own timing report (from "
+            f"stage 0's start): median "
+            + (f"{statistics.median(reported):.2f} s" if reported else "not found")
+        ]
+        return [
+            row(
+                "(d) fresh HOME, no network (`unshare -n`), `install.sh --cache-bundle` "
+                "to first run",
+                sample,
+                None,
+                ratio=None,
+                goal=f"<= {GOAL_D:.0f} s",
+                ok=sample.median <= GOAL_D,
+            )
+        ], notes
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
+    ap.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = ap.parse_args()
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    if not only or only - set("abcd"):
+        ap.error(f"--only takes letters from a,b,c,d, not {args.only!r}")
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    start = time.perf_counter()
+    root = Path(tempfile.mkdtemp(prefix="bench-up-"))
+    try:
+        bench = Bench(root, args.runs, args.uv_artifact.resolve() if args.uv_artifact else None)
+        rows: list[str] = []
+        notes: list[str] = []
+        if only & {"a", "b"}:
+            rows += bench.bench_fresh("a" in only, "b" in only)
+        if "c" in only:
+            rows += bench.bench_c()
+        if "d" in only:
+            d_rows, d_notes = bench.bench_d()
+            rows += d_rows
+            notes += d_notes
+        print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
+        print("\n".join(machine(bench.py, bench.uv)))
+        print()
+        print(HEADER)
+        print("\n".join(rows))
+        print()
+        for sample in bench.samples:
+            print(f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}")
+        for note in notes:
+            print(f"- {note}")
+        print(f"\n(benchmark wall time {time.perf_counter() - start:.0f} s)")
+    except BenchError as exc:
+        say(f"error: {exc}")
+        return 1
+    finally:
+        if args.keep:
+            say(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
