@@ -111,7 +111,7 @@ def test_wsl_generation_from_kernel(release: str, expected: int | None) -> None:
     [
         ("ubuntu-24.04.3.txt", "ubuntu", "24.04", "debian"),
         ("debian-12.txt", "debian", "12", ""),
-        ("alpine-3.19.8.txt", "alpine", "3.19.8", ""),
+        ("alpine-3.19.1.txt", "alpine", "3.19.1", ""),
     ],
 )
 def test_os_release(name: str, distro_id: str, version: str, like: str) -> None:
