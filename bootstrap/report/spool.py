@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bootstrap.errors import ConfigError
+from bootstrap.oslock import try_lock, unlock
 from bootstrap.paths import Paths, atomic_write
 from bootstrap.report.config import SinkConfig
 from bootstrap.report.model import TimingReport
@@ -69,7 +69,7 @@ class Claim:
 
     def _close(self) -> None:
         if self._fh is not None:
-            _unlock(self._fh)
+            unlock(self._fh)
             self._fh.close()
             self._fh = None
 
@@ -89,7 +89,7 @@ def try_claim(data: Path, *, strict: bool = False) -> Claim | None:
         if strict:
             raise
         return None
-    if not _try_lock(fh):
+    if not try_lock(fh):
         fh.close()
         return None
     return Claim(data, fh)
@@ -186,33 +186,3 @@ def iter_entries(paths: Paths) -> Iterator[Entry | tuple[Path, str]]:
             yield read(data)
         except CorruptEntry as exc:
             yield data, str(exc)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fh: IO[bytes]) -> bool:
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fh: IO[bytes]) -> None:
-        with contextlib.suppress(OSError):
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fh: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fh: IO[bytes]) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

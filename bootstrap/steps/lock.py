@@ -6,13 +6,13 @@ leaves a stale lock behind: no pid files to clean up.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Callable
 
 from bootstrap.errors import Busy
+from bootstrap.oslock import try_lock, unlock
 
 
 class RunLock:
@@ -27,7 +27,7 @@ class RunLock:
         fh = self.path.open("a+b")
         deadline = time.monotonic() + self.wait_seconds
         told = False
-        while not _try_lock(fh):
+        while not try_lock(fh):
             if time.monotonic() >= deadline:
                 fh.close()
                 raise Busy(
@@ -49,35 +49,6 @@ class RunLock:
         tb: TracebackType | None,
     ) -> None:
         if self._fh is not None:
-            _unlock(self._fh)
+            unlock(self._fh)
             self._fh.close()
             self._fh = None
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fh: IO[bytes]) -> bool:
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fh: IO[bytes]) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fh: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fh: IO[bytes]) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
