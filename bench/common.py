@@ -38,10 +38,14 @@ class Sample:
     label: str
     runs: tuple[float, ...]
     outputs: tuple[str, ...] = field(default=(), repr=False)  # stdout + stderr per run
+    step_runs: tuple[tuple[float, ...], ...] = ()  # per run, the wall time of each step
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
+
+    def step_median(self, index: int) -> float:
+        return statistics.median(times[index] for times in self.step_runs)
 
     @property
     def spread(self) -> str:
@@ -91,22 +95,28 @@ def measure(specs: Sequence[Measure], *, runs: int, warmup: int = 1) -> list[Sam
     untimed rounds come first (page cache, bytecode)."""
     times: list[list[float]] = [[] for _ in specs]
     outputs: list[list[str]] = [[] for _ in specs]
+    steps: list[list[tuple[float, ...]]] = [[] for _ in specs]
     for i in range(warmup + runs):
         for k, spec in enumerate(specs):
             if spec.before_each is not None:
                 spec.before_each()
             out = []
-            start = time.perf_counter()
+            marks = [time.perf_counter()]
             for step in spec.steps:
                 out.append(run_step(step, spec.env))
-            elapsed = time.perf_counter() - start
+                marks.append(time.perf_counter())
+            elapsed = marks[-1] - marks[0]
             text = "".join(out)
             if spec.expect is not None and spec.expect not in text:
                 raise BenchError(f"{spec.label}: expected {spec.expect!r} in:\n{tail(text)}")
             if i >= warmup:
                 times[k].append(elapsed)
                 outputs[k].append(text)
-    return [Sample(spec.label, tuple(t), tuple(o)) for spec, t, o in zip(specs, times, outputs)]
+                steps[k].append(tuple(b - a for a, b in zip(marks, marks[1:])))
+    return [
+        Sample(spec.label, tuple(t), tuple(o), tuple(s))
+        for spec, t, o, s in zip(specs, times, outputs, steps)
+    ]
 
 
 def time_steps(
