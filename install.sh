@@ -67,9 +67,15 @@ die() {
   exit 1
 }
 
+# One temp dir per line: data paths may hold spaces ("Application Support" on macOS).
 TMP_DIRS=""
 cleanup() {
-  for _d in $TMP_DIRS; do rm -rf "$_d"; done
+  while IFS= read -r _d; do
+    [ -z "$_d" ] || rm -rf "$_d"
+  done <<EOF
+$TMP_DIRS
+EOF
+  TMP_DIRS=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -543,7 +549,8 @@ try_source() {
 make_work() { # a temp dir under PARENT (same filesystem as the final place)
   mkdir -p "$1" || die "cannot create $1" "check the permissions of $(dirname "$1")"
   WORK=$(mktemp -d "$1/.tmp.XXXXXX") || die "cannot create a temp dir in $1"
-  TMP_DIRS="$TMP_DIRS $WORK"
+  TMP_DIRS="$TMP_DIRS
+$WORK"
 }
 
 ensure_uv() {

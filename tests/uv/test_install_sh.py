@@ -543,3 +543,17 @@ def test_wheel_unpacks_without_unzip(
     res = run_sh(["dash"], ["--no-run"], env)
     assert res.returncode == 0, res.stderr
     assert uv_version(installed(uv_home, artifacts.version)).startswith(f"uv {artifacts.version}")
+
+
+def test_data_dir_with_spaces(artifacts: Artifacts, test_pin: Path, tmp_path: Path) -> None:
+    # As on macOS (~/Library/Application Support): temp dirs are cleaned, nothing else.
+    home = tmp_path / "Application Support"
+    neighbour = tmp_path / "Application"
+    neighbour.mkdir()
+    env = shell_env(tmp_path, BOOTSTRAP_HOME=str(home), BOOTSTRAP_UV_LOCAL=str(artifacts.local))
+    for shell in (["dash"], ["bash", "--posix"], ["busybox", "sh"]):
+        res = run_sh(shell, ["--no-run", "--verify"], env)
+        assert res.returncode == 0, res.stderr
+    assert (home / "data" / "uv" / artifacts.version / "uv").exists()
+    assert list((home / "data" / "uv").glob(".tmp*")) == []
+    assert neighbour.exists()
