@@ -594,6 +594,9 @@ import_bundle() {
   mkdir -p "$_b"
   tar -tf "$_bundle" >"$WORK/members" 2>/dev/null || die "$_bundle is not a tar file" "re-create it with: bootstrap cache pack"
   check_members "$WORK/members" "$_bundle" || die "$_bundle has unsafe members; refusing it" "re-create it with: bootstrap cache pack"
+  if tar -tvf "$_bundle" 2>/dev/null | grep -q -e '^[lh]' -e ' link to '; then
+    die "$_bundle contains links; a bundle's top level holds regular files only" "re-create it with: bootstrap cache pack"
+  fi
   tar -xf "$_bundle" -C "$_b" || die "cannot unpack $_bundle"
   [ -z "$(find "$_b" -type l)" ] || die "$_bundle contains symbolic links; refusing it"
   if [ ! -f "$_b/SHA256SUMS" ] || [ ! -f "$_b/manifest.json" ]; then

@@ -272,3 +272,22 @@ def test_piped_finds_the_pinned_bootstrapper_on_an_index(
     assert res.returncode == 0, res.stderr
     assert "Usage: bootstrap up" in res.stdout
     assert ("GET", f"/files/{sdist.name}") in srv.requests
+
+
+def test_bundle_with_a_link_is_refused(
+    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+) -> None:
+    bundle = make_bundle(
+        tmp_path / "env.tar",
+        artifacts.archive,
+        uv_version=artifacts.version,
+        target=host_target(artifacts),
+    )
+    with tarfile.open(bundle, "a") as tf:
+        link = tarfile.TarInfo("extra")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    res = run_sh(["dash"], ["--cache-bundle", str(bundle), "--no-run"], shell_env(tmp_path))
+    assert res.returncode == 1
+    assert "contains links" in res.stderr
+    assert not (uv_home / artifacts.version).exists()
