@@ -22,7 +22,9 @@ def _isolated_home(
     monkeypatch.setenv("BOOTSTRAP_HOME", str(home))
     # Metrics must never leave a test run unless the test asks for a sink.
     monkeypatch.setenv("BOOTSTRAP_NO_METRICS", "1")
-    for var in ("BOOTSTRAP_CUDA_DRIVER",):
+    # Stage 0 (`./install.sh --uv run ... pytest`) exports its clock and uv's path: tests
+    # must not inherit them.
+    for var in ("BOOTSTRAP_CUDA_DRIVER", "BOOTSTRAP_STAGE0_START", "BOOTSTRAP_UV"):
         monkeypatch.delenv(var, raising=False)
     for var in [v for v in os.environ if v.startswith("BOOTSTRAP_FACT_")]:
         monkeypatch.delenv(var, raising=False)
