@@ -19,7 +19,8 @@ BOOTSTRAP_PROFILE_PATH), BOOTSTRAP_NO_METRICS=1. The pinned uv (checked against 
 repository's pin) is installed there by install.sh from the pinned wheel. Setup needs
 the network once (the uv wheel, warming the uv cache, pip's wheelhouse, packing the
 bundle); the timed runs need none. Resets between runs (deleting the venv, copying the
-repository) are not timed; each command is run once untimed first to warm the page cache.
+repository) are not timed; each command is run once untimed first to warm the page cache,
+and compared commands run round-robin so that the machine's load hits them alike.
 
     uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d] [--uv-artifact WHEEL]
 """
