@@ -154,8 +154,13 @@ def stream(
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     timed_out = False
+    deadline = start + timeout
     try:
-        proc.wait(timeout=timeout)
+        # Wait on the output first: Popen.wait(timeout) sleeps up to 50 ms between polls,
+        # which would be added to every first run's time.
+        while reader.is_alive() and proc.poll() is None and time.monotonic() < deadline:
+            reader.join(0.005)
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
         if os.name == "posix":

@@ -27,9 +27,17 @@ def fingerprint(*parts: object) -> str:
     return h.hexdigest()[:32]
 
 
+SMALL = 1 << 20
+
+
 def file_digest(path: Path) -> str:
-    """The SHA-256 of a file, or "absent"."""
+    """The SHA-256 of a small file (a lock, a profile); for a large one (the uv binary,
+    whose integrity uv's own install marker guards) its size, mtime and inode, so the
+    no-op check never reads tens of megabytes. "absent" for no file."""
     try:
+        st = path.stat()
+        if st.st_size > SMALL:
+            return f"stat:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "absent"

@@ -30,7 +30,10 @@ def main(argv: list[str]) -> int:
         make_server("127.0.0.1", 8080, default_app()).serve_forever()
         return 0
     server: WSGIServer = make_server("127.0.0.1", 0, default_app(), handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the next poll (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
