@@ -37,6 +37,14 @@ def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.Co
     )
 
 
+def with_bundle(
+    tree: Path, machine: Path, bundle: Path, profile: str, **env: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """`install.sh --cache-bundle BUNDLE --profile PROFILE` on a fresh machine, offline."""
+    fresh = fresh_env(machine, **env)
+    return stage0_offline(tree, fresh, "--cache-bundle", str(bundle), "--profile", profile), fresh
+
+
 def history(env: dict[str, str]) -> list[dict[str, object]]:
     path = Path(env["HOME"]) / ".local" / "state" / "bootstrap" / "history.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -73,14 +81,8 @@ def _host_is_x86_64_linux() -> None:
 def test_bundle_takes_a_bare_machine_to_a_timed_first_run(
     tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
 ) -> None:
-    env = fresh_env(tmp_path / "machine")
-    res = stage0_offline(
-        tree,
-        env,
-        "--cache-bundle",
-        str(bundle("python-service", HOST_CPU)),
-        "--profile",
-        "python-service",
+    res, env = with_bundle(
+        tree, tmp_path / "machine", bundle("python-service", HOST_CPU), "python-service"
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "service ok on port" in res.stdout
@@ -126,9 +128,12 @@ def test_ai_variants_install_what_the_driver_supports(  # noqa: PLR0917 - pytest
     want: set[str],
     absent: set[str],
 ) -> None:
-    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER=driver)
-    res = stage0_offline(
-        tree, env, "--cache-bundle", str(bundle("ai-training", target)), "--profile", "ai-training"
+    res, env = with_bundle(
+        tree,
+        tmp_path / "machine",
+        bundle("ai-training", target),
+        "ai-training",
+        BOOTSTRAP_CUDA_DRIVER=driver,
     )
     assert res.returncode == 0, res.stdout + res.stderr
     (report,) = history(env)
@@ -155,14 +160,12 @@ def test_bundle_for_another_variant_is_refused(
     tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
 ) -> None:
     # A CPU bundle on a host whose driver calls for the CUDA 12.4 variant.
-    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER="550.54")
-    res = stage0_offline(
+    res, _ = with_bundle(
         tree,
-        env,
-        "--cache-bundle",
-        str(bundle("ai-training", HOST_CPU)),
-        "--profile",
+        tmp_path / "machine",
+        bundle("ai-training", HOST_CPU),
         "ai-training",
+        BOOTSTRAP_CUDA_DRIVER="550.54",
     )
     assert res.returncode == 2, res.stdout + res.stderr
     assert "bundle is for linux-x86_64-cpu, this plan needs linux-x86_64-cu124" in res.stderr
@@ -174,14 +177,12 @@ def test_offline_cache_miss_names_what_is_missing(
 ) -> None:
     # The python-service bundle has the same target key as ai-training's CPU variant but
     # none of its packages: the sync must fail offline and say exactly what is missing.
-    env = fresh_env(tmp_path / "machine", BOOTSTRAP_CUDA_DRIVER="")
-    res = stage0_offline(
+    res, env = with_bundle(
         tree,
-        env,
-        "--cache-bundle",
-        str(bundle("python-service", HOST_CPU)),
-        "--profile",
+        tmp_path / "machine",
+        bundle("python-service", HOST_CPU),
         "ai-training",
+        BOOTSTRAP_CUDA_DRIVER="",
     )
     assert res.returncode == 4, res.stdout + res.stderr
     assert "tqdm==" in res.stderr
@@ -196,8 +197,7 @@ def test_offline_cache_miss_names_what_is_missing(
 def test_corrupt_bundle_is_refused_and_installs_nothing(tree: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.tar"
     bad.write_bytes(b"not a tar at all" * 100)
-    env = fresh_env(tmp_path / "machine")
-    res = stage0_offline(tree, env, "--cache-bundle", str(bad), "--profile", "python-service")
+    res, _ = with_bundle(tree, tmp_path / "machine", bad, "python-service")
     assert res.returncode != 0
     assert "bundle" in res.stderr.lower()
     assert not (tree / "examples" / "python-service" / ".venv").exists()
