@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import fresh_env
 from helpers import netns_available
+from upkit import fresh_env
 
 pytestmark = [
     pytest.mark.slow,
