@@ -28,6 +28,15 @@ STAGE0_START=$(date +%s.%N 2>/dev/null)
 case $STAGE0_START in
   *[!0-9.]* | *. | .* | "") STAGE0_START=$(date +%s) ;;
 esac
+# A handoff (bootstrap up on another machine, then this script over ssh, in WSL or in a
+# container) passes the seconds it already spent, so `total` counts from its first
+# second. Elapsed time, not a timestamp: the two clocks need not agree.
+case ${BOOTSTRAP_HANDOFF_ELAPSED:-} in
+  "" | *[!0-9.]* | *.*.* | .) ;;
+  *) STAGE0_START=$(awk -v s="$STAGE0_START" -v e="$BOOTSTRAP_HANDOFF_ELAPSED" \
+       'BEGIN { printf "%.3f", s - e }') ;;
+esac
+unset BOOTSTRAP_HANDOFF_ELAPSED
 
 usage() {
   cat <<'EOF'
@@ -559,10 +568,11 @@ ensure_uv() {
     return 0
   fi
   pick_hasher
-  pick_downloader
+  _sources=${SOURCES:-${BOOTSTRAP_UV_SOURCES:-local,mirror,index,release}}
+  # A bundle (or a local directory) alone needs no downloader: a box with no curl works.
+  [ "$_sources" = local ] || pick_downloader
   make_work "$DATA/uv"
   REASONS=""
-  _sources=${SOURCES:-${BOOTSTRAP_UV_SOURCES:-local,mirror,index,release}}
   say "installing uv $UV_VERSION for $TRIPLE (sources: $_sources)"
   _old_ifs=$IFS
   IFS=,

@@ -22,6 +22,7 @@ from bootstrap.timing import Timer, stage0_start
 
 if TYPE_CHECKING:
     from bootstrap.host.facts import HostFacts
+    from bootstrap.plan.model import Plan
     from bootstrap.report.model import TimingReport
     from bootstrap.steps import Context
 
@@ -41,6 +42,9 @@ class UpOptions:
     strategy: str | None = None
     target: str | None = None
     lock: str | None = None
+    remote: str | None = None  # --remote [user@]host[:port]: hand over to this box
+    accept_new_host_keys: bool = False
+    report_out: str | None = None  # also write the timing report here (for a handoff)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class UpResult:
     plan: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     delivery: dict[str, Any] | None = None
+    hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
 
 
 def _state_key(profile: str) -> str:
@@ -80,7 +85,13 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
     return {
         "files": {str(p): file_digest(p) for p in files},
         "host": _quick_host_signature(),
-        "overrides": [options.strategy, options.target, options.lock, options.online],
+        "overrides": [
+            options.strategy,
+            options.target,
+            options.lock,
+            options.online,
+            options.remote,
+        ],
     }
 
 
@@ -124,7 +135,7 @@ def _run(
     facts: HostFacts | None = None
     ctx: Context | None = None
     profile: Any = None
-    plan: Any = None
+    plan: Plan | None = None
     error: BootstrapError | None = None
     try:
         with timer.phase("detect"):
@@ -132,47 +143,52 @@ def _run(
 
             facts = detect()
         with timer.phase("plan"):
-            from bootstrap.plan.planner import Overrides, make_plan
-            from bootstrap.profiles import load_profile
-
-            profile = load_profile(options.profile)
-            plan = make_plan(
-                facts,
-                profile,
-                Overrides(
-                    strategy=options.strategy,
-                    target=options.target,
-                    lock=options.lock,
-                    cache_bundle=options.cache_bundle,
-                    online=options.online,
-                ),
-            )
+            profile, plan = _plan(options, facts)
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
         _flush_spool(paths, profile)
-        if plan.strategy != "native":
-            from bootstrap.strategies import describe_unsupported
+        from bootstrap.strategies import REGISTRY, describe_unsupported
 
-            for text in describe_unsupported(plan):
+        if not REGISTRY[plan.strategy].CARRIED_OUT:
+            for text in describe_unsupported(plan.strategy, plan.profile, plan.target):
                 view.note(text)
             return UpResult(EXIT_UNSUPPORTED, plan=plan.to_dict())
+        if plan.strategy != "native":
+            from bootstrap.steps.handoff import run_handoff
+
+            config = _metrics_config(profile)
+            salt = _salt(config, paths)
+            result: UpResult = run_handoff(
+                plan,
+                facts=facts,
+                view=view,
+                paths=paths,
+                timer=timer,
+                started=started,
+                start_origin=start_origin,
+                dry_run=options.dry_run,
+                refresh=options.refresh,
+                deliver=lambda report: _deliver(paths, config, report),
+                host_summary=lambda f: _host_summary(f, salt),
+            )
+            return result
         if options.dry_run:
             for step in plan.steps:
-                view.note(f"would {step.name}: {step.description}")
+                view.note(f"would {step.name}: {step.describe()}")
             return UpResult(0, plan=plan.to_dict())
         ctx = Context(
             paths=paths,
             plan=plan,
-            profile=profile,
             facts=facts,
-            options=options,
             view=view,
             timer=timer,
             state=state,
+            refresh=options.refresh,
         )
-        _python_downloads(ctx)
         run_steps(ctx)
     except BootstrapError as exc:
+        if getattr(exc, "recorded", False):
+            raise  # a handoff recorded its own report
         error = exc
     total = time.time() - started
     if facts is None or plan is None:
@@ -180,16 +196,17 @@ def _run(
         raise error
     report, delivery = _report(
         paths,
-        options=options,
         profile=profile,
         plan=plan,
         facts=facts,
         ctx=ctx,
-        timer=timer,
+        phases=timer.phases,
         total=total,
         start_origin=start_origin,
         error=error,
     )
+    if options.report_out:
+        _write_report_out(Path(options.report_out), report.to_dict())
     if error is not None:
         raise error
     assert ctx is not None  # noqa: S101
@@ -203,12 +220,77 @@ def _run(
     )
 
 
-def _python_downloads(ctx: Context) -> None:
-    # The profile decides whether uv may download a Python, not the user's environment.
-    downloads = getattr(getattr(ctx.profile, "project", None), "python_downloads", "never")
-    ctx.env["UV_PYTHON_DOWNLOADS"] = downloads if ctx.options.online else "never"
-    if downloads == "automatic" and ctx.options.online:
-        ctx.env["UV_PYTHON_DOWNLOADS"] = "automatic"
+def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
+    """Load the profile and make the plan: the last place the options are read."""
+    import dataclasses
+
+    from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.profiles import load_profile
+
+    profile = load_profile(options.profile)
+    strategy = options.strategy
+    if options.remote:
+        # `--remote HOST` names the box and implies the remote strategy.
+        remote = dataclasses.replace(profile.strategies.remote, hosts=(options.remote,))
+        strategies = dataclasses.replace(profile.strategies, remote=remote)
+        profile = dataclasses.replace(profile, strategies=strategies)
+        strategy = strategy or "remote"
+    plan = make_plan(
+        facts,
+        profile,
+        Overrides(
+            strategy=strategy,
+            target=options.target,
+            lock=options.lock,
+            cache_bundle=options.cache_bundle,
+            online=options.online,
+            bundle_prestaged=options.bundle_imported,
+            uv_version=_pinned_uv(),
+            accept_new_host_keys=options.accept_new_host_keys,
+        ),
+    )
+    return profile, plan
+
+
+def _pinned_uv() -> str:
+    from bootstrap.uv import load
+
+    try:
+        return load().version
+    except BootstrapError:
+        return "pinned"
+
+
+def _write_report_out(path: Path, data: dict[str, Any]) -> None:
+    import json
+
+    from bootstrap.paths import atomic_write
+
+    with contextlib.suppress(OSError):
+        atomic_write(path, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+def _salt(config: Any, paths: Paths) -> str:
+    from bootstrap.report.model import resolve_salt
+
+    return resolve_salt(config.salt, paths)
+
+
+def _host_summary(facts: HostFacts, salt: str) -> dict[str, Any]:
+    from bootstrap.report.model import host_summary
+
+    return host_summary(facts, salt)
+
+
+def _deliver(paths: Paths, config: Any, report: TimingReport) -> dict[str, Any]:
+    from bootstrap.report.delivery import record
+
+    delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
+    return {
+        "delivered": list(delivery.delivered),
+        "spooled": list(delivery.spooled),
+        "errors": list(delivery.errors),
+    }
 
 
 def _metrics_config(profile: Any) -> Any:
@@ -230,15 +312,15 @@ def _flush_spool(paths: Paths, profile: Any) -> None:
 def _report(
     paths: Paths,
     *,
-    options: UpOptions,
     profile: Any,
-    plan: Any,
+    plan: Plan,
     facts: HostFacts,
     ctx: Context | None,
-    timer: Timer,
+    phases: dict[str, float],
     total: float,
     start_origin: str,
     error: BootstrapError | None,
+    target: str | None = None,
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
@@ -247,10 +329,10 @@ def _report(
     report = new_report(
         profile=plan.profile,
         host=host_summary(facts, resolve_salt(config.salt, paths)),
-        phases=timer.phases,
+        phases=phases,
         total_seconds=total,
         error=error,
-        target=plan.target,
+        target=target or plan.target,
         strategy=plan.strategy,
         uv_version=ctx.uv_version if ctx else None,
         total_from=start_origin,
@@ -306,7 +388,12 @@ def summary_lines(result: UpResult) -> list[str]:
             "`bootstrap report flush`"
         )
     project = plan.get("project")
-    lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
+    preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
+    if preflight and plan.get("strategy") == "remote":
+        where = ", ".join(preflight.get("hosts", []))
+        lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
+    else:
+        lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
     return lines
 
 

@@ -13,6 +13,9 @@ EXIT_USAGE = 2  # bad input: a flag, a profile, a replay directory, a bundle
 EXIT_UNSUPPORTED = 3  # the plan is valid but this strategy cannot be carried out here yet
 EXIT_OFFLINE_MISS = 4  # offline and the cache lacks what the lock needs
 EXIT_BUSY = 5  # another run holds the lock
+EXIT_UNREACHABLE = 7  # the target (a remote box) cannot be reached: network, port, DNS
+EXIT_TARGET_REFUSED = 8  # the target refused us: authentication or an unknown host key
+EXIT_TARGET_UNFIT = 9  # the target cannot hold the environment (OS, arch, libc, Python, disk)
 EXIT_INTERRUPTED = 130
 
 

@@ -116,7 +116,10 @@ class DevcontainerSettings:
 
 @dataclass(frozen=True)
 class RemoteSettings:
-    hosts: tuple[str, ...] = ()  # "user@host" or "host"
+    hosts: tuple[str, ...] = ()  # "user@host", "host", "host:port" or an ssh_config alias
+    directory: str | None = None  # where the project lives there; None: ~/<repo name>
+    accept_new_host_keys: bool = False  # StrictHostKeyChecking=accept-new instead of yes
+    parallel: bool = False  # several hosts at once instead of one after another
 
 
 @dataclass(frozen=True)
@@ -443,7 +446,16 @@ SCHEMA = Table(
                     {"image": Str(), "config": Str(expected="a path relative to the project")}
                 ),
                 "remote": Table(
-                    {"hosts": List(Str(re.compile(r"^([^@\s]+@)?[^@\s:]+(:\d+)?$"), '"user@host"'))}
+                    {
+                        "hosts": List(
+                            Str(re.compile(r"^([^@\s]+@)?[^@\s:]+(:\d+)?$"), '"user@host"')
+                        ),
+                        "directory": Str(
+                            re.compile(r"^(~/|/)[^\0\n]*$"), "an absolute path or one under ~/"
+                        ),
+                        "accept_new_host_keys": Bool(),
+                        "parallel": Bool(),
+                    }
                 ),
             }
         ),
@@ -625,7 +637,12 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
         order=order,
         wsl2=Wsl2Settings(**st.get("wsl2", {})),
         devcontainer=DevcontainerSettings(**st.get("devcontainer", {})),
-        remote=RemoteSettings(hosts=_tuple(st.get("remote", {}).get("hosts"))),
+        remote=RemoteSettings(
+            hosts=_tuple(st.get("remote", {}).get("hosts")),
+            directory=st.get("remote", {}).get("directory"),
+            accept_new_host_keys=bool(st.get("remote", {}).get("accept_new_host_keys", False)),
+            parallel=bool(st.get("remote", {}).get("parallel", False)),
+        ),
     )
     fr = data.get("first_run", {})
     command = fr.get("command", ())

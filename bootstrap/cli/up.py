@@ -15,11 +15,14 @@ Examples:
   bootstrap up --cache-bundle team-env.tar   a machine with no network at all
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
+  bootstrap up --remote me@gpu-box           set it up on a Linux box over ssh
 
 \b
 Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 2 bad input (profile, flag, bundle), 3 the plan needs a strategy `up` cannot run yet,
-4 offline and the cache lacks what the lock needs, 5 another run holds the lock.
+4 offline and the cache lacks what the lock needs, 5 another run holds the lock,
+7 the remote box cannot be reached, 8 it refused us (authentication, host key),
+9 it cannot hold the environment (OS, arch, libc, Python, disk).
 """
 )
 @click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
@@ -42,6 +45,18 @@ Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
     type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
     help="Force a strategy.",
 )
+@click.option(
+    "--remote",
+    metavar="[USER@]HOST[:PORT]",
+    help="Hand over to this Linux box over ssh (implies --strategy remote).",
+)
+@click.option(
+    "--accept-new-host-key",
+    "accept_new_host_keys",
+    is_flag=True,
+    help="Let ssh accept an unknown host key (StrictHostKeyChecking=accept-new).",
+)
+@click.option("--report-out", hidden=True, help="Also write the timing report to this file.")
 @click.option("--target", help="Force a target key, e.g. linux-x86_64-cu126.")
 @click.option("--lock", help="Force a lock file.")
 def up(**kwargs: Any) -> int:
@@ -60,7 +75,10 @@ def up(**kwargs: Any) -> int:
     view = StepView(quiet=as_json)
     result = run_up(options, view)
     if as_json:
-        print_json(result.report or result.plan or {"noop": result.noop})
+        if result.hosts is not None:
+            print_json({"hosts": result.hosts, "exit_code": result.exit_code})
+        else:
+            print_json(result.report or result.plan or {"noop": result.noop})
     elif result.report:
         from bootstrap.app import summary_lines
 

@@ -6,25 +6,16 @@ Printable as JSON (``bootstrap plan --json``); golden files in tests/plan pin it
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bootstrap.errors import BootstrapError
+from bootstrap.plan.specs import LockChoice, StepSpec
+
+__all__ = ["STRATEGIES", "LockChoice", "Plan", "PlanError", "Reason", "StepSpec"]
 
 STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
 
-
-@dataclass(frozen=True)
-class LockChoice:
-    path: str  # relative to the project: "uv.lock" or "pylock.linux-x86_64-cu126.toml"
-    kind: str  # "uv" (project lock, variant by extras/groups) | "pylock" (PEP 751)
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str  # "ensure-uv", "python", "import-cache", "sync", "first-run", "report"
-    description: str  # one line, imperative, with the concrete values
+S = TypeVar("S", bound=StepSpec)
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,7 @@ class Plan:
     target: str  # "<os>-<arch>-<accel>"
     strategy: str  # one of STRATEGIES
     lock: LockChoice
-    steps: tuple[Step, ...]
+    steps: tuple[StepSpec, ...]  # the program: typed specs, executed in order
     reasons: tuple[Reason, ...]
     python: str | None = None  # the project's Python requirement ("==3.11.*")
     first_run: tuple[str, ...] = ()  # argv of the first-run command
@@ -53,9 +44,17 @@ class Plan:
     warnings: tuple[str, ...] = ()
     # False when no strategy fits: `reasons` then lists every check, its evidence and fix.
     ok: bool = True
+    # The profile file the plan was made from (a re-plan elsewhere reads it again).
+    profile_path: str = ""
+    network: str = "offline"  # offline | fallback (index on a cache miss) | online
+
+    def step(self, kind: type[S]) -> S | None:
+        """The plan's step of this spec type, if any."""
+        return next((s for s in self.steps if isinstance(s, kind)), None)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["steps"] = [s.to_dict() for s in self.steps]
         for r in d["reasons"]:
             r["rejected"] = list(r["rejected"])
         d["lock"]["extras"] = list(self.lock.extras)

@@ -17,7 +17,8 @@ from bootstrap.errors import UserError
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan import strategy as strat
-from bootstrap.plan.model import STRATEGIES, LockChoice, Plan, PlanError, Reason, Step
+from bootstrap.plan.model import STRATEGIES, LockChoice, Plan, PlanError, Reason
+from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
 
 TARGET_OSES = ("linux", "macos", "windows")
@@ -31,6 +32,9 @@ class Overrides:
     lock: str | None = None  # a lock path relative to the project
     cache_bundle: str | None = None  # adds the import-cache step
     online: bool = False  # sync may use the index (`up --online`)
+    bundle_prestaged: bool = False  # stage 0 already imported the bundle
+    uv_version: str = "pinned"  # the repository's uv pin, for the plan's ensure-uv step
+    accept_new_host_keys: bool = False
 
 
 def target_key(platform: str, accel: str) -> str:
@@ -69,7 +73,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             )
         forced = next((c for c in checks if c.strategy == ov.strategy), None)
         if forced is None or forced.fit is None or not forced.ok:
-            forced_check = strat.CHECKS[ov.strategy](facts, profile)
+            forced_check = strat.check(ov.strategy, facts, profile)
             if not forced_check.ok:
                 warnings.append(
                     f"--strategy {ov.strategy} looks wrong here: {forced_check.why}"
@@ -217,7 +221,10 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
     reasons.append(_python_reason(profile))
     reasons.append(_network_reason(profile, ov))
 
-    steps = _steps(profile, chosen.strategy, lock_choice, ov, chosen.evidence)
+    network = _network(profile, ov)
+    steps = _steps(
+        profile, chosen.strategy, lock=lock_choice, ov=ov, evidence=chosen.evidence, network=network
+    )
     return Plan(
         profile=profile.name,
         project=profile.project.path,
@@ -231,7 +238,15 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
         first_run_timeout=profile.first_run.timeout_seconds,
         budget_seconds=profile.budget_seconds,
         warnings=tuple(warnings),
+        profile_path=profile.source,
+        network=network,
     )
+
+
+def _network(profile: Profile, ov: Overrides) -> str:
+    if ov.online:
+        return "online"
+    return "fallback" if profile.sync.network == "allow" else "offline"
 
 
 def _accel_why(variant: Variant, choice: accel_mod.AccelChoice) -> str:
@@ -347,73 +362,36 @@ def _network_reason(profile: Profile, ov: Overrides) -> Reason:
 
 
 def sync_command(lock: LockChoice, ov: Overrides) -> str:
-    offline = [] if ov.online else ["--offline"]
-    if lock.kind == "uv":
-        argv = ["uv", "sync", "--frozen", *offline, "--no-build"]
-        argv += [a for e in lock.extras for a in ("--extra", e)]
-        argv += [a for g in lock.groups for a in ("--group", g)]
-        return shlex.join(argv)
-    return "uv venv, then " + shlex.join(
-        ["uv", "pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path]
-    )
+    """The sync as a shell line, as the plan's sync step prints it."""
+    argv = strat.sync_argv(lock, "online" if ov.online else "offline")
+    line = shlex.join(["uv", *argv])
+    return line if lock.kind == "uv" else "uv venv, then " + line
 
 
 def _steps(
-    profile: Profile, strategy: str, lock: LockChoice, ov: Overrides, evidence: dict[str, Any]
-) -> tuple[Step, ...]:
-    steps: list[Step] = []
-    if strategy == "wsl2":
-        steps.append(
-            Step(
-                "enter-wsl2",
-                f"run the steps below in WSL2 distro {evidence.get('distro')!r} (wsl.exe --exec)",
-            )
-        )
-    elif strategy == "devcontainer":
-        image = profile.strategies.devcontainer.image or profile.strategies.devcontainer.config
-        steps.append(Step("enter-devcontainer", f"run the steps below in a devcontainer ({image})"))
-    elif strategy == "remote":
-        host = profile.strategies.remote.hosts[0] if profile.strategies.remote.hosts else "?"
-        steps.append(Step("enter-remote", f"run the steps below on {host} over ssh"))
-    steps.append(Step("ensure-uv", "find or install the pinned uv and verify its SHA-256"))
-    req = profile.project.python or "any Python >= 3.9"
-    steps.append(
-        Step(
-            "python",
-            f"find a Python for {req} (UV_PYTHON_DOWNLOADS={profile.project.python_downloads})",
-        )
+    profile: Profile,
+    strategy: str,
+    *,
+    lock: LockChoice,
+    ov: Overrides,
+    evidence: dict[str, Any],
+    network: str,
+) -> tuple[StepSpec, ...]:
+    from bootstrap.strategies import REGISTRY
+
+    inputs = strat.StepInputs(
+        profile=profile,
+        lock=lock,
+        network=network,
+        evidence=evidence,
+        cache_bundle=ov.cache_bundle,
+        bundle_prestaged=ov.bundle_prestaged,
+        uv_version=ov.uv_version,
+        accept_new_host_keys=ov.accept_new_host_keys,
     )
-    if ov.cache_bundle:
-        steps.append(
-            Step(
-                "import-cache",
-                f"import cache bundle {ov.cache_bundle} into uv's cache (checksums verified)",
-            )
-        )
-    fallback = (
-        " (index fallback on a cache miss)"
-        if profile.sync.network == "allow" and not ov.online
-        else ""
-    )
-    steps.append(Step("sync", sync_command(lock, ov) + fallback))
-    command = shlex.join(profile.first_run.command) if profile.first_run.command else None
-    steps.append(
-        Step(
-            "first-run",
-            f"run `{command}` in the environment (timeout {profile.first_run.timeout_seconds:g}s)"
-            if command
-            else "no first-run command in the profile: the sync is the first run",
-        )
-    )
-    sinks = len(profile.metrics.sinks)
-    steps.append(
-        Step(
-            "report",
-            f"write the timing report to the history (budget {profile.budget_seconds:g}s)"
-            + (f" and send it to {sinks} sink(s)" if sinks and profile.metrics.enabled else ""),
-        )
-    )
-    return tuple(steps)
+    steps: tuple[StepSpec, ...] = REGISTRY[strategy].steps(inputs)
+    sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
+    return (*steps, Report(budget_seconds=profile.budget_seconds, sinks=sinks))
 
 
 def _no_strategy(

@@ -54,7 +54,7 @@ def render(plan: Plan) -> None:
         steps.add_column("step", style="bold")
         steps.add_column("what it does")
         for n, step in enumerate(plan.steps, 1):
-            steps.add_row(str(n), step.name, escape(step.description))
+            steps.add_row(str(n), step.name, escape(step.describe()))
         out.print()
         out.print(steps)
     else:

@@ -1,20 +1,38 @@
 """Where the environment lives: one check per strategy, evaluated in preference order.
 
-This is the decision table of the design notes, as code that explains itself: every
-check returns whether the strategy fits, why, the facts it looked at and, when it does
-not fit, what would fix it (Podman Desktop's "check + fix" style). The first strategy
-that fits in the preference order wins; the others are listed as rejected. Pure.
+This is the decision table of the design notes, as code that explains itself. Each
+strategy's check lives in its own module (``bootstrap.strategies.<name>``); this module
+holds what they share (the fit of a lock on a platform, resources, the order) and the
+decision. Every check returns whether the strategy fits, why, the facts it looked at
+and, when it does not fit, what would fix it (Podman Desktop's "check + fix" style).
+The first strategy that fits in the preference order wins; the others are listed as
+rejected. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan.accel import AccelChoice, GpuView
+from bootstrap.plan.specs import (
+    CollectReport,
+    DetectThere,
+    EnsureUv,
+    FirstRun,
+    ImportCache,
+    LockChoice,
+    Preflight,
+    ProvidePython,
+    RunThere,
+    ShipBundle,
+    StepSpec,
+    Sync,
+    Transfer,
+)
 from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
 
 GB = 1024**3
@@ -60,7 +78,7 @@ def order_for(facts: HostFacts, profile: Profile) -> tuple[str, ...]:
     return (*first, *[s for s in base if s not in first])
 
 
-def _linux_like(facts: HostFacts) -> str:
+def linux_like(facts: HostFacts) -> str:
     if facts.container:
         return f"inside a {facts.container} container"
     if facts.wsl:
@@ -82,13 +100,13 @@ def fit_for(profile: Profile, platform: str, gpu: GpuView) -> Fit:
     return Fit(platform, None, AccelChoice(None, tuple(rejected), gpu))
 
 
-def _gpu_need_unmet(profile: Profile, fit: Fit) -> bool:
+def gpu_need_unmet(profile: Profile, fit: Fit) -> bool:
     return profile.needs.gpu == "required" and not (
         fit.variant is not None and accel_mod.is_gpu(fit.variant.accel)
     )
 
 
-def _no_fit_why(profile: Profile, fit: Fit) -> str:
+def no_fit_why(profile: Profile, fit: Fit) -> str:
     if fit.variant is None:
         served = sorted({p for lock in profile.locks for p in lock.platforms})
         if not any(lock.serves(fit.platform) for lock in profile.locks):
@@ -128,7 +146,7 @@ def resource_shortfalls(facts: HostFacts, profile: Profile) -> list[tuple[str, s
     return out
 
 
-def _resources_block(facts: HostFacts, profile: Profile) -> tuple[str, str] | None:
+def resources_block(facts: HostFacts, profile: Profile) -> tuple[str, str] | None:
     if profile.needs.resources != "fail":
         return None
     short = resource_shortfalls(facts, profile)
@@ -137,194 +155,107 @@ def _resources_block(facts: HostFacts, profile: Profile) -> tuple[str, str] | No
     return "; ".join(s[1] for s in short), "; ".join(s[2] for s in short)
 
 
-def _remote_fix() -> str:
+def remote_fix() -> str:
     return (
         "configure a Linux box that has what is missing: [strategies.remote] hosts = ['user@box']"
     )
 
 
-def check_native(facts: HostFacts, profile: Profile) -> Check:
-    platform = f"{facts.os}-{facts.arch}"
-    ev: dict[str, Any] = {"os": facts.os, "arch": facts.arch}
-    if facts.container:
-        ev["container"] = facts.container
-    if facts.wsl:
-        ev["wsl"] = facts.wsl
-    gpu = accel_mod.host_gpus(facts)
-    if facts.wsl == 1:
-        gpu = GpuView(none_why="WSL1 has no GPU access (WSL2 has)")
-    fit = fit_for(profile, platform, gpu)
-    ev.update(gpu.evidence())
-    where = _linux_like(facts)
-    if fit.variant is None or _gpu_need_unmet(profile, fit):
-        why = _no_fit_why(profile, fit)
-        if facts.os == "windows":
-            fix = "run in WSL2 (`wsl --install -d Ubuntu`, reboot, re-run), or " + _remote_fix()
-        elif facts.os == "macos":
-            fix = "use a remote Linux box ([strategies.remote] hosts) or an arm64 devcontainer"
-        elif facts.wsl == 1:
-            fix = "convert the distro to WSL2 from Windows: `wsl --set-version <distro> 2`"
-        else:
-            fix = "install or update the NVIDIA driver, or " + _remote_fix()
-        return Check("native", False, why, ev, fix, fit)
-    blocked = _resources_block(facts, profile)
-    if blocked:
-        return Check("native", False, blocked[0], ev, blocked[1], fit)
-    why = f"the lock fits {platform} ({where}); native is the fastest first run"
-    if facts.container:
-        why = f"already inside a {facts.container} container: never nest; run here as Linux"
-    elif facts.wsl == 2:
-        why = "inside WSL2: this is real Linux, run here"
-    degraded = None
-    if (
-        facts.os == "windows"
-        and profile.needs.gpu == "optional"
-        and gpu.max_cuda
-        and fit.variant is not None
-        and not accel_mod.is_gpu(fit.variant.accel)
-    ):
-        degraded = f"natively on Windows only the CPU variant fits ({_no_gpu_here(fit)})"
-    return Check("native", True, why, ev, None, fit, degraded)
+@dataclass(frozen=True)
+class StepInputs:
+    """What a strategy needs to contribute its steps: the decisions made so far."""
+
+    profile: Profile
+    lock: LockChoice
+    network: str  # offline | fallback | online
+    evidence: dict[str, Any]
+    cache_bundle: str | None = None
+    bundle_prestaged: bool = False
+    uv_version: str = "pinned"
+    accept_new_host_keys: bool = False
+
+    @property
+    def project_name(self) -> str:
+        return self.profile.project.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _no_gpu_here(fit: Fit) -> str:
-    gpus = [r["why"] for r in fit.choice.rejected]
-    return "; ".join(gpus) if gpus else "no GPU variant"
+def sync_argv(lock: LockChoice, network: str) -> tuple[str, ...]:
+    """uv's arguments for the sync (``uv`` itself not included)."""
+    offline = [] if network == "online" else ["--offline"]
+    if lock.kind == "uv":
+        argv = ["sync", "--frozen", *offline, "--no-build"]
+        argv += [a for e in lock.extras for a in ("--extra", e)]
+        argv += [a for g in lock.groups for a in ("--group", g)]
+        return tuple(argv)
+    return ("pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path)
 
 
-def wsl2_distro(facts: HostFacts, profile: Profile) -> tuple[str | None, str | None]:
-    """(the distro to use, or None and why not)."""
-    wanted = profile.strategies.wsl2.distro
-    distros = [d for d in facts.wsl_distros if not str(d.get("name", "")).startswith("docker-")]
-    if wanted:
-        match = next((d for d in distros if d.get("name") == wanted), None)
-        if match is None:
-            return None, f"WSL distro {wanted!r} (strategies.wsl2.distro) is not installed"
-        if match.get("version") != 2:
-            return None, f"WSL distro {wanted!r} is WSL{match.get('version')}, not WSL2"
-        return wanted, None
-    v2 = [d for d in distros if d.get("version") == 2]
-    if v2:
-        return str(v2[0]["name"]), None
-    if distros:
-        names = ", ".join(f"{d.get('name')} (WSL{d.get('version')})" for d in distros)
-        return None, f"no WSL2 distro: only {names}"
-    return None, "WSL has no Linux distro installed"
-
-
-def check_wsl2(facts: HostFacts, profile: Profile) -> Check:
-    ev: dict[str, Any] = {"os": facts.os, "wsl_distros": [dict(d) for d in facts.wsl_distros]}
-    if facts.os != "windows":
-        where = "already inside WSL2" if facts.wsl == 2 else f"the host is {facts.os}"
-        return Check("wsl2", False, f"WSL2 is a Windows strategy; {where}", ev)
-    distro, why_not = wsl2_distro(facts, profile)
-    if distro is None:
-        wanted = profile.strategies.wsl2.distro or "Ubuntu"
-        fix = (
-            f"`wsl --install -d {wanted}` (reboot if asked), or "
-            f"`wsl --set-version {wanted} 2` for an existing WSL1 distro; then re-run"
-        )
-        return Check("wsl2", False, str(why_not), ev, fix)
-    ev["distro"] = distro
-    # CUDA in WSL2 comes from the Windows NVIDIA driver; ROCm there is not planned.
-    gpu = accel_mod.host_gpus(facts, rocm_ok=False)
-    fit = fit_for(profile, f"linux-{facts.arch}", gpu)
-    ev.update(gpu.evidence())
-    if fit.variant is None or _gpu_need_unmet(profile, fit):
-        return Check("wsl2", False, _no_fit_why(profile, fit), ev, _remote_fix(), fit)
-    blocked = _resources_block(facts, profile)
-    if blocked:
-        return Check("wsl2", False, blocked[0], ev, blocked[1], fit)
-    return Check(
-        "wsl2",
-        True,
-        f"WSL2 distro {distro!r} runs the Linux wheels"
-        + (
-            " with CUDA through the Windows driver"
-            if fit.variant and accel_mod.is_gpu(fit.variant.accel)
-            else ""
+def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
+    project = inp.profile.project
+    downloads = project.python_downloads
+    steps: list[StepSpec] = [
+        EnsureUv(version=inp.uv_version),
+        ProvidePython(
+            request=project.python or ">=3.9",
+            downloads=downloads,
+            may_download=downloads != "never" and inp.network != "offline",
         ),
-        ev,
-        None,
-        fit,
+    ]
+    if inp.cache_bundle:
+        steps.append(ImportCache(bundle=inp.cache_bundle, prestaged=inp.bundle_prestaged))
+    steps.append(Sync(lock=inp.lock, argv=sync_argv(inp.lock, inp.network), network=inp.network))
+    first = inp.profile.first_run
+    steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))
+    return tuple(steps)
+
+
+# The bootstrapper's own checkout (install.sh, the package, profiles/): what a handoff
+# sends, since stage 0 runs from it there. A path computation, not a read.
+TOOL_REPO = PurePath(__file__).parents[2]
+
+
+def repo_of(profile: Profile) -> str:
+    """The repository a handoff sends: the bootstrapper's checkout, which holds stage 0
+    and, for the shipped profiles, the project."""
+    return str(TOOL_REPO)
+
+
+def handoff_steps(
+    strategy: str,
+    inp: StepInputs,
+    *,
+    hosts: tuple[str, ...],
+    directory: str,
+    accept_new_host_keys: bool = False,
+    parallel: bool = False,
+) -> tuple[StepSpec, ...]:
+    """The handoff every non-native strategy shares: reach and check the target, send
+    the repository, detect there and re-plan, send the target's bundle, run stage 0
+    there, bring the report back."""
+    argv: list[str] = ["--online"] if inp.network == "online" else []
+    return (
+        Preflight(
+            strategy=strategy,
+            hosts=hosts,
+            directory=directory,
+            min_disk_gb=inp.profile.needs.min_disk_gb or 0.0,
+            accept_new_host_keys=accept_new_host_keys,
+            parallel=parallel,
+        ),
+        Transfer(repo=repo_of(inp.profile), directory=directory),
+        DetectThere(profile=inp.profile.source),
+        ShipBundle(bundle=inp.cache_bundle),
+        RunThere(argv=tuple(argv), profile=inp.profile.source),
+        CollectReport(),
     )
 
 
-def check_devcontainer(facts: HostFacts, profile: Profile) -> Check:
-    settings = profile.strategies.devcontainer
-    ev: dict[str, Any] = {
-        "docker": facts.tools.docker,
-        "devcontainer_cli": facts.tools.devcontainer,
-    }
-    if facts.container:
-        return Check("devcontainer", False, f"already inside a {facts.container} container", ev)
-    if not (settings.image or settings.config):
-        return Check(
-            "devcontainer",
-            False,
-            "the profile configures no devcontainer",
-            ev,
-            "set [strategies.devcontainer] image = '...' or "
-            "config = '.devcontainer/devcontainer.json'",
-        )
-    if not facts.tools.docker:
-        return Check(
-            "devcontainer",
-            False,
-            "docker was not found",
-            ev,
-            "install Docker Engine, Docker Desktop or Podman",
-        )
-    # No GPU is planned into a container: none on macOS at all, and on Linux `--gpus` is
-    # only worth adding after a test run proves the runtime works.
-    gpu = GpuView(none_why="a devcontainer is planned without GPU access")
-    fit = fit_for(profile, f"linux-{facts.arch}", gpu)
-    ev["image"] = settings.image
-    if fit.variant is None or _gpu_need_unmet(profile, fit):
-        return Check("devcontainer", False, _no_fit_why(profile, fit), ev, _remote_fix(), fit)
-    blocked = _resources_block(facts, profile)
-    if blocked:
-        return Check("devcontainer", False, blocked[0], ev, blocked[1], fit)
-    why = f"a linux-{facts.arch} container runs the lock"
-    if facts.os == "macos":
-        why += " (arm64 image: amd64 images are emulated and containers get no GPU on macOS)"
-    return Check("devcontainer", True, why, ev, None, fit)
+def check(name: str, facts: HostFacts, profile: Profile) -> Check:
+    """The check of strategy ``name`` (each lives in its module in bootstrap.strategies)."""
+    from bootstrap.strategies import REGISTRY
 
-
-def check_remote(facts: HostFacts, profile: Profile) -> Check:
-    hosts = profile.strategies.remote.hosts
-    ev: dict[str, Any] = {"hosts": list(hosts), "ssh": facts.tools.ssh}
-    if not hosts:
-        return Check("remote", False, "no remote host is configured", ev, _remote_fix())
-    if not facts.tools.ssh:
-        return Check("remote", False, "ssh was not found", ev, "install an OpenSSH client")
-    # The remote's own facts decide its variant when `up` runs there; plan the newest
-    # GPU variant when the profile wants a GPU, else CPU.
-    wants_gpu = profile.needs.gpu != "none"
-    gpu = (
-        GpuView(assumed=True)
-        if wants_gpu
-        else GpuView(none_why="the profile does not ask for a GPU")
-    )
-    fit = fit_for(profile, "linux-x86_64", gpu)
-    if fit.variant is None:
-        return Check("remote", False, _no_fit_why(profile, fit), ev, None, fit)
-    return Check(
-        "remote",
-        True,
-        f"a remote Linux box ({hosts[0]}) over ssh; it re-plans with its own facts",
-        ev,
-        None,
-        fit,
-    )
-
-
-CHECKS: dict[str, Callable[[HostFacts, Profile], Check]] = {
-    "native": check_native,
-    "wsl2": check_wsl2,
-    "devcontainer": check_devcontainer,
-    "remote": check_remote,
-}
+    result: Check = REGISTRY[name].check(facts, profile)
+    return result
 
 
 def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check]]:
@@ -342,7 +273,7 @@ def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check
                 )
             )
             continue
-        checks.append(CHECKS[name](facts, profile))
+        checks.append(check(name, facts, profile))
     ok = [c for c in checks if c.ok]
     if not ok:
         return None, checks

@@ -1,8 +1,12 @@
 """Execution: the only layer with side effects.
 
-Each step of a plan has an executor here that can *describe* itself, *check* whether it
-is already done (that is how a re-run resumes after a failure and costs nothing after a
-success), and *run*. The run state is written atomically after every step.
+The plan is the program: each step is a typed spec (bootstrap.plan.specs) carrying every
+decision, and each spec type has one executor here, taking ``(spec, ctx)``. An executor
+can say what its result depends on (*fingerprint*), *check* whether it is already done
+(that is how a re-run resumes after a failure and costs nothing after a success), and
+*run*. The run state is written atomically after every step. ``ctx`` is the runtime
+(paths, output, timer, state and what earlier steps found), never the profile or the
+command line.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bootstrap.errors import BootstrapError
+from bootstrap.plan.specs import StepSpec
 
 if TYPE_CHECKING:
-    from bootstrap.app import UpOptions
     from bootstrap.console import StepView
     from bootstrap.host.facts import HostFacts
     from bootstrap.paths import Paths
@@ -29,12 +33,11 @@ if TYPE_CHECKING:
 class Context:
     paths: Paths
     plan: Plan
-    profile: Any  # bootstrap.profiles.Profile
     facts: HostFacts
-    options: UpOptions
     view: StepView
     timer: Timer
     state: RunState
+    refresh: bool = False  # check every step again, and run the first run again
     # Filled in as steps run (or find their work already done).
     uv: Path | None = None
     uv_version: str | None = None
@@ -48,6 +51,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
     # What a step wants kept in the run state beside its status (e.g. the Python found).
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A handoff's result: the target's own report, and the exit code to propagate.
+    handoff: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Path:
@@ -61,9 +66,8 @@ class Context:
     def input_files(self) -> list[Path]:
         """The files whose change must undo the no-op shortcut."""
         files = [self.project / self.plan.lock.path, self.project / "pyproject.toml"]
-        source = getattr(self.profile, "source", None) or getattr(self.profile, "path", None)
-        if source:
-            files.append(Path(source))
+        if self.plan.profile_path:
+            files.append(Path(self.plan.profile_path))
         files.append(self.venv / "pyvenv.cfg")
         if self.uv is not None:
             files.append(self.uv)
@@ -79,52 +83,83 @@ def _project_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-class Executor(Protocol):
+S_contra = TypeVar("S_contra", bound=StepSpec, contravariant=True)
+
+
+class Executor(Protocol[S_contra]):
     phase: str  # the timing phase this step's time counts towards
 
-    def fingerprint(self, ctx: Context) -> str:
+    def fingerprint(self, spec: S_contra, ctx: Context) -> str:
         """A hash of everything the step's result depends on."""
 
-    def check(self, ctx: Context) -> str | None:
+    def check(self, spec: S_contra, ctx: Context) -> str | None:
         """Why the step is already done (and fill ctx from it), or None to run it."""
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: S_contra, ctx: Context) -> str:
         """Do the work; return a short note for the summary."""
 
 
-def executors() -> dict[str, Executor]:
-    from bootstrap.steps import ensure_uv, first_run_step, import_cache, python, sync_step
+class UnknownStep(BootstrapError):
+    """A plan holds a step no executor is registered for: a bug, never skipped."""
+
+
+def executors() -> dict[type[StepSpec], Executor[Any] | None]:
+    """One executor per spec type. ``None``: the orchestrator's own bookkeeping (the
+    report is written after the steps, whatever their outcome)."""
+    from bootstrap.plan import specs
+    from bootstrap.steps import (
+        ensure_uv,
+        first_run_step,
+        handoff,
+        import_cache,
+        python,
+        sync_step,
+    )
 
     return {
-        "ensure-uv": ensure_uv.EnsureUv(),
-        "python": python.ProvidePython(),
-        "import-cache": import_cache.ImportCache(),
-        "sync": sync_step.Sync(),
-        "first-run": first_run_step.FirstRunStep(),
+        specs.EnsureUv: ensure_uv.EnsureUv(),
+        specs.ProvidePython: python.ProvidePython(),
+        specs.ImportCache: import_cache.ImportCache(),
+        specs.Sync: sync_step.Sync(),
+        specs.FirstRun: first_run_step.FirstRunStep(),
+        specs.Preflight: handoff.PreflightStep(),
+        specs.Transfer: handoff.TransferStep(),
+        specs.DetectThere: handoff.DetectThereStep(),
+        specs.ShipBundle: handoff.ShipBundleStep(),
+        specs.RunThere: handoff.RunThereStep(),
+        specs.CollectReport: handoff.CollectReportStep(),
+        specs.Report: None,
     }
 
 
-def run_steps(ctx: Context) -> None:
+def run_steps(ctx: Context, steps: tuple[StepSpec, ...] | None = None) -> None:
+    import time
+
     table = executors()
-    for step in ctx.plan.steps:
-        executor = table.get(step.name)
-        if executor is None:  # "report" and other bookkeeping steps are the caller's
+    todo = ctx.plan.steps if steps is None else steps
+    unknown = [type(s).__name__ for s in todo if type(s) not in table]
+    if unknown:
+        raise UnknownStep(
+            f"no executor for plan step(s) {', '.join(unknown)}", code="steps.unknown"
+        )
+    for spec in todo:
+        executor = table[type(spec)]
+        if executor is None:
             continue
         with ctx.timer.phase(executor.phase):
-            ctx.view.start(step.name, step.description)
-            import time
-
+            ctx.view.start(spec.name, spec.describe())
             start = time.monotonic()
-            fp = executor.fingerprint(ctx)
+            fp = executor.fingerprint(spec, ctx)
             try:
-                already = executor.check(ctx) if ctx.state.done(step.name, fp) else None
+                done = ctx.state.done(spec.name, fp)
+                already = executor.check(spec, ctx) if done else None
                 if already is not None:
-                    ctx.view.finish(step.name, "skipped", time.monotonic() - start, already)
+                    ctx.view.finish(spec.name, "skipped", time.monotonic() - start, already)
                     continue
-                note = executor.run(ctx)
+                note = executor.run(spec, ctx)
             except BootstrapError as exc:
-                ctx.state.record(step.name, "failed", fp, error=exc.code)
-                ctx.view.finish(step.name, "failed", time.monotonic() - start, exc.code)
+                ctx.state.record(spec.name, "failed", fp, error=exc.code)
+                ctx.view.finish(spec.name, "failed", time.monotonic() - start, exc.code)
                 raise
-            ctx.state.record(step.name, "done", fp, **ctx.step_data.get(step.name, {}))
-            ctx.view.finish(step.name, "done", time.monotonic() - start, note)
+            ctx.state.record(spec.name, "done", fp, **ctx.step_data.get(spec.name, {}))
+            ctx.view.finish(spec.name, "done", time.monotonic() - start, note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
 
@@ -9,17 +10,17 @@ from bootstrap.steps.state import fingerprint
 class EnsureUv:
     phase = "uv"
 
-    def fingerprint(self, ctx: Context) -> str:
+    def fingerprint(self, spec: specs.EnsureUv, ctx: Context) -> str:
         from bootstrap.uv import load
 
         return fingerprint(load().version)
 
-    def check(self, ctx: Context) -> str | None:
+    def check(self, spec: specs.EnsureUv, ctx: Context) -> str | None:
         # uv's own "present and verified" check costs a stat and a marker read: always
         # ask it, so a deleted or tampered binary is caught even after a success.
         return None
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: specs.EnsureUv, ctx: Context) -> str:
         from bootstrap.uv import ensure
 
         result = ensure(ctx.paths)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.first_run import run_first
 from bootstrap.steps.state import fingerprint
@@ -10,22 +11,22 @@ from bootstrap.steps.state import fingerprint
 class FirstRunStep:
     phase = "first_run"
 
-    def fingerprint(self, ctx: Context) -> str:
+    def fingerprint(self, spec: specs.FirstRun, ctx: Context) -> str:
         # A new sync (another lock, extras or Python) means a new first run.
         sync = ctx.state.steps.get("sync", {}).get("fingerprint")
-        return fingerprint(list(ctx.plan.first_run), sync)
+        return fingerprint(list(spec.argv), sync)
 
-    def check(self, ctx: Context) -> str | None:
-        if ctx.options.refresh:
+    def check(self, spec: specs.FirstRun, ctx: Context) -> str | None:
+        if ctx.refresh:
             return None
         return "succeeded before with this environment"
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: specs.FirstRun, ctx: Context) -> str:
         result = run_first(
-            ctx.plan.first_run,
+            spec.argv,
             venv=ctx.venv,
             cwd=ctx.project,
-            timeout=ctx.plan.first_run_timeout,
+            timeout=spec.timeout,
             base_env=ctx.env,
             on_line=ctx.view.output,
         )

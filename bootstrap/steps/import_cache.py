@@ -6,6 +6,7 @@ Stage 0 may already have done this (``install.sh --cache-bundle``, which passes
 
 from __future__ import annotations
 
+from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
 
@@ -13,21 +14,21 @@ from bootstrap.steps.state import fingerprint
 class ImportCache:
     phase = "cache"
 
-    def fingerprint(self, ctx: Context) -> str:
-        return fingerprint(ctx.options.cache_bundle, ctx.plan.target)
+    def fingerprint(self, spec: specs.ImportCache, ctx: Context) -> str:
+        return fingerprint(spec.bundle, ctx.plan.target)
 
-    def check(self, ctx: Context) -> str | None:
+    def check(self, spec: specs.ImportCache, ctx: Context) -> str | None:
         return None  # a bundle given again is imported again: it is cheap and idempotent
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: specs.ImportCache, ctx: Context) -> str:
         from bootstrap.cache import import_bundle, resolve_bundle, verify
         from bootstrap.cache.pin import repo_pin
         from bootstrap.sync import uv_cache_dir, uv_python_dir
 
-        assert ctx.options.cache_bundle is not None and ctx.uv is not None  # noqa: S101
+        assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
         ctx.bundle_used = True
-        bundle = resolve_bundle(ctx.options.cache_bundle, ctx.paths.cache / "bundles")
-        if ctx.options.bundle_imported:
+        bundle = resolve_bundle(spec.bundle, ctx.paths.cache / "bundles")
+        if spec.prestaged:
             # Stage 0 checked the checksums and the OS/arch; only the plan knows the
             # accelerator variant, so the full target is checked here.
             verify(bundle, expected_target=ctx.plan.target, pin=repo_pin())

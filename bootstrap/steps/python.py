@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bootstrap import proc
 from bootstrap.errors import BootstrapError
+from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
 
@@ -16,19 +17,14 @@ class PythonMissing(BootstrapError):
     pass
 
 
-def _downloads(ctx: Context) -> str:
-    project = getattr(ctx.profile, "project", None)
-    value = getattr(project, "python_downloads", None) or "never"
-    return str(value)
-
-
 class ProvidePython:
     phase = "python"
 
-    def fingerprint(self, ctx: Context) -> str:
-        return fingerprint(ctx.plan.python, ctx.uv_version, _downloads(ctx))
+    def fingerprint(self, spec: specs.ProvidePython, ctx: Context) -> str:
+        return fingerprint(spec.request, ctx.uv_version, spec.downloads)
 
-    def check(self, ctx: Context) -> str | None:
+    def check(self, spec: specs.ProvidePython, ctx: Context) -> str | None:
+        ctx.env["UV_PYTHON_DOWNLOADS"] = spec.uv_python_downloads
         rec = ctx.state.steps.get("python", {})
         found = rec.get("path")
         if isinstance(found, str) and Path(found).exists():
@@ -37,18 +33,18 @@ class ProvidePython:
             return found
         return None
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: specs.ProvidePython, ctx: Context) -> str:
         if ctx.uv is None:  # pragma: no cover - ensure-uv always runs first
             raise PythonMissing("no uv to find a Python with", code="python.no_uv")
-        request = ctx.plan.python or ">=3.9"
-        downloads = _downloads(ctx)
+        request = spec.request
+        ctx.env["UV_PYTHON_DOWNLOADS"] = spec.uv_python_downloads
         env = dict(ctx.env)
         # Finding never downloads; installing is a separate, explicit step below.
         env["UV_PYTHON_DOWNLOADS"] = "never"
         found = proc.run(
             [ctx.uv, "python", "find", "--system", "--no-project", request], env=env, timeout=30
         )
-        if not found.ok and downloads != "never" and (ctx.options.online or _allows(ctx)):
+        if not found.ok and spec.may_download:
             ctx.network_used = True
             proc.run([ctx.uv, "python", "install", request], env=ctx.env, timeout=600, check=True)
             found = proc.run(
@@ -66,8 +62,3 @@ class ProvidePython:
         ctx.env["UV_PYTHON"] = path
         ctx.step_data["python"] = {"path": path}
         return path
-
-
-def _allows(ctx: Context) -> bool:
-    sync = getattr(ctx.profile, "sync", None)
-    return getattr(sync, "network", "offline") == "allow"

@@ -7,6 +7,7 @@ report records that it did.
 from __future__ import annotations
 
 from bootstrap.errors import OfflineMiss
+from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import file_digest, fingerprint
 
@@ -14,8 +15,8 @@ from bootstrap.steps.state import file_digest, fingerprint
 class Sync:
     phase = "sync"
 
-    def fingerprint(self, ctx: Context) -> str:
-        lock = ctx.plan.lock
+    def fingerprint(self, spec: specs.Sync, ctx: Context) -> str:
+        lock = spec.lock
         return fingerprint(
             file_digest(ctx.project / lock.path),
             lock.kind,
@@ -25,27 +26,27 @@ class Sync:
             ctx.uv_version,
         )
 
-    def check(self, ctx: Context) -> str | None:
+    def check(self, spec: specs.Sync, ctx: Context) -> str | None:
         from bootstrap.sync import is_synced
 
         if ctx.uv is None:
             return None
-        if is_synced(ctx.uv, ctx.project, ctx.plan.lock, env=ctx.env, python=ctx.python):
+        if is_synced(ctx.uv, ctx.project, spec.lock, env=ctx.env, python=ctx.python):
             ctx.cache_hit = True
             return "environment matches the lock"
         return None
 
-    def run(self, ctx: Context) -> str:
+    def run(self, spec: specs.Sync, ctx: Context) -> str:
         from bootstrap.sync import sync
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
-        allow = getattr(getattr(ctx.profile, "sync", None), "network", "offline") == "allow"
+        allow = spec.network == "fallback"
         try:
             result = sync(
                 ctx.uv,
                 ctx.project,
-                ctx.plan.lock,
-                online=ctx.options.online,
+                spec.lock,
+                online=spec.network == "online",
                 env=ctx.env,
                 python=ctx.python,
             )
@@ -54,7 +55,7 @@ class Sync:
                 raise
             ctx.notes.append("cache miss: fell back to the index ([sync] network = allow)")
             result = sync(
-                ctx.uv, ctx.project, ctx.plan.lock, online=True, env=ctx.env, python=ctx.python
+                ctx.uv, ctx.project, spec.lock, online=True, env=ctx.env, python=ctx.python
             )
         ctx.network_used = ctx.network_used or result.network_used
         ctx.cache_hit = result.cache_hit

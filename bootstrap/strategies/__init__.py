@@ -1,29 +1,31 @@
-"""How a plan is carried out where it lives.
+"""Where the environment lives: one module per strategy, one registry.
 
-One module per strategy, one registry. ``native`` runs the steps here (bootstrap.steps);
-the others are described (the commands they would run) until their executors land, and
+Each module holds the strategy's check (does it fit this host and profile, why, what
+would fix it), the steps it contributes to a plan, and whether `up` carries it out.
+``native`` runs the steps here; ``remote`` hands over to a Linux box over ssh
+(bootstrap.steps.handoff); the others are described until their transports land, and
 `up` exits with EXIT_UNSUPPORTED for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from types import ModuleType
 
-from bootstrap.plan.model import Plan
-from bootstrap.strategies import devcontainer, remote, wsl2
+from bootstrap.strategies import devcontainer, native, remote, wsl2
 
-DESCRIBE: dict[str, Callable[[Plan], list[str]]] = {
-    "wsl2": wsl2.describe,
-    "devcontainer": devcontainer.describe,
-    "remote": remote.describe,
+REGISTRY: dict[str, ModuleType] = {
+    "native": native,
+    "wsl2": wsl2,
+    "devcontainer": devcontainer,
+    "remote": remote,
 }
 
 
-def describe_unsupported(plan: Plan) -> list[str]:
+def describe_unsupported(strategy: str, profile: str, target: str) -> list[str]:
     lines = [
-        f"strategy {plan.strategy!r} was chosen for profile {plan.profile!r} "
-        f"(target {plan.target}); `up` does not carry it out yet. It would:"
+        f"strategy {strategy!r} was chosen for profile {profile!r} "
+        f"(target {target}); `up` does not carry it out yet. It would:"
     ]
-    lines += [f"  {n}. {text}" for n, text in enumerate(DESCRIBE[plan.strategy](plan), 1)]
+    lines += [f"  {n}. {text}" for n, text in enumerate(REGISTRY[strategy].describe(profile), 1)]
     lines.append("Run these by hand, or force another strategy with --strategy.")
     return lines

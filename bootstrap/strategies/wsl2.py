@@ -2,13 +2,95 @@
 
 from __future__ import annotations
 
-from bootstrap.plan.model import Plan
+from typing import Any
+
+from bootstrap.host.facts import HostFacts
+from bootstrap.plan import accel as accel_mod
+from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.strategy import (
+    Check,
+    StepInputs,
+    fit_for,
+    gpu_need_unmet,
+    no_fit_why,
+    remote_fix,
+    resources_block,
+)
+from bootstrap.profiles import Profile
+
+NAME = "wsl2"
+CARRIED_OUT = False
 
 
-def describe(plan: Plan) -> list[str]:
+def wsl2_distro(facts: HostFacts, profile: Profile) -> tuple[str | None, str | None]:
+    """(the distro to use, or None and why not)."""
+    wanted = profile.strategies.wsl2.distro
+    distros = [d for d in facts.wsl_distros if not str(d.get("name", "")).startswith("docker-")]
+    if wanted:
+        match = next((d for d in distros if d.get("name") == wanted), None)
+        if match is None:
+            return None, f"WSL distro {wanted!r} (strategies.wsl2.distro) is not installed"
+        if match.get("version") != 2:
+            return None, f"WSL distro {wanted!r} is WSL{match.get('version')}, not WSL2"
+        return wanted, None
+    v2 = [d for d in distros if d.get("version") == 2]
+    if v2:
+        return str(v2[0]["name"]), None
+    if distros:
+        names = ", ".join(f"{d.get('name')} (WSL{d.get('version')})" for d in distros)
+        return None, f"no WSL2 distro: only {names}"
+    return None, "WSL has no Linux distro installed"
+
+
+def check(facts: HostFacts, profile: Profile) -> Check:
+    ev: dict[str, Any] = {"os": facts.os, "wsl_distros": [dict(d) for d in facts.wsl_distros]}
+    if facts.os != "windows":
+        where = "already inside WSL2" if facts.wsl == 2 else f"the host is {facts.os}"
+        return Check("wsl2", False, f"WSL2 is a Windows strategy; {where}", ev)
+    distro, why_not = wsl2_distro(facts, profile)
+    if distro is None:
+        wanted = profile.strategies.wsl2.distro or "Ubuntu"
+        fix = (
+            f"`wsl --install -d {wanted}` (reboot if asked), or "
+            f"`wsl --set-version {wanted} 2` for an existing WSL1 distro; then re-run"
+        )
+        return Check("wsl2", False, str(why_not), ev, fix)
+    ev["distro"] = distro
+    # CUDA in WSL2 comes from the Windows NVIDIA driver; ROCm there is not planned.
+    gpu = accel_mod.host_gpus(facts, rocm_ok=False)
+    fit = fit_for(profile, f"linux-{facts.arch}", gpu)
+    ev.update(gpu.evidence())
+    if fit.variant is None or gpu_need_unmet(profile, fit):
+        return Check("wsl2", False, no_fit_why(profile, fit), ev, remote_fix(), fit)
+    blocked = resources_block(facts, profile)
+    if blocked:
+        return Check("wsl2", False, blocked[0], ev, blocked[1], fit)
+    return Check(
+        "wsl2",
+        True,
+        f"WSL2 distro {distro!r} runs the Linux wheels"
+        + (
+            " with CUDA through the Windows driver"
+            if fit.variant and accel_mod.is_gpu(fit.variant.accel)
+            else ""
+        ),
+        ev,
+        None,
+        fit,
+    )
+
+
+def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
+    from bootstrap.plan.strategy import handoff_steps
+
+    distro = inp.evidence.get("distro") or "the default distro"
+    return handoff_steps(NAME, inp, hosts=(str(distro),), directory="~/src/" + inp.project_name)
+
+
+def describe(inp_profile: str) -> list[str]:
     # WSL_UTF8=1 makes wsl.exe print UTF-8 instead of UTF-16LE, so its output can be read.
     return [
         "check the distro: `wsl.exe --list --verbose` (with WSL_UTF8=1)",
         "copy or clone the project into the distro's own filesystem (not /mnt/c: 9P is slow)",
-        "inside the distro: `./install.sh --profile " + plan.profile + "`",
+        "inside the distro: `./install.sh --profile " + inp_profile + "`",
     ]

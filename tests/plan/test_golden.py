@@ -52,7 +52,10 @@ def test_golden_json_has_the_documented_keys() -> None:
     data = json.loads((GOLDEN / "ai-training" / "linux-nvidia-580.json").read_text())
     assert {"profile", "target", "strategy", "lock", "steps", "reasons"} <= set(data)
     assert set(data["lock"]) >= {"path", "extras", "groups"}
-    assert all(set(s) == {"name", "description"} for s in data["steps"])
+    # Each step is a typed spec: its name, the line `plan` prints, and every decision.
+    assert all({"name", "description"} <= set(s) for s in data["steps"])
+    sync = next(s for s in data["steps"] if s["name"] == "sync")
+    assert sync["argv"][:2] == ["sync", "--frozen"] and sync["network"] == "offline"
     assert all({"decision", "choice", "why", "evidence"} <= set(r) for r in data["reasons"])
 
 

@@ -11,6 +11,7 @@ from planlib import host, profile, reason
 from bootstrap.errors import UserError
 from bootstrap.host import replay
 from bootstrap.host.facts import Gpu
+from bootstrap.plan import specs
 from bootstrap.plan.model import PlanError
 from bootstrap.plan.planner import Overrides, make_plan, parse_target
 from bootstrap.profiles import Profile, load_profile
@@ -171,8 +172,11 @@ def test_wsl2_from_windows_names_the_distro_and_the_gpu_reason() -> None:
     assert strat.evidence["distro"] == "Ubuntu"
     assert "CUDA through the Windows driver" in strat.why
     assert "natively on Windows only the CPU variant fits" in strat.why
-    assert plan.steps[0].name == "enter-wsl2"
-    assert "'Ubuntu'" in plan.steps[0].description
+    # A handoff: reach the distro, send the repository, detect there, run stage 0 there.
+    assert [s.name for s in plan.steps][:3] == ["preflight", "transfer", "detect-there"]
+    preflight = plan.step(specs.Preflight)
+    assert preflight is not None and preflight.strategy == "wsl2"
+    assert preflight.hosts == ("Ubuntu",)
 
 
 def test_too_little_ram_and_disk_warn() -> None:
@@ -197,6 +201,36 @@ def test_too_little_ram_fails_when_profile_says_so() -> None:
     assert "uv cache prune" in (native.fix or "")
 
 
+def test_every_step_is_a_typed_spec_with_its_decisions() -> None:
+    plan = make_plan(host("linux-nvidia-550"), profile("ai-training"), Overrides(cache_bundle="b"))
+    assert plan.step(specs.ImportCache) == specs.ImportCache(bundle="b", prestaged=False)
+    sync = plan.step(specs.Sync)
+    assert sync is not None and sync.lock.extras == ("cu124",)
+    assert sync.argv[-2:] == ("--extra", "cu124") and sync.network == "offline"
+    python = plan.step(specs.ProvidePython)
+    assert python == specs.ProvidePython(request=">=3.9", downloads="manual", may_download=False)
+    first = plan.step(specs.FirstRun)
+    assert first == specs.FirstRun(argv=("python", "train.py"), timeout=300)
+
+
+def test_a_remote_plan_is_the_handoff() -> None:
+    plan = make_plan(host("linux-nvidia-470"), profile("linux-gpu"))
+    assert plan.strategy == "remote"
+    assert [s.name for s in plan.steps] == [
+        "preflight",
+        "transfer",
+        "detect-there",
+        "ship-bundle",
+        "run-there",
+        "collect-report",
+        "report",
+    ]
+    preflight = plan.step(specs.Preflight)
+    assert preflight is not None
+    assert preflight.hosts == ("dev@gpu-box.internal",) and preflight.directory == "~/ai-training"
+    assert not preflight.accept_new_host_keys
+
+
 def test_steps_are_concrete() -> None:
     plan = make_plan(
         host("linux-nvidia-580"), profile("ai-training"), Overrides(cache_bundle="env.tar")
@@ -209,7 +243,7 @@ def test_steps_are_concrete() -> None:
         "first-run",
         "report",
     ]
-    steps = {s.name: s.description for s in plan.steps}
+    steps = {s.name: s.describe() for s in plan.steps}
     assert steps["sync"] == "uv sync --frozen --offline --no-build --extra cu130"
     assert steps["import-cache"].startswith("import cache bundle env.tar")
     assert steps["first-run"] == "run `python train.py` in the environment (timeout 300s)"
@@ -221,14 +255,17 @@ def test_steps_are_concrete() -> None:
 def test_no_import_step_without_a_bundle_and_online_sync() -> None:
     plan = make_plan(host("linux-no-gpu"), profile("python-service"), Overrides(online=True))
     assert "import-cache" not in [s.name for s in plan.steps]
-    assert plan.steps[2].description == "uv sync --frozen --no-build"
+    assert plan.steps[2].describe() == "uv sync --frozen --no-build"
+    sync = plan.step(specs.Sync)
+    assert sync is not None and sync.network == "online"
+    assert sync.argv == ("sync", "--frozen", "--no-build")
     assert reason(plan, "network").choice == "online"
 
 
 def test_pylock_sync_step() -> None:
     plan = make_plan(host("linux-nvidia-565-open"), profile("pylock"))
     sync = next(s for s in plan.steps if s.name == "sync")
-    assert sync.description == (
+    assert sync.describe() == (
         "uv venv, then uv pip sync --offline --preview-features pylock --no-build "
         "pylock.linux-x86_64-cu126.toml"
     )

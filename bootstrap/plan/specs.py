@@ -1,0 +1,243 @@
+"""Step specs: the plan as a program.
+
+Each step of a plan is a frozen value that carries every decision its executor needs
+(the uv version, the Python request and whether uv may download one, the bundle, the
+lock and the exact uv arguments, the network policy, the first run's argv and timeout,
+and for the strategies that run elsewhere the host, the remote directory and what to
+send). Executors (``bootstrap.steps``) take ``(spec, runtime)`` and read nothing else:
+not the profile, not the command line. ``name`` is the step's stable name in the run
+state and the output; ``describe()`` is the one line ``bootstrap plan`` prints.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+NETWORK_POLICIES = ("offline", "fallback", "online")
+
+
+@dataclass(frozen=True)
+class LockChoice:
+    path: str  # relative to the project: "uv.lock" or "pylock.linux-x86_64-cu126.toml"
+    kind: str  # "uv" (project lock, variant by extras/groups) | "pylock" (PEP 751)
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: ClassVar[str] = ""
+
+    def describe(self) -> str:  # pragma: no cover - every spec overrides it
+        raise NotImplementedError
+
+    def fields(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.describe(), **self.fields()}
+
+
+# -- native steps (also what runs inside the target of a handoff) ------------------------
+
+
+@dataclass(frozen=True)
+class EnsureUv(StepSpec):
+    name: ClassVar[str] = "ensure-uv"
+    version: str = "pinned"  # the repository's pin (bootstrap/uv/pin.txt)
+    bundle: str | None = None  # take uv from this cache bundle (checked against the pin)
+
+    def describe(self) -> str:
+        where = f" (from cache bundle {self.bundle})" if self.bundle else ""
+        version = "the pinned uv" if self.version == "pinned" else f"the pinned uv {self.version}"
+        return f"find or install {version} and verify its SHA-256{where}"
+
+
+@dataclass(frozen=True)
+class ProvidePython(StepSpec):
+    name: ClassVar[str] = "python"
+    request: str = ">=3.9"
+    downloads: str = "never"  # the profile's python_downloads
+    may_download: bool = False  # the network policy lets `uv python install` run
+
+    def describe(self) -> str:
+        return f"find a Python for {self.request} (UV_PYTHON_DOWNLOADS={self.downloads})"
+
+    @property
+    def uv_python_downloads(self) -> str:
+        """UV_PYTHON_DOWNLOADS for uv's own calls: only an allowed download is automatic."""
+        return self.downloads if self.may_download else "never"
+
+
+@dataclass(frozen=True)
+class ImportCache(StepSpec):
+    name: ClassVar[str] = "import-cache"
+    bundle: str = ""
+    prestaged: bool = False  # stage 0 already imported it; only the target is checked
+
+    def describe(self) -> str:
+        return f"import cache bundle {self.bundle} into uv's cache (checksums verified)"
+
+
+@dataclass(frozen=True)
+class Sync(StepSpec):
+    name: ClassVar[str] = "sync"
+    lock: LockChoice = LockChoice("uv.lock", "uv")
+    argv: tuple[str, ...] = ()  # the uv command line, without the uv binary
+    network: str = "offline"  # one of NETWORK_POLICIES
+
+    def describe(self) -> str:
+        text = shlex.join(["uv", *self.argv])
+        if self.lock.kind != "uv":
+            text = "uv venv, then " + text
+        if self.network == "fallback":
+            text += " (index fallback on a cache miss)"
+        return text
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        out["lock"] = {**out["lock"], "extras": list(self.lock.extras)}
+        out["lock"]["groups"] = list(self.lock.groups)
+        return out
+
+
+@dataclass(frozen=True)
+class FirstRun(StepSpec):
+    name: ClassVar[str] = "first-run"
+    argv: tuple[str, ...] = ()
+    timeout: float = 600.0
+
+    def describe(self) -> str:
+        if not self.argv:
+            return "no first-run command in the profile: the sync is the first run"
+        return f"run `{shlex.join(self.argv)}` in the environment (timeout {self.timeout:g}s)"
+
+
+@dataclass(frozen=True)
+class Report(StepSpec):
+    name: ClassVar[str] = "report"
+    budget_seconds: float = 900.0
+    sinks: int = 0
+
+    def describe(self) -> str:
+        return f"write the timing report to the history (budget {self.budget_seconds:g}s)" + (
+            f" and send it to {self.sinks} sink(s)" if self.sinks else ""
+        )
+
+
+# -- handoff steps (wsl2, devcontainer, remote) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preflight(StepSpec):
+    """Reach the target and check it can hold the environment, one message and fix each."""
+
+    name: ClassVar[str] = "preflight"
+    strategy: str = "remote"
+    hosts: tuple[str, ...] = ()  # remote: "[user@]host[:port]" or an ssh_config alias
+    directory: str = ""  # where the project lives there ("~/<name>")
+    min_disk_gb: float = 0.0
+    accept_new_host_keys: bool = False
+    parallel: bool = False  # several hosts at once
+
+    def describe(self) -> str:
+        where = ", ".join(self.hosts) or "the target"
+        keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
+        return (
+            f"reach {where} over ssh without a prompt{keys}; check Linux, arch, libc, "
+            f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
+        )
+
+
+@dataclass(frozen=True)
+class Transfer(StepSpec):
+    """Send the files git tracks in the repository (only what changed)."""
+
+    name: ClassVar[str] = "transfer"
+    repo: str = ""
+    directory: str = ""
+
+    def describe(self) -> str:
+        return f"send the repository's tracked files to {self.directory} (only what changed)"
+
+
+@dataclass(frozen=True)
+class DetectThere(StepSpec):
+    """Detect in the target and re-plan the variant from its facts."""
+
+    name: ClassVar[str] = "detect-there"
+    profile: str = ""  # the profile file, re-planned natively with the target's facts
+
+    def describe(self) -> str:
+        return "run `bootstrap detect --json` there and re-plan the variant from its facts"
+
+
+@dataclass(frozen=True)
+class ShipBundle(StepSpec):
+    """The cache bundle for the target's key: the one given, or packed here."""
+
+    name: ClassVar[str] = "ship-bundle"
+    bundle: str | None = None  # given by the user; else packed on this host when it can
+
+    def describe(self) -> str:
+        if self.bundle:
+            return f"send cache bundle {self.bundle} (its target must match the re-plan)"
+        return (
+            "pack a cache bundle for the target's key here (needs the index; reused while "
+            "the locks do not change) and send it"
+        )
+
+
+@dataclass(frozen=True)
+class RunThere(StepSpec):
+    """Stage 0 in the target, with this host's elapsed time passed through."""
+
+    name: ClassVar[str] = "run-there"
+    argv: tuple[str, ...] = ()  # after `sh install.sh`
+    profile: str = ""
+
+    def describe(self) -> str:
+        return "run " + shlex.join(["sh", "install.sh", *self.argv]) + " there, output streamed"
+
+
+@dataclass(frozen=True)
+class CollectReport(StepSpec):
+    name: ClassVar[str] = "collect-report"
+
+    def describe(self) -> str:
+        return "bring the target's timing report back and record it here"
+
+
+HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
+    Preflight,
+    Transfer,
+    DetectThere,
+    ShipBundle,
+    RunThere,
+    CollectReport,
+)
+
+__all__ = [
+    "HANDOFF_SPECS",
+    "NETWORK_POLICIES",
+    "CollectReport",
+    "DetectThere",
+    "EnsureUv",
+    "FirstRun",
+    "ImportCache",
+    "LockChoice",
+    "Preflight",
+    "ProvidePython",
+    "Report",
+    "RunThere",
+    "ShipBundle",
+    "StepSpec",
+    "Sync",
+    "Transfer",
+]

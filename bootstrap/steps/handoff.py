@@ -1,0 +1,744 @@
+"""The handoff: carry out a plan whose environment lives elsewhere.
+
+The contract every non-native strategy shares (remote over ssh today): reach the target
+and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
+detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
+target's own facts (*detect-there*), send the cache bundle for the target's key
+(*ship-bundle*), run stage 0 there with this host's elapsed time passed through
+(*run-there*, output streamed with a prefix), bring the target's TimingReport back
+(*collect-report*) and record it here with strategy, target and a ``handoff`` phase.
+Exit codes propagate. Sink tokens stay on this host: the target runs with metrics off
+and nothing secret is sent (only tracked files and the bundle).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError, UserError
+from bootstrap.plan import specs
+from bootstrap.steps import Context
+from bootstrap.steps.state import fingerprint
+
+if TYPE_CHECKING:
+    from bootstrap.console import StepView
+    from bootstrap.host.facts import HostFacts
+    from bootstrap.paths import Paths
+    from bootstrap.plan.model import Plan
+    from bootstrap.report.model import TimingReport
+    from bootstrap.strategies.ssh import Ssh
+    from bootstrap.timing import Timer
+
+STAGE = ".bootstrap-stage"  # private staging directory inside the remote directory
+MIN_PYTHON = (3, 9)
+
+
+class Unfit(BootstrapError):
+    """The target cannot hold the environment: OS, arch, libc, Python, shell or disk."""
+
+    exit_code = EXIT_TARGET_UNFIT
+
+
+class TargetFailed(BootstrapError):
+    """Stage 0 in the target failed, or the target could not be reached: its exit code
+    becomes ours. The run's report is already recorded."""
+
+    recorded = True
+
+    def __init__(self, message: str, *, exit_code: int, code: str, fix: str | None = None):
+        super().__init__(message, fix=fix, code=code)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Target:
+    """One target of a handoff: its transport and what the run learnt about it."""
+
+    name: str
+    ssh: Ssh
+    directory: str
+    probe: dict[str, str] = field(default_factory=dict)
+    facts: HostFacts | None = None
+    target_key: str | None = None
+    bundle_remote: str | None = None
+    bundle_sha: str | None = None
+    sent: int | None = None
+    exit_code: int | None = None
+    report: dict[str, Any] | None = None
+
+    @property
+    def dir_word(self) -> str:
+        from bootstrap.strategies.ssh import remote_path
+
+        return remote_path(self.directory)
+
+
+def _target(ctx: Context) -> Target:
+    target = ctx.handoff.get("target")
+    if not isinstance(target, Target):  # pragma: no cover - run_handoff always sets it
+        raise BootstrapError("no handoff target in this run", code="steps.no_target")
+    return target
+
+
+# -- preflight ------------------------------------------------------------------------
+
+PROBE = r"""
+printf 'os=%s\n' "$(uname -s)"
+printf 'arch=%s\n' "$(uname -m)"
+for p in python3 python; do
+  if command -v "$p" >/dev/null 2>&1; then
+    v=$("$p" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+    printf 'python=%s\n' "$v"
+    printf 'python_cmd=%s\n' "$p"
+    break
+  fi
+done
+for t in rsync curl wget sha256sum tar; do
+  command -v "$t" >/dev/null 2>&1 && printf '%s=1\n' "$t"
+done
+printf 'libc=%s\n' "$( (ldd --version 2>&1 || true) | head -n 1)"
+mkdir -p DIR && chmod 700 DIR && printf 'disk_kb=%s\n' "$(df -Pk DIR | awk 'NR==2 {print $4}')"
+rm -rf DIR/STAGE && mkdir -m 700 DIR/STAGE
+"""
+
+
+def parse_probe(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.isidentifier():
+            out[key] = value.strip()
+    return out
+
+
+def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[str, str, str]]:
+    """[(code, message, fix)] for everything that keeps the box from holding the
+    environment. Pure, so every case is a table row in the tests."""
+    out: list[tuple[str, str, str]] = []
+    system = probe.get("os", "")
+    if system != "Linux":
+        out.append(
+            (
+                "remote.not_linux",
+                f"the box runs {system or 'an unknown OS'}, not Linux",
+                "point [strategies.remote] hosts at a Linux machine",
+            )
+        )
+    arch = probe.get("arch", "")
+    if arch not in ("x86_64", "amd64", "aarch64", "arm64"):
+        out.append(
+            (
+                "remote.arch",
+                f"unsupported CPU architecture {arch or '?'} (x86_64 and arm64 are)",
+                "use an x86_64 or arm64 Linux box",
+            )
+        )
+    libc = probe.get("libc", "")
+    if "musl" in libc.lower():
+        out.append(
+            (
+                "remote.musl",
+                "the box uses musl libc: the locks' manylinux wheels need glibc",
+                "use a glibc distribution (Debian, Ubuntu, Fedora, ...) for the box",
+            )
+        )
+    else:
+        version = _glibc(libc)
+        if version is not None and version < (2, 17):
+            out.append(
+                (
+                    "remote.glibc",
+                    f"glibc {version[0]}.{version[1]} is older than the wheels' floor "
+                    "(manylinux2014: glibc 2.17)",
+                    "upgrade the box's distribution",
+                )
+            )
+    py = probe.get("python", "")
+    parts = tuple(int(p) for p in py.split(".")[:2] if p.isdigit())
+    if not py:
+        out.append(
+            (
+                "remote.no_python",
+                "the box has no python3 (detection and the bootstrapper need Python >= 3.9)",
+                "install it there (`apt-get install python3`, `dnf install python3`)",
+            )
+        )
+    elif len(parts) == 2 and parts < MIN_PYTHON:
+        out.append(
+            (
+                "remote.old_python",
+                f"the box's Python is {py}; the bootstrapper needs >= 3.9",
+                "install a newer python3 there",
+            )
+        )
+    if "tar" not in probe and "rsync" not in probe:
+        out.append(
+            ("remote.no_tar", "the box has neither rsync nor tar", "install rsync or tar there")
+        )
+    if "sha256sum" not in probe:
+        out.append(
+            (
+                "remote.no_sha256",
+                "the box has no sha256sum to verify uv with",
+                "install coreutils there",
+            )
+        )
+    free_kb = probe.get("disk_kb", "")
+    if min_disk_gb and free_kb.isdigit() and int(free_kb) * 1024 < min_disk_gb * 1024**3:
+        out.append(
+            (
+                "remote.disk",
+                f"{int(free_kb) / 1024**2:.1f} GB free there; the profile needs {min_disk_gb:g} GB",
+                "free disk space there or set [strategies.remote] directory on a bigger disk",
+            )
+        )
+    return out
+
+
+def _glibc(banner: str) -> tuple[int, int] | None:
+    import re
+
+    if "GLIBC" not in banner.upper() and "GNU" not in banner.upper():
+        return None
+    m = re.search(r"(\d+)\.(\d+)\s*$", banner.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+class PreflightStep:
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.Preflight, ctx: Context) -> str:
+        return fingerprint(time.time())  # always checked: the box may have changed
+
+    def check(self, spec: specs.Preflight, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.Preflight, ctx: Context) -> str:
+        target = _target(ctx)
+        script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
+        res = target.ssh.run(script, timeout=30)
+        probe = parse_probe(res.stdout)
+        target.probe = probe
+        if target.ssh.dry_run is not None:
+            return "dry run"
+        problems = unfit_reasons(probe, min_disk_gb=spec.min_disk_gb)
+        if problems:
+            code, message, fix = problems[0]
+            more = "; ".join(p[1] for p in problems[1:])
+            raise Unfit(
+                f"{target.name}: {message}" + (f" (also: {more})" if more else ""),
+                fix=fix,
+                code=code,
+            )
+        return (
+            f"{probe.get('os')} {probe.get('arch')}, Python {probe.get('python')}, "
+            f"{int(probe.get('disk_kb', '0') or 0) / 1024**2:.1f} GB free"
+        )
+
+
+# -- transfer -------------------------------------------------------------------------
+
+
+def tracked_files(repo: Path) -> list[str]:
+    """The files git tracks (as they are in the work tree), else every file but caches."""
+    from bootstrap import proc
+
+    res = proc.run(["git", "-C", str(repo), "ls-files", "-z", "--cached"], timeout=30)
+    if res.ok and res.stdout:
+        names = [n for n in res.stdout.split("\0") if n]
+        return sorted(n for n in names if (repo / n).is_file())
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+    out = []
+    for path in repo.rglob("*"):
+        rel = path.relative_to(repo)
+        if path.is_file() and not (set(rel.parts) & skip):
+            out.append(rel.as_posix())
+    return sorted(out)
+
+
+class TransferStep:
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.Transfer, ctx: Context) -> str:
+        return fingerprint(time.time())  # rsync decides what changed
+
+    def check(self, spec: specs.Transfer, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.Transfer, ctx: Context) -> str:
+        target = _target(ctx)
+        repo = Path(spec.repo)
+        files = tracked_files(repo)
+        if "rsync" in target.probe or target.ssh.dry_run is not None:
+            res = target.ssh.rsync(
+                [
+                    "-a",
+                    "--stats",
+                    "--from0",
+                    "--files-from=-",
+                    f"{repo}/",
+                    "{remote}:" + _rsync_dir(spec.directory),
+                ],
+                timeout=600,
+                input="\0".join(files),
+            )
+            if not res.ok:
+                raise BootstrapError(
+                    f"rsync to {target.name} failed: {res.describe()}", code="remote.transfer"
+                )
+            target.sent = _rsync_sent(res.stdout)
+        else:
+            target.sent = _tar_transfer(target, repo, files)
+        return f"{target.sent} of {len(files)} files sent"
+
+
+def _rsync_sent(stats: str) -> int:
+    import re
+
+    m = re.search(r"Number of regular files transferred:\s*([\d,]+)", stats)
+    return int(m.group(1).replace(",", "")) if m else 0
+
+
+def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
+    """No rsync on one side: send only the files whose SHA-256 differs from the manifest
+    the last transfer left there, as one tar stream."""
+    import hashlib
+    import subprocess
+    import tarfile
+
+    manifest_path = f"{target.dir_word}/{STAGE}.manifest.json"
+    old_res = target.ssh.run(f"cat {manifest_path} 2>/dev/null || true", timeout=30)
+    try:
+        old = json.loads(old_res.stdout or "{}")
+    except ValueError:
+        old = {}
+    new = {n: hashlib.sha256((repo / n).read_bytes()).hexdigest() for n in files}
+    changed = [n for n in files if old.get(n) != new[n]]
+    if changed:
+        argv = target.ssh.argv(f"mkdir -p {target.dir_word} && tar -xf - -C {target.dir_word}")
+        with subprocess.Popen(argv, stdin=subprocess.PIPE) as child:
+            assert child.stdin is not None  # noqa: S101
+            with tarfile.open(fileobj=child.stdin, mode="w|") as tar:
+                for name in changed:
+                    tar.add(repo / name, arcname=name, recursive=False)
+            child.stdin.close()
+            if child.wait(timeout=600) != 0:
+                raise BootstrapError(
+                    f"tar to {target.name} failed (exit {child.returncode})",
+                    code="remote.transfer",
+                )
+    target.ssh.run(f"cat > {manifest_path}", timeout=30, input=json.dumps(new, sort_keys=True))
+    return len(changed)
+
+
+# -- detect there, re-plan ---------------------------------------------------------------
+
+
+class DetectThereStep:
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.DetectThere, ctx: Context) -> str:
+        return fingerprint(time.time())
+
+    def check(self, spec: specs.DetectThere, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.DetectThere, ctx: Context) -> str:
+        from bootstrap.host.facts import HostFacts
+        from bootstrap.plan.planner import Overrides, make_plan
+        from bootstrap.profiles import load_profile
+
+        target = _target(ctx)
+        python = shlex.quote(target.probe.get("python_cmd", "python3"))
+        res = target.ssh.run(f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60)
+        if target.ssh.dry_run is not None:
+            target.target_key = ctx.plan.target
+            return "dry run: the plan's variant"
+        if not res.ok:
+            raise Unfit(
+                f"{target.name}: detection failed there: {res.describe()}",
+                code="remote.detect",
+            )
+        try:
+            target.facts = HostFacts.from_dict(json.loads(res.stdout))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unfit(
+                f"{target.name}: detection there printed no facts ({exc})", code="remote.detect"
+            ) from exc
+        there = make_plan(target.facts, load_profile(spec.profile), Overrides(strategy="native"))
+        target.target_key = there.target
+        accel = next((r for r in there.reasons if r.decision == "accelerator"), None)
+        return f"{there.target}" + (f": {accel.why}" if accel else "")
+
+
+# -- the bundle -------------------------------------------------------------------------
+
+
+class ShipBundleStep:
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.ShipBundle, ctx: Context) -> str:
+        return fingerprint(time.time())
+
+    def check(self, spec: specs.ShipBundle, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.ShipBundle, ctx: Context) -> str:
+        from bootstrap.cache import verify
+        from bootstrap.cache.bundle import sha256_file
+        from bootstrap.cache.pin import repo_pin
+
+        target = _target(ctx)
+        key = target.target_key or ctx.plan.target
+        if spec.bundle:
+            bundle = Path(spec.bundle)
+        elif target.ssh.dry_run is not None:
+            return f"would pack a bundle for {key} here"
+        else:
+            packed = _pack_here(ctx, key)
+            if packed is None:
+                return (
+                    f"no bundle given and none could be packed for {key} here: the target "
+                    "uses its own cache and the profile's network policy"
+                )
+            bundle = packed
+        if target.ssh.dry_run is None:
+            if not bundle.is_file():
+                raise UserError(f"cache bundle {bundle} does not exist", code="bundle.missing")
+            # Its target must be the re-planned one; checksums and uv are checked here
+            # and again by stage 0 there, against the repository's pin.
+            verify(bundle, expected_target=key, pin=repo_pin())
+            target.bundle_sha = sha256_file(bundle)
+            done = ctx.state.steps.get(f"bundle:{target.name}", {})
+            if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
+                return f"bundle for {key} already imported there"
+        remote = f"{STAGE}/{bundle.name}"
+        res = target.ssh.rsync(
+            ["--partial", str(bundle), "{remote}:" + _rsync_dir(target.directory) + "/" + remote],
+            timeout=1800,
+        )
+        if not res.ok:
+            raise BootstrapError(
+                f"sending the bundle to {target.name} failed: {res.describe()}",
+                code="remote.transfer",
+            )
+        target.bundle_remote = remote
+        return f"{bundle.name} ({bundle.stat().st_size / 1e6:.1f} MB) for {key}"
+
+
+def _pack_here(ctx: Context, key: str) -> Path | None:
+    """Pack the bundle for ``key`` on this host (it needs the index), kept by the locks'
+    digest so the next run reuses it; None when packing fails (no network)."""
+    import sys
+
+    from bootstrap import proc
+    from bootstrap.steps.state import file_digest
+
+    profile = ctx.plan.profile_path
+    digest = fingerprint(
+        key,
+        file_digest(Path(profile)),
+        file_digest(ctx.project / ctx.plan.lock.path),
+        file_digest(Path(specs.__file__).parents[2] / "uv.lock"),
+    )[:16]
+    out = ctx.paths.cache / "bundles" / f"packed-{key}-{digest}.tar"
+    if out.is_file():
+        ctx.notes.append(f"reused the bundle packed here for {key}")
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")
+    ctx.view.note(f"packing a cache bundle for {key} here (bootstrap cache pack)...")
+    argv = [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile", profile]
+    res = proc.run([*argv, "--target", key, "--out", str(partial)], timeout=1800)
+    if not res.ok:
+        partial.unlink(missing_ok=True)
+        ctx.notes.append(f"could not pack a bundle for {key} here: {res.describe()}")
+        return None
+    partial.replace(out)
+    ctx.notes.append(f"packed a cache bundle for {key} here")
+    return out
+
+
+def _rsync_dir(directory: str) -> str:
+    """rsync's remote paths are relative to the login directory: ``~/x`` is ``x``."""
+    if directory.startswith("~/"):
+        return directory[2:]
+    return directory.lstrip("~") or "."
+
+
+# -- run there, collect ---------------------------------------------------------------
+
+
+class RunThereStep:
+    phase = "remote"  # replaced by the target's own phases in the report
+
+    def fingerprint(self, spec: specs.RunThere, ctx: Context) -> str:
+        return fingerprint(time.time())
+
+    def check(self, spec: specs.RunThere, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.RunThere, ctx: Context) -> str:
+        target = _target(ctx)
+        started = float(ctx.handoff.get("started", time.time()))
+        elapsed = max(0.0, time.time() - started)
+        profile = _profile_there(spec.profile, Path(ctx.handoff.get("repo", ".")))
+        argv = ["sh", "install.sh"]
+        if target.bundle_remote:
+            argv += ["--cache-bundle", target.bundle_remote]
+        argv += ["--profile", profile, "--report-out", f"{STAGE}/report.json", *spec.argv]
+        env = f"BOOTSTRAP_HANDOFF_ELAPSED={elapsed:.3f} BOOTSTRAP_NO_METRICS=1"
+        command = f"cd {target.dir_word} && {env} {shlex.join(argv)}"
+        prefix = f"  [{target.name}] "
+        res = target.ssh.stream(
+            command,
+            timeout=float(ctx.handoff.get("timeout", 3600)),
+            on_line=lambda line: ctx.view.output(prefix + line),
+        )
+        target.exit_code = res.returncode
+        if res.not_found:
+            raise BootstrapError("ssh was not found", code="remote.no_ssh")
+        if res.returncode == 255:
+            from bootstrap.strategies.ssh import _classify
+
+            raise _classify(target.ssh.dest, "\n".join(res.tail))
+        return f"exit {res.returncode} in {res.duration:.2f}s"
+
+
+def _profile_there(profile: str, repo: Path) -> str:
+    """The profile as the target names it: its path inside the sent repository."""
+    path = Path(profile)
+    with contextlib.suppress(ValueError):
+        return path.resolve().relative_to(repo.resolve()).as_posix()
+    return path.stem
+
+
+class CollectReportStep:
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.CollectReport, ctx: Context) -> str:
+        return fingerprint(time.time())
+
+    def check(self, spec: specs.CollectReport, ctx: Context) -> str | None:
+        return None
+
+    def run(self, spec: specs.CollectReport, ctx: Context) -> str:
+        target = _target(ctx)
+        res = target.ssh.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
+        if target.ssh.dry_run is not None:
+            return "dry run"
+        try:
+            target.report = json.loads(res.stdout) if res.ok else None
+        except ValueError:
+            target.report = None
+        if target.report is None:
+            return "the target wrote no report"
+        return f"report {target.report.get('report_id', '?')[:8]} ({target.report.get('outcome')})"
+
+
+# -- the orchestration ---------------------------------------------------------------
+
+
+@dataclass
+class HostResult:
+    host: str
+    exit_code: int
+    report_id: str | None
+    total_seconds: float | None
+    target: str | None
+    error: str | None = None
+    sent_files: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def run_handoff(
+    plan: Plan,
+    *,
+    facts: HostFacts,
+    view: StepView,
+    paths: Paths,
+    timer: Timer,
+    started: float,
+    start_origin: str,
+    dry_run: bool,
+    refresh: bool,
+    deliver: Callable[[TimingReport], dict[str, Any]],
+    host_summary: Callable[[HostFacts], dict[str, Any]],
+) -> Any:
+    """Carry ``plan`` out on each of its targets (one after another, or in parallel when
+    the plan says so); one result per target, a summary of failures at the end."""
+    from bootstrap.app import UpResult
+
+    preflight = plan.step(specs.Preflight)
+    transfer = plan.step(specs.Transfer)
+    assert preflight is not None and transfer is not None  # noqa: S101 - a handoff plan
+    hosts = preflight.hosts
+    if not hosts:
+        raise UserError(
+            "no remote host: set [strategies.remote] hosts or give --remote [user@]host[:port]",
+            code="remote.no_host",
+        )
+
+    def one(host: str) -> tuple[HostResult, dict[str, Any] | None]:
+        return _one_target(
+            plan,
+            host,
+            facts=facts,
+            view=view,
+            paths=paths,
+            timer_phases=dict(timer.phases),
+            started=started,
+            start_origin=start_origin,
+            dry_run=dry_run,
+            refresh=refresh,
+            deliver=deliver,
+            host_summary=host_summary,
+            repo=Path(transfer.repo),
+        )
+
+    if preflight.parallel and len(hosts) > 1:
+        with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
+            results = list(pool.map(one, hosts))
+    else:
+        results = [one(h) for h in hosts]
+    failed = [r for r, _ in results if r.exit_code != 0]
+    if len(hosts) > 1:
+        view.note(
+            f"{len(hosts) - len(failed)} of {len(hosts)} hosts ready"
+            + "".join(f"\n  {r.host}: exit {r.exit_code}: {r.error}" for r in failed)
+        )
+    first = results[0]
+    code = failed[0].exit_code if failed else 0
+    if len(hosts) == 1 and first[0].exit_code != 0 and first[0].error and not dry_run:
+        err = first[1] or {}
+        raise TargetFailed(
+            first[0].error,
+            exit_code=first[0].exit_code,
+            code=str(err.get("code") or "remote.failed"),
+            fix=err.get("fix"),
+        )
+    return UpResult(
+        code,
+        report=first[1].get("report") if first[1] else None,
+        plan=plan.to_dict(),
+        notes=[],
+        hosts=[r.to_dict() for r, _ in results],
+    )
+
+
+def _one_target(
+    plan: Plan,
+    host: str,
+    *,
+    facts: HostFacts,
+    view: StepView,
+    paths: Paths,
+    timer_phases: dict[str, float],
+    started: float,
+    start_origin: str,
+    dry_run: bool,
+    refresh: bool,
+    deliver: Callable[[TimingReport], dict[str, Any]],
+    host_summary: Callable[[HostFacts], dict[str, Any]],
+    repo: Path,
+) -> tuple[HostResult, dict[str, Any] | None]:
+    from bootstrap.report.model import new_report
+    from bootstrap.steps import run_steps
+    from bootstrap.steps.state import RunState
+    from bootstrap.strategies.ssh import Destination, Ssh
+    from bootstrap.timing import Timer
+
+    preflight = plan.step(specs.Preflight)
+    assert preflight is not None  # noqa: S101
+    ssh = Ssh(
+        Destination.parse(host),
+        accept_new_host_keys=preflight.accept_new_host_keys,
+        dry_run=(lambda line: view.note(f"would run: {line}")) if dry_run else None,
+    )
+    target = Target(host, ssh, preflight.directory)
+    state = RunState.load(paths, "remote-" + fingerprint(host, preflight.directory)[:16])
+    timer = Timer()
+    ctx = Context(
+        paths=paths,
+        plan=plan,
+        facts=facts,
+        view=view,
+        timer=timer,
+        state=state,
+        refresh=refresh,
+        handoff={"target": target, "started": started, "repo": str(repo)},
+    )
+    error: BootstrapError | None = None
+    try:
+        run_steps(ctx)
+    except BootstrapError as exc:
+        error = exc
+    finally:
+        with contextlib.suppress(BootstrapError):
+            if not dry_run and target.probe:
+                # The staged bundle and report are not needed after the run, also after
+                # a failure; the repository stays (the user works there).
+                ssh.run(f"rm -rf {target.dir_word}/{STAGE}", timeout=30)
+        ssh.close()
+    if dry_run:
+        return HostResult(host, 0, None, None, plan.target), None
+    there = target.report or {}
+    if error is None and target.exit_code not in (0, None):
+        error = TargetFailed(
+            f"{host}: stage 0 there exited {target.exit_code}"
+            + (f" ({there.get('error_code')})" if there.get("error_code") else ""),
+            exit_code=int(target.exit_code or 1),
+            code=str(there.get("error_code") or "remote.failed"),
+        )
+    if error is None and target.bundle_sha:
+        state.record(f"bundle:{host}", "done", "", sha256=target.bundle_sha)
+    phases = dict(timer_phases)
+    phases["handoff"] = timer.phases.get("handoff", 0.0)
+    for name, value in (there.get("phases") or {}).items():
+        if isinstance(value, (int, float)) and name not in ("handoff",):
+            phases[name] = round(phases.get(name, 0.0) + float(value), 4)
+    from bootstrap.report.model import PHASES
+
+    phases = {p: phases[p] for p in PHASES if p in phases}
+    total = time.time() - started
+    report = new_report(
+        profile=plan.profile,
+        host=host_summary(target.facts or facts),
+        phases=phases,
+        total_seconds=total,
+        error=error,
+        error_code=(error.code if error else None),
+        target=there.get("target") or target.target_key or plan.target,
+        strategy=plan.strategy,
+        uv_version=there.get("uv_version"),
+        total_from=start_origin,
+        offline=bool(there.get("offline", True)),
+        network_used=bool(there.get("network_used", False)),
+        cache_hit=bool(there.get("cache_hit", False)),
+        bundle_used=bool(there.get("bundle_used", False)) or bool(target.bundle_sha),
+        budget_seconds=plan.budget_seconds,
+    )
+    delivery = deliver(report)
+    result = HostResult(
+        host,
+        0 if error is None else error.exit_code,
+        report.report_id,
+        report.total_seconds,
+        report.target,
+        None if error is None else error.message,
+        target.sent,
+    )
+    extra: dict[str, Any] = {"report": report.to_dict(), "delivery": delivery}
+    if error is not None:
+        extra.update(code=error.code, fix=error.fix)
+    return result, extra

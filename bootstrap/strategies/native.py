@@ -1,0 +1,80 @@
+"""Native: the environment lives on this machine; the steps run here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bootstrap.host.facts import HostFacts
+from bootstrap.plan import accel as accel_mod
+from bootstrap.plan.accel import GpuView
+from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.strategy import (
+    Check,
+    Fit,
+    StepInputs,
+    fit_for,
+    gpu_need_unmet,
+    linux_like,
+    no_fit_why,
+    remote_fix,
+    resources_block,
+)
+from bootstrap.profiles import Profile
+
+NAME = "native"
+CARRIED_OUT = True
+
+
+def check(facts: HostFacts, profile: Profile) -> Check:
+    platform = f"{facts.os}-{facts.arch}"
+    ev: dict[str, Any] = {"os": facts.os, "arch": facts.arch}
+    if facts.container:
+        ev["container"] = facts.container
+    if facts.wsl:
+        ev["wsl"] = facts.wsl
+    gpu = accel_mod.host_gpus(facts)
+    if facts.wsl == 1:
+        gpu = GpuView(none_why="WSL1 has no GPU access (WSL2 has)")
+    fit = fit_for(profile, platform, gpu)
+    ev.update(gpu.evidence())
+    where = linux_like(facts)
+    if fit.variant is None or gpu_need_unmet(profile, fit):
+        why = no_fit_why(profile, fit)
+        if facts.os == "windows":
+            fix = "run in WSL2 (`wsl --install -d Ubuntu`, reboot, re-run), or " + remote_fix()
+        elif facts.os == "macos":
+            fix = "use a remote Linux box ([strategies.remote] hosts) or an arm64 devcontainer"
+        elif facts.wsl == 1:
+            fix = "convert the distro to WSL2 from Windows: `wsl --set-version <distro> 2`"
+        else:
+            fix = "install or update the NVIDIA driver, or " + remote_fix()
+        return Check("native", False, why, ev, fix, fit)
+    blocked = resources_block(facts, profile)
+    if blocked:
+        return Check("native", False, blocked[0], ev, blocked[1], fit)
+    why = f"the lock fits {platform} ({where}); native is the fastest first run"
+    if facts.container:
+        why = f"already inside a {facts.container} container: never nest; run here as Linux"
+    elif facts.wsl == 2:
+        why = "inside WSL2: this is real Linux, run here"
+    degraded = None
+    if (
+        facts.os == "windows"
+        and profile.needs.gpu == "optional"
+        and gpu.max_cuda
+        and fit.variant is not None
+        and not accel_mod.is_gpu(fit.variant.accel)
+    ):
+        degraded = f"natively on Windows only the CPU variant fits ({_no_gpu_here(fit)})"
+    return Check("native", True, why, ev, None, fit, degraded)
+
+
+def _no_gpu_here(fit: Fit) -> str:
+    gpus = [r["why"] for r in fit.choice.rejected]
+    return "; ".join(gpus) if gpus else "no GPU variant"
+
+
+def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
+    from bootstrap.plan.strategy import native_steps
+
+    return native_steps(inp)

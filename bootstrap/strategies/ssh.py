@@ -1,0 +1,189 @@
+"""The remote strategy's transport: the system OpenSSH client, one connection per run.
+
+The user's ``~/.ssh/config``, agent and known_hosts work as they do for everything else
+(``BOOTSTRAP_SSH_CONFIG`` names another config file, given to ssh as ``-F``, for CI and
+tests). One multiplexed connection (ControlMaster) carries the many small commands of a
+run, so they cost one handshake. Nothing ever prompts: BatchMode, and an unknown host
+key is an error naming the choice unless the profile or a flag accepts new keys.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bootstrap import proc
+from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_UNREACHABLE, BootstrapError
+
+CONNECT_TIMEOUT = 10  # seconds for the TCP connection and the handshake
+
+
+class Unreachable(BootstrapError):
+    exit_code = EXIT_UNREACHABLE
+
+
+class Refused(BootstrapError):
+    exit_code = EXIT_TARGET_REFUSED
+
+
+@dataclass(frozen=True)
+class Destination:
+    """``[user@]host[:port]`` or an ssh_config alias."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Destination:
+        user, _, rest = text.rpartition("@")
+        host, port = rest, None
+        m = re.fullmatch(r"(.+):(\d+)", rest)
+        if m:
+            host, port = m.group(1), int(m.group(2))
+        return cls(host, user or None, port)
+
+    def login(self) -> str:
+        return f"{self.user}@{self.host}" if self.user else self.host
+
+    def __str__(self) -> str:
+        return self.login() + (f":{self.port}" if self.port else "")
+
+
+def _classify(dest: Destination, stderr: str) -> BootstrapError:
+    text = stderr.strip()
+    last = text.splitlines()[-1] if text else "ssh exited 255 with no message"
+    where = str(dest)
+    if "Host key verification failed" in text or "host key for" in text.lower():
+        changed = "REMOTE HOST IDENTIFICATION HAS CHANGED" in text
+        return Refused(
+            f"{where}: the host key is {'different from the one known' if changed else 'not known'}"
+            " (ssh refuses it in batch mode)",
+            fix=(
+                "remove the old key with `ssh-keygen -R HOST` after checking why it changed"
+                if changed
+                else f"check the key and add it: `ssh-keyscan -p {dest.port or 22} {dest.host} "
+                ">> ~/.ssh/known_hosts`, or accept new keys explicitly with "
+                "--accept-new-host-key or [strategies.remote] accept_new_host_keys = true"
+            ),
+            code="remote.host_key",
+        )
+    if "Permission denied" in text or "Too many authentication failures" in text:
+        return Refused(
+            f"{where}: authentication refused ({last})",
+            fix="load your key (`ssh-add`) or set IdentityFile for the host in ~/.ssh/config; "
+            f"check with `ssh -o BatchMode=yes {dest.login()} true`",
+            code="remote.auth",
+        )
+    return Unreachable(
+        f"{where}: cannot connect ({last})",
+        fix="check the host name and port, the VPN, and that sshd runs there; "
+        f"check with `ssh -o BatchMode=yes {dest.login()} true`",
+        code="remote.unreachable",
+    )
+
+
+@dataclass
+class Ssh:
+    """One remote box: ssh and rsync argv with the shared connection options."""
+
+    dest: Destination
+    accept_new_host_keys: bool = False
+    config: str | None = field(default_factory=lambda: os.environ.get("BOOTSTRAP_SSH_CONFIG"))
+    control_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bs-ssh-")))
+    dry_run: Callable[[str], None] | None = None  # print each command instead of running it
+
+    def options(self) -> list[str]:
+        opts = ["ssh"]
+        if self.config:
+            opts += ["-F", self.config]
+        checking = "accept-new" if self.accept_new_host_keys else "yes"
+        opts += [
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"StrictHostKeyChecking={checking}",
+            "-o",
+            f"ConnectTimeout={CONNECT_TIMEOUT}",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={self.control_dir}/%C",
+            "-o",
+            "ControlPersist=60",
+            "-o",
+            "LogLevel=ERROR",
+        ]
+        if self.dest.port:
+            opts += ["-p", str(self.dest.port)]
+        return opts
+
+    def argv(self, command: str) -> list[str]:
+        return [*self.options(), "--", self.dest.login(), command]
+
+    def _show(self, argv: Sequence[str]) -> bool:
+        if self.dry_run is None:
+            return False
+        self.dry_run(shlex.join(argv))
+        return True
+
+    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
+        """Run a shell command there; a connection failure (ssh's 255) raises."""
+        argv = self.argv(command)
+        if self._show(argv):
+            return proc.Result(tuple(argv), 0, "", "", 0.0)
+        res = proc.run(argv, timeout=timeout, input=input)
+        if res.not_found:
+            raise Unreachable(
+                "ssh was not found", fix="install an OpenSSH client", code="remote.no_ssh"
+            )
+        if res.timed_out:
+            raise Unreachable(
+                f"{self.dest}: `{command[:60]}` timed out after {timeout:g}s",
+                code="remote.timeout",
+            )
+        if res.returncode == 255:
+            raise _classify(self.dest, res.stderr)
+        return res
+
+    def stream(
+        self, command: str, *, timeout: float, on_line: Callable[[str], None]
+    ) -> proc.Streamed:
+        argv = self.argv(command)
+        if self._show(argv):
+            return proc.Streamed(tuple(argv), 0, (), 0.0)
+        return proc.stream(argv, timeout=timeout, on_line=on_line)
+
+    def rsync(
+        self, args: Sequence[str], *, timeout: float, input: str | None = None
+    ) -> proc.Result:
+        """rsync over this connection; ``args`` use ``{remote}:`` for the box."""
+        shell = shlex.join(self.options())
+        argv = ["rsync", "-e", shell, *[a.replace("{remote}", self.dest.login()) for a in args]]
+        if self._show(argv):
+            return proc.Result(tuple(argv), 0, "", "", 0.0)
+        res = proc.run(argv, timeout=timeout, input=input)
+        if res.returncode == 255 or (res.returncode and "connection unexpectedly" in res.stderr):
+            raise _classify(self.dest, res.stderr)
+        return res
+
+    def close(self) -> None:
+        if self.dry_run is None:
+            proc.run([*self.options(), "-O", "exit", self.dest.login()], timeout=10)
+        import shutil
+
+        shutil.rmtree(self.control_dir, ignore_errors=True)
+
+
+def remote_path(directory: str) -> str:
+    """A shell word for ``directory`` on the box: ``~/x`` becomes ``"$HOME"/x``."""
+    if directory == "~":
+        return '"$HOME"'
+    if directory.startswith("~/"):
+        return '"$HOME"/' + shlex.quote(directory[2:])
+    return shlex.quote(directory)
