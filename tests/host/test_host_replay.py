@@ -64,11 +64,15 @@ def test_windows_with_wsl() -> None:
         None,
     )
     assert [dict(d) for d in f.wsl_distros] == [
-        {"name": "Ubuntu", "version": 2},
-        {"name": "Legacy", "version": 1},
-        {"name": "Ubuntu-18.04", "version": 1},
-        {"name": "docker-desktop", "version": 2},
+        {"name": "Ubuntu", "version": 2, "default": True},
+        {"name": "Legacy", "version": 1, "default": False},
+        {"name": "Ubuntu-18.04", "version": 1, "default": False},
+        {"name": "docker-desktop", "version": 2, "default": False},
     ]
+    assert (f.wsl_installed, f.wsl_default_distro) == (True, "Ubuntu")
+    assert (f.wsl_version, f.wsl_kernel_version) == ("1.1.2.0", "5.15.83.1")
+    # systeminfo: "A hypervisor has been detected" -- the firmware flag is hidden then.
+    assert (f.hypervisor_present, f.virtualization_firmware) == (True, None)
     assert nvidia(f) == [("NVIDIA GeForce ...", "517.48", "11.7")] * 2
     assert f.tools.git == "C:\\Program Files\\Git\\cmd\\git.exe"
 
