@@ -16,6 +16,7 @@ from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan.accel import AccelChoice, GpuView
 from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
+from bootstrap.strategies.wsl2_readiness import wsl2_blockers, wsl2_evidence
 
 GB = 1024**3
 
@@ -217,6 +218,10 @@ def check_wsl2(facts: HostFacts, profile: Profile) -> Check:
     if facts.os != "windows":
         where = "already inside WSL2" if facts.wsl == 2 else f"the host is {facts.os}"
         return Check("wsl2", False, f"WSL2 is a Windows strategy; {where}", ev)
+    ev.update(wsl2_evidence(facts))
+    blockers = wsl2_blockers(facts, profile.strategies.wsl2.distro)
+    if blockers:
+        return Check("wsl2", False, blockers[0].message, ev, blockers[0].fix)
     distro, why_not = wsl2_distro(facts, profile)
     if distro is None:
         wanted = profile.strategies.wsl2.distro or "Ubuntu"
@@ -274,6 +279,16 @@ def check_devcontainer(facts: HostFacts, profile: Profile) -> Check:
             "docker was not found",
             ev,
             "install Docker Engine, Docker Desktop or Podman",
+        )
+    ev["container_engine"] = facts.tools.container_engine
+    if facts.tools.container_engine is None:
+        return Check(
+            "devcontainer",
+            False,
+            "a docker client is installed but no container engine answers"
+            + (f" ({facts.tools.engine_error})" if facts.tools.engine_error else ""),
+            ev,
+            "start the Docker daemon / Docker Desktop, or install Podman",
         )
     # No GPU is planned into a container: none on macOS at all, and on Linux `--gpus` is
     # only worth adding after a test run proves the runtime works.
