@@ -199,7 +199,7 @@ class WslDistro:
 
 # Option names are never translated: help text printed instead of a listing means the
 # build does not know the option (`-v` before build 18917, `--list` before 18305).
-_WSL_USAGE = re.compile(r"--exec\b|--distribution\b|/setdefault\b")
+_WSL_USAGE = re.compile(r"--exec\b|--distribution\b|/setdefault\b|wsl\.exe \[")
 _WSL_NO_DISTRO = re.compile(
     r"WSL_E_DEFAULT_DISTRO_NOT_FOUND|aka\.ms/wslstore|--list --online"
     r"|has no installed distributions",
