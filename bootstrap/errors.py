@@ -13,6 +13,7 @@ EXIT_USAGE = 2  # bad input: a flag, a profile, a replay directory, a bundle
 EXIT_UNSUPPORTED = 3  # the plan is valid but this strategy cannot be carried out here yet
 EXIT_OFFLINE_MISS = 4  # offline and the cache lacks what the lock needs
 EXIT_BUSY = 5  # another run holds the lock
+EXIT_ACTION_REQUIRED = 6  # the user must do something first (the fix says what), then re-run
 EXIT_UNREACHABLE = 7  # the target (a remote box) cannot be reached: network, port, DNS
 EXIT_TARGET_REFUSED = 8  # the target refused us: authentication or an unknown host key
 EXIT_TARGET_UNFIT = 9  # the target cannot hold the environment (OS, arch, libc, Python, disk)
@@ -36,6 +37,13 @@ class UserError(BootstrapError):
     """Bad input from the user: a flag, a file, an override."""
 
     exit_code = EXIT_USAGE
+
+
+class ActionRequired(UserError):
+    """The machine needs a step only the user can take (enable WSL, switch on
+    virtualization in the firmware, start Docker): do what the fix says, then re-run."""
+
+    exit_code = EXIT_ACTION_REQUIRED
 
 
 class ConfigError(UserError):

@@ -52,10 +52,18 @@ def run(
     env: Mapping[str, str] | None = None,
     cwd: StrPath | None = None,
     input: str | None = None,
+    decode: Callable[[bytes], str] | None = None,
 ) -> Result:
-    """Run ``argv`` to completion, capturing text output, killed after ``timeout`` seconds."""
+    """Run ``argv`` to completion, capturing text output, killed after ``timeout`` seconds.
+
+    ``decode`` turns the raw output into text, for tools whose encoding is not the
+    locale's (wsl.exe writes UTF-16LE); without it the locale's encoding is used."""
     args = tuple(os.fspath(a) for a in argv)
     start = time.monotonic()
+    if decode is not None:
+        return _run_decoded(
+            args, timeout=timeout, env=env, cwd=cwd, decode=decode, start=start, check=check
+        )
     try:
         cp = subprocess.run(
             args,
@@ -84,6 +92,44 @@ def run(
         )
     else:
         res = Result(args, cp.returncode, cp.stdout, cp.stderr, time.monotonic() - start)
+    if check and not res.ok:
+        raise CommandError(res.describe(), code="proc.failed")
+    return res
+
+
+def _run_decoded(
+    args: tuple[str, ...],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None,
+    cwd: StrPath | None,
+    decode: Callable[[bytes], str],
+    start: float,
+    check: bool,
+) -> Result:
+    try:
+        cp = subprocess.run(
+            args,
+            capture_output=True,
+            timeout=timeout,
+            env=None if env is None else dict(env),
+            cwd=None if cwd is None else os.fspath(cwd),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (FileNotFoundError, PermissionError) as exc:
+        err = "" if isinstance(exc, FileNotFoundError) else str(exc)
+        res = Result(args, None, "", err, time.monotonic() - start, not_found=True)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout if isinstance(exc.stdout, bytes) else b""
+        err_b = exc.stderr if isinstance(exc.stderr, bytes) else b""
+        res = Result(
+            args, None, decode(out), decode(err_b), time.monotonic() - start, timed_out=True
+        )
+    else:
+        res = Result(
+            args, cp.returncode, decode(cp.stdout), decode(cp.stderr), time.monotonic() - start
+        )
     if check and not res.ok:
         raise CommandError(res.describe(), code="proc.failed")
     return res

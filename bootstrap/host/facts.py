@@ -46,6 +46,10 @@ class Tools:
     devcontainer: str | None = None
     ssh: str | None = None
     git: str | None = None
+    # The engine that answered (`docker version` / `podman version` reached a server):
+    # "docker", "podman" or None. `docker` above is only the client on PATH.
+    container_engine: str | None = None
+    engine_error: str | None = None  # why no engine answered ("Cannot connect to ...")
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,17 @@ class HostFacts:
     arch_translated: bool = False  # Rosetta 2 or another emulation layer
     libc: Libc | None = None
     wsl: int | None = None  # None, 1 or 2: this system runs inside WSL
-    # On Windows: the WSL distros installed, [{"name": "Ubuntu", "version": 2}].
+    # On Windows: the WSL distros installed,
+    # [{"name": "Ubuntu", "version": 2, "default": true}] (version None when unknown).
     wsl_distros: tuple[dict[str, Any], ...] = ()
+    # On Windows (None elsewhere, and when the probe could not tell):
+    wsl_installed: bool | None = None  # wsl.exe exists and the WSL component is enabled
+    wsl_default_distro: str | None = None  # the `*` of `wsl -l -v` / `wsl --status`
+    wsl_default_version: int | None = None  # 1 or 2: what `wsl --install -d X` creates
+    wsl_version: str | None = None  # the WSL package (`wsl --version`), "2.0.9.0"
+    wsl_kernel_version: str | None = None  # the WSL2 kernel it ships, "5.15.133.1-1"
+    virtualization_firmware: bool | None = None  # VT-x/AMD-V enabled in the firmware
+    hypervisor_present: bool | None = None  # a hypervisor (Hyper-V, WSL2's VM) runs
     container: str | None = None  # "docker", "podman", "lxc", ... or None
     cpu_count: int = 1
     memory_bytes: int = 0
@@ -111,6 +124,13 @@ class HostFacts:
             wsl=d.get("wsl"),
             container=d.get("container"),
             wsl_distros=tuple(dict(w) for w in d.get("wsl_distros", ())),
+            wsl_installed=d.get("wsl_installed"),
+            wsl_default_distro=d.get("wsl_default_distro"),
+            wsl_default_version=d.get("wsl_default_version"),
+            wsl_version=d.get("wsl_version"),
+            wsl_kernel_version=d.get("wsl_kernel_version"),
+            virtualization_firmware=d.get("virtualization_firmware"),
+            hypervisor_present=d.get("hypervisor_present"),
             cpu_count=int(d.get("cpu_count", 1)),
             memory_bytes=int(d.get("memory_bytes", 0)),
             disk_free_bytes=int(d.get("disk_free_bytes", 0)),

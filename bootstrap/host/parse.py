@@ -162,18 +162,202 @@ def rocm_version(text: str) -> str | None:
     return f"{m.group(1)}.{m.group(2)}" if m else None
 
 
-def wsl_list(text: str) -> list[tuple[str, int]]:
-    """`wsl.exe --list --verbose` (with WSL_UTF8=1): [(distro, version)].
+# -- Windows console tools (wsl.exe, wslconfig.exe, systeminfo.exe) ---------------------
+# wsl.exe writes UTF-16LE (no BOM, "\r\r\n" line ends on some builds) unless WSL_UTF8=1,
+# which only WSL 0.64+ honours (microsoft/WSL#4607, tailscale/tailscale#3170); its text is
+# localized, but option names, URLs and error codes are not.
+def decode_console(data: bytes) -> str:
+    """Bytes from a Windows console tool as text: UTF-16LE with or without a BOM,
+    UTF-8 with or without a BOM, else the ANSI code page (read as cp1252)."""
+    if data.startswith(b"\xff\xfe"):
+        text = data[2:].decode("utf-16-le", errors="replace")
+    elif data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif len(data) >= 2 and data[1::2].count(0) * 2 >= len(data) // 2:
+        # Mostly-ASCII UTF-16LE: every second byte is NUL.
+        text = data[: len(data) - len(data) % 2].decode("utf-16-le", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    return clean_console(text)
 
-    ``  NAME            STATE           VERSION`` / ``* Ubuntu-22.04    Running         2``
+
+def clean_console(text: str) -> str:
+    """Drop NULs (UTF-16 read as 8-bit text) and a BOM; "\r\r\n" and "\r\n" become "\n"."""
+    text = text.replace("\x00", "").lstrip("\ufeff\xff\xfe")
+    return re.sub(r"\r*\n", "\n", text).replace("\r", "\n")
+
+
+@dataclass(frozen=True)
+class WslDistro:
+    name: str
+    version: int | None  # 1 or 2; None when the listing does not say
+    default: bool
+
+
+# Option names are never translated: help text printed instead of a listing means the
+# build does not know the option (`-v` before build 18917, `--list` before 18305).
+_WSL_USAGE = re.compile(r"--exec\b|--distribution\b|/setdefault\b|wsl\.exe \[")
+_WSL_NO_DISTRO = re.compile(
+    r"WSL_E_DEFAULT_DISTRO_NOT_FOUND|aka\.ms/wslstore|--list --online"
+    r"|has no installed distributions",
+    re.IGNORECASE,
+)
+_WSL_NOT_INSTALLED = re.compile(
+    r"WSL_E_WSL_OPTIONAL_COMPONENT_REQUIRED|aka\.ms/wslinstall|optional component is not enabled",
+    re.IGNORECASE,
+)
+_WSL_ROW = re.compile(r"^\s*(?P<default>\*)?\s*(?P<name>\S+)\s+\S.*?\s+(?P<version>[12])\s*$")
+
+
+def wsl_message(text: str) -> str | None:
+    """What a wsl.exe output that is not a listing says: "usage" (an option this build
+    lacks), "no_distro", "not_installed", or None."""
+    text = clean_console(text)
+    if _WSL_NOT_INSTALLED.search(text):
+        return "not_installed"
+    if _WSL_NO_DISTRO.search(text):
+        return "no_distro"
+    if _WSL_USAGE.search(text):
+        return "usage"
+    return None
+
+
+def wsl_list_verbose(text: str) -> list[WslDistro] | None:
+    """`wsl.exe --list --verbose`: the distros, their WSL version and the default (`*`).
+
+    ``  NAME            STATE           VERSION`` / ``* Ubuntu-22.04    Running         2``.
+    The header and the states are localized, so rows are read by shape: an optional
+    `*`, a name (distro names have no spaces), a state, and 1 or 2 last. None when the
+    text is not a listing (help text, a message).
     """
-    text = text.replace("\x00", "")  # UTF-16 read as UTF-8, in case WSL_UTF8 was ignored
+    text = clean_console(text)
+    if wsl_message(text) is not None:
+        return None
+    lines = [line for line in text.splitlines() if line.strip()]
+    rows = [_WSL_ROW.match(line) for line in lines[1:]]
+    found = [
+        WslDistro(m.group("name"), int(m.group("version")), bool(m.group("default")))
+        for m in rows
+        if m
+    ]
+    return found or None
+
+
+def wsl_list(text: str) -> list[tuple[str, int]]:
+    """`wsl.exe --list --verbose`: [(distro, version)] (see :func:`wsl_list_verbose`)."""
+    return [(d.name, d.version or 0) for d in wsl_list_verbose(text) or []]
+
+
+def wsl_list_plain(text: str) -> list[WslDistro] | None:
+    """`wsl.exe --list` and `wslconfig.exe /l` (builds without `--verbose`): a localized
+    title line ending in a colon, then one name per line, the default one followed by a
+    localized "(Default)" ("(Padrão)", "(默认)"). No WSL version is printed."""
+    text = clean_console(text)
+    if wsl_message(text) is not None:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not lines[0].endswith((":", "\uff1a")):
+        return None
     out = []
-    for line in text.splitlines()[1:]:
-        parts = line.replace("*", " ").split()
-        if len(parts) >= 3 and parts[-1] in ("1", "2"):
-            out.append((parts[0], int(parts[-1])))
+    for line in lines[1:]:
+        name, _, rest = line.partition(" ")
+        out.append(WslDistro(name, None, bool(re.fullmatch(r"\(.+\)", rest.strip()))))
     return out
+
+
+_LABELLED = re.compile(r"^\s*(?P<label>[^:\uff1a]+?)\s*[:\uff1a]\s*(?P<value>\S.*?)\s*$")
+_DOTTED = re.compile(r"\d+\.\d+\.\d+(?:\.\d+)?(?:-\S+)?")
+
+
+def wsl_status(text: str) -> dict[str, str | int]:
+    """`wsl.exe --status`: {"default_distro", "default_version", "kernel"}, each when shown.
+
+    ``Default Distribution: Ubuntu-22.04`` / ``Default Version: 2`` / ``Kernel version:
+    5.10.102.1``. The labels are localized, so values are read by shape: 1 or 2 is the
+    default version, a dotted version the kernel, and the first single-word value (no
+    URL, no error code) the default distro.
+    """
+    out: dict[str, str | int] = {}
+    if wsl_message(text) == "usage":
+        return out
+    for line in clean_console(text).splitlines():
+        m = _LABELLED.match(line)
+        if not m:
+            continue
+        value = m.group("value")
+        if value in ("1", "2"):
+            out.setdefault("default_version", int(value))
+        elif _DOTTED.fullmatch(value):
+            out.setdefault("kernel", value)
+        elif re.fullmatch(r"[\w.\-]+", value) and "default_distro" not in out:
+            out["default_distro"] = value
+    return out
+
+
+def wsl_version(text: str) -> dict[str, str]:
+    """`wsl.exe --version` (WSL from the Store, 0.67+): {"wsl", "kernel"}.
+
+    ``WSL version: 2.0.9.0`` / ``Kernel version: 5.15.133.1-1`` / ``WSLg version: ...``:
+    the labels are localized, the order is fixed, so the first two values are taken.
+    Older builds print help text: {}.
+    """
+    if wsl_message(text) is not None:
+        return {}
+    values = [
+        m.group("value")
+        for m in map(_LABELLED.match, clean_console(text).splitlines())
+        if m and _DOTTED.fullmatch(m.group("value"))
+    ]
+    return dict(zip(("wsl", "kernel"), values[:2]))
+
+
+_YES_NO = {"yes": True, "no": False, "true": True, "false": False}
+_FW_KEYS = ("virtualizationfirmwareenabled", "hypervrequirementvirtualizationfirmwareenabled")
+
+
+def hyperv_state(text: str) -> tuple[bool | None, bool | None]:
+    """(virtualization enabled in firmware, hypervisor running), each None when unknown.
+
+    Reads systeminfo's "Hyper-V Requirements" section ("Virtualization Enabled In
+    Firmware: No", or "A hypervisor has been detected") and PowerShell's Format-List of
+    Win32_Processor.VirtualizationFirmwareEnabled / Win32_ComputerSystem.HypervisorPresent
+    (or Get-ComputerInfo's HyperVRequirementVirtualizationFirmwareEnabled /
+    HyperVisorPresent). While a hypervisor runs, Windows cannot read the firmware flag
+    (systeminfo hides it, CIM says False: microsoft/Windows-Sandbox#21), so it is None then.
+    """
+    text = clean_console(text)
+    firmware: bool | None = None
+    hypervisor: bool | None = None
+    if re.search(r"A hypervisor has been detected", text):
+        return None, True
+    m = re.search(r"Virtualization Enabled In Firmware:\s*(Yes|No)\b", text, re.IGNORECASE)
+    if m:
+        # systeminfo lists the requirements only when no hypervisor runs.
+        return _YES_NO[m.group(1).lower()], False
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip().lower(), value.strip().lower()
+        if key in _FW_KEYS and value in _YES_NO:
+            firmware = _YES_NO[value]
+        elif key == "hypervisorpresent" and value in _YES_NO:
+            hypervisor = _YES_NO[value]
+    if hypervisor:
+        firmware = None
+    return firmware, hypervisor
+
+
+def first_line(*texts: str, limit: int = 200) -> str:
+    """The first non-empty line of the first text that has one (an error message)."""
+    for text in texts:
+        for line in clean_console(text).splitlines():
+            if line.strip():
+                return line.strip()[:limit]
+    return ""
 
 
 def windows_video_controllers(text: str) -> list[tuple[str, str | None]]:

@@ -304,16 +304,131 @@ def probe_apple(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[st
 
 
 def probe_wsl_distros(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
-    """From Windows: which WSL distros exist, and their WSL version."""
+    """From Windows: whether WSL is installed, its distros, their WSL version and the
+    default one. Builds without `--verbose` (before 18917) fall back to `wsl --list`, and
+    builds without that (before 18305) to `wslconfig /l`; those builds predate WSL2, so
+    every distro there is WSL1."""
     if f["os"] != "windows":
         raise Absent
     r = src.run(["wsl.exe", "--list", "--verbose"], timeout)
-    if r.not_found:
+    if r.not_found:  # no wsl.exe: the WSL optional component was never enabled
+        return {"wsl_installed": False, "wsl_distros": []}, "no wsl.exe"
+    if r.timed_out:
+        raise TimeoutError(f"wsl.exe did not answer within {timeout:.0f}s")
+    rows = parse.wsl_list_verbose(r.stdout)
+    origin = "wsl.exe --list --verbose"
+    said = parse.wsl_message(r.stdout + r.stderr)
+    if rows is None and said == "usage":
+        for argv in (["wsl.exe", "--list"], ["wslconfig.exe", "/l"]):
+            old = src.run(argv, timeout)
+            plain = parse.wsl_list_plain(old.stdout) if old.ok else None
+            if plain is not None:
+                rows = [parse.WslDistro(d.name, 1, d.default) for d in plain]
+                origin = " ".join(argv) + " (a build before WSL2)"
+                break
+            said = parse.wsl_message(old.stdout + old.stderr) or said
+    if rows is None:
+        installed = {"no_distro": True, "not_installed": False}.get(said or "")
+        why = f"{origin}: {parse.first_line(r.stdout, r.stderr) or 'exit ' + str(r.returncode)}"
+        return {"wsl_installed": installed, "wsl_distros": []}, why
+    found: dict[str, Any] = {
+        "wsl_installed": True,
+        "wsl_distros": [{"name": d.name, "version": d.version, "default": d.default} for d in rows],
+        "wsl_default_distro": next((d.name for d in rows if d.default), None),
+    }
+    if origin != "wsl.exe --list --verbose":
+        found["wsl_default_version"] = 1
+    return found, origin
+
+
+def probe_wsl_status(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """From Windows: the default WSL version and distro (`wsl --status`, build 19041+) and
+    the WSL package and kernel versions (`wsl --version`, WSL from the Store)."""
+    if f["os"] != "windows":
         raise Absent
-    distros = parse.wsl_list(r.stdout) if r.ok else []
-    return {
-        "wsl_distros": [{"name": n, "version": v} for n, v in distros]
-    }, "wsl.exe --list --verbose"
+    status = src.run(["wsl.exe", "--status"], timeout)
+    if status.timed_out:
+        raise TimeoutError(f"wsl.exe --status did not answer within {timeout:.0f}s")
+    found: dict[str, Any] = {}
+    said = parse.wsl_message(status.stdout + status.stderr)
+    info = parse.wsl_status(status.stdout) if said is None else {}
+    if said == "not_installed":
+        found["wsl_status_installed"] = False
+    if "default_version" in info:
+        found["wsl_default_version"] = info["default_version"]
+        found["wsl_status_installed"] = True
+    if "default_distro" in info:
+        found["wsl_status_distro"] = info["default_distro"]
+    version = src.run(["wsl.exe", "--version"], timeout)
+    if status.not_found and version.not_found:
+        raise Absent
+    numbers = parse.wsl_version(version.stdout) if version.ok else {}
+    found["wsl_version"] = numbers.get("wsl")
+    found["wsl_kernel_version"] = numbers.get("kernel") or info.get("kernel")
+    asked = [a for a, r in (("--status", status), ("--version", version)) if r.ok]
+    return found, "wsl.exe " + (", ".join(asked) or "--status, --version: no answer")
+
+
+# One PowerShell call, Format-List output ("VirtualizationFirmwareEnabled : True"):
+# CIM answers in well under a second where systeminfo takes seconds (it lists hotfixes
+# and network cards) and is localized.
+WINDOWS_VIRT_QUERY = [
+    "powershell.exe",
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Get-CimInstance Win32_Processor | Format-List VirtualizationFirmwareEnabled; "
+    "Get-CimInstance Win32_ComputerSystem | Format-List HypervisorPresent",
+]
+
+
+def probe_virtualization(
+    src: Source, f: dict[str, Any], timeout: float
+) -> tuple[dict[str, Any], str]:
+    """From Windows: virtualization enabled in the firmware, and a running hypervisor --
+    what decides whether WSL2 can start at all. CIM first; systeminfo's "Hyper-V
+    Requirements" section when PowerShell gives no answer."""
+    if f["os"] != "windows":
+        raise Absent
+    r = src.run(WINDOWS_VIRT_QUERY, timeout)
+    firmware, hypervisor = parse.hyperv_state(r.stdout) if r.ok else (None, None)
+    origin = "Win32_Processor, Win32_ComputerSystem"
+    if firmware is None and hypervisor is None:
+        r = src.run(["systeminfo.exe"], timeout)
+        if r.timed_out:
+            raise TimeoutError(f"systeminfo did not answer within {timeout:.0f}s")
+        firmware, hypervisor = parse.hyperv_state(r.stdout) if r.ok else (None, None)
+        origin = "systeminfo Hyper-V Requirements"
+        if firmware is None and hypervisor is None:
+            raise Absent
+    return {"virtualization_firmware": firmware, "hypervisor_present": hypervisor}, origin
+
+
+ENGINES = ("docker", "podman")
+
+
+def probe_engine(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """A container engine that answers, not just a client on PATH. `version` asks the
+    server for its version (a cheap API call; a stopped Docker daemon, Docker Desktop or
+    podman machine fails it with "Cannot connect to ..."); the template prints only that
+    version, so a capture never holds the host name or paths that `info` would."""
+    errors: list[str] = []
+    for name in ENGINES:
+        path = src.value(f"which.{name}", lambda n=name: shutil.which(n))  # type: ignore[misc]
+        if not path:
+            continue
+        r = src.run([str(path), "version", "--format", "{{.Server.Version}}"], timeout)
+        if r.ok and r.stdout.strip():
+            # An engine that did not answer before this one is still worth telling.
+            found = {"container_engine": name, "engine_error": "; ".join(errors) or None}
+            return found, f"{name} {r.stdout.strip()}"
+        if r.timed_out:
+            errors.append(f"{name}: no answer within {timeout:.0f}s")
+        else:
+            errors.append(f"{name}: {parse.first_line(r.stderr, r.stdout) or 'no server'}")
+    if not errors:
+        raise Absent
+    return {"container_engine": None, "engine_error": "; ".join(errors)}, "no engine answered"
 
 
 # PCI vendor ids (PNPDeviceID "PCI\\VEN_8086&DEV_...") -> our GPU vendors.
@@ -371,6 +486,9 @@ PROBES: dict[str, ProbeFn] = {
     "intel": probe_intel,
     "apple": probe_apple,
     "wsl_distros": probe_wsl_distros,
+    "wsl_status": probe_wsl_status,
+    "virtualization": probe_virtualization,
+    "engine": probe_engine,
     "windows_gpus": probe_windows_gpus,
     "tools": probe_tools,
     "env": probe_env,

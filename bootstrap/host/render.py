@@ -49,8 +49,20 @@ def render(facts: HostFacts) -> None:
         if g.rocm_version:
             bits.append(f"ROCm {g.rocm_version}")
         t.add_row("gpu", ", ".join(bits))
-    tools = [f"{k}: {'yes' if v else 'no'}" for k, v in vars(facts.tools).items()]
+    engine = ("container_engine", "engine_error")
+    tools = [
+        f"{k}: {'yes' if v else 'no'}" for k, v in vars(facts.tools).items() if k not in engine
+    ]
     t.add_row("tools", "  ".join(tools))
+    t.add_row("engine", facts.tools.container_engine or f"none ({facts.tools.engine_error or '-'})")
+    if facts.os == "windows":
+        fw = {True: "on", False: "OFF", None: "?"}[facts.virtualization_firmware]
+        t.add_row(
+            "WSL",
+            f"installed: {facts.wsl_installed}, default {facts.wsl_default_distro} "
+            f"(WSL{facts.wsl_default_version}), {facts.wsl_version or '?'}; "
+            f"virtualization {fw}, hypervisor {facts.hypervisor_present}",
+        )
     t.add_row("ci / proxy", f"{'yes' if facts.ci else 'no'} / {'yes' if facts.proxy else 'no'}")
     if facts.overrides:
         t.add_row("overrides", ", ".join(sorted(facts.overrides)))

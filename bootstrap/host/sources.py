@@ -44,6 +44,9 @@ from bootstrap.errors import ReplayError
 
 FORMAT = 1
 MAX_FILE_BYTES = 1 << 20
+# Windows console tools whose output is not in the locale's encoding: wsl.exe writes
+# UTF-16LE unless WSL_UTF8=1 is honoured (WSL 0.64+), systeminfo the OEM code page.
+CONSOLE_TOOLS = ("wsl.exe", "wslconfig.exe", "systeminfo.exe")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,13 @@ class Source:
         env = dict(os.environ)
         # wsl.exe writes UTF-16 unless told otherwise; LC_ALL keeps tools' output parseable.
         env.update({"WSL_UTF8": "1", "LC_ALL": "C"})
-        r = proc.run(argv, timeout=timeout, env=env)
+        tool = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() if argv else ""
+        decode = None
+        if tool in CONSOLE_TOOLS:
+            from bootstrap.host.parse import decode_console
+
+            decode = decode_console
+        r = proc.run(argv, timeout=timeout, env=env, decode=decode)
         return Cmd(r.returncode, r.stdout, r.stderr, r.timed_out, r.not_found)
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:

@@ -48,6 +48,16 @@ def check(facts: HostFacts, profile: Profile) -> Check:
             ev,
             "install Docker Engine, Docker Desktop or Podman",
         )
+    ev["container_engine"] = facts.tools.container_engine
+    if facts.tools.container_engine is None:
+        return Check(
+            "devcontainer",
+            False,
+            "a docker client is installed but no container engine answers"
+            + (f" ({facts.tools.engine_error})" if facts.tools.engine_error else ""),
+            ev,
+            "start the Docker daemon / Docker Desktop, or install Podman",
+        )
     # No GPU is planned into a container: none on macOS at all, and on Linux `--gpus` is
     # only worth adding after a test run proves the runtime works.
     gpu = GpuView(none_why="a devcontainer is planned without GPU access")

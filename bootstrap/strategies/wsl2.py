@@ -17,6 +17,7 @@ from bootstrap.plan.strategy import (
     resources_block,
 )
 from bootstrap.profiles import Profile
+from bootstrap.strategies.wsl2_readiness import wsl2_blockers, wsl2_evidence
 
 NAME = "wsl2"
 CARRIED_OUT = False
@@ -47,6 +48,10 @@ def check(facts: HostFacts, profile: Profile) -> Check:
     if facts.os != "windows":
         where = "already inside WSL2" if facts.wsl == 2 else f"the host is {facts.os}"
         return Check("wsl2", False, f"WSL2 is a Windows strategy; {where}", ev)
+    ev.update(wsl2_evidence(facts))
+    blockers = wsl2_blockers(facts, profile.strategies.wsl2.distro)
+    if blockers:
+        return Check("wsl2", False, blockers[0].message, ev, blockers[0].fix)
     distro, why_not = wsl2_distro(facts, profile)
     if distro is None:
         wanted = profile.strategies.wsl2.distro or "Ubuntu"

@@ -170,6 +170,146 @@ def test_wsl_list_verbose() -> None:
     assert parse.wsl_list(utf16)[0] == ("Ubuntu", 2)
 
 
+def raw(name: str) -> bytes:
+    return (FIX / name).read_bytes()
+
+
+def test_wsl_list_verbose_marks_the_default_and_wsl1() -> None:
+    rows = parse.wsl_list_verbose(real("wsl/wsl-list-verbose.txt"))
+    assert rows is not None
+    assert [(d.name, d.version, d.default) for d in rows] == [
+        ("Ubuntu", 2, True),
+        ("Legacy", 1, False),
+        ("Ubuntu-18.04", 1, False),
+        ("docker-desktop", 2, False),
+    ]
+    only = parse.wsl_list_verbose(real("wsl/wsl-list-verbose-wsl1.txt"))
+    assert only == [parse.WslDistro("Ubuntu", 1, True)]
+    # WSL 2.4.4 dropped the `*` (microsoft/WSL#12302): no default, all rows still read.
+    none = parse.wsl_list_verbose(real("wsl/wsl-list-verbose-no-default.txt"))
+    assert none is not None
+    assert [d.name for d in none] == [
+        "MyPengwin",
+        "WLinux",
+        "docker-desktop",
+        "docker-desktop-data",
+    ]
+    assert not any(d.default for d in none)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xff\xfe"])
+def test_wsl_list_verbose_utf16le_bytes(bom: bytes) -> None:
+    text = parse.decode_console(bom + raw("wsl/wsl-list-verbose-utf16le.bin"))
+    assert "\x00" not in text and "\r" not in text
+    rows = parse.wsl_list_verbose(text)
+    assert rows is not None
+    assert [(d.name, d.version, d.default) for d in rows] == [
+        ("Ubuntu", 2, True),
+        ("kali", 2, False),
+        ("docker-desktop", 2, False),
+    ]
+
+
+def test_decode_console_utf8_with_and_without_bom() -> None:
+    data = real("wsl/wsl-list-pt-br.txt").encode("utf-8")
+    for blob in (data, b"\xef\xbb\xbf" + data):
+        assert parse.decode_console(blob).startswith("Distribuições do Subsistema")
+
+
+def test_utf16le_help_text_of_a_build_without_the_option() -> None:
+    """tailscale/tailscale#3170: real UTF-16LE bytes, French, "\r\r\n" line ends."""
+    text = parse.decode_console(raw("wsl/wsl-list-usage-fr-utf16le.bin"))
+    assert "Tous droits réservés." in text
+    assert "Utilisation\xa0: wsl.exe [Argument]" in text
+    assert parse.wsl_list_verbose(text) is None
+    assert parse.wsl_message(text) == "usage"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Localized titles and "(Default)" markers, builds without --verbose.
+        ("wsl/wsl-list-zh-cn.txt", [("Ubuntu-18.04", True), ("Ubuntu", False)]),
+        ("wsl/wsl-list-pt-br.txt", [("Ubuntu", True), ("Ubuntu-20.04", False)]),
+        ("wsl/wslconfig-l.txt", [("Ubuntu-18.04", True)]),
+    ],
+)
+def test_wsl_list_plain(name: str, expected: list[tuple[str, bool]]) -> None:
+    rows = parse.wsl_list_plain(real(name))
+    assert rows is not None
+    assert [(d.name, d.default) for d in rows] == expected
+    assert parse.wsl_list_verbose(real(name)) is None  # no VERSION column: not a table
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("wsl/wsl-list-verbose-usage-zh-cn.txt", "usage"),  # 18362: no --verbose
+        ("wsl/wsl-list-invalid-option.txt", "usage"),  # 17763: no --list
+        ("wsl/wsl-list-no-distro.txt", "no_distro"),
+    ],
+)
+def test_wsl_messages_instead_of_a_listing(name: str, said: str) -> None:
+    assert parse.wsl_message(real(name)) == said
+    assert parse.wsl_list_verbose(real(name)) is None
+    assert parse.wsl_list_plain(real(name)) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("wsl/wsl-status-debian.txt", {"default_distro": "Debian", "default_version": 2}),
+        (
+            "wsl/wsl-status-kernel.txt",
+            {"default_distro": "Ubuntu-22.04", "default_version": 2, "kernel": "5.10.102.1"},
+        ),
+        ("wsl/wsl-status-version-only.txt", {"default_version": 1}),
+        ("wsl/wsl-list-invalid-option.txt", {}),
+    ],
+)
+def test_wsl_status(name: str, expected: dict[str, object]) -> None:
+    assert parse.wsl_status(real(name)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("wsl/wsl-version-1.1.2.txt", {"wsl": "1.1.2.0", "kernel": "5.15.83.1"}),
+        ("wsl/wsl-version-1.2.5.txt", {"wsl": "1.2.5.0", "kernel": "5.15.90.1"}),
+        ("wsl/wsl-list-invalid-option.txt", {}),
+    ],
+)
+def test_wsl_version(name: str, expected: dict[str, str]) -> None:
+    assert parse.wsl_version(real(name)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("windows/systeminfo-hyperv-yes.txt", (True, False)),
+        ("windows/systeminfo-hyperv-no.txt", (False, False)),
+        ("windows/systeminfo-hypervisor.txt", (None, True)),
+        ("windows/computerinfo-hyperv-off.txt", (False, False)),
+        ("windows/computerinfo-hyperv-on.txt", (None, True)),
+        ("windows/videocontroller-intel-uhd.txt", (None, None)),
+    ],
+)
+def test_hyperv_state(name: str, expected: tuple[bool | None, bool | None]) -> None:
+    assert parse.hyperv_state(real(name)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [
+        ("engine/docker-version-no-daemon.err", "Cannot connect to the Docker daemon at unix://"),
+        ("engine/podman-machine-down.err", "Cannot connect to Podman. Please verify"),
+    ],
+)
+def test_engine_error_is_the_first_line(name: str, first: str) -> None:
+    assert parse.first_line(real(name)).startswith(first)
+    assert "\n" not in parse.first_line(real(name))
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

@@ -64,11 +64,15 @@ def test_windows_with_wsl() -> None:
         None,
     )
     assert [dict(d) for d in f.wsl_distros] == [
-        {"name": "Ubuntu", "version": 2},
-        {"name": "Legacy", "version": 1},
-        {"name": "Ubuntu-18.04", "version": 1},
-        {"name": "docker-desktop", "version": 2},
+        {"name": "Ubuntu", "version": 2, "default": True},
+        {"name": "Legacy", "version": 1, "default": False},
+        {"name": "Ubuntu-18.04", "version": 1, "default": False},
+        {"name": "docker-desktop", "version": 2, "default": False},
     ]
+    assert (f.wsl_installed, f.wsl_default_distro) == (True, "Ubuntu")
+    assert (f.wsl_version, f.wsl_kernel_version) == ("1.1.2.0", "5.15.83.1")
+    # systeminfo: "A hypervisor has been detected" -- the firmware flag is hidden then.
+    assert (f.hypervisor_present, f.virtualization_firmware) == (True, None)
     assert nvidia(f) == [("NVIDIA GeForce ...", "517.48", "11.7")] * 2
     assert f.tools.git == "C:\\Program Files\\Git\\cmd\\git.exe"
 
@@ -80,6 +84,50 @@ def test_windows_without_wsl() -> None:
     assert [(g.vendor, g.name) for g in f.gpus] == [("intel", "Intel(R) UHD Graphics")]
     assert f.probes["nvidia"].status == "absent"
     assert f.probes["windows_gpus"].status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "installed", "distros", "firmware", "hypervisor"),
+    [
+        ("windows-wsl-not-installed", False, [], True, False),
+        ("windows-virtualization-off", True, [], False, False),
+        ("windows-wsl1-only", True, [("Ubuntu", 1, True)], True, False),
+        ("windows-no-distro", True, [], None, True),
+        (
+            "windows-old-build-zh",
+            True,
+            [("Ubuntu-18.04", 1, True), ("Ubuntu", 1, False)],
+            None,
+            None,
+        ),
+    ],
+)
+def test_windows_wsl_readiness_facts(
+    name: str,
+    installed: bool,
+    distros: list[tuple[str, int, bool]],
+    firmware: bool | None,
+    hypervisor: bool | None,
+) -> None:
+    f = host(name)
+    assert f.wsl_installed is installed
+    assert [(d["name"], d["version"], d["default"]) for d in f.wsl_distros] == distros
+    assert (f.virtualization_firmware, f.hypervisor_present) == (firmware, hypervisor)
+    assert all(r.status in ("ok", "absent") for r in f.probes.values()), f.probes
+
+
+def test_windows_status_and_version_facts() -> None:
+    f = host("windows-virtualization-off")
+    assert (f.wsl_default_version, f.wsl_version, f.wsl_kernel_version) == (
+        1,
+        "1.1.2.0",
+        "5.15.83.1",
+    )
+    assert f.probes["virtualization"].detail == "systeminfo Hyper-V Requirements"
+    old = host("windows-old-build-zh")
+    assert (old.wsl_default_distro, old.wsl_default_version) == ("Ubuntu-18.04", 1)
+    assert old.probes["wsl_distros"].detail == "wsl.exe --list (a build before WSL2)"
+    assert host("windows-wsl-not-installed").probes["wsl_distros"].detail == "no wsl.exe"
 
 
 def test_wsl2_with_a_custom_kernel_is_found_by_its_variables() -> None:

@@ -21,6 +21,10 @@ REPLAYED = (
     "macos-rosetta",
     "windows-wsl2",
     "windows-no-wsl",
+    "windows-wsl-not-installed",
+    "windows-virtualization-off",
+    "windows-wsl1-only",
+    "windows-no-distro",
     "wsl2-nvidia",
     "linux-nvidia-470",
     "linux-nvidia-535",
@@ -37,6 +41,8 @@ def _gpu(base: dict[str, Any], driver: str, cuda: str) -> dict[str, Any]:
     return {**base["gpus"][0], "driver_version": driver, "cuda_version": cuda}
 
 
+DOCKER_UP = {"container_engine": "docker", "engine_error": None}
+
 # name -> (capture it starts from, what changes)
 DERIVED: dict[str, tuple[str, Any]] = {
     # A current Windows NVIDIA driver (R580 branch reports CUDA 13.0) with a WSL2 distro.
@@ -50,15 +56,31 @@ DERIVED: dict[str, tuple[str, Any]] = {
         "linux-nvidia-550",
         lambda d: {**d, "gpus": [{**d["gpus"][0], "cuda_version": None}]},
     ),
-    # A Linux workstation with Docker and no GPU (devcontainer candidates).
+    # A Linux workstation with Docker (its daemon running) and no GPU (devcontainer
+    # candidates).
     "linux-docker": (
         "linux-no-gpu",
-        lambda d: {**d, "tools": {**d["tools"], "docker": "/usr/bin/docker"}},
+        lambda d: {**d, "tools": {**d["tools"], "docker": "/usr/bin/docker", **DOCKER_UP}},
     ),
-    # A macOS laptop with Docker Desktop.
+    # A macOS laptop with Docker Desktop running.
     "macos-arm64-docker": (
         "macos-arm64",
-        lambda d: {**d, "tools": {**d["tools"], "docker": "/usr/local/bin/docker"}},
+        lambda d: {**d, "tools": {**d["tools"], "docker": "/usr/local/bin/docker", **DOCKER_UP}},
+    ),
+    # The same laptop with Docker Desktop stopped: a client and no engine (the error is
+    # the one `docker version` prints then, tests/fixtures/host/engine/).
+    "macos-arm64-docker-stopped": (
+        "macos-arm64",
+        lambda d: {
+            **d,
+            "tools": {
+                **d["tools"],
+                "docker": "/usr/local/bin/docker",
+                "container_engine": None,
+                "engine_error": "docker: Cannot connect to the Docker daemon at "
+                "unix:///var/run/docker.sock. Is the docker daemon running?",
+            },
+        },
     ),
 }
 

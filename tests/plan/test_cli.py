@@ -44,6 +44,35 @@ def test_plan_json_from_a_replayed_capture() -> None:
     assert acc["evidence"]["driver"] == "550.40.07"
 
 
+def test_plan_replayed_windows_capture_shows_the_wsl2_decision() -> None:
+    """A Windows capture whose firmware has virtualization off: the wsl2 check says so,
+    with the new facts in its evidence and the fix to run."""
+    r = bootstrap(
+        "plan",
+        "--profile",
+        str(PROFILES / "linux-only-cpu.toml"),
+        "--replay",
+        str(CAPTURES / "windows-virtualization-off"),
+        "--json",
+    )
+    assert r.returncode == 1, r.stderr
+    wsl2 = next(x for x in json.loads(r.stdout)["reasons"] if x["decision"] == "check:wsl2")
+    assert wsl2["why"].startswith("virtualization is off in the firmware")
+    assert "enable Intel VT-x" in wsl2["fix"]
+    assert wsl2["evidence"]["virtualization_firmware"] is False
+    assert wsl2["evidence"]["hypervisor_present"] is False
+    assert wsl2["evidence"]["wsl_installed"] is True
+    ok = bootstrap(
+        "plan",
+        "--profile",
+        str(PROFILES / "linux-only-cpu.toml"),
+        "--replay",
+        str(CAPTURES / "windows-wsl2"),
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "wsl2" in ok.stdout
+
+
 def test_plan_text_shows_steps_then_why() -> None:
     r = bootstrap(
         "plan",
