@@ -44,6 +44,12 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
 @click.option("--lock", metavar="PATH", help="Force the lock file (relative to the project).")
 @click.option("--cache-bundle", metavar="FILE", help="Plan the import of this cache bundle.")
 @click.option("--online", is_flag=True, help="Plan a sync that may use the package index.")
+@click.option(
+    "--probe/--no-probe",
+    default=True,
+    show_default=True,
+    help="For a remote plan, detect on each box over ssh and show its re-planned variant.",
+)
 def plan(  # noqa: PLR0917 - click passes each option as an argument
     profile: str,
     as_json: bool,
@@ -54,6 +60,7 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     lock: str | None,
     cache_bundle: str | None,
     online: bool,
+    probe: bool,
 ) -> int:
     """Show which strategy, target and lock `up` would use here, its steps, and why."""
     from bootstrap.console import print_json
@@ -80,13 +87,68 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
         error(
             f"{first}; every check and its fix is listed " + ("in reasons" if as_json else "above")
         )
+    there = _remote_view(result, loaded) if result.strategy == "remote" and probe else None
     if as_json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), **({"remote": there} if there else {})})
     else:
         from bootstrap.plan.render import render
 
         render(result)
+        for line in _remote_lines(there):
+            click.echo(line)
     return code
+
+
+def _remote_view(result: Any, loaded: Any) -> dict[str, Any] | None:
+    """Each box's own facts and the variant they choose (the plan's remote re-plan)."""
+    from bootstrap.errors import BootstrapError
+    from bootstrap.plan import specs
+    from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.strategies.remote import detect_there
+    from bootstrap.strategies.ssh import Destination, Ssh
+
+    preflight = result.step(specs.Preflight)
+    out: dict[str, Any] = {}
+    for host in preflight.hosts if preflight else ():
+        ssh = Ssh(Destination.parse(host), accept_new_host_keys=preflight.accept_new_host_keys)
+        try:
+            facts = detect_there(ssh)
+            there = make_plan(facts, loaded, Overrides(strategy="native"))
+            accel = next(r for r in there.reasons if r.decision == "accelerator")
+            out[host] = {
+                "facts": facts.to_dict(),
+                "target": there.target,
+                "lock": there.lock.path,
+                "extras": list(there.lock.extras),
+                "why": accel.why,
+            }
+        except BootstrapError as exc:
+            out[host] = {"error": exc.message, "fix": exc.fix, "code": exc.code}
+        finally:
+            ssh.close()
+    return out
+
+
+def _remote_lines(there: dict[str, Any] | None) -> list[str]:
+    lines = []
+    for host, info in (there or {}).items():
+        if "error" in info:
+            lines.append(f"remote {host}: {info['error']}")
+            if info.get("fix"):
+                lines.append(f"  fix: {info['fix']}")
+            continue
+        f = info["facts"]
+        gpus = (
+            ", ".join(f"{g.get('vendor')} driver {g.get('driver')}" for g in f.get("gpus", []))
+            or "no GPU"
+        )
+        libc = f.get("libc") or {}
+        lines.append(
+            f"remote {host}: {f.get('os')} {f.get('arch')}, {libc.get('family')} "
+            f"{libc.get('version')}, {gpus}"
+        )
+        lines.append(f"  re-planned there: {info['target']} ({info['why']})")
+    return lines
 
 
 def _facts(replay: Path | None, facts_file: Path | None) -> Any:

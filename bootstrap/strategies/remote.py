@@ -64,3 +64,43 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         accept_new_host_keys=settings.accept_new_host_keys or inp.accept_new_host_keys,
         parallel=settings.parallel,
     )
+
+
+def detect_there(ssh: object, python: str = "python3") -> HostFacts:
+    """The box's facts with nothing installed there: the detection modules (standard
+    library only) go over the connection as a tar on stdin into a private temporary
+    directory, run as ``python3 -m bootstrap.host``, and are removed again."""
+    import io
+    import json
+    import shlex
+    import tarfile
+    from pathlib import Path
+
+    from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError
+    from bootstrap.strategies.ssh import Ssh
+
+    assert isinstance(ssh, Ssh)  # noqa: S101
+    package = Path(__file__).resolve().parents[1]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for rel in ("__init__.py", "errors.py", "proc.py"):
+            tar.add(package / rel, arcname=f"bootstrap/{rel}")
+        for path in sorted((package / "host").glob("*.py")):
+            tar.add(path, arcname=f"bootstrap/host/{path.name}")
+    script = (
+        'd=$(mktemp -d) && trap \'rm -rf "$d"\' EXIT && base64 -d | tar -xf - -C "$d" '
+        f'&& cd "$d" && {shlex.quote(python)} -m bootstrap.host'
+    )
+    import base64
+
+    res = ssh.run(script, timeout=60, input=base64.b64encode(buf.getvalue()).decode())
+    try:
+        return HostFacts.from_dict(json.loads(res.stdout))
+    except (ValueError, KeyError, TypeError) as exc:
+        err = BootstrapError(
+            f"{ssh.dest}: detection there failed: {res.describe()}",
+            fix="the box needs a POSIX shell, base64, tar and Python >= 3.9",
+            code="remote.detect",
+        )
+        err.exit_code = EXIT_TARGET_UNFIT
+        raise err from exc
