@@ -99,6 +99,12 @@ exec chroot "$R" /usr/sbin/sshd -D -e -f /run/box/sshd_config
 Command = Union[str, Sequence[str]]
 
 
+def _die_with_parent() -> list[str]:
+    """A prefix that SIGKILLs the box when the test process dies, so a crashed or killed
+    session cannot leave a box running (unshare --kill-child takes sshd along)."""
+    return ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+
+
 def free_port() -> int:
     """A 127.0.0.1 port nothing listens on (at the time of asking)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -333,6 +339,7 @@ def start_box(
         with box.sshd_log.open("ab") as log:
             proc = subprocess.Popen(
                 [
+                    *_die_with_parent(),
                     "unshare", "--mount", "--pid", "--uts", "--fork", "--kill-child",
                     "--propagation", "private",
                     "sh", "-c", NAMESPACE_SCRIPT, "box",
