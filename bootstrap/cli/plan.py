@@ -139,7 +139,9 @@ def _remote_lines(there: dict[str, Any] | None) -> list[str]:
             continue
         f = info["facts"]
         gpus = (
-            ", ".join(f"{g.get('vendor')} driver {g.get('driver')}" for g in f.get("gpus", []))
+            ", ".join(
+                f"{g.get('vendor')} driver {g.get('driver_version')}" for g in f.get("gpus", [])
+            )
             or "no GPU"
         )
         libc = f.get("libc") or {}

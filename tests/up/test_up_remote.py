@@ -259,3 +259,28 @@ def test_dry_run_prints_every_ssh_and_rsync_command(tree, make_remote_box, tmp_p
     assert any(" rsync " in f" {c} " for c in commands), out
     assert any("BatchMode=yes" in c and "install.sh" in c for c in commands), out
     assert not (box.remote_home / "python-service").exists()  # nothing was changed there
+
+
+def test_plan_shows_the_boxs_facts_and_its_variant(tree, make_remote_box, tmp_path):
+    """`bootstrap plan` with a remote strategy detects on the box (nothing installed
+    there) and re-plans: a Linux box with driver 550.54 gets cu124."""
+    box = make_remote_box(remote_env={"BOOTSTRAP_CUDA_DRIVER": "550.54"})
+    env = host_env(tmp_path, box)
+    profile = remote_profile(tree, box.alias, base="ai-training")
+    argv = [sys.executable, "-m", "bootstrap", "plan", "--profile", str(profile)]
+    done = subprocess.run(
+        [*argv, "--strategy", "remote", "--json"],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    there = json.loads(done.stdout)["remote"][box.alias]
+    assert there["target"] == "linux-x86_64-cu124"
+    assert there["extras"] == ["cu124"]
+    assert there["facts"]["gpus"][0]["driver_version"] == "550.54"
+    assert list(box.remote_home.iterdir()) == [box.remote_home / ".ssh"]  # nothing left
+    text = subprocess.run(
+        [*argv, "--strategy", "remote"],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=120, check=False,
+    ).stdout  # fmt: skip
+    assert f"remote {box.alias}: linux x86_64" in text
+    assert "re-planned there: linux-x86_64-cu124" in text
