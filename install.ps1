@@ -25,8 +25,17 @@ wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45
 '@
 # <<< uv pin <<<
 
-$Stage0Start = ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString(
-    [Globalization.CultureInfo]::InvariantCulture)
+$Stage0Now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
+# A handoff passes the seconds it already spent, so `total` counts from its first second
+# (elapsed time, not a timestamp: the two clocks need not agree). As in install.sh.
+$HandoffElapsed = 0.0
+if ($env:BOOTSTRAP_HANDOFF_ELAPSED -and [double]::TryParse($env:BOOTSTRAP_HANDOFF_ELAPSED,
+        [Globalization.NumberStyles]::Float, [Globalization.CultureInfo]::InvariantCulture,
+        [ref]$HandoffElapsed) -and $HandoffElapsed -ge 0) {
+    $Stage0Now = $Stage0Now - $HandoffElapsed
+}
+Remove-Item Env:BOOTSTRAP_HANDOFF_ELAPSED -ErrorAction SilentlyContinue
+$Stage0Start = $Stage0Now.ToString([Globalization.CultureInfo]::InvariantCulture)
 
 # PowerShell 5.1 may default to TLS 1.0: require 1.2 (or better) for every download.
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor
