@@ -136,6 +136,7 @@ def _run(
             from bootstrap.profiles import load_profile
 
             profile = load_profile(options.profile)
+            _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
             plan = make_plan(
                 facts,
                 profile,
@@ -146,6 +147,15 @@ def _run(
                     cache_bundle=options.cache_bundle,
                     online=options.online,
                 ),
+            )
+        if not plan.first_run and not options.dry_run:
+            # Planned for display (`bootstrap plan`), but `up` exists to time a first run.
+            from bootstrap.errors import ConfigError
+
+            raise ConfigError(
+                f"profile {plan.profile!r} has no [first_run] command: nothing to time",
+                fix='add [first_run] command = "..." to the profile',
+                code="profile.no_first_run",
             )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")

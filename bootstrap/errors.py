@@ -1,7 +1,8 @@
 """The two kinds of failure.
 
 A :class:`UserError` is something the user can fix: the CLI prints one line, the fix,
-and exits non-zero without a traceback. Anything else is a bug and keeps its traceback.
+and exits non-zero without a traceback. Anything else is a bug: the CLI prints one line
+with the path of a log file that holds the traceback, and exits with ``EXIT_BUG``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ EXIT_USAGE = 2  # bad input: a flag, a profile, a replay directory, a bundle
 EXIT_UNSUPPORTED = 3  # the plan is valid but this strategy cannot be carried out here yet
 EXIT_OFFLINE_MISS = 4  # offline and the cache lacks what the lock needs
 EXIT_BUSY = 5  # another run holds the lock
+EXIT_BUG = 70  # a bug: one line, the traceback in a log file (sysexits EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 
 

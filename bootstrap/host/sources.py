@@ -195,6 +195,10 @@ class Replay(Source):
             raise ReplayError(
                 f"{index_path}: not valid JSON ({exc})", code="replay.bad_index"
             ) from None
+        except RecursionError:
+            raise ReplayError(
+                f"{index_path}: nested too deeply to be a capture", code="replay.bad_index"
+            ) from None
         if not isinstance(index, dict):
             raise ReplayError(f"{index_path}: expected a JSON object", code="replay.bad_index")
         if index.get("format") != FORMAT:

@@ -402,7 +402,7 @@ def _steps(
             "first-run",
             f"run `{command}` in the environment (timeout {profile.first_run.timeout_seconds:g}s)"
             if command
-            else "no first-run command in the profile: the sync is the first run",
+            else "no first-run command in the profile: `up` stops here (add [first_run] command)",
         )
     )
     sinks = len(profile.metrics.sinks)
