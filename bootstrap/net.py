@@ -51,7 +51,7 @@ def url_problem(url: str) -> str | None:
         return f"{shown!r} has no host"
     if parts.scheme == "http" and not is_loopback_host(host):
         return (
-            f"{shown!r}: plain http is allowed only to 127.0.0.1/localhost; "
+            f"{shown!r}: only https (or http to 127.0.0.1/localhost) is allowed; "
             f"use https://{parts.netloc.rpartition('@')[2]}{parts.path}"
         )
     return None

@@ -163,7 +163,7 @@ ERRORS = [
         '[[metrics.sinks]]\nkind = "pushgateway"\nurl = "http://pushgateway:9091"',
         "`metrics.sinks[0].url`: expected an https URL (plain http only to 127.0.0.1/localhost)"
         ", found a string 'http://pushgateway:9091'",
-        "'http://pushgateway:9091': plain http is allowed only to 127.0.0.1/localhost; "
+        "'http://pushgateway:9091': only https (or http to 127.0.0.1/localhost) is allowed; "
         "use https://pushgateway:9091",
     ),
     (
