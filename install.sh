@@ -201,9 +201,24 @@ RETRIES=${BOOTSTRAP_RETRIES:-3}
 RETRY_DELAY=${BOOTSTRAP_RETRY_DELAY:-1}
 
 # HTTPS everywhere; plain http only to this machine (a loopback mirror or test server).
+# The host is parsed, not globbed: http://localhost:1@10.9.9.9/ goes to 10.9.9.9 (the
+# part before "@" is userinfo) and http://127.0.0.1.example.com/ is not loopback.
 url_is_loopback_http() {
   case $1 in
-    http://127.* | http://localhost/* | http://localhost:* | http://\[::1\]*) return 0 ;;
+    http://*) ;;
+    *) return 1 ;;
+  esac
+  _lb_auth=${1#http://}
+  _lb_auth=${_lb_auth%%[/?#]*}
+  _lb_host=${_lb_auth##*@}
+  case $_lb_host in
+    \[*) _lb_host="${_lb_host%%]*}]" ;;
+    *) _lb_host=${_lb_host%%:*} ;;
+  esac
+  case $_lb_host in
+    localhost | '[::1]') return 0 ;;
+    *[!0-9.]* | *..* | *. | *.*.*.*.*) return 1 ;;
+    127.*.*.*) return 0 ;;
   esac
   return 1
 }

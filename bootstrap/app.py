@@ -144,6 +144,15 @@ def _run(
             facts = detect()
         with timer.phase("plan"):
             profile, plan = _plan(options, facts)
+        if not plan.first_run and not options.dry_run:
+            # Planned for display (`bootstrap plan`), but `up` exists to time a first run.
+            from bootstrap.errors import ConfigError
+
+            raise ConfigError(
+                f"profile {plan.profile!r} has no [first_run] command: nothing to time",
+                fix='add [first_run] command = "..." to the profile',
+                code="profile.no_first_run",
+            )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
         _flush_spool(paths, profile)
@@ -228,6 +237,7 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
     from bootstrap.profiles import load_profile
 
     profile = load_profile(options.profile)
+    _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
     strategy = options.strategy
     if options.remote:
         # `--remote HOST` names the box and implies the remote strategy.

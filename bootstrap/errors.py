@@ -1,7 +1,8 @@
 """The two kinds of failure.
 
 A :class:`UserError` is something the user can fix: the CLI prints one line, the fix,
-and exits non-zero without a traceback. Anything else is a bug and keeps its traceback.
+and exits non-zero without a traceback. Anything else is a bug: the CLI prints one line
+with the path of a log file that holds the traceback, and exits with ``EXIT_BUG``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ EXIT_ACTION_REQUIRED = 6  # the user must do something first (the fix says what)
 EXIT_UNREACHABLE = 7  # the target (a remote box) cannot be reached: network, port, DNS
 EXIT_TARGET_REFUSED = 8  # the target refused us: authentication or an unknown host key
 EXIT_TARGET_UNFIT = 9  # the target cannot hold the environment (OS, arch, libc, Python, disk)
+EXIT_BUG = 70  # a bug: one line, the traceback in a log file (sysexits EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 
 

@@ -32,18 +32,36 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` may not be used, or None: anything but HTTPS is refused, except plain
+    HTTP to a loopback address; so is a URL that does not parse or has no host. The
+    same rule as install.sh's; profiles and sink flags are checked with it up front."""
+    from bootstrap.redact import redact_url
+
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"{shown!r} is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"{shown!r}: only https (or http to 127.0.0.1/localhost) is allowed"
+    if not host:
+        return f"{shown!r} has no host"
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return (
+            f"{shown!r}: only https (or http to 127.0.0.1/localhost) is allowed; "
+            f"use https://{parts.netloc.rpartition('@')[2]}{parts.path}"
+        )
+    return None
+
+
 def check_url(url: str) -> None:
     """Refuse anything but HTTPS, except plain HTTP to a loopback address."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return
-    if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):
-        return
-    raise NetworkError(
-        f"refusing {parts.scheme or 'schemeless'} URL {url!r}: only https "
-        "(or http to 127.0.0.1/localhost) is allowed",
-        code="net.insecure_url",
-    )
+    problem = url_problem(url)
+    if problem is not None:
+        raise NetworkError(f"refusing {problem}", code="net.insecure_url")
 
 
 def client(

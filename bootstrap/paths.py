@@ -9,6 +9,7 @@ directory; ``tests/uv`` checks that they agree.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,12 +60,35 @@ class Paths:
         return self.state / "run.lock"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def make_private(directory: Path, levels: int = 1) -> None:
+    """Create ``directory`` and make it and ``levels - 1`` of its parents 0700 (the state
+    dir, the spool, a capture: reports and settings are nobody else's business)."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for d in [directory, *directory.parents][:levels]:
+        with contextlib.suppress(OSError):  # not ours (a shared parent): leave it
+            if d.stat().st_mode & 0o077:
+                d.chmod(0o700)
+
+
+def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
+
+    ``private``: the file is 0600 and a directory this creates is 0700 (state, spool:
+    what they hold is nobody else's business). A failed write (a full disk) removes its
+    temporary file and raises the OSError with ``path`` as its filename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise

@@ -289,11 +289,35 @@ class List(Spec):
                 raise where.fail(self.expected + " without repeats", value)
 
 
+class Url(Spec):
+    expected = "an https URL (plain http only to 127.0.0.1/localhost)"
+
+    def check(self, value: Any, where: _Where) -> None:
+        from bootstrap.net import url_problem
+        from bootstrap.redact import redact_url
+
+        if not isinstance(value, str):
+            raise where.fail(self.expected, value)
+        problem = url_problem(value)
+        if problem:
+            raise where.fail(self.expected, redact_url(value), fix=problem)
+
+
 class Command(Spec):
     expected = "a command: a non-empty string or an array of strings"
 
     def check(self, value: Any, where: _Where) -> None:
         if isinstance(value, str) and value.strip():
+            import shlex
+
+            try:
+                shlex.split(value)
+            except ValueError as exc:  # "No closing quotation", "No escaped character"
+                raise where.fail(
+                    f"a command line with balanced quotes ({str(exc).lower()})",
+                    value,
+                    fix="close the quote, or write the command as an array of strings",
+                ) from None
             return
         if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
             return
@@ -398,7 +422,7 @@ LOCK = Table(
 SINK = Table(
     {
         "kind": Enum(*SINK_KINDS),
-        "url": Str(re.compile(r"^https?://"), "an http(s) URL"),
+        "url": Url(),
         "path": Str(),
         "token_env": Str(re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$"), "an environment variable name"),
         "job": _NAME,
@@ -493,6 +517,12 @@ def _is_path(name_or_path: str) -> bool:
 def find_profile(name_or_path: str, *, skip: Path | None = None) -> Path:
     if _is_path(name_or_path):
         path = Path(name_or_path).expanduser()
+        if path.is_dir():
+            raise ConfigError(
+                f"profile {path} is a directory, not a .toml file",
+                fix="give a profile file, or a profile name (`bootstrap profiles list`)",
+                code="profile.directory",
+            )
         if not path.is_file():
             raise ConfigError(
                 f"profile file {path} does not exist",
@@ -523,12 +553,25 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read profile {path}: {exc.strerror}", code="profile.unreadable"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8)",
+            fix="a profile is a UTF-8 TOML file",
+            code="profile.encoding",
+        ) from None
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}",
             fix="fix the TOML syntax at the line and column shown",
+            code="profile.toml",
+        ) from None
+    except RecursionError:
+        # tomllib parses nested tables and arrays recursively.
+        raise ConfigError(
+            f"{path}: nested too deeply to read (thousands of levels of tables or arrays)",
+            fix="a profile needs at most a few levels of tables",
             code="profile.toml",
         ) from None
     SCHEMA.check(data, _Where(path, ""))
@@ -649,7 +692,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
     if isinstance(command, str):
         import shlex
 
-        command = shlex.split(command)
+        command = shlex.split(command)  # SCHEMA checked that it splits
     kind = data.get("kind", "python")
     metrics_raw = data.get("metrics", {})
     sinks = []

@@ -7,6 +7,7 @@ click.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from typing import Any
@@ -80,26 +81,61 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: expected errors print one line and a fix; bugs keep their traceback."""
-    from bootstrap.errors import BootstrapError
+    """Entry point: expected errors print one line and a fix; a bug prints one line with
+    the log file that holds its traceback (exit ``EXIT_BUG``); never a bare traceback."""
+    try:
+        code = _main(argv)
+    except KeyboardInterrupt:
+        code = _interrupted()
+    sys.exit(code)
+
+
+def _interrupted() -> int:
+    # Ctrl-C at any moment, even while the output is being written: one line, exit 130.
+    with contextlib.suppress(Exception):
+        sys.stderr.write("interrupted\n")
+    return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    from bootstrap.errors import EXIT_FAILED, BootstrapError
 
     try:
         rv: Any = cli.main(args=argv, prog_name="bootstrap", standalone_mode=False)
-    except click.exceptions.Abort:
-        sys.stderr.write("aborted\n")
-        sys.exit(130)
+    except click.exceptions.Abort:  # click's name for a KeyboardInterrupt inside a command
+        return _interrupted()
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except BootstrapError as exc:
         from bootstrap.console import error
 
         error(exc.message, exc.fix)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        return _interrupted()
+    except OSError as exc:
+        from bootstrap.crash import environment_message
+
+        found = environment_message(exc)
+        if found is None:
+            return _bug(exc, argv)
+        from bootstrap.console import error
+        from bootstrap.redact import redact_text
+
+        error(redact_text(found[0]), found[1])
+        return EXIT_FAILED
+    except Exception as exc:
+        return _bug(exc, argv)
     # A command may return an int: that is its exit code.
-    sys.exit(rv if isinstance(rv, int) else 0)
+    return rv if isinstance(rv, int) else 0
+
+
+def _bug(exc: BaseException, argv: list[str] | None) -> int:
+    from bootstrap.crash import report_bug
+    from bootstrap.errors import EXIT_BUG
+
+    report_bug(exc, list(sys.argv if argv is None else ["bootstrap", *argv]))
+    return EXIT_BUG

@@ -7,6 +7,13 @@ from pathlib import Path
 import click
 
 
+def _finite(value: float | None) -> float | None:
+    # FloatRange lets NaN through (every comparison with NaN is false).
+    if value is not None and value != value:  # noqa: PLR0124 - the NaN test
+        raise click.BadParameter("expected a number of seconds, found nan")
+    return value
+
+
 @click.command(
     epilog="""\b
 Examples:
@@ -29,7 +36,12 @@ Examples:
     type=click.Path(file_okay=False, path_type=Path),
     help="Detect from a directory written by --capture instead of this machine.",
 )
-@click.option("--timeout", type=float, help="Seconds each probe may take (default 5).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, max=3600, min_open=True),
+    callback=lambda _ctx, _param, value: _finite(value),
+    help="Seconds each probe may take (default 5).",
+)
 @click.option(
     "--set",
     "sets",

@@ -156,7 +156,7 @@ def _remote_lines(there: dict[str, Any] | None) -> list[str]:
 def _facts(replay: Path | None, facts_file: Path | None) -> Any:
     from bootstrap import host
     from bootstrap.errors import UserError
-    from bootstrap.host.facts import HostFacts
+    from bootstrap.host.facts import HostFacts, check_facts
 
     if replay is not None:
         if not replay.is_dir():
@@ -165,10 +165,16 @@ def _facts(replay: Path | None, facts_file: Path | None) -> Any:
     if facts_file is not None:
         try:
             data = json.loads(facts_file.read_text(encoding="utf-8"))
-            return HostFacts.from_dict(data)
+            if not isinstance(data, dict):
+                raise TypeError(f"expected a JSON object, found {type(data).__name__}")
+            found = HostFacts.from_dict(data)
+            check_facts(found)
+            return found
         except FileNotFoundError:
             raise UserError(f"--facts {facts_file}: no such file") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except RecursionError:
+            raise UserError(f"--facts {facts_file}: nested too deeply to be host facts") from None
+        except (ValueError, KeyError, TypeError, OverflowError, AttributeError, OSError) as exc:
             raise UserError(
                 f"--facts {facts_file}: not host facts JSON ({type(exc).__name__}: {exc})",
                 fix="write it with `bootstrap detect --json > FILE`",

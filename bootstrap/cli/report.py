@@ -125,13 +125,27 @@ def _table(title: str, head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -
 @report.command()
 @click.option("--budget", type=float, help="Stop after this many seconds in total.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def flush(budget: float | None, as_json: bool) -> int:
-    """Send spooled reports to the sinks that did not acknowledge them yet."""
+@click.option(
+    "--profile",
+    help="Take sink credentials from this profile's [metrics] (and BOOTSTRAP_METRICS_SINKS).",
+)
+def flush(budget: float | None, as_json: bool, profile: str | None) -> int:
+    """Send spooled reports to the sinks that did not acknowledge them yet.
+
+    The spool keeps no credentials: an entry whose URL had some is sent with the sink of
+    the same destination in the current configuration (--profile, BOOTSTRAP_METRICS_SINKS).
+    """
     from bootstrap import console
     from bootstrap.paths import Paths
     from bootstrap.report import delivery
+    from bootstrap.report.config import MetricsConfig
 
-    result = delivery.flush(Paths.from_env(), None, budget_seconds=budget)
+    config = MetricsConfig()
+    if profile is not None:
+        from bootstrap.profiles import load_profile
+
+        config = MetricsConfig.from_settings(load_profile(profile).metrics)
+    result = delivery.flush(Paths.from_env(), config.with_env(), budget_seconds=budget)
     if as_json:
         console.print_json(result.to_dict())
     else:

@@ -20,10 +20,20 @@ def _timeout(timeout: float | None) -> float:
     from bootstrap.host.probes import DEFAULT_TIMEOUT
 
     raw = os.environ.get("BOOTSTRAP_PROBE_TIMEOUT")
-    try:
-        return float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
+    if not raw:
         return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:  # also false for NaN
+        from bootstrap.errors import UserError
+
+        raise UserError(
+            f"BOOTSTRAP_PROBE_TIMEOUT={raw!r}: expected seconds between 0 and 3600",
+            code="host.bad_timeout",
+        )
+    return value
 
 
 def detect(
@@ -61,9 +71,22 @@ def replay(
     directory: Path, *, timeout: float | None = None, facts: Mapping[str, str] | None = None
 ) -> HostFacts:
     """The facts of the machine captured in ``directory``, on any machine."""
+    from bootstrap.errors import ReplayError
+    from bootstrap.host.facts import check_facts
     from bootstrap.host.sources import Replay
 
-    return detect(Replay(directory), timeout=timeout, facts=facts)
+    source = Replay(directory)
+    try:
+        found = detect(source, timeout=timeout, facts=facts)
+        check_facts(found)
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+        # A hand-edited capture ("cpu_count": "many") fails where a probe converts it.
+        raise ReplayError(
+            f"{directory / 'capture.json'}: the captured facts do not fit ({exc})",
+            fix="capture again with `bootstrap detect --capture DIR`",
+            code="replay.bad_entry",
+        ) from None
+    return found
 
 
 __all__ = ["HostFacts", "capture", "detect", "replay"]

@@ -47,6 +47,15 @@ def driver_key(version: str) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2) or 0)
 
 
+_DRIVER_VERSION = re.compile(r"^\d{2,4}(\.\d{1,4}){1,3}$")
+
+
+def is_driver_version(text: str) -> bool:
+    """True for a whole NVIDIA driver version ("550.54.14", "552.22", "32.0.15.6094"),
+    nothing around it: an override like '550.54.14;rm -rf /' or '1e999' is refused."""
+    return bool(_DRIVER_VERSION.match(text))
+
+
 def max_cuda_for_driver(driver_version: str) -> str | None:
     """The newest CUDA the driver supports ("12.4"), or None for an unknown or too old one.
 

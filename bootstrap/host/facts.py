@@ -7,6 +7,7 @@ the README); ``from_dict`` reads it back (golden files, replayed plans).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,3 +142,60 @@ class HostFacts:
             probes={k: ProbeRecord(**v) for k, v in d.get("probes", {}).items()},
             overrides=dict(d.get("overrides", {})),
         )
+
+
+_VERSION_TEXT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,63}$")
+_DRIVER = re.compile(r"^\d{1,4}(\.\d{1,4}){0,3}$")
+_CUDA = re.compile(r"^\d{1,2}\.\d{1,2}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+
+
+def check_facts(facts: HostFacts) -> None:
+    """Raise ValueError naming the first fact whose type or range is impossible (facts
+    from an override or a replay are the user's input: a negative CPU count or a libc
+    family of 1 must not reach the planner)."""
+
+    def fail(key: str, expected: str, found: object) -> None:
+        raise ValueError(f"{key}: expected {expected}, found {found!r}")
+
+    def integer(key: str, value: object, minimum: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            fail(key, f"an integer >= {minimum}", value)
+
+    if facts.os not in OS_NAMES:
+        fail("os", " or ".join(OS_NAMES), facts.os)
+    if facts.arch not in ARCH_NAMES:
+        fail("arch", " or ".join(ARCH_NAMES), facts.arch)
+    for key in ("os_version", "kernel"):
+        if not isinstance(getattr(facts, key), str):
+            fail(key, "a string", getattr(facts, key))
+    for key in ("arch_translated", "ci", "proxy"):
+        if not isinstance(getattr(facts, key), bool):
+            fail(key, "true or false", getattr(facts, key))
+    if facts.wsl is not None and (isinstance(facts.wsl, bool) or facts.wsl not in (1, 2)):
+        fail("wsl", "null, 1 or 2", facts.wsl)
+    if facts.container is not None and not (
+        isinstance(facts.container, str) and _NAME.match(facts.container)
+    ):
+        fail("container", 'null or an engine name ("docker")', facts.container)
+    integer("cpu_count", facts.cpu_count, 1)
+    integer("memory_bytes", facts.memory_bytes, 0)
+    integer("disk_free_bytes", facts.disk_free_bytes, 0)
+    if facts.libc is not None:
+        if facts.libc.family not in ("glibc", "musl"):
+            fail("libc.family", '"glibc" or "musl"', facts.libc.family)
+        version = facts.libc.version
+        if version is not None and not (isinstance(version, str) and _VERSION_TEXT.match(version)):
+            fail("libc.version", 'null or a version ("2.36")', version)
+    for i, gpu in enumerate(facts.gpus):
+        if not isinstance(gpu.vendor, str) or not isinstance(gpu.name, str):
+            fail(f"gpus[{i}].vendor", "a string", gpu.vendor)
+        driver = gpu.driver_version
+        if driver is not None and not (isinstance(driver, str) and _DRIVER.match(driver)):
+            fail(f"gpus[{i}].driver_version", 'null or a version ("550.54.14")', driver)
+        for key in ("cuda_version", "rocm_version"):
+            value = getattr(gpu, key)
+            if value is not None and not (isinstance(value, str) and _CUDA.match(value)):
+                fail(f"gpus[{i}].{key}", 'null or a version ("12.4")', value)
+        if gpu.memory_bytes is not None:
+            integer(f"gpus[{i}].memory_bytes", gpu.memory_bytes, 0)

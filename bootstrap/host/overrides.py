@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bootstrap.errors import UserError
-from bootstrap.host.cuda import driver_key, max_cuda_for_driver
-from bootstrap.host.facts import HostFacts
+from bootstrap.host.cuda import is_driver_version, max_cuda_for_driver
+from bootstrap.host.facts import HostFacts, check_facts
 
 PREFIX = "BOOTSTRAP_FACT_"
 CUDA_VAR = "BOOTSTRAP_CUDA_DRIVER"
@@ -34,7 +34,7 @@ def apply_overrides(facts: HostFacts, environ: Mapping[str, str]) -> HostFacts:
         raw = environ[CUDA_VAR].strip()
         others = [g for g in data["gpus"] if g["vendor"] != "nvidia"]
         if raw:
-            if driver_key(raw) is None:
+            if not is_driver_version(raw):
                 raise UserError(
                     f"{CUDA_VAR}={raw!r}: expected an NVIDIA driver version such as 550.54.14",
                     fix=f"set {CUDA_VAR} to a driver version, or to '' for no NVIDIA GPU",
@@ -72,16 +72,23 @@ def apply_overrides(facts: HostFacts, environ: Mapping[str, str]) -> HostFacts:
         return facts
     data["overrides"] = applied
     try:
-        return HostFacts.from_dict(data)
-    except (TypeError, ValueError, KeyError) as exc:
+        found = HostFacts.from_dict(data)
+        check_facts(found)
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
         raise UserError(
             f"{', '.join(sorted(applied))}: the overridden facts do not fit ({exc})",
+            fix="see `bootstrap detect --json` for each fact's type",
             code="host.bad_override",
         ) from None
+    return found
 
 
 def _value(var: str, raw: str) -> Any:
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise UserError(
+            f"{var}: nested too deeply to be a host fact", code="host.bad_override"
+        ) from None
     except ValueError:
         return raw

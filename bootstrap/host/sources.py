@@ -41,6 +41,8 @@ from typing import Any
 
 from bootstrap import __version__, proc
 from bootstrap.errors import ReplayError
+from bootstrap.paths import make_private
+from bootstrap.redact import redact_obj, redact_text
 
 FORMAT = 1
 MAX_FILE_BYTES = 1 << 20
@@ -119,8 +121,10 @@ class Recorder(Source):
             "commands": [],
         }
         self.counter = 0
-        (directory / "files").mkdir(parents=True, exist_ok=True)
-        (directory / "commands").mkdir(parents=True, exist_ok=True)
+        # A support bundle is shared on purpose, but only by its owner: 0700 / 0600, and
+        # URL credentials (a proxy's password) are redacted in everything it holds.
+        for sub in ("files", "commands"):
+            make_private(directory / sub, levels=2)
 
     def _next(self) -> str:
         self.counter += 1
@@ -131,7 +135,12 @@ class Recorder(Source):
             rest = value[len(self.home) :]
             if not rest or rest[0] in "/\\":
                 return "~" + rest
-        return value
+        return redact_obj(value)
+
+    def _write(self, name: str, text: str) -> None:
+        fd = os.open(self.dir / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(redact_text(text))
 
     def read(self, path: str) -> str | None:
         content = super().read(path)
@@ -140,7 +149,7 @@ class Recorder(Source):
                 self.index["files"][path] = None
             else:
                 name = f"files/{self._next()}"
-                (self.dir / name).write_text(content, encoding="utf-8")
+                self._write(name, content)
                 self.index["files"][path] = name
         return content
 
@@ -153,15 +162,15 @@ class Recorder(Source):
     def env(self, name: str) -> str | None:
         value = super().env(name)
         with self.lock:
-            self.index["env"][name] = value
+            self.index["env"][name] = None if value is None else redact_text(value)
         return value
 
     def run(self, argv: list[str], timeout: float) -> Cmd:
         result = super().run(argv, timeout)
         with self.lock:
             n = self._next()
-            (self.dir / f"commands/{n}.out").write_text(result.stdout, encoding="utf-8")
-            (self.dir / f"commands/{n}.err").write_text(result.stderr, encoding="utf-8")
+            self._write(f"commands/{n}.out", result.stdout)
+            self._write(f"commands/{n}.err", result.stderr)
             self.index["commands"].append(
                 {
                     "argv": [self._redact(a) for a in argv],
@@ -183,7 +192,7 @@ class Recorder(Source):
     def save(self) -> None:
         with self.lock:
             text = json.dumps(self.index, indent=2, sort_keys=True)
-        (self.dir / "capture.json").write_text(text + "\n", encoding="utf-8")
+        self._write("capture.json", text + "\n")
 
 
 class Replay(Source):
@@ -203,6 +212,10 @@ class Replay(Source):
         except (OSError, ValueError) as exc:
             raise ReplayError(
                 f"{index_path}: not valid JSON ({exc})", code="replay.bad_index"
+            ) from None
+        except RecursionError:
+            raise ReplayError(
+                f"{index_path}: nested too deeply to be a capture", code="replay.bad_index"
             ) from None
         if not isinstance(index, dict):
             raise ReplayError(f"{index_path}: expected a JSON object", code="replay.bad_index")

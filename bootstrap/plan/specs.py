@@ -115,7 +115,7 @@ class FirstRun(StepSpec):
 
     def describe(self) -> str:
         if not self.argv:
-            return "no first-run command in the profile: the sync is the first run"
+            return "no first-run command in the profile: `up` stops here (add [first_run] command)"
         return f"run `{shlex.join(self.argv)}` in the environment (timeout {self.timeout:g}s)"
 
 

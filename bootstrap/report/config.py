@@ -52,6 +52,16 @@ class SinkConfig:
                 fix="set `url` in [[metrics.sinks]] (or pass --url)",
                 code="report.sink_url",
             )
+        if self.url:
+            from bootstrap.net import url_problem
+
+            problem = url_problem(self.url)
+            if problem:
+                raise ConfigError(
+                    f"{where}: `url` {problem}",
+                    fix="point the sink at an https URL (plain http only on this machine)",
+                    code="report.sink_url",
+                )
         if not self.job:
             raise ConfigError(f"{where}: `job` must not be empty", code="report.sink_job")
         if not self.timeout_seconds > 0:

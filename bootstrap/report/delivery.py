@@ -197,6 +197,7 @@ def flush(
     result = FlushResult()
     lock = threading.Lock()
     todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    configured = {s.key: s for s in (config.sinks if config is not None else ())}
     entries = spool.pending(paths)
     for data in entries:
         todo.put(data)
@@ -226,15 +227,27 @@ def flush(
             with lock:
                 result.held += 1
             return
+        sink = entry.sink
+        if entry.redacted:
+            # Spooled without its credentials: they come from today's configuration.
+            found = configured.get(entry.key)
+            if found is None:
+                claim.release()
+                with lock:
+                    result.errors.append(
+                        f"{sink.label}: its credentials are not configured here (the spool "
+                        "keeps none); configure this sink and flush again "
+                        f"(report {entry.report.report_id})"
+                    )
+                return
+            sink = found
         left = remaining()
-        timeout = (
-            entry.sink.timeout_seconds if left is None else min(entry.sink.timeout_seconds, left)
-        )
+        timeout = sink.timeout_seconds if left is None else min(sink.timeout_seconds, left)
         try:
-            make_sink(entry.sink, max(MIN_TIMEOUT, timeout)).send(entry.report)
+            make_sink(sink, max(MIN_TIMEOUT, timeout)).send(entry.report)
         except Exception as exc:
             claim.release()
-            msg = getattr(exc, "message", None) or f"{entry.sink.label}: {type(exc).__name__}"
+            msg = getattr(exc, "message", None) or f"{sink.label}: {type(exc).__name__}"
             with lock:
                 result.errors.append(f"{msg} (report {entry.report.report_id})")
             return

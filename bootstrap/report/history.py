@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from bootstrap.errors import ConfigError
-from bootstrap.paths import Paths
+from bootstrap.paths import Paths, make_private
 from bootstrap.report.model import TimingReport
 
 
@@ -24,7 +24,7 @@ class Loaded:
 
 def append(paths: Paths, report: TimingReport) -> None:
     path = paths.history
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private(path.parent)
     data = (report.to_json() + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:

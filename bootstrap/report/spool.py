@@ -2,7 +2,8 @@
 
 Layout under ``Paths.spool``::
 
-    <sink key>/<report id>.json   the report and the sink's settings (never a token)
+    <sink key>/<report id>.json   the report and the sink's settings (never a token, and
+                                  the URL without credentials: see below)
     <sink key>/<report id>.lock   an OS lock: whoever holds it is sending that entry
     corrupt/                      unreadable entries, moved aside and kept
 
@@ -10,12 +11,19 @@ An entry is written (atomically) *before* its report is sent and removed only af
 sink acknowledged it, so a crash at any point leaves the report spooled, never lost.
 The lock is the kernel's: it dies with its holder (kill -9 included), and a second flush
 skips entries someone else holds, so no report is sent twice at the same time.
+
+Secrets stay out: a sink URL with userinfo (``https://user:pass@host``) or a secret query
+value (``?apikey=...``) is spooled redacted, with ``"sink_redacted": true``; the flush
+sends such an entry with the sink of the same key from the current configuration (the
+profile's ``[metrics]`` or ``BOOTSTRAP_METRICS_SINKS``), and keeps it spooled, saying
+so, while no such sink is configured. Files are 0600, their directories 0700.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +32,8 @@ from typing import IO, Any
 
 from bootstrap.errors import ConfigError
 from bootstrap.oslock import try_lock, unlock
-from bootstrap.paths import Paths, atomic_write
+from bootstrap.paths import Paths, atomic_write, make_private
+from bootstrap.redact import has_secret, redact_url
 from bootstrap.report.config import SinkConfig
 from bootstrap.report.model import TimingReport
 
@@ -41,6 +50,11 @@ class Entry:
     path: Path
     sink: SinkConfig
     report: TimingReport
+    redacted: bool = False  # the URL's credentials were left out: resolve the sink by key
+
+    @property
+    def key(self) -> str:
+        return self.path.parent.name
 
 
 class Claim:
@@ -83,8 +97,8 @@ def try_claim(data: Path, *, strict: bool = False) -> Claim | None:
     unless ``strict``, when its lock file cannot be opened at all)."""
     lock = data.with_suffix(".lock")
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fh = lock.open("a+b")
+        make_private(lock.parent, levels=3)  # <sink key>/, spool/, the state dir
+        fh = os.fdopen(os.open(lock, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")
     except OSError:
         if strict:
             raise
@@ -103,9 +117,15 @@ def add(paths: Paths, sink: SinkConfig, report: TimingReport) -> Claim | None:
     claim = try_claim(data, strict=True)
     if claim is None:
         return None
-    body = {"spool_version": SPOOL_VERSION, "sink": sink.to_dict(), "report": report.to_dict()}
+    stored = sink.to_dict()
+    body: dict[str, Any] = {"spool_version": SPOOL_VERSION, "sink": stored}
+    if sink.url and has_secret(sink.url):
+        stored["url"] = redact_url(sink.url)
+        body["sink_redacted"] = True
+    body["report"] = report.to_dict()
     try:
-        atomic_write(data, json.dumps(body, separators=(",", ":")).encode())
+        make_private(data.parent, levels=3)  # <sink key>/, spool/, the state dir
+        atomic_write(data, json.dumps(body, separators=(",", ":")).encode(), private=True)
     except BaseException:
         claim.release()
         raise
@@ -124,7 +144,7 @@ def read(data: Path) -> Entry:
         report = TimingReport.from_dict(body.get("report"), where="report")
     except ConfigError as exc:
         raise CorruptEntry(exc.message) from None
-    return Entry(data, sink, report)
+    return Entry(data, sink, report, redacted=body.get("sink_redacted") is True)
 
 
 def pending(paths: Paths) -> list[Path]:

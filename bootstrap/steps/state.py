@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bootstrap.paths import Paths, atomic_write
+from bootstrap.paths import Paths, atomic_write, make_private
 
 STATE_VERSION = 1
 
@@ -78,4 +78,5 @@ class RunState:
 
     def save(self) -> None:
         body = {"version": STATE_VERSION, "steps": self.steps, "success": self.success}
-        atomic_write(self.path, json.dumps(body, indent=1, sort_keys=True).encode())
+        make_private(self.path.parent, levels=2)  # runs/ and the state dir
+        atomic_write(self.path, json.dumps(body, indent=1, sort_keys=True).encode(), private=True)

@@ -147,18 +147,27 @@ ERRORS = [
         "add `url = ...` to [metrics.sinks[0]]",
     ),
     (
-        '[[metrics.sinks]]\nkind = "statsd"\nurl = "http://x"',
+        '[[metrics.sinks]]\nkind = "statsd"\nurl = "https://x"',
         '`metrics.sinks[0].kind`: expected one of "file", "http-json", "pushgateway", '
         "\"otlp-http\", found a string 'statsd'",
         None,
     ),
     (
         '[[metrics.sinks]]\nkind = "pushgateway"\nurl = "localhost:9091"',
-        "`metrics.sinks[0].url`: expected an http(s) URL, found a string 'localhost:9091'",
-        None,
+        "`metrics.sinks[0].url`: expected an https URL (plain http only to 127.0.0.1/localhost)"
+        ", found a string 'localhost:9091'",
+        "'localhost:9091': only https (or http to 127.0.0.1/localhost) is allowed",
     ),
     (
-        '[[metrics.sinks]]\nkind = "pushgateway"\nurl = "http://pg:9091"\ntoken_env = "MY TOKEN"',
+        # The example docs/profiles.md used to show: refused by validate, not at send time.
+        '[[metrics.sinks]]\nkind = "pushgateway"\nurl = "http://pushgateway:9091"',
+        "`metrics.sinks[0].url`: expected an https URL (plain http only to 127.0.0.1/localhost)"
+        ", found a string 'http://pushgateway:9091'",
+        "'http://pushgateway:9091': only https (or http to 127.0.0.1/localhost) is allowed; "
+        "use https://pushgateway:9091",
+    ),
+    (
+        '[[metrics.sinks]]\nkind = "pushgateway"\nurl = "https://pg:9091"\ntoken_env = "MY TOKEN"',
         "`metrics.sinks[0].token_env`: expected an environment variable name, "
         "found a string 'MY TOKEN'",
         None,

@@ -337,12 +337,20 @@ def test_https_to_http_redirect_is_refused(
     assert_nothing_installed(uv_home, artifacts.version)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/m",
+        # userinfo that looks like a loopback host: the request would go to 10.9.9.9
+        "http://localhost:1@10.9.9.9:18090/simple",
+        "http://127.0.0.1.example.com/m",
+        "http://127.0.0.1@example.com/m",
+    ],
+)
 def test_plain_http_to_a_remote_host_is_refused(
-    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
+    artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path, url: str
 ) -> None:
-    env = shell_env(
-        tmp_path, BOOTSTRAP_UV_SOURCES="mirror", BOOTSTRAP_UV_MIRROR_URL="http://example.com/m"
-    )
+    env = shell_env(tmp_path, BOOTSTRAP_UV_SOURCES="mirror", BOOTSTRAP_UV_MIRROR_URL=url)
     res = run_sh(["dash"], ["--no-run"], env)
     assert res.returncode == 1
     assert "only https" in res.stderr
