@@ -83,7 +83,7 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     package = Path(__file__).resolve().parents[1]
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for rel in ("__init__.py", "errors.py", "proc.py"):
+        for rel in ("__init__.py", "errors.py", "proc.py", "paths.py", "redact.py"):
             tar.add(package / rel, arcname=f"bootstrap/{rel}")
         for path in sorted((package / "host").glob("*.py")):
             tar.add(path, arcname=f"bootstrap/host/{path.name}")
