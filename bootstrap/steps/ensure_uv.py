@@ -20,9 +20,9 @@ class EnsureUv:
         return None
 
     def run(self, ctx: Context) -> str:
-        from bootstrap.uv import ensure
+        from bootstrap.cache.use import ensure_uv
 
-        result = ensure(ctx.paths)
+        result = ensure_uv(ctx.options.cache_bundle, ctx.paths)
         ctx.uv = result.path
         ctx.uv_version = result.version
         if result.action == "present":

@@ -36,6 +36,7 @@ class Sync:
         return None
 
     def run(self, ctx: Context) -> str:
+        from bootstrap.cache.use import wheelhouse
         from bootstrap.sync import sync
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
@@ -48,6 +49,7 @@ class Sync:
                 online=ctx.options.online,
                 env=ctx.env,
                 python=ctx.python,
+                find_links=wheelhouse(ctx.paths),
             )
         except OfflineMiss:
             if not allow:
