@@ -88,6 +88,19 @@ def _target(ctx: Context) -> Target:
     return target
 
 
+class EveryRun:
+    """A handoff step runs on every `up`: the target may have changed since the last
+    one, and the target's own stage 0 is what makes a re-run cheap there."""
+
+    phase = "handoff"
+
+    def fingerprint(self, spec: specs.StepSpec, ctx: Context) -> str:
+        return "every-run"
+
+    def check(self, spec: specs.StepSpec, ctx: Context) -> str | None:
+        return None
+
+
 # -- preflight ------------------------------------------------------------------------
 
 PROBE = r"""
@@ -212,15 +225,7 @@ def _glibc(banner: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-class PreflightStep:
-    phase = "handoff"
-
-    def fingerprint(self, spec: specs.Preflight, ctx: Context) -> str:
-        return fingerprint(time.time())  # always checked: the box may have changed
-
-    def check(self, spec: specs.Preflight, ctx: Context) -> str | None:
-        return None
-
+class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
@@ -264,15 +269,7 @@ def tracked_files(repo: Path) -> list[str]:
     return sorted(out)
 
 
-class TransferStep:
-    phase = "handoff"
-
-    def fingerprint(self, spec: specs.Transfer, ctx: Context) -> str:
-        return fingerprint(time.time())  # rsync decides what changed
-
-    def check(self, spec: specs.Transfer, ctx: Context) -> str | None:
-        return None
-
+class TransferStep(EveryRun):
     def run(self, spec: specs.Transfer, ctx: Context) -> str:
         target = _target(ctx)
         repo = Path(spec.repo)
@@ -342,15 +339,7 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
 # -- detect there, re-plan ---------------------------------------------------------------
 
 
-class DetectThereStep:
-    phase = "handoff"
-
-    def fingerprint(self, spec: specs.DetectThere, ctx: Context) -> str:
-        return fingerprint(time.time())
-
-    def check(self, spec: specs.DetectThere, ctx: Context) -> str | None:
-        return None
-
+class DetectThereStep(EveryRun):
     def run(self, spec: specs.DetectThere, ctx: Context) -> str:
         from bootstrap.host.facts import HostFacts
         from bootstrap.plan.planner import Overrides, make_plan
@@ -382,15 +371,7 @@ class DetectThereStep:
 # -- the bundle -------------------------------------------------------------------------
 
 
-class ShipBundleStep:
-    phase = "handoff"
-
-    def fingerprint(self, spec: specs.ShipBundle, ctx: Context) -> str:
-        return fingerprint(time.time())
-
-    def check(self, spec: specs.ShipBundle, ctx: Context) -> str | None:
-        return None
-
+class ShipBundleStep(EveryRun):
     def run(self, spec: specs.ShipBundle, ctx: Context) -> str:
         from bootstrap.cache import verify
         from bootstrap.cache.bundle import sha256_file
@@ -477,14 +458,8 @@ def _rsync_dir(directory: str) -> str:
 # -- run there, collect ---------------------------------------------------------------
 
 
-class RunThereStep:
+class RunThereStep(EveryRun):
     phase = "remote"  # replaced by the target's own phases in the report
-
-    def fingerprint(self, spec: specs.RunThere, ctx: Context) -> str:
-        return fingerprint(time.time())
-
-    def check(self, spec: specs.RunThere, ctx: Context) -> str | None:
-        return None
 
     def run(self, spec: specs.RunThere, ctx: Context) -> str:
         target = _target(ctx)
@@ -521,15 +496,7 @@ def _profile_there(profile: str, repo: Path) -> str:
     return path.stem
 
 
-class CollectReportStep:
-    phase = "handoff"
-
-    def fingerprint(self, spec: specs.CollectReport, ctx: Context) -> str:
-        return fingerprint(time.time())
-
-    def check(self, spec: specs.CollectReport, ctx: Context) -> str | None:
-        return None
-
+class CollectReportStep(EveryRun):
     def run(self, spec: specs.CollectReport, ctx: Context) -> str:
         target = _target(ctx)
         res = target.ssh.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
