@@ -1,6 +1,7 @@
 """The handoff: carry out a plan whose environment lives elsewhere.
 
-The contract every non-native strategy shares (remote over ssh today): reach the target
+The contract every non-native strategy shares, whatever its transport
+(:mod:`bootstrap.strategies.transport`; ssh for remote): reach the target
 and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
 detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
 target's own facts (*detect-there*), send the cache bundle for the target's key
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from bootstrap.paths import Paths
     from bootstrap.plan.model import Plan
     from bootstrap.report.model import TimingReport
-    from bootstrap.strategies.ssh import Ssh
+    from bootstrap.strategies.transport import Transport
     from bootstrap.timing import Timer
 
 STAGE = ".bootstrap-stage"  # private staging directory inside the remote directory
@@ -63,7 +64,7 @@ class Target:
     """One target of a handoff: its transport and what the run learnt about it."""
 
     name: str
-    ssh: Ssh
+    link: Transport
     directory: str
     probe: dict[str, str] = field(default_factory=dict)
     facts: HostFacts | None = None
@@ -76,9 +77,7 @@ class Target:
 
     @property
     def dir_word(self) -> str:
-        from bootstrap.strategies.ssh import remote_path
-
-        return remote_path(self.directory)
+        return self.link.dir_word(self.directory)
 
 
 def _target(ctx: Context) -> Target:
@@ -229,10 +228,10 @@ class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
-        res = target.ssh.run(script, timeout=30)
+        res = target.link.run(script, timeout=30)
         probe = parse_probe(res.stdout)
         target.probe = probe
-        if target.ssh.dry_run is not None:
+        if target.link.dry_run is not None:
             return "dry run"
         problems = unfit_reasons(probe, min_disk_gb=spec.min_disk_gb)
         if problems:
@@ -274,19 +273,8 @@ class TransferStep(EveryRun):
         target = _target(ctx)
         repo = Path(spec.repo)
         files = tracked_files(repo)
-        if "rsync" in target.probe or target.ssh.dry_run is not None:
-            res = target.ssh.rsync(
-                [
-                    "-a",
-                    "--stats",
-                    "--from0",
-                    "--files-from=-",
-                    f"{repo}/",
-                    "{remote}:" + _rsync_dir(spec.directory),
-                ],
-                timeout=600,
-                input="\0".join(files),
-            )
+        if "rsync" in target.probe or target.link.dry_run is not None:
+            res = target.link.sync_tree(repo, files, spec.directory, timeout=600)
             if not res.ok:
                 raise BootstrapError(
                     f"rsync to {target.name} failed: {res.describe()}", code="remote.transfer"
@@ -312,7 +300,7 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
     import tarfile
 
     manifest_path = f"{target.dir_word}/{STAGE}.manifest.json"
-    old_res = target.ssh.run(f"cat {manifest_path} 2>/dev/null || true", timeout=30)
+    old_res = target.link.run(f"cat {manifest_path} 2>/dev/null || true", timeout=30)
     try:
         old = json.loads(old_res.stdout or "{}")
     except ValueError:
@@ -320,7 +308,9 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
     new = {n: hashlib.sha256((repo / n).read_bytes()).hexdigest() for n in files}
     changed = [n for n in files if old.get(n) != new[n]]
     if changed:
-        argv = target.ssh.argv(f"mkdir -p {target.dir_word} && tar -xf - -C {target.dir_word}")
+        argv = target.link.pipe_argv(
+            f"mkdir -p {target.dir_word} && tar -xf - -C {target.dir_word}"
+        )
         with subprocess.Popen(argv, stdin=subprocess.PIPE) as child:
             assert child.stdin is not None  # noqa: S101
             with tarfile.open(fileobj=child.stdin, mode="w|") as tar:
@@ -332,7 +322,7 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
                     f"tar to {target.name} failed (exit {child.returncode})",
                     code="remote.transfer",
                 )
-    target.ssh.run(f"cat > {manifest_path}", timeout=30, input=json.dumps(new, sort_keys=True))
+    target.link.run(f"cat > {manifest_path}", timeout=30, input=json.dumps(new, sort_keys=True))
     return len(changed)
 
 
@@ -347,8 +337,8 @@ class DetectThereStep(EveryRun):
 
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
-        res = target.ssh.run(f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60)
-        if target.ssh.dry_run is not None:
+        res = target.link.run(f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60)
+        if target.link.dry_run is not None:
             target.target_key = ctx.plan.target
             return "dry run: the plan's variant"
         if not res.ok:
@@ -381,7 +371,7 @@ class ShipBundleStep(EveryRun):
         key = target.target_key or ctx.plan.target
         if spec.bundle:
             bundle = Path(spec.bundle)
-        elif target.ssh.dry_run is not None:
+        elif target.link.dry_run is not None:
             return f"would pack a bundle for {key} here"
         else:
             packed = _pack_here(ctx, key)
@@ -391,7 +381,7 @@ class ShipBundleStep(EveryRun):
                     "uses its own cache and the profile's network policy"
                 )
             bundle = packed
-        if target.ssh.dry_run is None:
+        if target.link.dry_run is None:
             if not bundle.is_file():
                 raise UserError(f"cache bundle {bundle} does not exist", code="bundle.missing")
             # Its target must be the re-planned one; checksums and uv are checked here
@@ -402,10 +392,7 @@ class ShipBundleStep(EveryRun):
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
                 return f"bundle for {key} already imported there"
         remote = f"{STAGE}/{bundle.name}"
-        res = target.ssh.rsync(
-            ["--partial", str(bundle), "{remote}:" + _rsync_dir(target.directory) + "/" + remote],
-            timeout=1800,
-        )
+        res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
         if not res.ok:
             raise BootstrapError(
                 f"sending the bundle to {target.name} failed: {res.describe()}",
@@ -448,13 +435,6 @@ def _pack_here(ctx: Context, key: str) -> Path | None:
     return out
 
 
-def _rsync_dir(directory: str) -> str:
-    """rsync's remote paths are relative to the login directory: ``~/x`` is ``x``."""
-    if directory.startswith("~/"):
-        return directory[2:]
-    return directory.lstrip("~") or "."
-
-
 # -- run there, collect ---------------------------------------------------------------
 
 
@@ -473,18 +453,12 @@ class RunThereStep(EveryRun):
         env = f"BOOTSTRAP_HANDOFF_ELAPSED={elapsed:.3f} BOOTSTRAP_NO_METRICS=1"
         command = f"cd {target.dir_word} && {env} {shlex.join(argv)}"
         prefix = f"  [{target.name}] "
-        res = target.ssh.stream(
+        res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
             on_line=lambda line: ctx.view.output(prefix + line),
         )
         target.exit_code = res.returncode
-        if res.not_found:
-            raise BootstrapError("ssh was not found", code="remote.no_ssh")
-        if res.returncode == 255:
-            from bootstrap.strategies.ssh import _classify
-
-            raise _classify(target.ssh.dest, "\n".join(res.tail))
         return f"exit {res.returncode} in {res.duration:.2f}s"
 
 
@@ -499,8 +473,8 @@ def _profile_there(profile: str, repo: Path) -> str:
 class CollectReportStep(EveryRun):
     def run(self, spec: specs.CollectReport, ctx: Context) -> str:
         target = _target(ctx)
-        res = target.ssh.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
-        if target.ssh.dry_run is not None:
+        res = target.link.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
+        if target.link.dry_run is not None:
             return "dry run"
         try:
             target.report = json.loads(res.stdout) if res.ok else None
@@ -622,17 +596,17 @@ def _one_target(
     from bootstrap.report.model import new_report
     from bootstrap.steps import run_steps
     from bootstrap.steps.state import RunState
-    from bootstrap.strategies.ssh import Destination, Ssh
+    from bootstrap.strategies import REGISTRY
     from bootstrap.timing import Timer
 
     preflight = plan.step(specs.Preflight)
     assert preflight is not None  # noqa: S101
-    ssh = Ssh(
-        Destination.parse(host),
-        accept_new_host_keys=preflight.accept_new_host_keys,
+    link: Transport = REGISTRY[plan.strategy].transport(
+        host,
+        preflight,
         dry_run=(lambda line: view.note(f"would run: {line}")) if dry_run else None,
     )
-    target = Target(host, ssh, preflight.directory)
+    target = Target(host, link, preflight.directory)
     state = RunState.load(paths, "remote-" + fingerprint(host, preflight.directory)[:16])
     timer = Timer()
     ctx = Context(
@@ -655,8 +629,8 @@ def _one_target(
             if not dry_run and target.probe:
                 # The staged bundle and report are not needed after the run, also after
                 # a failure; the repository stays (the user works there).
-                ssh.run(f"rm -rf {target.dir_word}/{STAGE}", timeout=30)
-        ssh.close()
+                link.run(f"rm -rf {target.dir_word}/{STAGE}", timeout=30)
+        link.close()
     if dry_run:
         return HostResult(host, 0, None, None, plan.target), None
     there = target.report or {}

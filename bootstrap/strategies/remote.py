@@ -5,11 +5,12 @@ choose the variant when `up` detects there (bootstrap.steps.handoff)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan.accel import GpuView
-from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.specs import Preflight, StepSpec
 from bootstrap.plan.strategy import (
     Check,
     StepInputs,
@@ -18,6 +19,9 @@ from bootstrap.plan.strategy import (
     remote_fix,
 )
 from bootstrap.profiles import Profile
+
+if TYPE_CHECKING:
+    from bootstrap.strategies.ssh import Ssh
 
 NAME = "remote"
 CARRIED_OUT = True
@@ -63,6 +67,17 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         directory=directory,
         accept_new_host_keys=settings.accept_new_host_keys or inp.accept_new_host_keys,
         parallel=settings.parallel,
+    )
+
+
+def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None) -> Ssh:
+    """The box ``host`` (``[user@]host[:port]`` or an ssh_config alias) over OpenSSH."""
+    from bootstrap.strategies.ssh import Destination, Ssh
+
+    return Ssh(
+        Destination.parse(host),
+        accept_new_host_keys=preflight.accept_new_host_keys,
+        dry_run=dry_run,
     )
 
 

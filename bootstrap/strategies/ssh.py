@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_UNREACHABLE, BootstrapError
+from bootstrap.strategies.transport import home_word, show
 
 CONNECT_TIMEOUT = 10  # seconds for the TCP connection and the handshake
 
@@ -123,14 +124,21 @@ class Ssh:
             opts += ["-p", str(self.dest.port)]
         return opts
 
+    @property
+    def name(self) -> str:
+        return str(self.dest)
+
     def argv(self, command: str) -> list[str]:
         return [*self.options(), "--", self.dest.login(), command]
 
+    def pipe_argv(self, command: str) -> list[str]:
+        return self.argv(command)
+
+    def dir_word(self, directory: str) -> str:
+        return home_word(directory)
+
     def _show(self, argv: Sequence[str]) -> bool:
-        if self.dry_run is None:
-            return False
-        self.dry_run(shlex.join(argv))
-        return True
+        return show(self.dry_run, argv)
 
     def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
         """Run a shell command there; a connection failure (ssh's 255) raises."""
@@ -157,7 +165,14 @@ class Ssh:
         argv = self.argv(command)
         if self._show(argv):
             return proc.Streamed(tuple(argv), 0, (), 0.0)
-        return proc.stream(argv, timeout=timeout, on_line=on_line)
+        res = proc.stream(argv, timeout=timeout, on_line=on_line)
+        if res.not_found:
+            raise Unreachable(
+                "ssh was not found", fix="install an OpenSSH client", code="remote.no_ssh"
+            )
+        if res.returncode == 255:
+            raise _classify(self.dest, "\n".join(res.tail))
+        return res
 
     def rsync(
         self, args: Sequence[str], *, timeout: float, input: str | None = None
@@ -172,6 +187,18 @@ class Ssh:
             raise _classify(self.dest, res.stderr)
         return res
 
+    def sync_tree(
+        self, repo: Path, files: Sequence[str], directory: str, *, timeout: float
+    ) -> proc.Result:
+        args = ["-a", "--stats", "--from0", "--files-from=-", f"{repo}/"]
+        return self.rsync(
+            [*args, "{remote}:" + rsync_dir(directory)], timeout=timeout, input="\0".join(files)
+        )
+
+    def put_file(self, path: Path, directory: str, name: str, *, timeout: float) -> proc.Result:
+        target = "{remote}:" + rsync_dir(directory) + "/" + name
+        return self.rsync(["--partial", str(path), target], timeout=timeout)
+
     def close(self) -> None:
         if self.dry_run is None:
             proc.run([*self.options(), "-O", "exit", self.dest.login()], timeout=10)
@@ -180,10 +207,8 @@ class Ssh:
         shutil.rmtree(self.control_dir, ignore_errors=True)
 
 
-def remote_path(directory: str) -> str:
-    """A shell word for ``directory`` on the box: ``~/x`` becomes ``"$HOME"/x``."""
-    if directory == "~":
-        return '"$HOME"'
+def rsync_dir(directory: str) -> str:
+    """rsync's remote paths are relative to the login directory: ``~/x`` is ``x``."""
     if directory.startswith("~/"):
-        return '"$HOME"/' + shlex.quote(directory[2:])
-    return shlex.quote(directory)
+        return directory[2:]
+    return directory.lstrip("~") or "."

@@ -1,0 +1,73 @@
+"""What a handoff needs from the way it reaches its target.
+
+A transport runs shell commands there (captured or streamed), gives the argv of a command
+that reads stdin (for a tar stream), copies a list of files and one large file, and names
+a directory as a shell word there. The remote strategy's transport is the system OpenSSH
+client (:mod:`bootstrap.strategies.ssh`); others (a container's exec, ``wsl.exe``)
+provide the same methods, so the handoff steps never know which one they drive.
+
+Every method raises a :class:`~bootstrap.errors.BootstrapError` with the strategy's own
+exit code when the transport itself fails (cannot connect, refused); a command that runs
+and fails there is a result, not an exception. With ``dry_run`` set, commands are shown,
+not run, and results are empty successes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from bootstrap import proc
+
+
+class Transport(Protocol):
+    name: str
+    dry_run: Callable[[str], None] | None
+
+    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
+        """Run a shell command there and capture its output."""
+
+    def stream(
+        self, command: str, *, timeout: float, on_line: Callable[[str], None]
+    ) -> proc.Streamed:
+        """Run a shell command there, each output line to ``on_line``."""
+
+    def pipe_argv(self, command: str) -> list[str]:
+        """The local argv that runs ``command`` there with our stdin as its stdin."""
+
+    def sync_tree(
+        self, repo: Path, files: Sequence[str], directory: str, *, timeout: float
+    ) -> proc.Result:
+        """Copy ``files`` (relative to ``repo``) into ``directory`` there, only what
+        changed (rsync; the step falls back to a tar stream when the target has none)."""
+
+    def put_file(self, path: Path, directory: str, name: str, *, timeout: float) -> proc.Result:
+        """Copy one (large, resumable where possible) file to ``directory/name`` there."""
+
+    def dir_word(self, directory: str) -> str:
+        """``directory`` as a shell word there (``~/x`` is ``"$HOME"/x``)."""
+
+    def close(self) -> None:
+        """Release the connection and anything kept for it."""
+
+
+def home_word(directory: str) -> str:
+    """A POSIX shell word for ``directory``: ``~/x`` becomes ``"$HOME"/x``."""
+    import shlex
+
+    if directory == "~":
+        return '"$HOME"'
+    if directory.startswith("~/"):
+        return '"$HOME"/' + shlex.quote(directory[2:])
+    return shlex.quote(directory)
+
+
+def show(dry_run: Callable[[str], None] | None, argv: Sequence[str]) -> bool:
+    """Print ``argv`` for a dry run; True when it must not run."""
+    import shlex
+
+    if dry_run is None:
+        return False
+    dry_run(shlex.join(argv))
+    return True
