@@ -106,7 +106,10 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
         state = RunState.load(paths, key)
         done = state.success
-        shortcut = not (options.refresh or options.dry_run or options.cache_bundle)
+        from bootstrap.cache.use import imported_before
+
+        bundle_new = options.cache_bundle and not imported_before(options.cache_bundle, paths)
+        shortcut = not (options.refresh or options.dry_run or bundle_new)
         if shortcut and done:
             files = [Path(p) for p in done["inputs"]["files"]]
             if done["inputs"] == _noop_inputs(files, options):
