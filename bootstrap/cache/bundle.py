@@ -297,18 +297,19 @@ def check_member(info: tarfile.TarInfo, bundle: Path, dest: Path) -> None:
             code="bundle.unsafe_member",
         )
     filt = getattr(tarfile, "data_filter", None)
-    if filt is None:  # pragma: no cover - every supported patch release has it
-        raise UserError(
-            "this Python lacks tarfile's extraction filters (PEP 706)",
-            fix="update Python to a current patch release (3.9.17+, 3.10.12+, 3.11.4+)",
-            code="bundle.no_filter",
-        )
-    try:
-        filt(info, str(dest))
-    except tarfile.FilterError as exc:
+    if filt is not None:  # Debian 12's Python 3.11.2 predates it; the checks below hold
+        try:
+            filt(info, str(dest))
+        except tarfile.FilterError as exc:
+            raise IntegrityError(
+                f"{bundle}: unsafe member {info.name!r} ({exc})", code="bundle.unsafe_path"
+            ) from exc
+    root = dest.resolve()
+    if not (root / info.name).resolve().is_relative_to(root):
         raise IntegrityError(
-            f"{bundle}: unsafe member {info.name!r} ({exc})", code="bundle.unsafe_path"
-        ) from exc
+            f"{bundle}: unsafe member path {info.name!r} (outside the destination)",
+            code="bundle.unsafe_path",
+        )
     if not info.isreg() or info.issparse():
         raise IntegrityError(
             f"{bundle}: member {info.name!r} is a {_kind(info)}; a bundle holds only regular files",
