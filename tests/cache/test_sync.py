@@ -304,3 +304,23 @@ hint: Packages were unavailable because the network was disabled. When the netwo
 disabled, registry packages may only be read from the cache.
 """
     assert parse_missing(stderr) == ["hatchling (to build bootstrap @ file:///tmp/r2)"]
+
+
+def test_pylock_sync_from_the_wheelhouse_uses_the_pylock_hashes(
+    packed: Packed, uv_bin: Path, tmp_path: Path
+) -> None:
+    from bootstrap.cache import Expect, import_bundle
+
+    project = shutil.copytree(REPO / "tests" / "cache" / "projects" / "tiny", tmp_path / "tiny")
+    wheelhouse = tmp_path / "wheels"
+    import_bundle(
+        packed.path,
+        wheelhouse,
+        Expect(locks=[project / "uv.lock", project / "pylock.toml", REPO / "uv.lock"]),
+    )
+    venv = tmp_path / "venv"
+    env = env_for(tmp_path / "empty-cache")
+    res = sync(uv_bin, project, PYLOCK, venv=venv, env=env, find_links=wheelhouse)
+    assert res.installed >= 1 and not res.network_used
+    assert "--require-hashes" in res.command
+    assert is_synced(uv_bin, project, PYLOCK, venv=venv, env=env)
