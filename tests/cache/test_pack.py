@@ -161,3 +161,20 @@ def test_pack_serves_every_python_asked_for(uv_bin: Path, tmp_path: Path) -> Non
         pythons=("3.11",),
     )
     assert res.manifest.pythons == ("3.11",)
+
+
+def test_docs_agree_with_pack_help() -> None:
+    """docs/cache.md names every option `cache pack --help` has, and no other."""
+    import re
+
+    from click.testing import CliRunner
+
+    from bootstrap.cli import cli
+
+    help_text = CliRunner().invoke(cli, ["cache", "pack", "--help"]).output
+    options = set(re.findall(r"(?m)^\s+(--[a-z-]+)", help_text)) - {"--help"}
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cache.md").read_text()
+    para = docs[docs.index("`pack` options") : docs.index("`verify` and `import` check")]
+    documented = set(re.findall(r"`(--[a-z-]+)", para))
+    assert options == documented
+    assert "format 2" in help_text
