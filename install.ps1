@@ -355,9 +355,13 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     $size = (Get-Item -LiteralPath $Bundle).Length
     $cap = [int64](Env 'BOOTSTRAP_BUNDLE_MAX_BYTES' '34359738368')
     if ($size -gt $cap) { Fail-Bundle 'bundle.too_large' "$Bundle is $size bytes, more than the cap (BOOTSTRAP_BUNDLE_MAX_BYTES)" 'raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected' }
-    if (Select-String -LiteralPath $Bundle -SimpleMatch -Pattern 'GNU.sparse' -Quiet) { Fail-Bundle 'bundle.unsafe_member' "$Bundle has a sparse member; a bundle holds only regular files" }
     $long = @(& tar -tvf $Bundle)
     if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.not_tar' "$Bundle is not a readable tar" }
+    # The members of an uncompressed tar fit in it, unless one is sparse: Windows' tar
+    # (bsdtar) lists "mode links uid gid size ...".
+    $sum = [int64]0
+    foreach ($l in $long) { $f = -split $l; if ($f.Count -gt 4) { $sum += [int64]$f[4] } }
+    if ($sum -gt $size) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: its members unpack to $sum bytes, more than the file's $size (a sparse member); a bundle holds only regular files" }
     foreach ($l in $long) { if (-not $l.StartsWith('-')) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: member '$l' is not a regular file; a bundle holds only regular files" } }
     $names = @(& tar -tf $Bundle)
     $seen = @{}

@@ -675,9 +675,13 @@ $WORK"
   _size=$(wc -c <"$_bundle" | tr -d ' ')
   [ "$_size" -le "${BOOTSTRAP_BUNDLE_MAX_BYTES:-34359738368}" ] ||
     bundle_die bundle.too_large "$_bundle is $_size bytes, more than the cap (BOOTSTRAP_BUNDLE_MAX_BYTES)" "raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected"
-  ! grep -a -q 'GNU\.sparse' "$_bundle" ||
-    bundle_die bundle.unsafe_member "$_bundle has a sparse member; a bundle holds only regular files"
   tar -tvf "$_bundle" >"$WORK/long" 2>/dev/null || bundle_die bundle.not_tar "$_bundle is not a readable tar"
+  # The members of an uncompressed tar fit in it, unless one is sparse (it would unpack
+  # to its full size): their listed sizes must add up to no more than the file's.
+  # GNU and busybox tar list "mode uid/gid size ...", bsdtar "mode links uid gid size ...".
+  _sum=$(awk '{ s += ($2 ~ /\//) ? $3 : $5 } END { printf "%.0f", s }' "$WORK/long")
+  [ "$_sum" -le "$_size" ] ||
+    bundle_die bundle.unsafe_member "$_bundle: its members unpack to $_sum bytes, more than the file's $_size (a sparse member); a bundle holds only regular files"
   tar -tf "$_bundle" >"$WORK/members" 2>/dev/null || bundle_die bundle.not_tar "$_bundle is not a readable tar"
   _bad=$(grep -v '^-' "$WORK/long" | head -n 1)
   [ -z "$_bad" ] || bundle_die bundle.unsafe_member "$_bundle: member '$_bad' is not a regular file; a bundle holds only regular files"

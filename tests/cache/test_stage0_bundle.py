@@ -150,3 +150,32 @@ def test_stage0_refuses_a_compressed_bundle_without_filling_the_disk(
     assert "[bundle.not_tar]" in res.stderr
     used_kb = int(res.stdout.split()[2])
     assert used_kb < 1024, res.stdout
+
+
+def test_a_sparse_member_is_refused_by_both(packed: Packed, tmp_path: Path) -> None:
+    """GNU tar writes a 512 MB sparse file as a few KB; extracted, it is 512 MB."""
+    from test_bundle import expect
+
+    from bootstrap.cache import verify
+    from bootstrap.errors import IntegrityError
+
+    src = tmp_path / "src"
+    (src / "wheels").mkdir(parents=True)
+    (src / "manifest.json").write_text("{}")
+    with (src / "wheels" / "big-1.0-py3-none-any.whl").open("wb") as fh:
+        fh.truncate(512 << 20)
+    bad = tmp_path / "sparse.tar"
+    names = ["manifest.json", "wheels/big-1.0-py3-none-any.whl"]
+    subprocess.run(
+        ["tar", "--format=pax", "-S", "-cf", str(bad), "-C", str(src), *names],
+        check=True,
+    )
+    assert bad.stat().st_size < 1 << 20
+    with pytest.raises(IntegrityError, match="is a sparse file") as err:
+        verify(bad, expect(packed))
+    assert err.value.code == "bundle.unsafe_member"
+    home, env = machine(tmp_path)
+    res = stage0(bad, env, "--no-run")
+    assert res.returncode == 2, res.stderr
+    assert "more than the file's" in res.stderr and "[bundle.unsafe_member]" in res.stderr
+    nothing_installed(home)

@@ -123,7 +123,7 @@ def _sh_function(name: str) -> str:
 # that import a bundle and set up the bootstrapper's environment from it.
 RULES = [
     ("uncompressed tar only", "skip=257 count=5", "GetString($head, 257, 5) -ne 'ustar'"),
-    ("no sparse members", "GNU\\.sparse", "'GNU.sparse'"),
+    ("no sparse members", '[ "$_sum" -le "$_size" ]', "if ($sum -gt $size)"),
     ("regular files only", "grep -v '^-'", "StartsWith('-')"),
     (
         "member names",
