@@ -557,7 +557,7 @@ $env:BOOTSTRAP_UV = $Uv
 if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
 $offline = @()
-if ($Bundle) { $rest = @('--cache-bundle', $Bundle, '--bundle-imported') + $rest; $offline = @('--offline') }
+if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
 if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
     # A bundle set this environment up: use it, online or not.
     & (Join-Path $toolEnv 'Scripts\python.exe') -m bootstrap up @rest

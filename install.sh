@@ -931,7 +931,7 @@ main() {
     exit 0
   fi
   if [ -n "$BUNDLE" ]; then
-    set -- --cache-bundle "$BUNDLE" --bundle-imported "$@"
+    set -- --cache-bundle "$BUNDLE" "$@"
     _offline=--offline
   else
     _offline=""

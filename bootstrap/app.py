@@ -34,7 +34,6 @@ FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 class UpOptions:
     profile: str = "default"
     cache_bundle: str | None = None
-    bundle_imported: bool = False  # stage 0 already imported the bundle into uv's cache
     online: bool = False
     refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
     dry_run: bool = False
@@ -257,7 +256,6 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             lock=options.lock,
             cache_bundle=options.cache_bundle,
             online=options.online,
-            bundle_prestaged=options.bundle_imported,
             uv_version=_pinned_uv(),
             accept_new_host_keys=options.accept_new_host_keys,
         ),

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from bootstrap.uv.install import EnsureResult
 
 
-def _locks(project_lock: Path) -> list[Path]:
+def locks_for(project_lock: Path) -> list[Path]:
+    """The lock files that vouch for a bundle's files: the project's and (from a
+    checkout) the bootstrapper's own."""
     from bootstrap.cache.pack import tool_project
 
     tool = tool_project()
@@ -85,7 +87,7 @@ def import_for_plan(
 
     bundle = resolve_bundle(source, paths.cache / "bundles")
     version = python_version(python, env) if python else None
-    expect = Expect(locks=_locks(project_lock), pin=repo_pin(), target=target, python=version)
+    expect = Expect(locks=locks_for(project_lock), pin=repo_pin(), target=target, python=version)
     return import_bundle(bundle, paths.wheelhouse, expect)
 
 
