@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bootstrap.console import StepView
 from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
 from bootstrap.paths import Paths
+from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.state import RunState, file_digest, fingerprint
 from bootstrap.timing import Timer, stage0_start
@@ -368,10 +369,7 @@ def summary_lines(result: UpResult) -> list[str]:
     lines = [""]
     total = report.get("total_seconds")
     lock = plan.get("lock", {})
-    variant = " ".join(
-        [f"--extra {e}" for e in lock.get("extras", [])]
-        + [f"--group {g}" for g in lock.get("groups", [])]
-    )
+    variant = LockChoice.from_dict(lock).selection_text()
     lines.append(
         f"ready: profile {plan.get('profile')} ({plan.get('target')}, {plan.get('strategy')}), "
         f"lock {lock.get('path')}{' ' + variant if variant else ''}"

@@ -29,9 +29,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bootstrap.plan.specs import LockChoice
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,6 +73,27 @@ class Variant:
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()  # "<os>-<arch>" patterns it serves; () = the lock's
+    # The rest of uv's selection (see SELECTION_KEYS), merged with the lock's own keys.
+    all_extras: bool = False
+    no_dev: bool = False
+    no_default_groups: bool = False
+    only_groups: tuple[str, ...] = ()
+    all_groups: bool = False
+
+    def lock_choice(self, path: str, kind: str) -> LockChoice:
+        from bootstrap.plan.specs import LockChoice
+
+        return LockChoice(
+            path=path,
+            kind=kind,
+            extras=self.extras,
+            groups=self.groups,
+            all_extras=self.all_extras,
+            no_dev=self.no_dev,
+            no_default_groups=self.no_default_groups,
+            only_groups=self.only_groups,
+            all_groups=self.all_groups,
+        )
 
 
 @dataclass(frozen=True)
@@ -280,7 +304,10 @@ class List(Spec):
 
     def check(self, value: Any, where: _Where) -> None:
         if not isinstance(value, list) or (self.nonempty and not value):
-            raise where.fail(("a non-empty " if self.nonempty else "") + self.expected, value)
+            expected = self.expected
+            if self.nonempty:
+                expected = "a non-empty " + expected.removeprefix("an ").removeprefix("a ")
+            raise where.fail(expected, value)
         for i, item in enumerate(value):
             self.item.check(item, where.item(i))
         if self.unique:
@@ -399,15 +426,31 @@ _PLATFORM = Str(PLATFORM_RE, 'a platform "<os>-<arch>" (e.g. "linux-x86_64", "ma
 _ACCEL = Str(ACCEL_RE, 'an accelerator ("cpu", "cu126", "rocm6.2")')
 _NAME = Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a name (letters, digits, . _ -)")
 
-VARIANT = Table(
-    {
-        "extras": List(_NAME, unique=True),
-        "groups": List(_NAME, unique=True),
-        "platforms": List(_PLATFORM),
-    }
+# What a uv lock installs, as uv's flags have it: each key is one flag of `uv sync`
+# (extras -> --extra, groups -> --group, only_groups -> --only-group, all_groups ->
+# --all-groups, no_default_groups -> --no-default-groups, no_dev -> --no-dev,
+# all_extras -> --all-extras). Allowed on a [[locks]] table and on each variant.
+SELECTION: dict[str, Spec] = {
+    "extras": List(_NAME, unique=True),
+    "all_extras": Bool(),
+    "groups": List(_NAME, unique=True),
+    "no_default_groups": Bool(),
+    "only_groups": List(_NAME, unique=True, nonempty=True),
+    "all_groups": Bool(),
+    "no_dev": Bool(),
+}
+SELECTION_KEYS = tuple(SELECTION)
+# Pairs uv itself refuses together (`uv sync` exits 2 on them).
+SELECTION_CONFLICTS = (
+    ("only_groups", "groups"),
+    ("only_groups", "all_groups"),
+    ("all_extras", "extras"),
 )
+
+VARIANT = Table({**SELECTION, "platforms": List(_PLATFORM)})
 LOCK = Table(
     {
+        **SELECTION,
         "kind": Enum("uv", "pylock"),
         "path": Str(expected="a path relative to the project"),
         "variants": Map(_ACCEL, VARIANT),
@@ -740,25 +783,23 @@ def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs)
     default_platforms = ("linux-*",) if needs.linux_only else ALL_PLATFORMS
     variants_raw: dict[str, Any] = raw.get("variants") or {"cpu": {}}
     if kind == "pylock":
-        for key, value in variants_raw.items():
-            if value.get("extras") or value.get("groups"):
-                raise (
-                    where.child("variants")
-                    .child(key)
-                    .fail(
-                        "no extras or groups for a pylock lock (each target has its own file)",
-                        "extras/groups",
-                    )
+        for key, value in [("", raw), *((f"variants.{k}", v) for k, v in variants_raw.items())]:
+            chosen = [k for k in SELECTION_KEYS if k in value]
+            if chosen:
+                w = where
+                for part in key.split(".") if key else []:
+                    w = w.child(part)
+                raise w.child(chosen[0]).fail(
+                    "no extras or groups for a pylock lock (each target has its own file)",
+                    value[chosen[0]],
+                    fix=f"remove `{chosen[0]}`: a pylock file already holds one selection",
                 )
     variants = tuple(
-        Variant(
-            accel=accel,
-            extras=_tuple(v.get("extras")),
-            groups=_tuple(v.get("groups")),
-            platforms=_tuple(v.get("platforms")),
-        )
+        _variant(accel, raw, v, where.child("variants").child(accel))
         for accel, v in variants_raw.items()
     )
+    if kind == "uv":
+        _check_selection(variants, project, where)
     files = dict(raw.get("files", {}))
     available: tuple[str, ...] = ()
     exists = True
@@ -791,6 +832,65 @@ def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs)
         exists=exists,
         available=available,
     )
+
+
+def _variant(accel: str, lock: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> Variant:
+    """A variant's selection: the lock's keys, then the variant's (lists add to the
+    lock's; a switch the variant sets wins over the lock's)."""
+    merged: dict[str, Any] = {}
+    for key in SELECTION_KEYS:
+        if isinstance(SELECTION[key], List):
+            both = [*lock.get(key, ()), *raw.get(key, ())]
+            merged[key] = tuple(dict.fromkeys(both))
+        else:
+            merged[key] = bool(raw.get(key, lock.get(key, False)))
+    for a, b in SELECTION_CONFLICTS:
+        if merged[a] and merged[b]:
+            key = where.key if (a in raw or b in raw) else where.key.rsplit(".variants.", 1)[0]
+            raise ConfigError(
+                f"{where.file}: `{key}`: expected at most one of `{a}` and `{b}` "
+                "(uv refuses them together), found both",
+                fix=f"keep `{a}` or `{b}` (on the lock or on variant {accel!r}), not both",
+                code="profile.invalid",
+            )
+    return Variant(accel=accel, platforms=_tuple(raw.get("platforms")), **merged)
+
+
+def _check_selection(variants: Sequence[Variant], project: Path, where: _Where) -> None:
+    """Every extra and group a variant names exists in the project's pyproject.toml
+    (when there is one to read): uv would refuse the sync, later and less clearly."""
+    try:
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return
+    proj = data.get("project") if isinstance(data.get("project"), dict) else {}
+    extras = set((proj or {}).get("optional-dependencies") or {})
+    groups = set(data.get("dependency-groups") or {})
+    uv_tool = (data.get("tool") or {}).get("uv") or {}
+    if isinstance(uv_tool, dict) and uv_tool.get("dev-dependencies"):
+        groups.add("dev")  # uv's legacy [tool.uv] dev-dependencies is the group "dev"
+    norm = {_norm_name(n) for n in extras}, {_norm_name(n) for n in groups}
+    for v in variants:
+        vw = where.child("variants").child(v.accel)
+        for key, names, known, label in (
+            ("extras", v.extras, norm[0], "[project.optional-dependencies]"),
+            ("groups", v.groups, norm[1], "[dependency-groups]"),
+            ("only_groups", v.only_groups, norm[1], "[dependency-groups]"),
+        ):
+            for name in names:
+                if _norm_name(name) not in known:
+                    choices = sorted(extras if key == "extras" else groups)
+                    raise ConfigError(
+                        f"{vw.file}: `{vw.child(key).key}`: expected a name from {label} in "
+                        f"{project / 'pyproject.toml'}, found {name!r}{_suggest(name, choices)}",
+                        fix=f"use one of: {', '.join(choices) or '(none defined)'}",
+                        code="profile.unknown_selection",
+                    )
+
+
+def _norm_name(name: str) -> str:
+    # PEP 685 / PEP 735: extras and group names compare normalized.
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _file(pattern: str, files: Mapping[str, str], target: str) -> str:
