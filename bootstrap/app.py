@@ -33,7 +33,10 @@ FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 
 @dataclass(frozen=True)
 class UpOptions:
-    profile: str = "default"
+    # None: the project's own profile (--project DIR, or the current directory when it
+    # keeps one), else "default". See bootstrap.profiles for the search.
+    profile: str | None = None
+    project: str | None = None  # --project DIR: the project to set up
     cache_bundle: str | None = None
     online: bool = False
     refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
@@ -58,9 +61,29 @@ class UpResult:
     hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
 
 
-def _state_key(profile: str) -> str:
-    # One record per (profile, directory): a profile's project may be the cwd.
-    return f"{Path(profile).stem}-{fingerprint(str(Path.cwd().resolve()), profile)[:12]}"
+def _state_key(options: UpOptions) -> str:
+    # One record per (profile, project, directory): a profile's project may be the cwd.
+    profile, project = profile_request(options)
+    stem = Path(profile).stem if profile else Path(project or ".").resolve().name
+    parts = [str(Path.cwd().resolve()), profile or ""]
+    if project is not None:
+        parts.append(str(Path(project).resolve()))
+    return f"{stem}-{fingerprint(*parts)[:12]}"
+
+
+def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
+    """(profile name or path, project directory) as `up` looks them up: a project's own
+    profile when no --profile is given and the project (--project, else the current
+    directory) keeps one; else the "default" profile."""
+    if options.profile:
+        return options.profile, options.project
+    if options.project is not None:
+        return None, options.project
+    from bootstrap.profiles import project_profile
+
+    if project_profile(Path.cwd()) is not None:
+        return None, str(Path.cwd())
+    return "default", None
 
 
 def _quick_host_signature() -> dict[str, str]:
@@ -98,7 +121,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
 def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
     paths = paths or Paths.from_env()
     started, start_origin = stage0_start()
-    key = _state_key(options.profile)
+    key = _state_key(options)
 
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
@@ -114,7 +137,8 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
             files = [Path(p) for p in done["inputs"]["files"]]
             if done["inputs"] == _noop_inputs(files, options):
                 view.note(
-                    f"up to date: profile {options.profile!r} had a successful first run with "
+                    f"up to date: profile {_profile_label(options)!r} had a successful first "
+                    "run with "
                     "these inputs (--refresh checks everything again)"
                 )
                 return UpResult(0, noop=True)
@@ -239,7 +263,14 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
 
-    profile = load_profile(options.profile)
+    name, project = profile_request(options)
+    profile = load_profile(name, project=project)
+    if project is not None:
+        from bootstrap.profiles import check_project
+
+        problems = check_project(profile)
+        if problems:
+            raise problems[0]
     _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
     strategy = options.strategy
     if options.remote:
@@ -262,6 +293,11 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
         ),
     )
     return profile, plan
+
+
+def _profile_label(options: UpOptions) -> str:
+    name, project = profile_request(options)
+    return name or Path(project or ".").resolve().name
 
 
 def _pinned_uv() -> str:
