@@ -59,6 +59,7 @@ class UpResult:
     notes: list[str] = field(default_factory=list)
     delivery: dict[str, Any] | None = None
     hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
+    next: list[str] = field(default_factory=list)  # commands a new shell can run as printed
 
 
 def _state_key(options: UpOptions) -> str:
@@ -141,7 +142,7 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
                     "run with "
                     "these inputs (--refresh checks everything again)"
                 )
-                return UpResult(0, noop=True)
+                return UpResult(0, noop=True, next=list(done.get("next", [])))
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
@@ -247,12 +248,34 @@ def _run(
         raise error
     assert ctx is not None  # noqa: S101
     state.record_success(_noop_inputs(ctx.input_files(), options))
+    commands = _next_commands(ctx, plan)
+    if commands and state.success is not None:
+        state.success["next"] = commands  # the no-op re-run prints them again
+        state.save()
     return UpResult(
         0,
         report=report.to_dict(),
         plan=plan.to_dict(),
         notes=ctx.notes,
         delivery=delivery,
+        next=commands,
+    )
+
+
+def _next_commands(ctx: Any, plan: Plan) -> list[str]:
+    """Write the `bootstrap` launcher next to the pinned uv; the closing commands."""
+    if ctx.uv is None:
+        return []
+    from bootstrap.launcher import next_commands, write_launcher
+
+    uv = Path(os.environ.get("BOOTSTRAP_UV") or ctx.uv)
+    return next_commands(
+        project=ctx.project,
+        venv=ctx.venv,
+        uv=uv,
+        launcher=write_launcher(uv.parent),
+        first_run=plan.first_run,
+        uv_project=plan.lock.kind == "uv",
     )
 
 
@@ -437,6 +460,8 @@ def summary_lines(result: UpResult) -> list[str]:
     if preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
+    elif result.next:
+        lines += result.next
     else:
         lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
     return lines

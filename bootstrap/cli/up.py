@@ -94,4 +94,7 @@ def up(**kwargs: Any) -> int:
 
         for text in summary_lines(result):
             click.echo(text)
+    elif result.noop:
+        for text in result.next:
+            click.echo(text)
     return result.exit_code

@@ -126,3 +126,34 @@ def test_project_profile_through_project_offline_installs_only_its_group(
     ).stdout  # fmt: skip
     installed = {n.lower() for n in listed.split()}
     assert installed == TESTS_GROUP
+
+    # The closing commands work as printed in a new shell that has nothing on PATH but
+    # the system's (still offline): the project's command, then the bootstrapper itself.
+    lines = res.stdout.split("next, in a new shell (these work as printed):\n", 1)[1]
+    uv_run, activate, report_show = (line.strip() for line in lines.splitlines()[:3])
+    assert "--no-sync" in uv_run
+    clean = {"HOME": env["HOME"], "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    for command in (uv_run, activate.split("    (then:")[0] + " && python -m pytest -q"):
+        ran = subprocess.run(
+            ["unshare", "-n", "sh", "-c", command],
+            cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert ran.returncode == 0, command + "\n" + ran.stdout + ran.stderr
+        assert "1 passed" in ran.stdout
+    launcher = report_show.split("    (the timing history")[0]
+    assert launcher.endswith("/bootstrap report show")
+    shown = subprocess.run(
+        ["sh", "-c", launcher], cwd=tmp_path, env=clean, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "teamrepo" in shown.stdout  # the run just recorded, in the same history
+
+    # The no-op re-run prints the same commands again.
+    again = subprocess.run(
+        ["unshare", "-n", "sh", "./install.sh", "--project", str(project)],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date" in again.stderr
+    assert uv_run in again.stdout
