@@ -21,7 +21,7 @@ def _env(artifacts: Artifacts, tmp_path: Path, warm_uv_cache: str) -> dict[str, 
 
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("order", ["bundle-first", "bundle-last"])
-def test_a_bundle_is_used_in_either_order(
+def test_a_bundle_is_used_in_either_order(  # noqa: PLR0917 - pytest parameters
     shell: list[str],
     order: str,
     artifacts: Artifacts,
