@@ -485,37 +485,53 @@ install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
 Usage: install.ps1 [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
   --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
   --modify-path  --print-triple  --print-data-dir  -h, --help
-(the same options and environment variables as install.sh; see docs/install.md)
+Options are taken wherever they appear; everything else goes to `bootstrap up`; `--`
+ends option parsing. (The same options and environment variables as install.sh; see
+docs/install.md.)
 '@ | Write-Output
 }
 
 # ----- main --------------------------------------------------------------------------
 $NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
 $ModifyPath = $false; $PrintTriple = $false
-$rest = @($args)
-while ($rest.Count -gt 0) {
-    $a = [string]$rest[0]
-    $consumed = 1
+# Our options are taken wherever they appear; every other argument goes on to
+# `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
+# `--uv` hands the rest to uv. As in install.sh.
+$all = @($args)
+$rest = @()
+$stray = ''
+for ($i = 0; $i -lt $all.Count; $i++) {
+    $a = [string]$all[$i]
+    $tail = @(if ($i + 1 -lt $all.Count) { $all[($i + 1)..($all.Count - 1)] })
     switch -Regex ($a) {
-        '^--no-run$' { $NoRun = $true }
-        '^--uv$' { $UvMode = $true }
-        '^--cache-bundle$' { $Bundle = [string]$rest[1]; $consumed = 2 }
-        '^--cache-bundle=' { $Bundle = $a.Substring(15) }
-        '^--sources$' { $Sources = [string]$rest[1]; $consumed = 2 }
-        '^--sources=' { $Sources = $a.Substring(10) }
-        '^--verify$' { $Verify = $true }
-        '^--modify-path$' { $ModifyPath = $true }
-        '^--print-triple$' { $PrintTriple = $true }
+        '^--no-run$' { $NoRun = $true; continue }
+        '^--uv$' { $UvMode = $true; break }
+        '^--cache-bundle$' {
+            if ($i + 1 -ge $all.Count) { Fail '--cache-bundle needs a file' 'install.ps1 --cache-bundle FILE' }
+            $i++; $Bundle = [string]$all[$i]; continue
+        }
+        '^--cache-bundle=' { $Bundle = $a.Substring(15); continue }
+        '^--sources$' {
+            if ($i + 1 -ge $all.Count) { Fail '--sources needs a list' 'install.ps1 --sources local,index' }
+            $i++; $Sources = [string]$all[$i]; continue
+        }
+        '^--sources=' { $Sources = $a.Substring(10); continue }
+        '^--verify$' { $Verify = $true; continue }
+        '^--modify-path$' { $ModifyPath = $true; continue }
+        '^--print-triple$' { $PrintTriple = $true; continue }
         '^--print-data-dir$' { Write-Output (Get-DataDir); exit 0 }
         '^(-h|--help)$' { Show-Usage; exit 0 }
-        default { $consumed = 0 }
+        '^--$' { $rest += $tail; $i = $all.Count; break }
+        default { $rest += $a; if (-not $stray) { $stray = $a } }
     }
-    if ($consumed -eq 0) { break }
-    $rest = @($rest | Select-Object -Skip $consumed)
     if ($UvMode) { break }
-    if ($a -eq '--') { break }
 }
-if ($rest.Count -gt 0 -and [string]$rest[0] -eq '--') { $rest = @($rest | Select-Object -Skip 1) }
+if ($UvMode) {
+    if ($stray) {
+        Fail "$stray comes before --uv: everything after --uv goes to uv, nothing before it may go to ``bootstrap up``" "put $stray after --uv, or leave out --uv"
+    }
+    $rest = $tail
+}
 if (Env 'BOOTSTRAP_UV_VERIFY') { $Verify = $true }
 
 $Triple = Get-Triple

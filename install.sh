@@ -44,7 +44,8 @@ install.sh: install the team's pinned uv (verified) and run `bootstrap up`.
 
 Usage: install.sh [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
 
-Options (they come first; the first other argument and the rest go to `bootstrap up`):
+Options (anywhere; every other argument goes on to `bootstrap up`, in its order;
+after `--` everything goes to `bootstrap up` as is):
   --no-run              only install (or verify) uv; do not run `bootstrap up`
   --uv ARGS...          install (or verify) uv, then run `uv ARGS...` (the rest)
   --cache-bundle FILE   install uv and uv's cache from a bundle; then run offline
@@ -872,28 +873,44 @@ modify_path() {
 # ----- main --------------------------------------------------------------------------
 main() {
   NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
-  while [ $# -gt 0 ]; do
-    case $1 in
+  # Our options are taken wherever they appear; every other argument goes on to
+  # `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
+  # `--uv` hands the rest to uv. The arguments rotate through "$@": POSIX sh has no arrays.
+  _left=$# _stray=""
+  while [ "$_left" -gt 0 ]; do
+    _a=$1
+    shift
+    _left=$((_left - 1))
+    case $_a in
       --no-run) NO_RUN=1 ;;
-      --uv) shift; UV_MODE=1; break ;;
+      --uv) UV_MODE=1; break ;;
       --cache-bundle)
-        [ $# -ge 2 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
-        BUNDLE=$2; shift ;;
-      --cache-bundle=*) BUNDLE=${1#*=} ;;
+        [ "$_left" -ge 1 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
+        BUNDLE=$1; shift; _left=$((_left - 1)) ;;
+      --cache-bundle=*) BUNDLE=${_a#*=} ;;
       --sources)
-        [ $# -ge 2 ] || die "--sources needs a list" "install.sh --sources local,index"
-        SOURCES=$2; shift ;;
-      --sources=*) SOURCES=${1#*=} ;;
+        [ "$_left" -ge 1 ] || die "--sources needs a list" "install.sh --sources local,index"
+        SOURCES=$1; shift; _left=$((_left - 1)) ;;
+      --sources=*) SOURCES=${_a#*=} ;;
       --verify) VERIFY=full ;;
       --modify-path) MODIFY_PATH=1 ;;
       --print-triple) PRINT_TRIPLE=1 ;;
       --print-data-dir) data_dir; echo; exit 0 ;;
       -h | --help) usage; exit 0 ;;
-      --) shift; break ;;
-      *) break ;;
+      --)
+        while [ "$_left" -gt 0 ]; do
+          set -- "$@" "$1"
+          shift
+          _left=$((_left - 1))
+        done ;;
+      *) set -- "$@" "$_a"; _stray=${_stray:-$_a} ;;
     esac
-    shift
   done
+  if [ -n "$UV_MODE" ] && [ -n "$_stray" ]; then
+    die "$_stray comes before --uv: everything after --uv goes to uv, nothing before it may go to \`bootstrap up\`" \
+      "put $_stray after --uv, or leave out --uv"
+  fi
+  # After --uv, "$@" holds exactly the arguments for uv.
   [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
 
   detect_triple

@@ -12,6 +12,11 @@
       fresh copy of the repository, `install.sh --cache-bundle FILE --profile
       python-service` under `unshare -n` (only loopback up, for the service's own
       request) to the first run.                                   goal: <= 3 s
+  (e) a team's repository (tests/fixtures/teamrepo: click's dependency groups) through
+      the profile it keeps, only its tests group, the tests as the first run:
+      `bootstrap up --project DIR --refresh` into a fresh venv vs the raw `uv sync
+      --frozen --offline --no-build <the plan's selection flags>` + `python -m pytest`.
+                                                                   goal: ours/raw <= 1.10
 
 Everything runs in a temporary directory: its own HOME, XDG dirs, BOOTSTRAP_HOME, uv
 cache, a copy of the profile and of examples/python-service (found through
@@ -22,7 +27,7 @@ bundle); the timed runs need none. Resets between runs (deleting the venv, copyi
 repository) are not timed; each command is run once untimed first to warm the page cache,
 and compared commands run round-robin so that the machine's load hits them alike.
 
-    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d] [--uv-artifact WHEEL]
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e] [--uv-artifact WHEEL]
 """
 
 from __future__ import annotations
@@ -62,7 +67,9 @@ from common import (  # noqa: E402
 PROFILE = "python-service"
 EXAMPLE = REPO / "examples" / PROFILE
 FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
-GOAL_A, GOAL_B, GOAL_C, GOAL_D = 1.10, 10.0, 2.0, 3.0
+GOAL_A, GOAL_B, GOAL_C, GOAL_D, GOAL_E = 1.10, 10.0, 2.0, 3.0, 1.10
+TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
+TEAM_FIRST_RUN_OK = "1 passed"  # the fixture project's one test
 # The parts of the repository a clone needs for stage 0 and `bootstrap up`.
 REPO_FILES = ("install.sh", "pyproject.toml", "uv.lock", "README.md")
 REPO_DIRS = ("bootstrap", "profiles")
@@ -414,6 +421,71 @@ class Bench:
             )
         ]
 
+    def bench_e(self) -> list[str]:
+        """(e): the team repository's own profile, its tests group, fresh venv each run."""
+        project = self.root / "teamrepo"
+        shutil.copytree(TEAMREPO, project, ignore=IGNORE)
+        plan = json.loads(self.run([self.tool, "plan", "--project", project, "--json"]))
+        sync_spec = next(st for st in plan["steps"] if st["name"] == "sync")
+        argv = [str(a) for a in sync_spec["argv"]]  # the exact uv command the plan runs
+        flags = argv[argv.index("--no-build") + 1 :]
+        first = [str(a) for a in plan["first_run"]]
+        say(f"(e) warming the uv cache for {' '.join(flags)} (online, untimed)")
+        self.run([self.uv, "sync", "--frozen", "--no-build", *flags], cwd=project)
+        venv = project / ".venv"
+
+        def reset() -> None:
+            shutil.rmtree(venv, ignore_errors=True)
+
+        reset()
+        ours, raw = measure(
+            [
+                Measure(
+                    "bootstrap up --project teamrepo --refresh, fresh venv",
+                    [Step([self.tool, "up", "--project", project, "--refresh"], self.root)],
+                    self.env,
+                    reset,
+                    TEAM_FIRST_RUN_OK,
+                ),
+                Measure(
+                    f"uv {' '.join(argv)} + {' '.join(first)}",
+                    [
+                        Step([self.uv, *argv], project),
+                        Step([venv / "bin" / first[0], *first[1:]], project),
+                    ],
+                    self.raw_env,
+                    reset,
+                    TEAM_FIRST_RUN_OK,
+                ),
+            ],
+            runs=self.runs,
+        )
+        self.measured(ours, raw)
+        mine = []
+        for out in ours.outputs:
+            m = re.search(r"\[first-run\] done in ([0-9.]+)s", out)
+            mine.append(float(m.group(1)) if m else float("nan"))
+        rest = statistics.median(w - f for w, f in zip(ours.runs, mine))
+        sync, run = raw.step_median(0), raw.step_median(1)
+        self.notes.append(
+            f"(e) split: ours first run {statistics.median(mine):.3f} s, everything else "
+            f"{rest:.3f} s; raw `uv sync` {sync:.3f} s, first run {run:.3f} s; without the "
+            f"first run ours/raw {rest / sync:.1f}x (+{rest - sync:.3f} s)"
+        )
+        ratio = ours.median / raw.median
+        return [
+            row(
+                "(e) team repo, tests group: `up --project DIR --refresh`, fresh venv vs "
+                "`uv sync --frozen --offline --no-build --no-default-groups --group tests` "
+                "+ `python -m pytest`",
+                ours,
+                raw,
+                ratio=ratio,
+                goal=f"ours/raw <= {GOAL_E:.2f}",
+                ok=ratio <= GOAL_E,
+            )
+        ]
+
     def bench_d(self) -> list[str]:
         if not netns_available():
             say("(d) skipped: `unshare -n` is not available here")
@@ -508,13 +580,13 @@ class Bench:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    ap.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcd"):
-        ap.error(f"--only takes letters from a,b,c,d, not {args.only!r}")
+    if not only or only - set("abcde"):
+        ap.error(f"--only takes letters from a,b,c,d,e, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
@@ -528,6 +600,8 @@ def main() -> int:
             rows += bench.bench_c()
         if "d" in only:
             rows += bench.bench_d()
+        if "e" in only:
+            rows += bench.bench_e()
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()

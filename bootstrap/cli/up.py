@@ -12,6 +12,7 @@ import click
 Examples:
   bootstrap up                               the default profile, offline from the cache
   bootstrap up --profile python-service      another profile
+  bootstrap up --project ../team-repo        the profile the project keeps
   bootstrap up --cache-bundle team-env.tar   a machine with no network at all
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
@@ -25,7 +26,17 @@ Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 9 it cannot hold the environment (OS, arch, libc, Python, disk).
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the project's own profile, else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project to set up; with no --profile, the profile it keeps (bootstrap.toml, "
+    "or [tool.bootstrap] in its pyproject.toml).",
+)
 @click.option("--cache-bundle", metavar="FILE|URL", help="Import this cache bundle first.")
 @click.option("--online", is_flag=True, help="Allow the package index on a cache miss.")
 @click.option("--refresh", is_flag=True, help="Detect, plan and check every step again.")
@@ -82,5 +93,8 @@ def up(**kwargs: Any) -> int:
         from bootstrap.app import summary_lines
 
         for text in summary_lines(result):
+            click.echo(text)
+    elif result.noop:
+        for text in result.next:
             click.echo(text)
     return result.exit_code

@@ -10,7 +10,7 @@ reasons list every check with its evidence and fix.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bootstrap.errors import UserError
@@ -161,9 +161,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             evidence={"os": facts.os, "arch": facts.arch, "strategy": chosen.strategy},
         )
     )
-    lock_choice = LockChoice(
-        path=lock.file_for(target), kind=lock.kind, extras=variant.extras, groups=variant.groups
-    )
+    lock_choice = variant.lock_choice(lock.file_for(target), lock.kind)
     if ov.lock is not None:
         lock_choice = _lock_override(profile, ov.lock, lock_choice, target, warnings)
     lock_fix = None
@@ -295,7 +293,7 @@ def _lock_override(
         if lock.kind == "uv" and lock.path == path:
             if path != current.path:
                 warnings.append(f"--lock {path}: not the lock planned for {target}")
-            return LockChoice(path, "uv", current.extras, current.groups)
+            return replace(current, path=path, kind="uv")
         if lock.kind == "pylock":
             known = {lock.file_for(t): t for t in (*lock.available, *lock.files)}
             if path in known:
@@ -309,7 +307,7 @@ def _lock_override(
         f"--lock {path} is not one of profile {profile.name!r}'s locks; using it as given"
     )
     if kind == "uv":
-        return LockChoice(path, "uv", current.extras, current.groups)
+        return replace(current, path=path, kind="uv")
     return LockChoice(path, "pylock")
 
 
@@ -317,8 +315,7 @@ def _lock_why(lock: LockChoice, ov: Overrides) -> str:
     if ov.lock is not None:
         return f"--lock {ov.lock} (given)"
     if lock.kind == "uv":
-        parts = [f"--extra {e}" for e in lock.extras] + [f"--group {g}" for g in lock.groups]
-        return "uv project lock, " + (" ".join(parts) if parts else "no extras or groups")
+        return "uv project lock, " + (lock.selection_text() or "no extras or groups")
     return "the PEP 751 lock for this target"
 
 

@@ -183,9 +183,7 @@ def sync_argv(lock: LockChoice, network: str) -> tuple[str, ...]:
     offline = [] if network == "online" else ["--offline"]
     if lock.kind == "uv":
         argv = ["sync", "--frozen", *offline, "--no-build"]
-        argv += [a for e in lock.extras for a in ("--extra", e)]
-        argv += [a for g in lock.groups for a in ("--group", g)]
-        return tuple(argv)
+        return (*argv, *lock.uv_flags())
     return ("pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path)
 
 

@@ -45,7 +45,7 @@ ERRORS = [
     (
         '[[locks]]\nkind = "uv"\nvariant = {}',
         "unknown key `locks[0].variant` (did you mean `variants`?)",
-        "known keys in [locks[0]]: files, kind, path, platforms, variants",
+        "known keys in [locks[0]]: all_extras, all_groups, extras, files, groups, kind,",
     ),
     (
         "[needs]\nlinux_onyl = true",
