@@ -1,0 +1,96 @@
+"""`bootstrap up --strategy wsl2` from a replayed Windows host, into a real distro.
+
+The Windows side is a capture of a real Windows 11 machine (tests/fixtures/hosts) and
+the ``wsl.exe`` stand-in (tests/support/wsl_exe.py); behind it the distro is the real
+Debian root filesystem with no network, where install.sh, uv and the bootstrapper run
+for real. The repository and the bundle sit on the folder that plays ``C:\\``; the
+distro copies them into its own home from ``/mnt/c``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from upkit import fresh_env
+
+from bootstrap.errors import EXIT_ACTION_REQUIRED
+
+pytestmark = [pytest.mark.wsl2, pytest.mark.slow]
+
+HOSTS = Path(__file__).resolve().parents[1] / "fixtures" / "hosts"
+WINDOWS = HOSTS / "windows-wsl2"
+
+
+def up(cwd: Path, env: dict[str, str], *args: str, timeout: float = 300) -> tuple[int, str]:
+    """The Windows side, as a user runs it; stdout and stderr together."""
+    p = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "up", *args],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+    return p.returncode, p.stdout
+
+
+def history(env: dict[str, str]) -> list[dict[str, object]]:
+    path = Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def windows_side(tmp_path: Path, distro: object, tree: Path) -> tuple[Path, dict[str, str]]:
+    """The repository checked out on C: (C:\\Users\\dev\\src\\bootstrap) and the
+    environment of a Windows user who never ran the tool."""
+    repo = distro.cdrive / "Users" / "dev" / "src" / "bootstrap"  # type: ignore[attr-defined]
+    shutil.copytree(tree, repo)
+    env = fresh_env(tmp_path / "windows")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "windows" / "bootstrap-home")
+    return repo, distro.env(env)  # type: ignore[attr-defined]
+
+
+def test_up_wsl2_runs_stage0_in_the_distro_offline(tree, bundle, make_wsl_distro, tmp_path):
+    distro = make_wsl_distro(WINDOWS)
+    repo, env = windows_side(tmp_path, distro, tree)
+    downloads = distro.cdrive / "Users" / "dev" / "Downloads"
+    downloads.mkdir(parents=True)
+    bundle_file = Path(shutil.copy2(bundle("python-service", "linux-x86_64-cpu"), downloads))
+
+    code, out = up(
+        repo, env, "--replay", str(WINDOWS), "--strategy", "wsl2",
+        "--profile", "python-service", "--cache-bundle", str(bundle_file),
+    )  # fmt: skip
+
+    assert code == 0, out
+    assert "[Ubuntu]" in out  # the distro's output, streamed with a prefix
+    assert "service ok" in out  # the first run's own line, printed inside
+    # The project lives in the distro's own filesystem, not on /mnt/c.
+    project = distro.home / "src" / "python-service"
+    assert (project / "install.sh").is_file()
+    assert (project / "examples" / "python-service" / ".venv").is_dir()
+    assert not (repo / "examples" / "python-service" / ".venv").exists()
+    assert not (project / ".bootstrap-stage").exists()  # staging removed after the run
+    # Every call went through `wsl.exe -d Ubuntu -- sh -lc '...'`; the handoff's elapsed
+    # time crossed into the distro through WSLENV, not the command line.
+    calls = distro.calls()
+    assert calls and all(c["argv"][:5] == ["-d", "Ubuntu", "--", "sh", "-lc"] for c in calls)
+    stage0 = [c for c in calls if "install.sh" in c["argv"][5]]
+    assert len(stage0) == 1
+    assert "BOOTSTRAP_HANDOFF_ELAPSED" in str(stage0[0]["wslenv"]).split(":")
+    assert "BOOTSTRAP_HANDOFF_ELAPSED" not in stage0[0]["argv"][5]
+    # The copies were made inside, reading /mnt/c.
+    assert any("/mnt/c/Users/dev/src/bootstrap/" in c["argv"][5] for c in calls)
+    assert any("/mnt/c/Users/dev/Downloads/" in c["argv"][5] for c in calls)
+    # The Windows side recorded the distro's report as its own.
+    (report,) = history(env)
+    assert report["strategy"] == "wsl2"
+    assert report["outcome"] == "success"
+    assert report["target"] == "linux-x86_64-cpu"
+    assert report["bundle_used"] is True
+    phases = report["phases"]
+    assert phases["handoff"] > 0 and phases["first_run"] > 0
+    assert report["total_seconds"] >= sum(v for v in phases.values() if v)
