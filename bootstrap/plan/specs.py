@@ -149,10 +149,9 @@ class Preflight(StepSpec):
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
-        how = {"wsl2": "with wsl.exe", "remote": "over ssh without a prompt"}
+        how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
         return (
-            f"reach {where} {how.get(self.strategy, '')}{keys}".replace("  ", " ")
-            + "; check Linux, arch, libc, "
+            f"reach {where} {how}{keys}; check Linux, arch, libc, "
             f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
         )
 

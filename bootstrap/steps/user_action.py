@@ -24,5 +24,5 @@ class UserActionStep:
         needs = [w for w, on in (("an administrator", spec.admin), ("a reboot", spec.reboot)) if on]
         fix = spec.fix + (f" (this needs {' and '.join(needs)})" if needs else "")
         raise ActionRequired(
-            f"{spec.message}: do this first, then re-run", fix=fix, code=spec.code
+            spec.message, fix=fix, code=spec.code
         )
