@@ -61,8 +61,8 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 exec chroot "$R" "$@"
 """
 
-LONG = {"-l": "--list", "-v": "--verbose", "-q": "--quiet", "--status": "--status"}
-LONG["--version"] = "--version"
+LONG = {"-l": "--list", "-v": "--verbose", "-q": "--quiet"}
+LONG.update({v: v for v in ("--list", "--verbose", "--quiet", "--status", "--version")})
 
 # Inside: go to the start directory (the home when it does not exist), then run.
 ENTER = 'cd "$1" 2>/dev/null || cd; shift; exec "$@"'
@@ -125,7 +125,10 @@ def run_in_distro(config: dict[str, object], distro: str, cd: str | None, argv: 
         str(config["home"]), str(config["cdrive"]),
         *inner,
     ]  # fmt: skip
-    return subprocess.run(host, check=False).returncode
+    # The host side (unshare, mount, chroot) needs the sbin directories whatever PATH
+    # the Windows side has; the distro gets its own environment (env -i above).
+    host_env = {**os.environ, "PATH": BOX_PATH}
+    return subprocess.run(host, env=host_env, check=False).returncode
 
 
 def main(config_path: str, args: list[str]) -> int:
@@ -144,7 +147,7 @@ def main(config_path: str, args: list[str]) -> int:
             i += 2  # one user (root) in this distro
         elif a == "--cd":
             cd, i = args[i + 1], i + 2
-        elif a in LONG or a in LONG.values():
+        elif a in LONG:
             listing.append(LONG.get(a, a))
             i += 1
         elif a in ("-e", "--exec"):

@@ -53,12 +53,17 @@ def windows_side(tmp_path: Path, distro: object, tree: Path) -> tuple[Path, dict
     return repo, distro.env(env)  # type: ignore[attr-defined]
 
 
+def on_c(distro: object, bundle_file: Path) -> Path:
+    """The bundle downloaded to C:\\Users\\dev\\Downloads."""
+    downloads = distro.cdrive / "Users" / "dev" / "Downloads"  # type: ignore[attr-defined]
+    downloads.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(bundle_file, downloads))
+
+
 def test_up_wsl2_runs_stage0_in_the_distro_offline(tree, bundle, make_wsl_distro, tmp_path):
     distro = make_wsl_distro(WINDOWS)
     repo, env = windows_side(tmp_path, distro, tree)
-    downloads = distro.cdrive / "Users" / "dev" / "Downloads"
-    downloads.mkdir(parents=True)
-    bundle_file = Path(shutil.copy2(bundle("python-service", "linux-x86_64-cpu"), downloads))
+    bundle_file = on_c(distro, bundle("python-service", "linux-x86_64-cpu"))
 
     code, out = up(
         repo, env, "--replay", str(WINDOWS), "--strategy", "wsl2",
@@ -94,3 +99,76 @@ def test_up_wsl2_runs_stage0_in_the_distro_offline(tree, bundle, make_wsl_distro
     phases = report["phases"]
     assert phases["handoff"] > 0 and phases["first_run"] > 0
     assert report["total_seconds"] >= sum(v for v in phases.values() if v)
+
+
+BLOCKED = [
+    # (capture, exit code, message, fix): each from a real Windows capture.
+    (
+        "windows-wsl-not-installed",
+        "WSL is not installed on this Windows",
+        "in an administrator terminal: `wsl --install --no-distribution`, reboot, then re-run "
+        "(this needs an administrator and a reboot)",
+    ),
+    (
+        "windows-virtualization-off",
+        "virtualization is off in the firmware (Virtualization Enabled In Firmware: No)",
+        "reboot into the UEFI/BIOS setup, enable Intel VT-x (Virtualization Technology) or "
+        "AMD-V (SVM Mode), save, boot Windows, then re-run (this needs a reboot)",
+    ),
+    (
+        "windows-wsl1-only",
+        "WSL distro 'Ubuntu' is WSL1, not WSL2",
+        "`wsl --set-version Ubuntu 2`, then re-run",
+    ),
+    (
+        "windows-no-distro",
+        "WSL has no Linux distro installed",
+        "`wsl --install -d Ubuntu --no-launch`, then re-run",
+    ),
+]
+
+
+@pytest.mark.parametrize(("capture", "message", "fix"), BLOCKED, ids=[b[0] for b in BLOCKED])
+def test_each_blocker_stops_with_its_command_and_exit_6(tree, tmp_path, capture, message, fix):
+    """No strategy fits these hosts but WSL2 would after the user's action: `up` plans
+    wsl2, prints the exact command and exits 6 before calling wsl.exe at all."""
+    env = fresh_env(tmp_path / "windows")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "windows" / "bootstrap-home")
+    env["PATH"] = f"{tmp_path / 'no-wsl-here'}:{env['PATH']}"
+    profile = tree / "tests" / "plan" / "profiles" / "linux-only-cpu.toml"
+
+    code, out = up(tree, env, "--replay", str(HOSTS / capture), "--profile", str(profile))
+
+    assert code == EXIT_ACTION_REQUIRED, out
+    assert f"error: {message}" in out
+    assert f"fix: {fix}" in out
+    assert "Traceback" not in out
+    (report,) = history(env)  # the attempt is in the history, with its reason
+    assert report["strategy"] == "wsl2"
+    assert report["outcome"] != "success"
+    assert report["error_code"] == "wsl2." + {
+        "windows-wsl-not-installed": "wsl_not_installed",
+        "windows-virtualization-off": "virtualization_off",
+        "windows-wsl1-only": "distro_wsl1",
+        "windows-no-distro": "no_distro",
+    }[capture]
+
+
+def test_the_run_after_the_action_resumes(tree, bundle, make_wsl_distro, tmp_path):
+    """Before: WSL missing (exit 6). After the install and the reboot (the Windows host
+    now captured with WSL2 and a distro), the same command carries on to a first run."""
+    distro = make_wsl_distro(WINDOWS)
+    repo, env = windows_side(tmp_path, distro, tree)
+    args = ("--profile", "python-service", "--strategy", "wsl2")
+    bundle_file = on_c(distro, bundle("python-service", "linux-x86_64-cpu"))
+
+    code, out = up(repo, env, "--replay", str(HOSTS / "windows-wsl-not-installed"), *args)
+    assert code == EXIT_ACTION_REQUIRED, out
+    assert distro.calls() == []  # nothing was tried in a distro that is not there
+
+    code, out = up(
+        repo, env, "--replay", str(WINDOWS), *args, "--cache-bundle", str(bundle_file)
+    )
+    assert code == 0, out
+    assert (distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv").is_dir()
+    assert [r["outcome"] == "success" for r in history(env)] == [False, True]
