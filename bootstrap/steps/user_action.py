@@ -23,6 +23,4 @@ class UserActionStep:
     def run(self, spec: specs.UserAction, ctx: Context) -> str:
         needs = [w for w, on in (("an administrator", spec.admin), ("a reboot", spec.reboot)) if on]
         fix = spec.fix + (f" (this needs {' and '.join(needs)})" if needs else "")
-        raise ActionRequired(
-            spec.message, fix=fix, code=spec.code
-        )
+        raise ActionRequired(spec.message, fix=fix, code=spec.code)

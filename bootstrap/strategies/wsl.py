@@ -106,7 +106,7 @@ class Wsl:
     def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return with_wslenv({**WSL_ENV, **(extra or {})}, os.environ)
 
-    def _check(self, res_code: int, not_found: bool, text: str) -> None:
+    def _check(self, res_code: int | None, not_found: bool, text: str) -> None:
         if not_found:
             raise ActionRequired(
                 "wsl.exe was not found: WSL is not installed on this Windows",
@@ -114,7 +114,7 @@ class Wsl:
                 "reboot, then re-run",
                 code="wsl2.no_wsl_exe",
             )
-        if res_code != 0 and any(n in text for n in NO_DISTRO):
+        if res_code not in (0, None) and any(n in text for n in NO_DISTRO):
             raise ActionRequired(
                 f"WSL distro {self.distro!r} is not installed",
                 fix=f"`wsl --install -d {self.distro} --no-launch`, then re-run",

@@ -89,17 +89,14 @@ def build(
     (bin_dir / "wsl-config.json").write_text(json.dumps(config, indent=1))
     exe = bin_dir / "wsl.exe"
     exe.write_text(
-        "#!/bin/sh\n"
-        f'exec "{sys.executable}" "{WSL_EXE}" "{bin_dir / "wsl-config.json"}" "$@"\n'
+        f'#!/bin/sh\nexec "{sys.executable}" "{WSL_EXE}" "{bin_dir / "wsl-config.json"}" "$@"\n'
     )
     exe.chmod(0o755)
     return WslDistro(distros[0], bin_dir, cdrive, home, state / "upper", log)
 
 
 @pytest.fixture
-def make_wsl_distro(
-    debian_rootfs: Path, tmp_path: Path
-) -> Callable[..., WslDistro]:
+def make_wsl_distro(debian_rootfs: Path, tmp_path: Path) -> Callable[..., WslDistro]:
     """``make_wsl_distro(capture=DIR, distros=("Ubuntu",))``: a fresh distro per call."""
     missing = missing_host_tools()
     if missing:

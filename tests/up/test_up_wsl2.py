@@ -146,12 +146,16 @@ def test_each_blocker_stops_with_its_command_and_exit_6(tree, tmp_path, capture,
     (report,) = history(env)  # the attempt is in the history, with its reason
     assert report["strategy"] == "wsl2"
     assert report["outcome"] != "success"
-    assert report["error_code"] == "wsl2." + {
-        "windows-wsl-not-installed": "wsl_not_installed",
-        "windows-virtualization-off": "virtualization_off",
-        "windows-wsl1-only": "distro_wsl1",
-        "windows-no-distro": "no_distro",
-    }[capture]
+    assert (
+        report["error_code"]
+        == "wsl2."
+        + {
+            "windows-wsl-not-installed": "wsl_not_installed",
+            "windows-virtualization-off": "virtualization_off",
+            "windows-wsl1-only": "distro_wsl1",
+            "windows-no-distro": "no_distro",
+        }[capture]
+    )
 
 
 def test_the_run_after_the_action_resumes(tree, bundle, make_wsl_distro, tmp_path):
@@ -166,9 +170,9 @@ def test_the_run_after_the_action_resumes(tree, bundle, make_wsl_distro, tmp_pat
     assert code == EXIT_ACTION_REQUIRED, out
     assert distro.calls() == []  # nothing was tried in a distro that is not there
 
-    code, out = up(
-        repo, env, "--replay", str(WINDOWS), *args, "--cache-bundle", str(bundle_file)
-    )
+    code, out = up(repo, env, "--replay", str(WINDOWS), *args, "--cache-bundle", str(bundle_file))
     assert code == 0, out
-    assert (distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv").is_dir()
+    assert (
+        distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv"
+    ).is_dir()
     assert [r["outcome"] == "success" for r in history(env)] == [False, True]
