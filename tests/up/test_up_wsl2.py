@@ -176,3 +176,36 @@ def test_the_run_after_the_action_resumes(tree, bundle, make_wsl_distro, tmp_pat
         distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv"
     ).is_dir()
     assert [r["outcome"] == "success" for r in history(env)] == [False, True]
+
+
+def test_the_distros_own_detection_finds_the_gpu_through_the_windows_driver(
+    tree, make_wsl_distro, tmp_path
+):
+    """In WSL2 nvidia-smi is /usr/lib/wsl/lib/nvidia-smi, off PATH. Here it prints a real
+    output captured inside WSL2 (tests/fixtures/host/nvidia-smi/wsl2-537.13.txt): the
+    distro's detection reads it, and the re-plan there weighs that driver."""
+    from bootstrap.host.facts import HostFacts
+    from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.profiles import load_profile
+
+    distro = make_wsl_distro(WINDOWS)
+    _repo, env = windows_side(tmp_path, distro, tree)
+    smi = distro.cdrive / "nvidia-smi"
+    capture = Path(__file__).resolve().parents[1] / "fixtures" / "host" / "nvidia-smi"
+    smi.write_text("#!/bin/sh\ncat <<'EOF'\n" + (capture / "wsl2-537.13.txt").read_text() + "EOF\n")
+    smi.chmod(0o755)
+    install = "mkdir -p /usr/lib/wsl/lib && cp /mnt/c/nvidia-smi /usr/lib/wsl/lib/nvidia-smi"
+    detect = "cd /mnt/c/Users/dev/src/bootstrap && python3 -m bootstrap.host"
+    done = subprocess.run(
+        ["wsl.exe", "-d", "Ubuntu", "--", "sh", "-lc", f"'{install} && {detect}'"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    facts = HostFacts.from_dict(json.loads(done.stdout))
+    assert (facts.os, facts.wsl) == ("linux", 2)
+    (gpu,) = facts.gpus
+    assert (gpu.vendor, gpu.driver_version) == ("nvidia", "537.13")
+    assert shutil.which("nvidia-smi", path=env["PATH"]) is None  # not on the Windows side
+    plan = make_plan(facts, load_profile("ai-training"), Overrides(strategy="native"))
+    accel = next(r for r in plan.reasons if r.decision == "accelerator")
+    assert accel.evidence["driver"] == "537.13"
