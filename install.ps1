@@ -440,6 +440,10 @@ if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
 $offline = @()
 if ($Bundle) { $rest = @('--cache-bundle', $Bundle, '--bundle-imported') + $rest; $offline = @('--offline') }
+# No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
+# (no admin, no PATH change). The bootstrapper decides, not this script, whether the
+# environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their fixes,
+# the choice of distro and variant, and the report on this side.
 $repo = Find-Repo
 if ($repo) {
     & $Uv run --frozen --no-dev @offline --project $repo bootstrap up @rest

@@ -16,6 +16,7 @@ Examples:
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
   bootstrap up --remote me@gpu-box           set it up on a Linux box over ssh
+  bootstrap up --strategy wsl2               set it up in a WSL2 distro (on Windows)
 
 \b
 Exit codes: 0 success (or already up to date), 1 the first run or a step failed,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-HOST_TOOLS = ("unshare", "mount", "chroot", "ip")
+HOST_TOOLS = ("unshare", "mount", "chroot")  # ip (to bring lo up) is optional
 WSL_EXE = Path(__file__).with_name("wsl_exe.py")
 
 

@@ -209,3 +209,16 @@ def test_the_distros_own_detection_finds_the_gpu_through_the_windows_driver(
     plan = make_plan(facts, load_profile("ai-training"), Overrides(strategy="native"))
     accel = next(r for r in plan.reasons if r.decision == "accelerator")
     assert accel.evidence["driver"] == "537.13"
+
+
+def test_a_distro_wsl_does_not_have_is_an_action(tree, make_wsl_distro, tmp_path):
+    """The capture lists Ubuntu, but this machine's WSL has only another distro (it was
+    removed since): wsl.exe says so, and `up` names the command that installs it."""
+    distro = make_wsl_distro(WINDOWS, distros=("Debian",))
+    repo, env = windows_side(tmp_path, distro, tree)
+    code, out = up(repo, env, "--replay", str(WINDOWS), "--strategy", "wsl2", "--profile",
+                   "python-service")  # fmt: skip
+    assert code == EXIT_ACTION_REQUIRED, out
+    assert "error: WSL distro 'Ubuntu' is not installed" in out
+    assert "fix: `wsl --install -d Ubuntu --no-launch`, then re-run" in out
+    assert not (distro.home / "src").exists()
