@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
 from bootstrap import proc
-from bootstrap.errors import EXIT_UNREACHABLE, ActionRequired, BootstrapError
+from bootstrap.errors import EXIT_UNREACHABLE, ActionRequired, BootstrapError, UserError
 from bootstrap.strategies.transport import home_word, show
 
 # A folder on this machine that plays a Windows drive, as "c=/path;d=/path": lets the
@@ -107,6 +108,13 @@ class Wsl:
         return with_wslenv({**WSL_ENV, **(extra or {})}, os.environ)
 
     def _check(self, res_code: int | None, not_found: bool, text: str) -> None:
+        if not_found and not on_windows():
+            raise UserError(
+                "wsl.exe was not found: the wsl2 strategy hands over from Windows, "
+                "and this is not Windows",
+                fix="run it on the Windows host, or choose another --strategy",
+                code="wsl2.not_windows",
+            )
         if not_found:
             raise ActionRequired(
                 "wsl.exe was not found: WSL is not installed on this Windows",
@@ -181,8 +189,6 @@ class Wsl:
             return local_to_wsl(path) or str(path)
         found = local_to_wsl(path)
         if found is None:
-            from bootstrap.errors import UserError
-
             raise UserError(
                 f"{what} {path} is not on a Windows drive WSL mounts under /mnt",
                 fix="keep the repository and the bundle on a local drive (C:, D:, ...)",
@@ -192,6 +198,10 @@ class Wsl:
 
     def close(self) -> None:
         """Nothing is kept open: each wsl.exe call is its own process."""
+
+
+def on_windows() -> bool:
+    return sys.platform == "win32"
 
 
 def _text(out: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.errors import EXIT_ACTION_REQUIRED, ActionRequired
+from bootstrap.errors import EXIT_ACTION_REQUIRED, EXIT_USAGE, ActionRequired, UserError
 from bootstrap.strategies.wsl import Wsl, local_to_wsl, windows_to_wsl, with_wslenv
 
 
@@ -50,9 +50,21 @@ def test_the_command_is_quoted_once_for_the_distros_shell() -> None:
     assert shlex.split(" ".join(argv[4:])) == ["sh", "-lc", "cd \"$HOME\"/src && echo 'a b'"]
 
 
-def test_no_wsl_exe_is_an_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_wsl_exe_on_windows_is_an_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("bootstrap.strategies.wsl.on_windows", lambda: True)
     with pytest.raises(ActionRequired) as caught:
         Wsl("Ubuntu").run("true")
     assert caught.value.exit_code == EXIT_ACTION_REQUIRED
     assert "wsl --install --no-distribution" in (caught.value.fix or "")
+
+
+def test_no_wsl_exe_elsewhere_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("bootstrap.strategies.wsl.on_windows", lambda: False)
+    with pytest.raises(UserError) as caught:
+        Wsl("Ubuntu").run("true")
+    assert caught.value.exit_code == EXIT_USAGE
+    assert caught.value.code == "wsl2.not_windows"
