@@ -24,7 +24,7 @@ from pathlib import Path, PureWindowsPath
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_UNREACHABLE, ActionRequired, BootstrapError, UserError
-from bootstrap.strategies.transport import home_word, show
+from bootstrap.strategies.transport import home_word
 
 # A folder on this machine that plays a Windows drive, as "c=/path;d=/path": lets the
 # Windows side be driven from a capture on Linux (tests, support). Unset on Windows.
@@ -104,6 +104,13 @@ class Wsl:
     def dir_word(self, directory: str) -> str:
         return home_word(directory)
 
+    def _show(self, argv: list[str]) -> bool:
+        # Shown as the command line wsl.exe passes on (the words joined by spaces).
+        if self.dry_run is None:
+            return False
+        self.dry_run(" ".join(argv))
+        return True
+
     def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return with_wslenv({**WSL_ENV, **(extra or {})}, os.environ)
 
@@ -138,7 +145,7 @@ class Wsl:
         env: Mapping[str, str] | None = None,
     ) -> proc.Result:
         argv = self.argv(command)
-        if show(self.dry_run, argv):
+        if self._show(argv):
             return proc.Result(tuple(argv), 0, "", "", 0.0)
         res = proc.run(argv, timeout=timeout, input=input, env=self._env(env))
         self._check(res.returncode, res.not_found, _text(res.stdout + res.stderr))
@@ -158,7 +165,7 @@ class Wsl:
         env: Mapping[str, str] | None = None,
     ) -> proc.Streamed:
         argv = self.argv(command)
-        if show(self.dry_run, argv):
+        if self._show(argv):
             return proc.Streamed(tuple(argv), 0, (), 0.0)
         res = proc.stream(argv, timeout=timeout, on_line=on_line, env=self._env(env))
         self._check(res.returncode, res.not_found, _text("\n".join(res.tail)))

@@ -222,3 +222,19 @@ def test_a_distro_wsl_does_not_have_is_an_action(tree, make_wsl_distro, tmp_path
     assert "error: WSL distro 'Ubuntu' is not installed" in out
     assert "fix: `wsl --install -d Ubuntu --no-launch`, then re-run" in out
     assert not (distro.home / "src").exists()
+
+
+def test_dry_run_shows_each_wsl_command_and_runs_none(tree, tmp_path):
+    env = fresh_env(tmp_path / "windows")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "windows" / "bootstrap-home")
+    env["BOOTSTRAP_WSL_EXE"] = str(tmp_path / "must-not-run.exe")
+    code, out = up(tree, env, "--replay", str(WINDOWS), "--strategy", "wsl2", "--profile",
+                   "python-service", "--dry-run")  # fmt: skip
+    assert code == 0, out
+    assert (
+        "would run: must-not-run.exe" not in out
+        and f'would run: {tmp_path / "must-not-run.exe"} -d Ubuntu -- sh -lc \'cd "$HOME"/src/'
+        "python-service && exec sh install.sh --profile profiles/python-service.toml"
+        in out
+    )
+    assert not (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl").exists()
