@@ -231,10 +231,9 @@ def test_dry_run_shows_each_wsl_command_and_runs_none(tree, tmp_path):
     code, out = up(tree, env, "--replay", str(WINDOWS), "--strategy", "wsl2", "--profile",
                    "python-service", "--dry-run")  # fmt: skip
     assert code == 0, out
+    exe = tmp_path / "must-not-run.exe"
     assert (
-        "would run: must-not-run.exe" not in out
-        and f'would run: {tmp_path / "must-not-run.exe"} -d Ubuntu -- sh -lc \'cd "$HOME"/src/'
-        "python-service && exec sh install.sh --profile profiles/python-service.toml"
-        in out
+        f'would run: {exe} -d Ubuntu -- sh -lc \'cd "$HOME"/src/python-service && exec sh '
+        "install.sh --profile profiles/python-service.toml" in out
     )
     assert not (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl").exists()
