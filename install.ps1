@@ -574,6 +574,10 @@ if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
 $offline = @()
 if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
+# No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
+# (no admin, no PATH change). The bootstrapper decides, not this script, whether the
+# environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their fixes,
+# the choice of distro and variant, and the report on this side.
 if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
     # A bundle set this environment up: use it, online or not.
     & (Join-Path $toolEnv 'Scripts\python.exe') -m bootstrap up @rest

@@ -48,6 +48,7 @@ class UpOptions:
     remote: str | None = None  # --remote [user@]host[:port]: hand over to this box
     accept_new_host_keys: bool = False
     report_out: str | None = None  # also write the timing report here (for a handoff)
+    replay: str | None = None  # detect from this capture directory instead of this machine
 
 
 @dataclass
@@ -115,6 +116,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
             options.lock,
             options.online,
             options.remote,
+            options.replay,
         ],
     }
 
@@ -167,9 +169,9 @@ def _run(
     error: BootstrapError | None = None
     try:
         with timer.phase("detect"):
-            from bootstrap.host import detect
+            from bootstrap.host import detect, replay
 
-            facts = detect()
+            facts = replay(Path(options.replay)) if options.replay else detect()
         with timer.phase("plan"):
             profile, plan = _plan(options, facts)
         if not plan.first_run and not options.dry_run:
@@ -460,6 +462,12 @@ def summary_lines(result: UpResult) -> list[str]:
     if preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
+    elif preflight and plan.get("strategy") == "wsl2":
+        distro = ", ".join(preflight.get("hosts", []))
+        lines.append(
+            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
+            "(VS Code: `code .` from that shell)"
+        )
     elif result.next:
         lines += result.next
     else:

@@ -137,6 +137,7 @@ class Needs:
 @dataclass(frozen=True)
 class Wsl2Settings:
     distro: str | None = None  # None: the default WSL2 distro
+    directory: str | None = None  # where the project lives there; None: ~/src/<project>
 
 
 @dataclass(frozen=True)
@@ -515,7 +516,15 @@ SCHEMA = Table(
             {
                 "allowed": List(Enum(*STRATEGIES), unique=True, nonempty=True),
                 "order": List(Enum(*STRATEGIES), unique=True),
-                "wsl2": Table({"distro": _NAME}),
+                "wsl2": Table(
+                    {
+                        "distro": _NAME,
+                        "directory": Str(
+                            re.compile(r"^(~/|/|[A-Za-z]:\\)[^\0\n]*$"),
+                            "an absolute path, one under ~/, or a Windows path (C:\\...)",
+                        ),
+                    }
+                ),
                 "devcontainer": Table(
                     {"image": Str(), "config": Str(expected="a path relative to the project")}
                 ),

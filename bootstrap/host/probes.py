@@ -228,8 +228,10 @@ def _nvidia_smi_path(src: Source, f: dict[str, Any]) -> str | None:
         return str(found) if found else WINDOWS_NVIDIA_SMI
     if f["os"] != "linux":
         return None
-    # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing).
-    if parse.wsl_from_kernel(f["kernel"]) == 2 and src.glob(WSL_NVIDIA_SMI):
+    # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing). A custom
+    # WSL2 kernel need not say so in its release; WSL sets WSL_DISTRO_NAME (probe_virt).
+    wsl2 = parse.wsl_from_kernel(f["kernel"]) == 2 or src.env("WSL_DISTRO_NAME")
+    if wsl2 and src.glob(WSL_NVIDIA_SMI):
         return WSL_NVIDIA_SMI
     found = src.value("which.nvidia-smi", lambda: shutil.which("nvidia-smi"))
     return str(found) if found else None

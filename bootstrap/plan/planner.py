@@ -86,6 +86,12 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             )
         chosen = forced
     if chosen is None:
+        # Nothing fits now, but one strategy would after an action only the user can
+        # take (install WSL, enable virtualization): plan it, with that action first.
+        chosen = next(
+            (c for c in checks if c.evidence.get("blockers") and c.fit and c.fit.variant), None
+        )
+    if chosen is None:
         raise _no_strategy(facts, profile, checks, ov)
 
     rejected = tuple(
@@ -217,6 +223,12 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
         )
     reasons.append(_python_reason(profile))
     reasons.append(_network_reason(profile, ov))
+
+    from bootstrap.strategies import REGISTRY
+
+    strategy_warnings = getattr(REGISTRY[chosen.strategy], "warnings", None)
+    if strategy_warnings is not None:
+        warnings += strategy_warnings(profile)
 
     network = _network(profile, ov)
     steps = _steps(

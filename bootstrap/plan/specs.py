@@ -201,8 +201,9 @@ class Preflight(StepSpec):
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
+        how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
         return (
-            f"reach {where} over ssh without a prompt{keys}; check Linux, arch, libc, "
+            f"reach {where} {how}{keys}; check Linux, arch, libc, "
             f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
         )
 
@@ -266,6 +267,26 @@ class CollectReport(StepSpec):
         return "bring the target's timing report back and record it here"
 
 
+@dataclass(frozen=True)
+class UserAction(StepSpec):
+    """Something only the user can do comes first (install WSL, switch virtualization on
+    in the firmware, convert a distro): the run stops with the exact command and
+    EXIT_ACTION_REQUIRED; the re-run after it plans again from the new facts."""
+
+    name: ClassVar[str] = "action-required"
+    code: str = ""  # the blocker: "wsl_not_installed", "virtualization_off", ...
+    message: str = ""
+    fix: str = ""  # the exact command, or what to do
+    admin: bool = False
+    reboot: bool = False
+
+    def describe(self) -> str:
+        needs = [w for w, on in (("an administrator", self.admin), ("a reboot", self.reboot)) if on]
+        return f"stop: {self.message}; do: {self.fix}" + (
+            f" (needs {' and '.join(needs)})" if needs else ""
+        )
+
+
 HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
     Preflight,
     Transfer,
@@ -292,4 +313,5 @@ __all__ = [
     "StepSpec",
     "Sync",
     "Transfer",
+    "UserAction",
 ]

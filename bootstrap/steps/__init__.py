@@ -114,6 +114,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         import_cache,
         python,
         sync_step,
+        user_action,
     )
 
     return {
@@ -128,6 +129,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ShipBundle: handoff.ShipBundleStep(),
         specs.RunThere: handoff.RunThereStep(),
         specs.CollectReport: handoff.CollectReportStep(),
+        specs.UserAction: user_action.UserActionStep(),
         specs.Report: None,
     }
 

@@ -463,13 +463,14 @@ class RunThereStep(EveryRun):
         if target.bundle_remote:
             argv += ["--cache-bundle", target.bundle_remote]
         argv += ["--profile", profile, "--report-out", f"{STAGE}/report.json", *spec.argv]
-        env = f"BOOTSTRAP_HANDOFF_ELAPSED={elapsed:.3f} BOOTSTRAP_NO_METRICS=1"
-        command = f"cd {target.dir_word} && {env} {shlex.join(argv)}"
+        env = {"BOOTSTRAP_HANDOFF_ELAPSED": f"{elapsed:.3f}", "BOOTSTRAP_NO_METRICS": "1"}
+        command = f"cd {target.dir_word} && exec {shlex.join(argv)}"
         prefix = f"  [{target.name}] "
         res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
             on_line=lambda line: ctx.view.output(prefix + line),
+            env=env,
         )
         target.exit_code = res.returncode
         return f"exit {res.returncode} in {res.duration:.2f}s"

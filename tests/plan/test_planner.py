@@ -82,10 +82,8 @@ def test_plan_table(host_name: str, prof: str, strategy: str, target: str, lock:
 
 FAILS = [
     ("macos-arm64", "linux-only-cpu", ["native", "remote", "devcontainer", "wsl2"]),
-    ("windows-no-wsl", "linux-only-cpu", ["native", "wsl2", "remote", "devcontainer"]),
     ("macos-rosetta", "linux-gpu", ["native", "remote", "devcontainer", "wsl2"]),
     ("linux-small", "strict-resources", ["native", "devcontainer", "remote", "wsl2"]),
-    ("windows-no-wsl", "pylock", ["native", "wsl2", "remote", "devcontainer"]),
 ]
 
 
@@ -106,14 +104,48 @@ def test_no_strategy_lists_every_check(host_name: str, prof: str, order: list[st
     assert caught.value.exit_code == 1
 
 
-def test_windows_without_wsl_says_how_to_get_it() -> None:
-    with pytest.raises(PlanError) as caught:
-        make_plan(host("windows-no-wsl"), profile("linux-only-cpu"))
-    wsl = next(r for r in caught.value.plan.reasons if r.decision == "check:wsl2")
-    assert wsl.why == "WSL has no Linux distro installed"
-    assert "wsl --install -d Ubuntu" in (wsl.fix or "")
-    native = next(r for r in caught.value.plan.reasons if r.decision == "check:native")
-    assert "needs.linux_only = true" in native.why
+@pytest.mark.parametrize("prof", ["linux-only-cpu", "pylock"])
+def test_windows_without_a_distro_plans_wsl2_with_the_action_first(prof: str) -> None:
+    """Nothing fits until the user installs a distro: the plan is wsl2, and its first
+    step stops with the command to run (`up` exits EXIT_ACTION_REQUIRED there)."""
+    plan = make_plan(host("windows-no-wsl"), profile(prof))
+    assert plan.strategy == "wsl2"
+    strategy = reason(plan, "strategy")
+    assert strategy.why == "WSL has no Linux distro installed"
+    assert "wsl --install -d Ubuntu" in (strategy.fix or "")
+    assert "windows-x86_64" in str(strategy.rejected)  # why native does not fit
+    action = plan.steps[0]
+    assert isinstance(action, specs.UserAction)
+    assert (action.code, action.fix) == (
+        "wsl2.no_distro",
+        "`wsl --install -d Ubuntu --no-launch`, then re-run",
+    )
+    assert (action.admin, action.reboot) == (False, False)
+    assert [s.name for s in plan.steps[1:3]] == ["preflight", "transfer"]
+
+
+def test_a_blocked_wsl2_does_not_win_over_a_strategy_that_fits() -> None:
+    prof = profile("linux-only-cpu")
+    remote = replace(prof.strategies.remote, hosts=("me@box",))
+    prof = replace(prof, strategies=replace(prof.strategies, remote=remote))
+    plan = make_plan(host("windows-no-wsl"), prof)
+    assert plan.strategy == "remote"
+    assert not any(isinstance(s, specs.UserAction) for s in plan.steps)
+
+
+def test_the_wsl2_directory_is_the_distros_own_unless_the_profile_insists() -> None:
+    prof = profile("linux-only-cpu")
+    plan = make_plan(host("windows-wsl2"), prof)
+    pre = plan.step(specs.Preflight)
+    assert pre is not None and pre.directory == "~/src/python-service"
+    assert plan.warnings == ()
+    wsl2 = replace(prof.strategies.wsl2, directory="C:\\Users\\a\\proj")
+    prof = replace(prof, strategies=replace(prof.strategies, wsl2=wsl2))
+    plan = make_plan(host("windows-wsl2"), prof)
+    pre = plan.step(specs.Preflight)
+    assert pre is not None and pre.directory == "/mnt/c/Users/a/proj"
+    (warning,) = plan.warnings
+    assert "several times slower" in warning
 
 
 def test_rejected_cuda_variants_say_why() -> None:

@@ -120,10 +120,17 @@ def test_failed_first_run_is_reported_with_its_exit_code(tree: Path, home: Path)
 
 
 def test_strategy_it_cannot_run_yet_prints_the_commands_and_exits_3(tree: Path, home: Path) -> None:
-    code, _, err = finish(up(tree, "--profile", service(tree), "--strategy", "wsl2"))
+    code, _, err = finish(up(tree, "--profile", service(tree), "--strategy", "devcontainer"))
     assert code == 3
-    assert "strategy 'wsl2'" in err
-    assert "install.sh --profile python-service" in err
+    assert "strategy 'devcontainer'" in err
+
+
+def test_wsl2_from_a_linux_host_is_one_clear_line(tree: Path, home: Path) -> None:
+    code, _, err = finish(up(tree, "--profile", service(tree), "--strategy", "wsl2"))
+    assert code == 2, err
+    assert "warning: --strategy wsl2 looks wrong here: WSL2 is a Windows strategy" in err
+    assert "error: wsl.exe was not found: the wsl2 strategy hands over from Windows" in err
+    assert "Traceback" not in err
 
 
 def test_dry_run_changes_nothing(tree: Path, home: Path) -> None:
