@@ -55,6 +55,9 @@ def prove(
     with tempfile.TemporaryDirectory(prefix="bootstrap-offline-proof-") as tmp:
         run_env = {
             **base,
+            # Its own state (run records, history, spool), the developer's pinned uv and
+            # uv-managed Pythons: the proof leaves no record behind.
+            "BOOTSTRAP_HOME": _home(Path(tmp) / "home", base),
             "UV_PROJECT_ENVIRONMENT": str(Path(tmp) / "venv"),
             "BOOTSTRAP_NO_METRICS": "1",
             "BOOTSTRAP_UV": str(uv),
@@ -71,3 +74,16 @@ def prove(
         res = proc.run(argv, env=run_env, timeout=PROOF_TIMEOUT)
     lines = (res.stdout + res.stderr).strip().splitlines()
     return Proof(res.ok, how, res.returncode, tuple(lines[-8:]), res.argv)
+
+
+def _home(home: Path, env: dict[str, str]) -> str:
+    from bootstrap.paths import Paths
+
+    data = Paths.from_env(env).data
+    home.mkdir()
+    if data.is_dir():
+        try:
+            (home / "data").symlink_to(data, target_is_directory=True)
+        except OSError:  # no symlinks here (Windows without the privilege): share the home
+            return env.get("BOOTSTRAP_HOME", "")
+    return str(home)
