@@ -209,6 +209,8 @@ class Profile:
     first_run: FirstRun = field(default_factory=FirstRun)
     sync: SyncSettings = field(default_factory=SyncSettings)
     metrics: Metrics = field(default_factory=Metrics)
+    # Pinned command-line tools, run with `uvx NAME@VERSION`: (name, version), sorted.
+    tools: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> str:
@@ -545,6 +547,13 @@ SCHEMA = Table(
         "first_run": Table({"command": Command(), "timeout_seconds": Num()}),
         "sync": Table({"network": Enum("offline", "allow")}),
         "metrics": Table({"enabled": Bool(), "salt": Str(), "sinks": TableList(SINK)}),
+        "tools": Map(
+            Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a package name (ruff, pre-commit)"),
+            Str(
+                re.compile(r"^\d+(\.\d+)*([a-z]+\d+)?(\.post\d+)?(\.dev\d+)?$"),
+                'an exact version ("0.6.9"), not a range',
+            ),
+        ),
     }
 )
 
@@ -935,6 +944,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
             salt=metrics_raw.get("salt", ""),
             sinks=tuple(sinks),
         ),
+        tools=tuple(sorted(data.get("tools", {}).items())),
     )
 
 
