@@ -160,6 +160,21 @@ class Sync(StepSpec):
 
 
 @dataclass(frozen=True)
+class WarmTools(StepSpec):
+    """The profile's pinned ``[tools]`` run once each (``uvx NAME@VERSION --version``) so
+    uv's cache holds them and the same command works offline afterwards."""
+
+    name: ClassVar[str] = "warm-tools"
+    tools: tuple[tuple[str, str], ...] = ()  # (name, exact version)
+    network: str = "offline"  # one of NETWORK_POLICIES
+
+    def describe(self) -> str:
+        names = ", ".join(f"{n}@{v}" for n, v in self.tools)
+        where = " from the cache" if self.network == "offline" else ""
+        return f"warm the pinned tools{where}: uvx {names}"
+
+
+@dataclass(frozen=True)
 class FirstRun(StepSpec):
     name: ClassVar[str] = "first-run"
     argv: tuple[str, ...] = ()

@@ -32,6 +32,7 @@ from bootstrap.plan.specs import (
     StepSpec,
     Sync,
     Transfer,
+    WarmTools,
 )
 from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
 
@@ -201,6 +202,8 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     if inp.cache_bundle:
         steps.append(ImportCache(bundle=inp.cache_bundle))
     steps.append(Sync(lock=inp.lock, argv=sync_argv(inp.lock, inp.network), network=inp.network))
+    if inp.profile.tools:
+        steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))
     first = inp.profile.first_run
     steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))
     return tuple(steps)

@@ -115,6 +115,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         python,
         sync_step,
         user_action,
+        warm_tools,
     )
 
     return {
@@ -122,6 +123,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ProvidePython: python.ProvidePython(),
         specs.ImportCache: import_cache.ImportCache(),
         specs.Sync: sync_step.Sync(),
+        specs.WarmTools: warm_tools.WarmTools(),
         specs.FirstRun: first_run_step.FirstRunStep(),
         specs.Preflight: handoff.PreflightStep(),
         specs.Transfer: handoff.TransferStep(),
