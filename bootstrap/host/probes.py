@@ -212,10 +212,14 @@ def probe_nvidia(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[s
             raise RuntimeError(f"{smi}: {message[0] if message else 'exit ' + str(r.returncode)}")
     if table is None and driver is None and l4t is None:
         raise Absent
-    if table is not None and l4t is None and table.driver_version is None:
-        # A Jetson's nvidia-smi (L4T R36+) has no driver version and an "(nvgpu)" GPU.
-        if any("nvgpu" in g.name for g in table.gpus):
-            l4t = "unknown"
+    # A Jetson's nvidia-smi (L4T R36+) has no driver version and an "(nvgpu)" GPU.
+    jetson_smi = (
+        table is not None
+        and table.driver_version is None
+        and any("nvgpu" in g.name for g in table.gpus)
+    )
+    if jetson_smi and l4t is None:
+        l4t = "unknown"
     if table is not None:
         driver = driver or table.driver_version
         origin = origin or "nvidia-smi"
