@@ -185,7 +185,8 @@ def _run(
             )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
-        _flush_spool(paths, profile)
+        for warning in _flush_spool(paths, profile):
+            view.note(f"warning: {warning}")
         from bootstrap.strategies import REGISTRY, describe_unsupported
 
         if not REGISTRY[plan.strategy].CARRIED_OUT:
@@ -372,14 +373,16 @@ def _metrics_config(profile: Any) -> Any:
     return MetricsConfig.from_settings(getattr(profile, "metrics", None)).with_env()
 
 
-def _flush_spool(paths: Paths, profile: Any) -> None:
-    """Earlier runs' spooled reports go first, within a small budget; never fatal."""
+def _flush_spool(paths: Paths, profile: Any) -> list[str]:
+    """Earlier runs' spooled reports go first, within a small budget; never fatal.
+    Returns the warnings to show (entries dropped to keep the spool under its cap)."""
     if not paths.spool.exists():
-        return
+        return []
     from bootstrap.report.delivery import flush
 
     with contextlib.suppress(BootstrapError, OSError):
-        flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET)
+        return flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET).warnings
+    return []
 
 
 def _report(
@@ -397,6 +400,7 @@ def _report(
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
+    from bootstrap.report.spool import take_dropped
 
     config = _metrics_config(profile)
     report = new_report(
@@ -414,12 +418,14 @@ def _report(
         cache_hit=bool(ctx.cache_hit) if ctx else False,
         bundle_used=ctx.bundle_used if ctx else False,
         budget_seconds=plan.budget_seconds,
+        spool_dropped=take_dropped(paths),
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {
         "delivered": list(delivery.delivered),
         "spooled": list(delivery.spooled),
         "errors": list(delivery.errors),
+        "warnings": list(delivery.warnings),
     }
 
 
@@ -457,6 +463,8 @@ def summary_lines(result: UpResult) -> list[str]:
             f"  metrics: {', '.join(delivery['spooled'])} unreachable; spooled for "
             "`bootstrap report flush`"
         )
+    for warning in delivery.get("warnings", []):
+        lines.append(f"  warning: {warning}")
     project = plan.get("project")
     preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
     if preflight and plan.get("strategy") == "remote":

@@ -135,6 +135,16 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             f"{chosen.strategy}; planning {variant.accel} anyway"
         )
     accel_why = _accel_why(variant, choice)
+    # Only where it matters: the lock has CUDA variants to choose among.
+    cuda_offered = any(accel_mod.cuda_of(v.accel) for v in lock.variants)
+    if choice.gpu.warning and ov.target is None and cuda_offered:
+        chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
+        warnings.append(
+            choice.gpu.warning.replace(
+                "{chosen}",
+                f", and {variant.accel} may not run until it works" if chosen_cuda else "",
+            )
+        )
     if ov.target is not None:
         os_, arch, accel = parse_target(ov.target)
         lock, variant = _target_variant(profile, os_, arch, accel, ov.target)

@@ -216,12 +216,15 @@ def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[st
 
 
 def _glibc(banner: str) -> tuple[int, int] | None:
-    import re
+    """(major, minor) from the box's `ldd --version` first line, read as detection reads
+    it (distribution banners such as Gentoo's name no "glibc")."""
+    from bootstrap.host.parse import ldd_version
 
-    if "GLIBC" not in banner.upper() and "GNU" not in banner.upper():
+    found = ldd_version(banner)
+    if found is None or found[0] != "glibc" or not found[1]:
         return None
-    m = re.search(r"(\d+)\.(\d+)\s*$", banner.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    major, minor = found[1].split(".")[:2]
+    return int(major), int(minor)
 
 
 class PreflightStep(EveryRun):

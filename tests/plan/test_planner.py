@@ -176,6 +176,62 @@ def test_driver_table_when_no_cuda_version_reported() -> None:
     assert any("supports <= 12.3" in r["why"] for r in acc.rejected)
 
 
+def test_cuda_err_is_kept_and_the_plan_warns_with_the_fix() -> None:
+    # microsoft/WSL#11589: WSL2's nvidia-smi prints "CUDA Version: ERR!".
+    facts = host("wsl2-nvidia-cuda-err")
+    assert facts.nvidia is not None and facts.nvidia.cuda_error == "ERR!"
+    assert facts.nvidia.cuda_version is None  # not filled in as if CUDA worked
+    plan = make_plan(facts, profile("ai-training"))
+    acc = reason(plan, "accelerator")
+    assert acc.evidence["cuda_error"] == "ERR!"
+    assert acc.evidence["cuda_source"] == "driver table; nvidia-smi printed CUDA Version: ERR!"
+    (warning,) = plan.warnings
+    assert warning.startswith("nvidia-smi printed `CUDA Version: ERR!` (driver 546.80)")
+    assert "judged by the driver version alone" in warning
+    assert "`wsl --update`" in warning  # the WSL2 fix
+
+
+def test_cuda_na_with_a_driver_new_enough_chooses_by_driver_with_the_warning() -> None:
+    # The N/A paste (pytorch/pytorch#25117), on a driver the table gives CUDA 12.6.
+    base = host("linux-nvidia-410-cuda-na")
+    assert base.nvidia is not None and base.nvidia.cuda_error == "N/A"
+    gpu = replace(base.nvidia, driver_version="560.35.03")
+    plan = make_plan(replace(base, gpus=(gpu,)), profile("ai-training"))
+    assert plan.target == "linux-x86_64-cu126"
+    (warning,) = plan.warnings
+    assert "CUDA Version: N/A" in warning
+    assert "cu126 may not run until it works" in warning
+    assert "reinstall the NVIDIA driver" in warning
+
+
+def test_old_nvidia_smi_without_cuda_column_reads_the_driver() -> None:
+    facts = host("linux-nvidia-384-old-smi")
+    assert [g.driver_version for g in facts.gpus] == ["384.90", "384.90"]
+    # Replayed through the probe: it succeeds (it used to fail with the table's first
+    # line, a timestamp, as its error text).
+    assert replay(CAPTURES / "linux-nvidia-384-old-smi").probes["nvidia"].status == "ok"
+    acc = reason(make_plan(facts, profile("ai-training")), "accelerator")
+    assert acc.choice == "cpu"
+    assert "driver 384.90 supports no CUDA version" in acc.rejected[0]["why"]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("linux-jetson-r35", "NVIDIA Jetson (L4T 35.3.1)"), ("linux-jetson-r36-smi", "NVIDIA Jetson")],
+)
+def test_jetson_is_recognised_and_gets_no_discrete_gpu_cuda(name: str, label: str) -> None:
+    facts = host(name)
+    nv = facts.nvidia
+    assert nv is not None and nv.l4t_release is not None
+    assert nv.driver_version is None  # "35.3.1" is an L4T release, not a driver
+    plan = make_plan(facts, profile("ai-training"))
+    assert plan.target == "linux-arm64-cpu"
+    (warning,) = plan.warnings
+    assert warning.startswith(f"{label}: planned without CUDA")
+    acc = reason(plan, "accelerator")
+    assert all(label in r["why"] for r in acc.rejected)
+
+
 def test_macos_never_gets_cuda() -> None:
     plan = make_plan(host("macos-arm64"), profile("ai-training"))
     acc = reason(plan, "accelerator")
