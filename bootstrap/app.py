@@ -108,8 +108,10 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
         done = state.success
         shortcut = not (options.refresh or options.dry_run or options.cache_bundle)
         if shortcut and done:
-            files = [Path(p) for p in done["inputs"]["files"]]
-            if done["inputs"] == _noop_inputs(files, options):
+            inputs = dict(done["inputs"])
+            container = inputs.pop("container", None)
+            files = [Path(p) for p in inputs["files"]]
+            if inputs == _noop_inputs(files, options) and _container_up(container):
                 view.note(
                     f"up to date: profile {options.profile!r} had a successful first run with "
                     "these inputs (--refresh checks everything again)"
@@ -180,6 +182,8 @@ def _run(
                 deliver=lambda report: _deliver(paths, config, report),
                 host_summary=lambda f: _host_summary(f, salt),
             )
+            if result.exit_code == 0 and not options.dry_run:
+                _record_container(state, plan, options)
             return result
         if options.dry_run:
             for step in plan.steps:
@@ -227,6 +231,33 @@ def _run(
         notes=ctx.notes,
         delivery=delivery,
     )
+
+
+def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
+    """A devcontainer that came up and ran its first run: a re-run with the same inputs
+    is a no-op while the container runs (the other handoffs check their target each
+    time, since a remote box can change behind our back)."""
+    from bootstrap.plan import specs
+
+    up = plan.step(specs.ContainerUp)
+    config = plan.step(specs.DevcontainerConfig)
+    if up is None or config is None:
+        return
+    files = [Path(config.workspace) / config.path]
+    if plan.profile_path:
+        files.append(Path(plan.profile_path))
+    files.append(Path(plan.project) / plan.lock.path)
+    inputs = _noop_inputs(files, options)
+    inputs["container"] = {"engine": up.engine, "workspace": up.workspace}
+    state.record_success(inputs)
+
+
+def _container_up(container: dict[str, str] | None) -> bool:
+    if container is None:
+        return True
+    from bootstrap.strategies.devcontainer_cli import workspace_container_running
+
+    return workspace_container_running(container["engine"], container["workspace"])
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
