@@ -393,6 +393,8 @@ def _report(
 
 def summary_lines(result: UpResult) -> list[str]:
     """The closing summary: what was set up, the total time, what to do next."""
+    import shlex
+
     report = result.report or {}
     plan = result.plan or {}
     lines = [""]
@@ -429,8 +431,13 @@ def summary_lines(result: UpResult) -> list[str]:
             "`bootstrap report flush`"
         )
     project = plan.get("project")
-    preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
-    if preflight and plan.get("strategy") == "remote":
+    preflight = next(
+        (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
+    )
+    if preflight and plan.get("strategy") == "devcontainer":
+        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
+        lines.append(f"next: open the folder in your editor's Dev Containers, or {where} bash")
+    elif preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
     else:

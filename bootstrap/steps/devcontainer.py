@@ -162,6 +162,8 @@ def _up_failed(
 
 
 class PostCreateStep(EveryRun):
+    phase = "remote"  # replaced by stage 0's own phases in the report (as run-there's)
+
     def run(self, spec: specs.PostCreate, ctx: Context) -> str:
         from bootstrap.strategies.devcontainer_cli import DevcontainerLink
 
@@ -176,7 +178,7 @@ class PostCreateStep(EveryRun):
         res = link.stream(
             spec.command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
-            on_line=lambda line: ctx.view.output("  [devcontainer] " + line),
+            on_line=lambda line: ctx.view.output("[devcontainer] " + line),
             env=env,
         )
         target.exit_code = res.returncode

@@ -55,7 +55,7 @@ def stage0_command(profile: str, *, online: bool = False) -> str:
         f"if [ -f {bundle} ]; then set -- --cache-bundle {bundle}; fi; "
         'BOOTSTRAP_PROJECT_ENVIRONMENT="$UV_PROJECT_ENVIRONMENT" '
         f"UV_PROJECT_ENVIRONMENT={TOOL_ENV} "
-        f'exec sh install.sh {shlex.join(args)} "$@"'
+        f'exec sh install.sh "$@" {shlex.join(args)}'  # install.sh's own options first
     )
 
 
