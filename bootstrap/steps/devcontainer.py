@@ -70,14 +70,14 @@ class DevcontainerConfigStep(EveryRun):
             return f"would write {spec.path} unless the user has one"
         result = write_config(workspace, spec.path, text)
         if result.status == "kept":
-            ctx.handoff["user_config"] = True
+            ctx.handoff["user_config"] = dc.parse(result.path.read_text(errors="replace")) or {}
             if result.diff:
                 ctx.view.note(
                     f"{spec.path} is yours: it is used as it is (`bootstrap devcontainer "
                     "generate --force` replaces it); what bootstrap would write differs:"
                 )
                 for line in result.diff[:60]:
-                    ctx.view.output("  " + line)
+                    ctx.view.output(line)
             return f"kept your {spec.path}; the cache volume, bundle and environment are added"
         return f"{spec.path} {result.status}"
 
@@ -91,12 +91,26 @@ class ContainerUpStep(EveryRun):
         target = _target(ctx)
         link = target.link
         assert isinstance(link, DevcontainerLink)  # noqa: S101 - the strategy's transport
-        user = bool(ctx.handoff.get("user_config"))
+        if ctx.facts.tools.container_engine is None and link.dry_run is None:
+            # Forced with --strategy on a host where no engine answered detection.
+            from bootstrap.errors import ActionRequired
+            from bootstrap.strategies.devcontainer import ENGINE_FIX
+
+            raise ActionRequired(
+                "no container engine answers here"
+                + (f" ({ctx.facts.tools.engine_error})" if ctx.facts.tools.engine_error else ""),
+                fix=ENGINE_FIX,
+                code="devcontainer.no_engine",
+            )
+        users = ctx.handoff.get("user_config")
+        user = users is not None
         if spec.config_path != ".devcontainer/devcontainer.json":
             link.config = spec.config_path
-        if user:
-            # The user's file may lack what the handoff needs: add it on the command line.
-            link.mounts, link.remote_env = spec.mounts, spec.remote_env
+        if users is not None:
+            # The user's file may lack what the handoff needs: add only that, on the
+            # command line, and leave the file as it is.
+            mounts, link.remote_env = dc.missing(users, spec.mounts, spec.remote_env)
+            link.mounts = tuple(dc.cli_mount(m, spec.workspace) for m in mounts)
         (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
@@ -148,9 +162,10 @@ def _up_failed(
         None,
     )  # fmt: skip
     ctx.view.note("the last lines of `devcontainer up`:")
-    for line in res.tail[-20:]:
-        if '"outcome"' not in line:
-            ctx.view.output("  | " + line)
+    # The CLI's own JavaScript stack frames tell the user nothing: leave them out.
+    log = [ln for ln in res.tail if '"outcome"' not in ln and not ln.lstrip().startswith("at ")]
+    for line in log[-20:]:
+        ctx.view.output(line)
     if res.timed_out:
         message = f"timed out after {res.duration:.0f}s"
     what = f"the devcontainer's {lifecycle} failed" if lifecycle else "`devcontainer up` failed"

@@ -122,6 +122,39 @@ def build(
     return doc
 
 
+def missing(
+    users: dict[str, Any], mounts: tuple[str, ...], env: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mounts (by target) and variables (NAME=value) that a user's devcontainer.json
+    does not set already."""
+    targets = set()
+    for mount in users.get("mounts") or ():
+        if isinstance(mount, dict):
+            targets.add(str(mount.get("target", "")))
+        elif isinstance(mount, str):
+            for part in mount.split(","):
+                key, _, value = part.partition("=")
+                if key.strip() in ("target", "destination", "dst"):
+                    targets.add(value.strip())
+    names = set(users.get("containerEnv") or {}) | set(users.get("remoteEnv") or {})
+
+    def target_of(mount: str) -> str:
+        return next((p[7:] for p in mount.split(",") if p.startswith("target=")), "")
+
+    return (
+        tuple(m for m in mounts if target_of(m) not in targets),
+        tuple(e for e in env if e.partition("=")[0] not in names),
+    )
+
+
+def cli_mount(mount: str, workspace: str) -> str:
+    """A devcontainer.json mount as the CLI's ``--mount`` takes it: the CLI substitutes no
+    variables there and knows no ``readonly`` (so a user's own file gets the bundle folder
+    writable; the generated file mounts it read-only)."""
+    parts = [p for p in mount.split(",") if p != "readonly"]
+    return ",".join(parts).replace("${localWorkspaceFolder}", workspace)
+
+
 def render(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
