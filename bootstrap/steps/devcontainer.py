@@ -111,7 +111,8 @@ class ContainerUpStep(EveryRun):
             # command line, and leave the file as it is.
             mounts, link.remote_env = dc.missing(users, spec.mounts, spec.remote_env)
             link.mounts = tuple(dc.cli_mount(m, spec.workspace) for m in mounts)
-        (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
+        if link.dry_run is None:  # the bundle mount's source must exist
+            (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
         res, result = link.up(skip_post_create=not user, env={}, timeout=UP_TIMEOUT)

@@ -47,10 +47,7 @@ def container_gpus(facts: HostFacts) -> GpuView:
     by the engine), nothing on macOS, no ROCm (its devices are not requested)."""
     if facts.os == "macos":
         return GpuView(none_why="containers on macOS get no GPU (Docker Desktop, Podman machine)")
-    gpu = accel_mod.host_gpus(facts, rocm_ok=False)
-    if gpu.max_cuda is None and gpu.rocm is None and facts.nvidia is None:
-        return GpuView(none_why=gpu.none_why + "; the container gets none")
-    return gpu
+    return accel_mod.host_gpus(facts, rocm_ok=False)
 
 
 def check(facts: HostFacts, profile: Profile) -> Check:
