@@ -118,12 +118,12 @@ def main() -> int:
     doc = json.loads((raw / ".devcontainer" / "devcontainer.json").read_text())
     shutil.copyfile(args.bundle, raw / dc.BUNDLE_HOST_DIR / dc.BUNDLE_NAME)
     ws = ["--workspace-folder", str(raw), *docker_path]
+    up_argv = [sys.executable, "-m", "bootstrap", "up", "--profile",
+               "profiles/python-service-dc.toml", "--strategy", "devcontainer"]  # fmt: skip
     specs = [
         Measure(
             "bootstrap up --strategy devcontainer",
-            [Step([sys.executable, "-m", "bootstrap", "up", "--profile",
-                   "profiles/python-service-dc.toml", "--strategy", "devcontainer",
-                   "--cache-bundle", str(args.bundle)], ours)],  # fmt: skip
+            [Step([*up_argv, "--cache-bundle", str(args.bundle)], ours)],
             env=env,
             before_each=reset,
             expect=FIRST_RUN_OK,
