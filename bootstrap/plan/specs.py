@@ -255,6 +255,9 @@ class ContainerUp(Preflight):
     cli_version: str = ""  # @devcontainers/cli pinned in the repository, for npx
     mounts: tuple[str, ...] = ()  # added with --mount when the file is the user's
     remote_env: tuple[str, ...] = ()  # NAME=value added with --remote-env likewise
+    # Podman copies the caller's proxy variables (credentials and all) into a new
+    # container; they are passed on only when the sync may use the network.
+    pass_proxy: bool = False
 
     def describe(self) -> str:
         path = "" if self.engine == "docker" else f" --docker-path {self.engine}"

@@ -5,6 +5,7 @@ contract's (bootstrap.steps.handoff), driven through the CLI's transport."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import time
 from dataclasses import dataclass
@@ -115,7 +116,10 @@ class ContainerUpStep(EveryRun):
             (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
-        res, result = link.up(skip_post_create=not user, env={}, timeout=UP_TIMEOUT)
+        from bootstrap.strategies.devcontainer_cli import without_proxy
+
+        env = dict(os.environ) if spec.pass_proxy else without_proxy(os.environ)
+        res, result = link.up(skip_post_create=not user, env=env, timeout=UP_TIMEOUT)
         if link.dry_run is not None:
             target.probe = {"dry_run": "1"}
             return "dry run"

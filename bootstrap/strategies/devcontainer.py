@@ -148,6 +148,7 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
             cli_version=CLI_VERSION,
             mounts=tuple(dc.mounts()),
             remote_env=tuple(f"{k}={v}" for k, v in dc.container_env(inp.project_name).items()),
+            pass_proxy=online,
         ),
         ShipBundle(bundle=inp.cache_bundle),
         PostCreate(command=dc.stage0_command(profile_there, online=online)),

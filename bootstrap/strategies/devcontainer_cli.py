@@ -51,6 +51,15 @@ def cli_argv(
     )
 
 
+PROXY_VARS = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy")
+
+
+def without_proxy(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without proxy settings (either case): Podman copies them into every
+    container it creates (`--http-proxy` is on by default), credentials included."""
+    return {k: v for k, v in environ.items() if k.lower() not in PROXY_VARS}
+
+
 def outcome(lines: Sequence[str]) -> dict[str, Any]:
     """The JSON result `devcontainer up` prints as its last line on stdout."""
     for line in reversed(lines):
@@ -107,14 +116,13 @@ class DevcontainerLink:
     def up(
         self, *, skip_post_create: bool, env: Mapping[str, str], timeout: float
     ) -> tuple[proc.Streamed, dict[str, Any]]:
-        """`devcontainer up`; (its run, its JSON result). The container's id, user and
-        workspace folder are kept for the commands that follow."""
+        """`devcontainer up` with ``env`` as its whole environment; (its run, its JSON
+        result). The container's id, user and workspace folder are kept for the commands
+        that follow."""
         argv = self.up_argv(skip_post_create=skip_post_create)
         if show(self.dry_run, argv):
             return proc.Streamed(tuple(argv), 0, (), 0.0), {"outcome": "success"}
-        res = proc.stream(
-            argv, timeout=timeout, on_line=lambda _line: None, env={**os.environ, **env}, keep=60
-        )
+        res = proc.stream(argv, timeout=timeout, on_line=lambda _line: None, env=env, keep=60)
         if res.not_found:
             raise ActionRequired(
                 f"cannot start the Dev Containers CLI ({argv[0]})",

@@ -7,9 +7,12 @@ runs stage 0 in it, and records the container's report as its own."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,9 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     from jsonschema import Draft201909Validator
 
     env = host_env(tmp_path, containers)
+    # Secrets of this host (a proxy password, a sink token) never reach the container.
+    secret = uuid.uuid4().hex
+    env.update(HTTPS_PROXY=f"http://user:{secret}@127.0.0.1:9", TEAM_METRICS_TOKEN=secret)
     profile = dc_profile(tree)
     args = ("--profile", str(profile), "--strategy", "devcontainer")
 
@@ -112,6 +118,10 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     assert ro.returncode != 0 and "Read-only" in ro.stderr
     volume = containers.podman("volume", "inspect", dc.CACHE_VOLUME)
     assert json.loads(volume.stdout)[0]["Name"] == dc.CACHE_VOLUME
+    leaked = in_container(
+        containers, tree, f"grep -rl {secret} /root /opt/bootstrap /proc/1/environ"
+    )
+    assert leaked.stdout == "", leaked.stdout
     (first_id,) = containers.containers_of(tree)
 
     start = time.monotonic()
@@ -164,3 +174,61 @@ def test_a_failing_post_create_prints_the_log_tail_and_the_retry_command(
     assert report["outcome"] == "failure"
     assert report["error_code"] == "devcontainer.post_create"
     assert report["phases"]["container"] > 0
+
+
+@pytest.fixture
+def docker_on_podman(podman_env: PodmanEnv, tmp_path: Path) -> Any:
+    """The machine's real Docker client talking to podman's Docker-compatible API on a
+    socket of this test (`podman system service`): Docker as the engine, for real."""
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("no docker client on this machine")
+    sock = tmp_path / "podman.sock"
+    service = subprocess.Popen(
+        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
+        env={**os.environ, **podman_env.env()},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        host = f"unix://{sock}"
+        deadline = time.monotonic() + 30
+        while True:
+            probe = subprocess.run(
+                [docker, "-H", host, "version", "--format", "{{.Server.Version}}"],
+                capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+            if probe.returncode == 0:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"podman's API did not answer on {sock}: {probe.stderr}")
+            time.sleep(0.2)
+        yield host
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+
+
+def test_docker_is_the_engine_when_docker_answers(
+    tree: Path, bundle: Any, containers: PodmanEnv, docker_on_podman: str, tmp_path: Path
+) -> None:
+    env = host_env(tmp_path, containers)
+    env["DOCKER_HOST"] = docker_on_podman
+    profile = dc_profile(tree)
+    plan = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "plan", "--profile", str(profile), "--strategy",
+         "devcontainer", "--json"],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    step = next(s for s in json.loads(plan.stdout)["steps"] if s["name"] == "container-up")
+    assert step["engine"] == "docker"  # so the CLI runs without --docker-path
+
+    code, out = up(
+        tree, env, "--profile", str(profile), "--strategy", "devcontainer", "--cache-bundle",
+        str(bundle(*SERVICE_BUNDLE)),
+    )  # fmt: skip
+
+    assert code == 0, out
+    assert "service ok" in out
+    assert "--docker-path" not in out
+    (report,) = history(env)
+    assert report["strategy"] == "devcontainer" and report["outcome"] == "success"
