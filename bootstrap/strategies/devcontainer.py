@@ -180,13 +180,3 @@ def transport(
         cli_version=preflight.cli_version,
         dry_run=dry_run,
     )
-
-
-def describe(inp_profile: str) -> list[str]:
-    return [
-        "write .devcontainer/devcontainer.json (`bootstrap devcontainer generate`)",
-        "`devcontainer up --workspace-folder <project>`",
-        "`devcontainer exec --workspace-folder <project> sh install.sh --profile "
-        + inp_profile
-        + "`",
-    ]

@@ -170,35 +170,46 @@ def parse(text: str) -> dict[str, Any] | None:
 
 
 def _strip_jsonc(text: str) -> str:
+    """JSON with comments and trailing commas, as plain JSON (strings left alone)."""
     out: list[str] = []
     i, n = 0, len(text)
-    in_str = False
     while i < n:
         c = text[i]
-        if in_str:
-            out.append(c)
-            if c == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-            out.append(c)
+        if c == '"':
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            i = end + 1
         elif text.startswith("//", i):
-            while i < n and text[i] != "\n":
-                i += 1
-            continue
+            end = text.find("\n", i)
+            i = n if end < 0 else end
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             i = n if end < 0 else end + 2
-            continue
+        elif c == "," and _closes_next(text, i + 1):
+            i += 1  # a trailing comma
         else:
             out.append(c)
-        i += 1
-    import re
+            i += 1
+    return "".join(out)
 
-    return re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+
+def _closes_next(text: str, i: int) -> bool:
+    """Whether the next token after ``i`` (past blanks and comments) closes a container."""
+    n = len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            return text[i] in "}]"
+    return False
 
 
 def diff(old: str, new: str, path: str) -> list[str]:

@@ -244,8 +244,16 @@ def test_generate_writes_a_valid_file_and_never_replaces_the_users(tmp_path: Pat
 
 
 def test_a_commented_user_file_is_read() -> None:
-    text = '{\n  // the image\n  "image": "x", /* inline */\n  "runArgs": ["--a//b",],\n}\n'
-    assert dc.parse(text) == {"image": "x", "runArgs": ["--a//b"]}
+    text = (
+        '{\n  // the image\n  "image": "x", /* inline */\n  "runArgs": ["--a//b", "a,]",],\n'
+        '  "name": "say \\"hi\\" // not a comment", // trailing\n}\n'
+    )
+    assert dc.parse(text) == {
+        "image": "x",
+        "runArgs": ["--a//b", "a,]"],
+        "name": 'say "hi" // not a comment',
+    }
+    assert dc.parse("[1, 2]") is None and dc.parse("{") is None
 
 
 def test_profile_settings_are_validated(tmp_path: Path) -> None:
@@ -260,3 +268,22 @@ def test_profile_settings_are_validated(tmp_path: Path) -> None:
         load_profile(str(bad))
     assert "run_args" in caught.value.message and "array" in caught.value.message
     assert profile("python-service").strategies.devcontainer.run_args == ()
+
+
+def test_a_users_file_gets_only_what_it_lacks() -> None:
+    mounts = tuple(dc.mounts())
+    env = tuple(f"{k}={v}" for k, v in dc.container_env("svc").items())
+    users = {
+        "mounts": [{"type": "volume", "source": "mine", "target": dc.UV_CACHE_DIR}],
+        "containerEnv": {"UV_LINK_MODE": "hardlink"},
+    }
+    add_mounts, add_env = dc.missing(users, mounts, env)
+    assert add_mounts == (mounts[1],)  # their cache volume stays theirs
+    assert [e.partition("=")[0] for e in add_env] == ["UV_CACHE_DIR", "UV_PROJECT_ENVIRONMENT"]
+    assert dc.missing({}, mounts, env) == (mounts, env)
+    as_string = {"mounts": [f"source=x,target={dc.BUNDLE_DIR},type=bind"]}
+    assert dc.missing(as_string, mounts, env)[0] == (mounts[0],)
+    # The CLI's --mount takes no variables and no readonly.
+    assert dc.cli_mount(mounts[1], "/w") == (
+        f"type=bind,source=/w/{dc.BUNDLE_HOST_DIR},target={dc.BUNDLE_DIR}"
+    )
