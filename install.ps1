@@ -298,35 +298,150 @@ function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [boo
 }
 
 # ----- cache bundles ------------------------------------------------------------------
-function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data) {
-    if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
-    $dir = Join-Path $Data ('.bundle-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
-    New-Item -ItemType Directory -Path $dir | Out-Null
-    foreach ($m in (& tar -tf $Bundle)) {
-        if ($m.StartsWith('/') -or $m -match '^[A-Za-z]:' -or (($m -replace '\\', '/') -split '/') -contains '..') { Fail "$Bundle has an unsafe member '$m'; refusing it" }
+# Format 2, the same rules as install.sh (docs/cache.md): an uncompressed tar of regular
+# files named manifest.json, SHA256SUMS, uv/<file>, wheels/<file>; the uv artifact is
+# checked against the pin, every wheel the repository's uv.lock names against its hash.
+function Fail-Bundle([string]$Code, [string]$Message, [string]$Fix = 're-create it with: bootstrap cache pack') {
+    [Console]::Error.WriteLine("install.ps1: error: $Message [$Code]")
+    [Console]::Error.WriteLine("  fix: $Fix")
+    exit 2
+}
+
+function Get-LockSums([string]$Lock) {
+    # "<file>" -> "<sha256>" for every file the lock names (its url = ..., hash = ... lines)
+    $sums = @{}
+    foreach ($line in [IO.File]::ReadAllLines($Lock)) {
+        $u = [regex]::Match($line, 'url = "([^"]*)"')
+        $h = [regex]::Match($line, 'hash = "sha256:([0-9a-f]+)"')
+        if ($u.Success -and $h.Success) { $sums[$u.Groups[1].Value.Split('/')[-1]] = $h.Groups[1].Value }
+    }
+    return $sums
+}
+
+function Clear-StaleStaging([string]$Wheelhouse) {
+    # Staging dirs are .tmp\<pid>-...: remove those whose process is gone (a killed run).
+    $tmp = Join-Path $Wheelhouse '.tmp'
+    if (-not (Test-Path -LiteralPath $tmp)) { return }
+    foreach ($d in (Get-ChildItem -LiteralPath $tmp -Force)) {
+        $procId = ($d.Name -split '-', 2)[0]
+        if ($procId -match '^[0-9]+$' -and [int]$procId -ne $PID -and (Get-Process -Id ([int]$procId) -ErrorAction SilentlyContinue)) { continue }
+        Remove-Item -LiteralPath $d.FullName -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-ToolEnvDir([string]$Repo, [string]$Data) {
+    return (Join-Path $Data ('tool\' + (Get-Sha256 (Join-Path $Repo 'uv.lock')).Substring(0, 16)))
+}
+
+function Test-ToolEnv([string]$ToolEnv, [string]$Repo) {
+    $ok = Join-Path $ToolEnv '.ok'
+    return ((Test-Path -LiteralPath $ok) -and ((Get-Content -Raw -LiteralPath $ok).Trim() -eq $Repo))
+}
+
+function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [string]$Repo) {
+    if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail-Bundle 'bundle.missing' "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
+    if (-not $Repo) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)' 'run .\install.ps1 from the repository' }
+    $wheelhouse = Join-Path $Data 'wheels'
+    New-Item -ItemType Directory -Force -Path (Join-Path $wheelhouse '.tmp') | Out-Null
+    Clear-StaleStaging $wheelhouse
+    $work = Join-Path $wheelhouse ".tmp\$PID-stage0"
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    $dir = Join-Path $work 'b'
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    # An uncompressed tar only (ustar magic at offset 257): tar would inflate a gzip.
+    $fs = [IO.File]::OpenRead($Bundle)
+    try { $head = New-Object byte[] 262; $n = $fs.Read($head, 0, 262) } finally { $fs.Close() }
+    if ($n -lt 262 -or [Text.Encoding]::ASCII.GetString($head, 257, 5) -ne 'ustar') { Fail-Bundle 'bundle.not_tar' "$Bundle is not a cache bundle (expected an uncompressed tar, format 2)" }
+    $size = (Get-Item -LiteralPath $Bundle).Length
+    $cap = [int64](Env 'BOOTSTRAP_BUNDLE_MAX_BYTES' '34359738368')
+    if ($size -gt $cap) { Fail-Bundle 'bundle.too_large' "$Bundle is $size bytes, more than the cap (BOOTSTRAP_BUNDLE_MAX_BYTES)" 'raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected' }
+    $long = @(& tar -tvf $Bundle)
+    if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.not_tar' "$Bundle is not a readable tar" }
+    # The members of an uncompressed tar fit in it, unless one is sparse: Windows' tar
+    # (bsdtar) lists "mode links uid gid size ...".
+    $sum = [int64]0
+    foreach ($l in $long) { $f = -split $l; if ($f.Count -gt 4) { $sum += [int64]$f[4] } }
+    if ($sum -gt $size) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: its members unpack to $sum bytes, more than the file's $size (a sparse member); a bundle holds only regular files" }
+    foreach ($l in $long) { if (-not $l.StartsWith('-')) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: member '$l' is not a regular file; a bundle holds only regular files" } }
+    $names = @(& tar -tf $Bundle)
+    $seen = @{}
+    foreach ($m in $names) {
+        if ($seen.ContainsKey($m)) { Fail-Bundle 'bundle.duplicate' "${Bundle}: member '$m' appears twice" }
+        $seen[$m] = $true
+        if ($m -eq 'manifest.json' -or $m -eq 'SHA256SUMS') { continue }
+        if ($m -notmatch '^(uv|wheels)/[A-Za-z0-9_][A-Za-z0-9._+-]*$' -or $m.Contains('..')) {
+            Fail-Bundle 'bundle.unsafe_path' "${Bundle}: unexpected member '$m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)"
+        }
     }
     & tar -xf $Bundle -C $dir
-    if ($LASTEXITCODE -ne 0) { Fail "cannot unpack $Bundle" }
+    if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.truncated' "cannot unpack $Bundle (truncated or corrupt)" }
+    foreach ($i in (Get-ChildItem -LiteralPath $dir -Recurse -Force)) {
+        if ($i.Attributes -band [IO.FileAttributes]::ReparsePoint) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: '$($i.Name)' is not a regular file" }
+    }
     $sumsFile = Join-Path $dir 'SHA256SUMS'
     if (-not (Test-Path -LiteralPath $sumsFile) -or -not (Test-Path -LiteralPath (Join-Path $dir 'manifest.json'))) {
-        Fail "$Bundle has no SHA256SUMS or manifest.json: not a cache bundle" 're-create it with: bootstrap cache pack'
+        Fail-Bundle 'bundle.missing_member' "$Bundle has no SHA256SUMS or manifest.json: not a cache bundle"
     }
     $listed = @{}
     foreach ($line in [IO.File]::ReadAllLines($sumsFile)) {
         if (-not $line.Trim()) { continue }
         $sum, $path = $line -split '\s+', 2
         $listed[$path] = $true
-        if ((Get-Sha256 (Join-Path $dir $path)) -ne $sum) { Fail "${Bundle}: $path does not match SHA256SUMS (corrupt or tampered bundle)" 're-create it with: bootstrap cache pack' }
+        if (-not (Test-Path -LiteralPath (Join-Path $dir $path) -PathType Leaf)) { Fail-Bundle 'bundle.missing_member' "${Bundle}: SHA256SUMS lists $path, which is missing" }
+        if ((Get-Sha256 (Join-Path $dir $path)) -ne $sum) { Fail-Bundle 'bundle.checksum' "${Bundle}: $path does not match SHA256SUMS (corrupt or tampered bundle)" }
     }
-    foreach ($f in (Get-ChildItem -LiteralPath $dir -Recurse -File)) {
-        $rel = $f.FullName.Substring($dir.Length + 1) -replace '\\', '/'
-        if ($rel -ne 'SHA256SUMS' -and -not $listed.ContainsKey($rel)) { Fail "${Bundle}: $rel is not covered by SHA256SUMS" 're-create it with: bootstrap cache pack' }
+    foreach ($m in $names) {
+        if ($m -ne 'SHA256SUMS' -and -not $listed.ContainsKey($m)) { Fail-Bundle 'bundle.extra_member' "${Bundle}: $m is not covered by SHA256SUMS" }
     }
     $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json
-    if ($manifest.uv_version -ne $Pin.Version) { Fail "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
+    if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format $($manifest.format), this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
+    if ($manifest.uv_version -ne $Pin.Version) { Fail-Bundle 'bundle.uv_version' "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
     $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
-    if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
-    return @{ Dir = $dir; Artifact = (Join-Path $dir $manifest.uv_artifact) }
+    if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail-Bundle 'bundle.wrong_target' "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
+    if ("$($manifest.uv_artifact)" -notmatch '^uv/[^/]+$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_artifact '$($manifest.uv_artifact)' is not under uv/" }
+    # Trust: each wheel this checkout's uv.lock names must have the lock's hash; the rest
+    # stays for `bootstrap up`, which checks it against the project's lock.
+    $locked = Get-LockSums (Join-Path $Repo 'uv.lock')
+    $wheels = Join-Path $dir 'wheels'
+    $ours = @()
+    if (Test-Path -LiteralPath $wheels) {
+        foreach ($w in (Get-ChildItem -LiteralPath $wheels -File)) {
+            if (-not $locked.ContainsKey($w.Name)) { continue }
+            $got = Get-Sha256 $w.FullName
+            if ($got -ne $locked[$w.Name]) {
+                Fail-Bundle 'bundle.lock_hash' "${Bundle}: $($w.Name) does not match $Repo\uv.lock (sha256 $got, the lock says $($locked[$w.Name])); refusing the bundle" 'never use this bundle; pack a new one from this repository'
+            }
+            $ours += $w
+        }
+    }
+    foreach ($w in $ours) { Move-Item -Force -LiteralPath $w.FullName -Destination (Join-Path $wheelhouse $w.Name) }
+    return @{ Dir = $work; Artifact = (Join-Path $dir $manifest.uv_artifact); Wheelhouse = $wheelhouse
+              Pythons = @($manifest.pythons); Profile = "$($manifest.profile)"; Target = "$($manifest.target)" }
+}
+
+function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
+    # The bootstrapper's runtime environment from the wheelhouse, offline, hashes required.
+    if (Test-ToolEnv $ToolEnv $Repo) { return }
+    Remove-Item -LiteralPath $ToolEnv -Recurse -Force -ErrorAction SilentlyContinue
+    New-Item -ItemType Directory -Force -Path $ToolEnv | Out-Null
+    $req = Join-Path $Imported.Dir 'tool-req.txt'
+    & $Uv export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project $Repo -o $req
+    if ($LASTEXITCODE -ne 0) { Fail "uv cannot read $Repo\uv.lock" }
+    $made = ''
+    foreach ($py in $Imported.Pythons) {
+        & $Uv venv -q --offline --no-python-downloads --allow-existing --python $py $ToolEnv 2>$null
+        if ($LASTEXITCODE -eq 0) { $made = $py; break }
+    }
+    if (-not $made) {
+        $serves = $Imported.Pythons -join ', '
+        Fail-Bundle 'bundle.python' "the bundle's wheels serve Python $serves, this machine has no Python $serves" "pack a bundle for it: bootstrap cache pack --profile $($Imported.Profile) --target $($Imported.Target) --python 3.X --out FILE"
+    }
+    $python = Join-Path $ToolEnv 'Scripts\python.exe'
+    & $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req
+    if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.tool_missing' 'the bundle lacks wheels the bootstrapper needs (above)' 'pack the bundle again with this checkout: bootstrap cache pack' }
+    # The bootstrapper runs from this checkout's source: nothing is built.
+    Set-Content -LiteralPath (Join-Path $ToolEnv 'Lib\site-packages\bootstrap-checkout.pth') -Value $Repo
+    Set-Content -LiteralPath (Join-Path $ToolEnv '.ok') -Value $Repo
 }
 
 # ----- the bootstrapper itself, when piped -------------------------------------------
@@ -410,19 +525,22 @@ $Data = Get-DataDir
 if (-not $Sources) { $Sources = Env 'BOOTSTRAP_UV_SOURCES' 'local,mirror,index,release' }
 
 $imported = $null
+$repo = Find-Repo
+$toolEnv = if ($repo) { Get-ToolEnvDir $repo $Data } else { '' }
 if ($Bundle) {
-    $imported = Import-Bundle $Bundle $Pin $Triple $Data
-    [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
-    $Sources = 'local'
+    $uvHere = Join-Path $Data "uv\$($Pin.Version)\uv.exe"
+    if ($toolEnv -and (Test-ToolEnv $toolEnv $repo) -and (Test-Path -LiteralPath $uvHere)) {
+        Say "the cache bundle's tools are already imported"
+    } else {
+        $imported = Import-Bundle $Bundle $Pin $Triple $Data $repo
+        [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
+        $Sources = 'local'
+    }
 }
 $Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
 if ($imported) {
-    $cache = Env 'UV_CACHE_DIR' ((& $Uv cache dir) | Select-Object -First 1)
-    New-Item -ItemType Directory -Force -Path $cache | Out-Null
-    & tar -xzf (Join-Path $imported.Dir 'cache.tar.gz') -C $cache
-    if ($LASTEXITCODE -ne 0) { Fail "cannot unpack the bundle's cache into $cache" }
-    Remove-Item -LiteralPath $imported.Dir -Recurse -Force
-    Say "imported the cache bundle into $cache"
+    New-ToolEnv $Uv $repo $toolEnv $imported
+    Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue
 }
 if ($ModifyPath) {
     # The user's PATH in HKCU only (no admin); never without --modify-path.
@@ -439,9 +557,11 @@ $env:BOOTSTRAP_UV = $Uv
 if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
 $offline = @()
-if ($Bundle) { $rest = @('--cache-bundle', $Bundle, '--bundle-imported') + $rest; $offline = @('--offline') }
-$repo = Find-Repo
-if ($repo) {
+if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
+if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
+    # A bundle set this environment up: use it, online or not.
+    & (Join-Path $toolEnv 'Scripts\python.exe') -m bootstrap up @rest
+} elseif ($repo) {
     & $Uv run --frozen --no-dev @offline --project $repo bootstrap up @rest
 } else {
     $self = Get-Self $Data $Pin

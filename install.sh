@@ -606,42 +606,121 @@ ensure_uv() {
 }
 
 # ----- cache bundles ------------------------------------------------------------------
+# Format 2 (docs/cache.md): an uncompressed tar of regular files only -- manifest.json,
+# SHA256SUMS, uv/<file>, wheels/<file>. SHA256SUMS only catches accidents; trust comes
+# from this repository: the uv artifact is checked against the pin (ensure_uv), every
+# wheels/ file the repository's uv.lock names against the lock's hash. Stage 0 takes the
+# bootstrapper's own wheels; `bootstrap up` checks the rest against the project's lock.
+bundle_die() { # CODE MESSAGE [FIX]: a refused bundle is bad input: exit 2, nothing installed
+  printf 'install.sh: error: %s [%s]\n' "$2" "$1" >&2
+  printf '  fix: %s\n' "${3:-re-create it with: bootstrap cache pack}" >&2
+  exit 2
+}
+
 json_str() { # KEY FILE: the string value of a top-level "KEY": "value" line
   sed -n "s/^  \"$1\": \"\([^\"]*\)\",*\$/\1/p" "$2" | head -n 1
 }
 
+json_list() { # KEY FILE: the items of a top-level "KEY": [...] list of strings, one a line
+  awk -v key="  \"$1\": [" '
+    index($0, key) == 1 { on = ($0 !~ /\]/); next }
+    on && /^  \]/ { exit }
+    on { gsub(/^ *"|",? *$/, ""); print }' "$2"
+}
+
+lock_sums() { # LOCK: "<sha256>  <file>" for every file the lock names (url + hash lines)
+  awk '{
+    if (!match($0, /url = "[^"]*"/)) next
+    n = split(substr($0, RSTART + 7, RLENGTH - 8), p, "/")
+    if (match($0, /hash = "sha256:[0-9a-f]+"/)) print substr($0, RSTART + 15, RLENGTH - 16) "  " p[n]
+  }' "$1"
+}
+
+bundle_clean_tmp() { # WHEELHOUSE: remove staging dirs (.tmp/<pid>-...) of dead processes
+  for _t in "$1"/.tmp/*; do
+    [ -e "$_t" ] || continue
+    _p=${_t##*/}
+    _p=${_p%%-*}
+    case $_p in
+      "" | *[!0-9]*) rm -rf "$_t" ;;
+      *) [ "$_p" = $$ ] || kill -0 "$_p" 2>/dev/null || rm -rf "$_t" ;;
+    esac
+  done
+}
+
+tool_env_dir() { # the bootstrapper's runtime environment for this checkout's uv.lock
+  TOOL_ENV=$DATA/tool/$(sha256_of "$REPO/uv.lock" | cut -c1-16)
+}
+
+tool_env_ready() {
+  [ -f "$TOOL_ENV/.ok" ] && [ "$(cat "$TOOL_ENV/.ok")" = "$REPO" ]
+}
+
 import_bundle() {
   _bundle=$1
-  [ -f "$_bundle" ] || die "cache bundle $_bundle does not exist" "pass the path of a bundle made by: bootstrap cache pack"
+  [ -f "$_bundle" ] || bundle_die bundle.missing "cache bundle $_bundle does not exist" "pass the path of a bundle made by: bootstrap cache pack"
+  find_repo || bundle_die bundle.no_repo "--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)" "run ./install.sh from the repository"
   pick_hasher
-  make_work "$DATA"
-  _b=$WORK/bundle
-  mkdir -p "$_b"
-  tar -tf "$_bundle" >"$WORK/members" 2>/dev/null || die "$_bundle is not a tar file" "re-create it with: bootstrap cache pack"
-  check_members "$WORK/members" "$_bundle" || die "$_bundle has unsafe members; refusing it" "re-create it with: bootstrap cache pack"
-  if tar -tvf "$_bundle" 2>/dev/null | grep -q -e '^[lh]' -e ' link to '; then
-    die "$_bundle contains links; a bundle's top level holds regular files only" "re-create it with: bootstrap cache pack"
-  fi
-  tar -xf "$_bundle" -C "$_b" || die "cannot unpack $_bundle"
-  [ -z "$(find "$_b" -type l)" ] || die "$_bundle contains symbolic links; refusing it"
+  WHEELHOUSE=$DATA/wheels
+  mkdir -p "$WHEELHOUSE/.tmp" || die "cannot create $WHEELHOUSE"
+  bundle_clean_tmp "$WHEELHOUSE"
+  WORK=$WHEELHOUSE/.tmp/$$-stage0
+  rm -rf "$WORK"
+  mkdir -p "$WORK/b" || die "cannot create $WORK"
+  TMP_DIRS="$TMP_DIRS
+$WORK"
+  # An uncompressed tar only: a compressed one could unpack to far more than its size.
+  [ "$(dd if="$_bundle" bs=1 skip=257 count=5 2>/dev/null)" = ustar ] ||
+    bundle_die bundle.not_tar "$_bundle is not a cache bundle (expected an uncompressed tar, format 2)"
+  _size=$(wc -c <"$_bundle" | tr -d ' ')
+  [ "$_size" -le "${BOOTSTRAP_BUNDLE_MAX_BYTES:-34359738368}" ] ||
+    bundle_die bundle.too_large "$_bundle is $_size bytes, more than the cap (BOOTSTRAP_BUNDLE_MAX_BYTES)" "raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected"
+  tar -tvf "$_bundle" >"$WORK/long" 2>/dev/null || bundle_die bundle.not_tar "$_bundle is not a readable tar"
+  # The members of an uncompressed tar fit in it, unless one is sparse (it would unpack
+  # to its full size): their listed sizes must add up to no more than the file's.
+  # GNU and busybox tar list "mode uid/gid size ...", bsdtar "mode links uid gid size ...".
+  _sum=$(awk '{ s += ($2 ~ /\//) ? $3 : $5 } END { printf "%.0f", s }' "$WORK/long")
+  [ "$_sum" -le "$_size" ] ||
+    bundle_die bundle.unsafe_member "$_bundle: its members unpack to $_sum bytes, more than the file's $_size (a sparse member); a bundle holds only regular files"
+  tar -tf "$_bundle" >"$WORK/members" 2>/dev/null || bundle_die bundle.not_tar "$_bundle is not a readable tar"
+  _bad=$(grep -v '^-' "$WORK/long" | head -n 1)
+  [ -z "$_bad" ] || bundle_die bundle.unsafe_member "$_bundle: member '$_bad' is not a regular file; a bundle holds only regular files"
+  while IFS= read -r _m; do
+    case $_m in
+      manifest.json | SHA256SUMS) ;;
+      uv/*/* | wheels/*/* | */..* | *..) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;;
+      uv/[A-Za-z0-9_]* | wheels/[A-Za-z0-9_]*)
+        case ${_m#*/} in *[!A-Za-z0-9._+-]*) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;; esac ;;
+      *) bundle_die bundle.unsafe_path "$_bundle: unexpected member '$_m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)" ;;
+    esac
+  done <"$WORK/members"
+  _dup=$(sort "$WORK/members" | uniq -d | head -n 1)
+  [ -z "$_dup" ] || bundle_die bundle.duplicate "$_bundle: member '$_dup' appears twice"
+  tar -xf "$_bundle" -C "$WORK/b" || bundle_die bundle.truncated "cannot unpack $_bundle (truncated or corrupt)"
+  _odd=$(find "$WORK/b" ! -type f ! -type d | head -n 1)
+  [ -z "$_odd" ] || bundle_die bundle.unsafe_member "$_bundle: '${_odd#"$WORK/b/"}' is not a regular file"
+  _b=$WORK/b
   if [ ! -f "$_b/SHA256SUMS" ] || [ ! -f "$_b/manifest.json" ]; then
-    die "$_bundle has no SHA256SUMS or manifest.json: not a cache bundle" "re-create it with: bootstrap cache pack"
+    bundle_die bundle.missing_member "$_bundle has no SHA256SUMS or manifest.json: not a cache bundle"
   fi
   while read -r _sum _path; do
     [ -n "$_sum" ] || continue
-    case $_path in /* | ../* | */../*) die "$_bundle: SHA256SUMS names an unsafe path '$_path'" ;; esac
-    [ -f "$_b/$_path" ] || die "$_bundle: SHA256SUMS lists $_path, which is missing" "re-create it with: bootstrap cache pack"
-    [ "$(sha256_of "$_b/$_path")" = "$_sum" ] || die "$_bundle: $_path does not match SHA256SUMS (corrupt or tampered bundle)" \
-      "re-create it with: bootstrap cache pack"
+    [ -f "$_b/$_path" ] || bundle_die bundle.missing_member "$_bundle: SHA256SUMS lists $_path, which is missing"
+    [ "$(sha256_of "$_b/$_path")" = "$_sum" ] || bundle_die bundle.checksum "$_bundle: $_path does not match SHA256SUMS (corrupt or tampered bundle)"
   done <"$_b/SHA256SUMS"
-  (cd "$_b" && find . -type f ! -name SHA256SUMS) | sed 's#^\./##' >"$WORK/files"
   while IFS= read -r _f; do
-    grep -q "  $_f\$" "$_b/SHA256SUMS" || die "$_bundle: $_f is not covered by SHA256SUMS" "re-create it with: bootstrap cache pack"
-  done <"$WORK/files"
+    [ "$_f" = SHA256SUMS ] || grep -q "  $_f\$" "$_b/SHA256SUMS" || bundle_die bundle.extra_member "$_bundle: $_f is not covered by SHA256SUMS"
+  done <"$WORK/members"
+  _fmt=$(sed -n 's/^  "format": \([0-9]*\),*$/\1/p' "$_b/manifest.json")
+  [ "$_fmt" = 2 ] || bundle_die bundle.format "$_bundle: bundle format ${_fmt:-?}, this checkout reads format 2 only" \
+    "pack the bundle again with this checkout: bootstrap cache pack"
   _bver=$(json_str uv_version "$_b/manifest.json")
   _btarget=$(json_str target "$_b/manifest.json")
   _bart=$(json_str uv_artifact "$_b/manifest.json")
-  [ "$_bver" = "$UV_VERSION" ] || die "$_bundle carries uv ${_bver:-?}, but the pin is uv $UV_VERSION" \
+  BUNDLE_PROFILE=$(json_str profile "$_b/manifest.json")
+  BUNDLE_TARGET=$_btarget
+  BUNDLE_PYTHONS=$(json_list pythons "$_b/manifest.json" | tr '\n' ' ')
+  [ "$_bver" = "$UV_VERSION" ] || bundle_die bundle.uv_version "$_bundle carries uv ${_bver:-?}, but the pin is uv $UV_VERSION" \
     "make a bundle with this checkout's pin: bootstrap cache pack"
   case $TRIPLE in
     x86_64-*) _march=x86_64 ;;
@@ -653,20 +732,61 @@ import_bundle() {
   esac
   case $_btarget in
     "$_mos-$_march-"*) ;;
-    *) die "$_bundle is for ${_btarget:-an unknown target}, this machine is $_mos-$_march" \
+    *) bundle_die bundle.wrong_target "$_bundle is for ${_btarget:-an unknown target}, this machine is $_mos-$_march" \
       "use the bundle made for $_mos-$_march" ;;
   esac
-  case $_bart in uv/* ) ;; *) die "$_bundle: manifest uv_artifact '$_bart' is not under uv/" ;; esac
-  BUNDLE_DIR=$_b
+  case $_bart in uv/*) [ -f "$_b/$_bart" ] || bundle_die bundle.missing_member "$_bundle: the uv artifact $_bart is missing" ;;
+    *) bundle_die bundle.manifest "$_bundle: manifest uv_artifact '$_bart' is not under uv/" ;;
+  esac
+  # Trust: each wheel this checkout's uv.lock names must have the lock's hash. The rest
+  # stays in the bundle for `bootstrap up`, which checks it against the project's lock.
+  lock_sums "$REPO/uv.lock" >"$WORK/locked"
+  for _w in "$_b"/wheels/*; do
+    [ -f "$_w" ] || continue
+    _n=${_w##*/}
+    _want=$(awk -v f="$_n" '$2 == f { print $1; exit }' "$WORK/locked")
+    [ -n "$_want" ] || continue
+    _got=$(sha256_of "$_w")
+    [ "$_got" = "$_want" ] || bundle_die bundle.lock_hash "$_bundle: $_n does not match $REPO/uv.lock (sha256 $_got, the lock says $_want); refusing the bundle" \
+      "never use this bundle; pack a new one from this repository"
+  done
+  for _w in "$_b"/wheels/*; do
+    [ -f "$_w" ] || continue
+    _n=${_w##*/}
+    grep -q "  $_n\$" "$WORK/locked" && mv -f "$_w" "$WHEELHOUSE/$_n"
+  done
   BOOTSTRAP_UV_LOCAL=$_b/$_bart
   SOURCES=local
 }
 
-unpack_into() { # TARBALL DIR
-  tar -tzf "$1" >"$WORK/members" 2>/dev/null || die "$1 in the bundle is not a .tar.gz"
-  check_members "$WORK/members" "$1" || die "$1 in the bundle has unsafe members"
-  mkdir -p "$2" || die "cannot create $2"
-  tar -xzf "$1" -C "$2" || die "cannot unpack $(basename "$1") into $2"
+tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offline
+  tool_env_ready && return 0
+  rm -rf "$TOOL_ENV"
+  mkdir -p "$TOOL_ENV" || die "cannot create $TOOL_ENV"
+  "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
+    -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
+  _made=""
+  for _py in ${BUNDLE_PYTHONS:-3}; do
+    if "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
+      _made=$_py
+      break
+    fi
+  done
+  if [ -z "$_made" ]; then
+    _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
+      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+  fi
+  "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
+    --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" ||
+    bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper needs (above)" \
+      "pack the bundle again with this checkout: bootstrap cache pack"
+  _site=$("$TOOL_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
+    die "cannot ask $TOOL_ENV/bin/python for its site-packages"
+  # The bootstrapper runs from this checkout's source: nothing is built (no build backend
+  # from anywhere), and nothing leaks into the project's environment through PYTHONPATH.
+  printf '%s\n' "$REPO" >"$_site/bootstrap-checkout.pth"
+  printf '%s\n' "$REPO" >"$TOOL_ENV/.ok"
 }
 
 # ----- the bootstrapper itself, when piped -------------------------------------------
@@ -785,18 +905,19 @@ main() {
   DATA=$(data_dir)
   WORK=""
 
-  [ -z "$BUNDLE" ] || import_bundle "$BUNDLE"
-  ensure_uv
+  TOOL_ENV=""
   if [ -n "$BUNDLE" ]; then
-    _cache=${UV_CACHE_DIR:-$("$UV" cache dir 2>/dev/null)}
-    [ -n "$_cache" ] || die "uv did not name its cache directory" "set UV_CACHE_DIR"
-    unpack_into "$BUNDLE_DIR/cache.tar.gz" "$_cache"
-    if [ -f "$BUNDLE_DIR/python.tar.gz" ]; then
-      _py=${UV_PYTHON_INSTALL_DIR:-$("$UV" python dir 2>/dev/null)}
-      [ -n "$_py" ] && unpack_into "$BUNDLE_DIR/python.tar.gz" "$_py"
+    find_repo && pick_hasher && tool_env_dir
+    # Already imported (the bootstrapper's environment is there) and uv present: the
+    # bundle is not read again; `bootstrap up` checks the rest against the plan.
+    if [ -n "$TOOL_ENV" ] && tool_env_ready && uv_present; then
+      say "the cache bundle's tools are already imported"
+    else
+      import_bundle "$BUNDLE"
     fi
-    say "imported the cache bundle into $_cache"
   fi
+  ensure_uv
+  [ -z "$BUNDLE" ] || tool_env
   [ -z "$MODIFY_PATH" ] || modify_path
 
   export BOOTSTRAP_STAGE0_START="$STAGE0_START"
@@ -810,13 +931,18 @@ main() {
     exit 0
   fi
   if [ -n "$BUNDLE" ]; then
-    set -- --cache-bundle "$BUNDLE" --bundle-imported "$@"
+    set -- --cache-bundle "$BUNDLE" "$@"
     _offline=--offline
   else
     _offline=""
   fi
   cleanup
   if find_repo; then
+    [ -n "$TOOL_ENV" ] || { pick_hasher && tool_env_dir; }
+    if tool_env_ready; then
+      # A bundle set this environment up: use it, online or not.
+      exec "$TOOL_ENV/bin/python" -m bootstrap up "$@"
+    fi
     # shellcheck disable=SC2086  # _offline is one flag or nothing
     exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap up "$@"
   fi

@@ -34,7 +34,6 @@ FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 class UpOptions:
     profile: str = "default"
     cache_bundle: str | None = None
-    bundle_imported: bool = False  # stage 0 already imported the bundle into uv's cache
     online: bool = False
     refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
     dry_run: bool = False
@@ -106,7 +105,10 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
         state = RunState.load(paths, key)
         done = state.success
-        shortcut = not (options.refresh or options.dry_run or options.cache_bundle)
+        from bootstrap.cache.use import imported_before
+
+        bundle_new = options.cache_bundle and not imported_before(options.cache_bundle, paths)
+        shortcut = not (options.refresh or options.dry_run or bundle_new)
         if shortcut and done:
             inputs = dict(done["inputs"])
             container = inputs.pop("container", None)
@@ -285,7 +287,6 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             lock=options.lock,
             cache_bundle=options.cache_bundle,
             online=options.online,
-            bundle_prestaged=options.bundle_imported,
             uv_version=_pinned_uv(),
             accept_new_host_keys=options.accept_new_host_keys,
         ),

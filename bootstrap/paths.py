@@ -44,6 +44,12 @@ class Paths:
         return self.data / "uv" / version
 
     @property
+    def wheelhouse(self) -> Path:
+        """Distribution files from imported cache bundles, flat, each checked against a
+        lock (install.sh and install.ps1 use the same directory)."""
+        return self.data / "wheels"
+
+    @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
 

@@ -224,9 +224,15 @@ def sync(
     python: str | None = None,
     uv_cache_dir: Path | None = None,
     timeout: float = SYNC_TIMEOUT,
+    find_links: Path | None = None,
 ) -> SyncResult:
     """Make the environment match ``lock``: offline from the cache, or, with
     ``online=True``, from the configured index (``network_used`` records it).
+
+    ``find_links``: a wheelhouse (the distribution files of imported cache bundles, each
+    checked against a lock). Offline, the environment is then installed from it alone:
+    the lock's pins and hashes as a hashed requirements file (``uv export``, or the
+    pylock's own), ``uv pip sync --offline --no-index --find-links DIR --require-hashes``.
 
     Raises OfflineMiss naming every missing ``name==version`` when offline and the cache
     lacks something; CommandError for other uv failures. uv.lock is never rewritten."""
@@ -237,13 +243,18 @@ def sync(
     warnings = cache_warnings(job)
     start = time.monotonic()
     offline = not online
-    if lock.kind == "uv":
+    if offline and find_links is not None:
+        res = _wheelhouse_sync(job, find_links, timeout=timeout)
+        argv = list(res.argv)
+    elif lock.kind == "uv":
         argv = _uv_sync_argv(job, offline=offline)
         res = proc.run(argv, env=job.env, cwd=project, timeout=timeout)
     else:
         res = _pylock_sync(job, offline=offline, timeout=timeout)
         argv = list(res.argv)
     if not res.ok:
+        if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
+            raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
         if offline and _is_offline_miss(res.stderr):
             missing = _missing(job, res.stderr)
             raise _offline_miss(job, missing)
@@ -280,6 +291,74 @@ def _pylock_sync(job: _Job, *, offline: bool, timeout: float) -> proc.Result:
         cwd=job.project,
         timeout=timeout,
     )
+
+
+# -- from a wheelhouse -------------------------------------------------------------------
+
+_WHEELHOUSE_MISS = "not found in the provided package locations"
+_NOT_FOUND = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the provided")
+
+
+def hashed_requirements(job: _Job) -> str:
+    """The lock as a requirements file with the lock's hashes: what is installed and
+    which bytes are accepted both come from the lock, never from a bundle."""
+    if job.lock.kind == "pylock":
+        from bootstrap.cache.locks import pylock_requirements
+
+        return pylock_requirements(job.lock_path)
+    argv = [str(job.uv), "export", "--frozen", "--no-emit-project", "--no-header"]
+    argv += ["--no-annotate", "--format", "requirements-txt", "--project", str(job.project)]
+    for extra in job.lock.extras:
+        argv += ["--extra", extra]
+    for group in job.lock.groups:
+        argv += ["--group", group]
+    res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
+    if not res.ok:
+        raise CommandError(res.describe(), code="sync.export_failed")
+    return res.stdout
+
+
+def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Result:
+    if not _venv_python(job.venv).exists():
+        argv = [str(job.uv), "venv", "--offline", str(job.venv)]
+        if job.python:
+            argv += ["--python", job.python]
+        made = proc.run(argv, env=job.env, cwd=job.project, timeout=300)
+        if not made.ok:
+            raise CommandError(made.describe(), code="sync.venv_failed")
+    parent = job.venv.parent if job.venv.parent.is_dir() else Path(tempfile.gettempdir())
+    with tempfile.TemporaryDirectory(prefix=".bootstrap-req-", dir=parent) as tmp:
+        reqs = Path(tmp) / "requirements.txt"
+        reqs.write_text(hashed_requirements(job))
+        argv = [str(job.uv), "pip", "sync", "--offline", "--no-index", "--require-hashes"]
+        argv += ["--find-links", str(wheelhouse), "--python", str(_venv_python(job.venv))]
+        return proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
+
+
+def _dist_key(file_name: str) -> tuple[str, str]:
+    stem = file_name[: -len(".whl")] if file_name.endswith(".whl") else file_name
+    for suffix in (".tar.gz", ".zip"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    name, _, rest = stem.partition("-")
+    return _norm(name), rest.split("-", 1)[0]
+
+
+def _wheelhouse_missing(job: _Job, wheelhouse: Path, stderr: str) -> list[str]:
+    """Every ``name==version`` the lock needs (unconditionally) that the wheelhouse has
+    no file for, and whatever uv named."""
+    from bootstrap.cache.locks import requirement_pins
+
+    have = {_dist_key(p.name) for p in wheelhouse.iterdir()} if wheelhouse.is_dir() else set()
+    named = {_norm(n) for n in _NOT_FOUND.findall(stderr)}
+    out = []
+    for name, version, _hashes, has_marker in requirement_pins(hashed_requirements(job)):
+        if (_norm(name), version) in have:
+            continue
+        if has_marker and _norm(name) not in named:
+            continue  # its marker may exclude this Python or platform
+        out.append(f"{name}=={version}")
+    return out or sorted(named)
 
 
 # -- cache location ----------------------------------------------------------------------

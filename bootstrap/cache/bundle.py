@@ -1,17 +1,21 @@
-"""The cache bundle format: write, verify, and unpack safely.
+"""The cache bundle format (version 2): write, read, and extract safely.
 
-A bundle is ONE uncompressed tar (install.sh reads it with POSIX tools too):
+A bundle is ONE uncompressed tar (install.sh and install.ps1 read it with POSIX tools):
 
-    manifest.json   pretty JSON (indent=2, sort_keys=True): format, target, uv_version,
-                    uv_artifact ("uv/<file>"), created_at, profile, and members
-                    {path: sha256} for every member but itself and SHA256SUMS
-    SHA256SUMS      "<hex>  <path>" for every member but itself
-    uv/<file>       the pinned uv artifact for the target, byte-identical to the pin
-    cache.tar.gz    the content of a uv cache directory
-    python.tar.gz   optional: a uv-managed Python install directory
+    manifest.json    pretty JSON (indent=2, sort_keys=True), see :class:`Manifest`
+    SHA256SUMS       "<hex>  <path>" for every member but itself
+    uv/<file>        the pinned uv artifact for the target, byte-identical to the pin
+    wheels/<file>    distribution files (wheels; sdists only where the lock has no wheel),
+                     flat, each byte-identical to a file a repository lock names
 
-Everything here streams: members are hashed and unpacked chunk by chunk, never read
-whole into memory (a CUDA cache is gigabytes).
+Only regular files, only those names. The manifest and the sums catch accidents; trust
+comes from the repository: the uv artifact is checked against ``bootstrap/uv/pin.txt``
+and every ``wheels/`` file against a hash in a lock file (:mod:`bootstrap.cache.locks`).
+
+Format 1 (a copy of uv's cache as ``cache.tar.gz``) is refused: nothing outside it could
+vouch for its content.
+
+Everything here streams: members are hashed and extracted chunk by chunk.
 """
 
 from __future__ import annotations
@@ -20,9 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
-import posixpath
-import shutil
-import stat
+import re
 import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,14 +33,40 @@ from typing import IO, Any
 
 from bootstrap.errors import IntegrityError, UserError
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
-CACHE_MEMBER = "cache.tar.gz"
-PYTHON_MEMBER = "python.tar.gz"
 UV_DIR = "uv"
+WHEELS_DIR = "wheels"
+PARTS = ("tool", "project")
 CHUNK = 1 << 20
-_KEYS = ("format", "target", "uv_version", "uv_artifact", "created_at", "profile", "members")
+# A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
+# climb out of a directory or mean something to a shell.
+_SAFE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+-]*$")
+# The most a bundle may hold unpacked, whatever its manifest says (CUDA stacks are a few
+# GB); BOOTSTRAP_BUNDLE_MAX_BYTES lowers or raises it.
+MAX_BYTES = 32 << 30
+_KEYS = (
+    "format",
+    "target",
+    "pythons",
+    "uv_version",
+    "uv_artifact",
+    "created_at",
+    "profile",
+    "project_lock",
+    "extras",
+    "groups",
+    "parts",
+    "unpacked_size",
+    "members",
+)
+
+
+def max_bytes(environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    raw = env.get("BOOTSTRAP_BUNDLE_MAX_BYTES", "")
+    return int(raw) if raw.isdigit() else MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -59,53 +87,79 @@ class Manifest:
     uv_artifact: str
     created_at: str
     profile: str
+    pythons: tuple[str, ...] = ()  # "3.11": the Python versions the wheels serve
+    project_lock: str = ""  # the project's lock file name (uv.lock, pylock.<t>.toml)
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    parts: dict[str, list[str]] = field(default_factory=dict)  # part -> wheel files
+    unpacked_size: int = 0  # bytes of all members but manifest.json and SHA256SUMS
     members: dict[str, str] = field(default_factory=dict)
     format: int = FORMAT
 
     def to_json(self) -> bytes:
-        body = {k: getattr(self, k) for k in _KEYS}
+        body: dict[str, Any] = {k: getattr(self, k) for k in _KEYS}
+        for key in ("pythons", "extras", "groups"):
+            body[key] = list(body[key])
         return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
     def from_json(cls, data: bytes, source: str) -> Manifest:
         where = f"{source}: {MANIFEST}"
+
+        def bad(what: str) -> IntegrityError:
+            return IntegrityError(f"{where}: {what}", code="bundle.manifest")
+
         try:
             body = json.loads(data)
         except ValueError as exc:
-            raise IntegrityError(f"{where} is not JSON ({exc})", code="bundle.manifest") from exc
+            raise bad(f"is not JSON ({exc})") from exc
         if not isinstance(body, dict):
-            raise IntegrityError(f"{where}: expected an object", code="bundle.manifest")
+            raise bad("expected an object")
         fmt = body.get("format")
         if fmt != FORMAT:
             raise UserError(
-                f"{where}: bundle format {fmt!r}, this tool reads format {FORMAT}",
-                fix="pack the bundle again with this version of the tool",
+                f"{where}: bundle format {fmt!r}, this tool reads format {FORMAT} only "
+                "(format 1 carried a copy of uv's cache that nothing outside it vouches for)",
+                fix="pack the bundle again with this version of the tool: bootstrap cache pack",
                 code="bundle.format",
             )
         missing = [k for k in _KEYS if k not in body]
         if missing:
-            raise IntegrityError(
-                f"{where}: missing key(s) {', '.join(missing)}", code="bundle.manifest"
-            )
+            raise bad(f"missing key(s) {', '.join(missing)}")
         for key in ("target", "uv_version", "uv_artifact", "created_at", "profile"):
             if not isinstance(body[key], str):
-                raise IntegrityError(
-                    f"{where}: {key!r} should be a string, found {body[key]!r}",
-                    code="bundle.manifest",
-                )
+                raise bad(f"{key!r} should be a string, found {body[key]!r}")
+        if not isinstance(body["project_lock"], str):
+            raise bad("'project_lock' should be a string")
+        for key in ("pythons", "extras", "groups"):
+            if not isinstance(body[key], list) or not all(isinstance(x, str) for x in body[key]):
+                raise bad(f"{key!r} should be a list of strings")
+        parts = body["parts"]
+        if not isinstance(parts, dict) or not all(
+            k in PARTS and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in parts.items()
+        ):
+            raise bad(f"'parts' should map {' and '.join(PARTS)} to lists of file names")
+        size = body["unpacked_size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise bad("'unpacked_size' should be a number of bytes")
         members = body["members"]
         if not isinstance(members, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in members.items()
         ):
-            raise IntegrityError(
-                f"{where}: 'members' should map paths to sha256 strings", code="bundle.manifest"
-            )
+            raise bad("'members' should map paths to sha256 strings")
         return cls(
             target=body["target"],
             uv_version=body["uv_version"],
             uv_artifact=body["uv_artifact"],
             created_at=body["created_at"],
             profile=body["profile"],
+            pythons=tuple(body["pythons"]),
+            project_lock=body["project_lock"],
+            extras=tuple(body["extras"]),
+            groups=tuple(body["groups"]),
+            parts={k: list(v) for k, v in parts.items()},
+            unpacked_size=size,
             members=dict(members),
         )
 
@@ -151,34 +205,17 @@ def _tarinfo(name: str, size: int, mode: int = 0o644) -> tarfile.TarInfo:
     return info
 
 
-def write_bundle(
-    out: Path,
-    *,
-    target: str,
-    uv_version: str,
-    uv_artifact: Path,
-    created_at: str,
-    profile: str,
-    cache_archive: Path,
-    python_archive: Path | None = None,
-) -> Manifest:
-    """Write the bundle to ``out`` (atomically: a partial file never has the final name)."""
-    files: dict[str, Path] = {
-        f"{UV_DIR}/{uv_artifact.name}": uv_artifact,
-        CACHE_MEMBER: cache_archive,
-    }
-    if python_archive is not None:
-        files[PYTHON_MEMBER] = python_archive
+def write_bundle(out: Path, manifest: Manifest, files: Mapping[str, Path]) -> Manifest:
+    """Write ``files`` ({member name: path}) with ``manifest`` (its members, size and
+    format filled in here) to ``out``, atomically: a partial file never has the final
+    name. ustar format: every member name is short and plain."""
+    for name in files:
+        if member_kind(name) is None:
+            raise UserError(f"cannot pack {name!r}: not a bundle member name")
     members = {name: sha256_file(path) for name, path in files.items()}
-    manifest = Manifest(
-        target=target,
-        uv_version=uv_version,
-        uv_artifact=f"{UV_DIR}/{uv_artifact.name}",
-        created_at=created_at,
-        profile=profile,
-        members=members,
-    )
-    manifest_bytes = manifest.to_json()
+    size = sum(path.stat().st_size for path in files.values())
+    m = Manifest(**{**_fields(manifest), "members": members, "unpacked_size": size})
+    manifest_bytes = m.to_json()
     sums = dict(members)
     sums[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
     sums_bytes = sums_text(sums)
@@ -186,7 +223,7 @@ def write_bundle(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+        with tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as tar:
             for name, data in ((MANIFEST, manifest_bytes), (SUMS, sums_bytes)):
                 tar.addfile(_tarinfo(name, len(data)), _BytesReader(data))
             for name in sorted(files):
@@ -197,7 +234,11 @@ def write_bundle(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    return manifest
+    return m
+
+
+def _fields(m: Manifest) -> dict[str, Any]:
+    return {k: getattr(m, k) for k in _KEYS}
 
 
 class _BytesReader:
@@ -212,82 +253,110 @@ class _BytesReader:
         return chunk
 
 
-def pack_dir(src: Path, out: Path) -> None:
-    """Write ``src``'s content (not ``src`` itself) as a gzip tar, in sorted order, with
-    owners dropped. Symlinks are kept as links (uv's cache links wheels to archives)."""
-
-    def clean(info: tarfile.TarInfo) -> tarfile.TarInfo:
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        return info
-
-    with tarfile.open(out, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
-        for root, dirs, names in os.walk(src):
-            dirs.sort()
-            base = Path(root)
-            for name in sorted(dirs) + sorted(names):
-                path = base / name
-                arc = path.relative_to(src).as_posix()
-                if name.endswith(".lock") and path.is_file() and path.stat().st_size == 0:
-                    continue  # uv's empty advisory lock files: recreated on use
-                tar.add(path, arcname=arc, recursive=False, filter=clean)
-
-
 # -- reading ---------------------------------------------------------------------------
+
+
+def member_kind(name: str) -> str | None:
+    """``manifest``, ``sums``, ``uv`` or ``wheel`` for a valid member name, else None."""
+    if name == MANIFEST:
+        return "manifest"
+    if name == SUMS:
+        return "sums"
+    head, sep, tail = name.partition("/")
+    if sep and _SAFE_FILE.match(tail) and ".." not in tail:
+        if head == UV_DIR:
+            return "uv"
+        if head == WHEELS_DIR:
+            return "wheel"
+    return None
 
 
 def _open(bundle: Path) -> tarfile.TarFile:
     try:
+        # "r:" reads an uncompressed tar only: a compressed "bundle" (a way to make a
+        # small file unpack huge) is refused here.
         return tarfile.open(bundle, "r:")
     except FileNotFoundError as exc:
         raise UserError(f"{bundle}: no such file", code="bundle.missing") from exc
     except (tarfile.TarError, OSError) as exc:
         raise IntegrityError(
-            f"{bundle}: not a cache bundle (not an uncompressed tar: {exc})",
+            f"{bundle}: not a cache bundle (expected an uncompressed tar: {exc})",
             fix="pack it again with `bootstrap cache pack`",
             code="bundle.not_tar",
         ) from exc
 
 
-def _safe_name(name: str) -> bool:
-    if not name or name.startswith("/") or "\\" in name or "\0" in name:
-        return False
-    norm = posixpath.normpath(name)
-    return norm == name.rstrip("/") and not norm.startswith("..") and norm != "."
+def check_member(info: tarfile.TarInfo, bundle: Path, dest: Path) -> None:
+    """Refuse anything but a regular file with a bundle member name that stays inside
+    ``dest``. PEP 706's ``data`` filter does the path work (absolute paths, ``..``,
+    links leaving the directory, device files); a bundle is stricter than that filter
+    and holds no links, no directories and no sparse files at all."""
+    if info.issym() or info.islnk():
+        raise IntegrityError(
+            f"{bundle}: member {info.name!r} is a {_kind(info)}; a bundle holds only regular files",
+            code="bundle.unsafe_member",
+        )
+    filt = getattr(tarfile, "data_filter", None)
+    if filt is not None:  # Debian 12's Python 3.11.2 predates it; the checks below hold
+        try:
+            filt(info, str(dest))
+        except tarfile.FilterError as exc:
+            raise IntegrityError(
+                f"{bundle}: unsafe member {info.name!r} ({exc})", code="bundle.unsafe_path"
+            ) from exc
+    root = dest.resolve()
+    if not (root / info.name).resolve().is_relative_to(root):
+        raise IntegrityError(
+            f"{bundle}: unsafe member path {info.name!r} (outside the destination)",
+            code="bundle.unsafe_path",
+        )
+    if not info.isreg() or info.issparse():
+        raise IntegrityError(
+            f"{bundle}: member {info.name!r} is a {_kind(info)}; a bundle holds only regular files",
+            code="bundle.unsafe_member",
+        )
+    if member_kind(info.name) is None:
+        raise IntegrityError(
+            f"{bundle}: unexpected member {info.name!r}; a bundle holds {MANIFEST}, {SUMS}, "
+            f"{UV_DIR}/<file> and {WHEELS_DIR}/<file>",
+            code="bundle.unsafe_path",
+        )
 
 
-def iter_members(bundle: Path) -> Iterator[tuple[tarfile.TarInfo, IO[bytes]]]:
-    """Each top-level member of ``bundle`` with a reader; refuses anything but plain files
-    with plain relative names, and a truncated archive."""
+def iter_members(
+    bundle: Path, dest: Path, limit: int | None = None
+) -> Iterator[tuple[tarfile.TarInfo, IO[bytes]]]:
+    """Each member of ``bundle`` with a reader, checked by :func:`check_member` against
+    ``dest`` (where it would be extracted); refuses a truncated archive, and a total size
+    above ``limit`` (default :func:`max_bytes`) before reading past it."""
+    cap = max_bytes() if limit is None else limit
+    total = 0
     tar = _open(bundle)
     try:
         while True:
             try:
                 info = tar.next()
             except (tarfile.TarError, OSError, EOFError) as exc:
-                raise _truncated(bundle, exc) from exc
+                raise truncated(bundle, exc) from exc
             if info is None:
                 return
-            if not _safe_name(info.name):
+            check_member(info, bundle, dest)
+            total += info.size
+            if total > cap:
                 raise IntegrityError(
-                    f"{bundle}: unsafe member path {info.name!r} (absolute or with '..')",
-                    code="bundle.unsafe_path",
-                )
-            if not info.isfile():
-                raise IntegrityError(
-                    f"{bundle}: member {info.name!r} is a {_kind(info)}, a bundle holds "
-                    "only regular files",
-                    code="bundle.unsafe_member",
+                    f"{bundle}: the bundle unpacks to more than {cap} bytes; refusing it",
+                    fix="raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected",
+                    code="bundle.too_large",
                 )
             reader = tar.extractfile(info)
-            if reader is None:  # pragma: no cover - isfile() members always have data
-                raise _truncated(bundle, None)
+            if reader is None:  # pragma: no cover - regular members always have data
+                raise truncated(bundle, None)
             yield info, reader
     finally:
         tar.close()
 
 
-def _truncated(bundle: Path, exc: BaseException | None) -> IntegrityError:
+def truncated(bundle: Path, exc: BaseException | None) -> IntegrityError:
     detail = f" ({exc})" if exc else ""
     return IntegrityError(
         f"{bundle}: the bundle is truncated or corrupt{detail}",
@@ -303,6 +372,12 @@ def _kind(info: tarfile.TarInfo) -> str:
         return f"hard link to {info.linkname!r}"
     if info.isdir():
         return "directory"
+    if info.ischr() or info.isblk():
+        return "device file"
+    if info.isfifo():
+        return "fifo"
+    if info.issparse():
+        return "sparse file"
     return "special file"
 
 
@@ -314,162 +389,11 @@ def hash_stream(reader: IO[bytes], bundle: Path, sink: IO[bytes] | None = None) 
             if sink is not None:
                 sink.write(chunk)
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise _truncated(bundle, exc) from exc
+        raise truncated(bundle, exc) from exc
     return h.hexdigest()
 
 
-# -- safe extraction of an inner archive ----------------------------------------------------
-
-
-class _HashingReader:
-    """Passes reads through and hashes them (the member is checked while it unpacks)."""
-
-    def __init__(self, inner: IO[bytes]) -> None:
-        self.inner = inner
-        self.hash = hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.inner.read(n)
-        self.hash.update(data)
-        return data
-
-    def drain(self) -> str:
-        for chunk in iter(lambda: self.read(CHUNK), b""):
-            del chunk
-        return self.hash.hexdigest()
-
-
-def unpack_member_into(
-    reader: IO[bytes], dest: Path, *, bundle: Path, member: str, expected_sha256: str
-) -> int:
-    """Unpack the gzip tar ``reader`` into ``dest``, merging with what is there.
-
-    It unpacks into a staging directory next to ``dest`` (same filesystem), then moves
-    entries in: a subtree ``dest`` lacks moves whole (one atomic rename), a file replaces
-    its old copy atomically. uv's archive buckets move first, so a wheel pointer never
-    points at a half-moved archive. Links must stay inside ``dest``. Returns the number of
-    files unpacked."""
-    dest.mkdir(parents=True, exist_ok=True)
-    staging = dest / f".bootstrap-import-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    hashing = _HashingReader(reader)
-    count = 0
-    try:
-        try:
-            with tarfile.open(fileobj=hashing, mode="r|gz") as inner:  # type: ignore[call-overload]
-                for info in inner:
-                    _check_inner(info, bundle, member)
-                    count += _extract_one(inner, info, staging)
-            digest = hashing.drain()
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise IntegrityError(
-                f"{bundle}: {member} is not a readable gzip tar ({exc})",
-                code="bundle.inner_corrupt",
-            ) from exc
-        if digest != expected_sha256:
-            raise IntegrityError(
-                f"{bundle}: {member} changed while it was unpacked (sha256 {digest}, "
-                f"manifest says {expected_sha256})",
-                code="bundle.checksum",
-            )
-        _merge(staging, dest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return count
-
-
-def _check_inner(info: tarfile.TarInfo, bundle: Path, member: str) -> None:
-    name = info.name.rstrip("/")
-    if not _safe_name(name):
-        raise IntegrityError(
-            f"{bundle}: {member} has an unsafe path {info.name!r} (absolute or with '..')",
-            code="bundle.unsafe_path",
-        )
-    if info.issym() or info.islnk():
-        link = info.linkname
-        base = posixpath.dirname(name) if info.issym() else ""
-        resolved = posixpath.normpath(posixpath.join(base, link))
-        if link.startswith("/") or resolved.startswith("..") or resolved == ".":
-            raise IntegrityError(
-                f"{bundle}: {member} has a link {info.name!r} -> {link!r} that escapes "
-                "the directory",
-                code="bundle.unsafe_link",
-            )
-    elif not (info.isfile() or info.isdir()):
-        raise IntegrityError(
-            f"{bundle}: {member} has a special file {info.name!r}",
-            code="bundle.unsafe_member",
-        )
-
-
-def _extract_one(tar: tarfile.TarFile, info: tarfile.TarInfo, root: Path) -> int:
-    target = root / info.name.rstrip("/")
-    if info.isdir():
-        target.mkdir(parents=True, exist_ok=True)
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if info.issym():
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        target.symlink_to(info.linkname)
-        return 0
-    if info.islnk():
-        src = root / info.linkname
-        # A hard link to a member we refused or never saw: copy nothing, fail clearly.
-        if not src.is_file() or src.is_symlink():
-            raise IntegrityError(f"hard link {info.name!r} -> {info.linkname!r} has no target")
-        shutil.copyfile(src, target)
-        return 1
-    reader = tar.extractfile(info)
-    if reader is None:  # pragma: no cover
-        return 0
-    with target.open("wb") as fh:
-        shutil.copyfileobj(reader, fh, CHUNK)
-    # Keep the executable bits (managed Pythons have bin/ scripts), drop everything else.
-    mode = 0o755 if info.mode & stat.S_IXUSR else 0o644
-    target.chmod(mode)
-    os.utime(target, (info.mtime, info.mtime))
-    return 1
-
-
-def _merge(staging: Path, dest: Path) -> None:
-    def order(entry: Path) -> tuple[int, str]:
-        return (0 if entry.name.startswith("archive") else 1, entry.name)
-
-    for entry in sorted(staging.iterdir(), key=order):
-        _move(entry, dest / entry.name)
-
-
-def _move(src: Path, dst: Path) -> None:
-    if src.is_dir() and not src.is_symlink():
-        if dst.is_dir() and not dst.is_symlink():
-            for child in sorted(src.iterdir()):
-                _move(child, dst / child.name)
-            return
-        if dst.exists() or dst.is_symlink():
-            _remove(dst)
-        src.replace(dst)
-        return
-    if dst.is_dir() and not dst.is_symlink():
-        shutil.rmtree(dst)
-    src.replace(dst)  # atomic for files and links
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
-
-
 def describe(manifest: Manifest) -> dict[str, Any]:
-    return {
-        "format": manifest.format,
-        "target": manifest.target,
-        "uv_version": manifest.uv_version,
-        "uv_artifact": manifest.uv_artifact,
-        "created_at": manifest.created_at,
-        "profile": manifest.profile,
-        "members": dict(sorted(manifest.members.items())),
-    }
+    body = json.loads(manifest.to_json())
+    assert isinstance(body, dict)  # noqa: S101
+    return body

@@ -1,35 +1,53 @@
-"""Check a cache bundle and import it into uv's cache (and a managed-Python directory).
+"""Check a cache bundle against the repository, and import its distribution files.
 
-``verify`` reads the whole bundle once and refuses, with the reason, anything that is not
-exactly what was packed for this target and this uv: a member whose checksum does not
-match, a missing or extra member, an unsafe path, a truncated file, another target, a uv
-version other than the pinned one, a uv artifact whose bytes are not the pinned bytes.
-``import_bundle`` verifies first, then unpacks (checking again as it goes).
+``verify`` reads the whole bundle once and refuses, naming the file, anything the
+repository does not vouch for: a ``wheels/`` file that no lock names or whose SHA-256 is
+not the lock's, a uv artifact other than the pinned bytes, another target, a Python the
+wheels do not serve; plus accidents (a member whose checksum does not match SHA256SUMS, a
+missing or extra member, a truncated file) and anything that is not a plain file with a
+plain name.
+
+``import_bundle`` does the same checks while it extracts, into a staging directory under
+the wheelhouse (``<wheelhouse>/.tmp/<pid>-...``, which the next import removes if its
+process is gone), then moves the files in. Nothing reaches uv's cache here: uv reads the
+wheelhouse later as a flat ``--find-links`` directory, with the lock's hashes required
+(``bootstrap.sync``). A bundle already imported (same SHA-256, checked against the same
+locks and pin) is not read again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from bootstrap.cache.bundle import (
-    CACHE_MEMBER,
     MANIFEST,
-    PYTHON_MEMBER,
     SUMS,
     UV_DIR,
     Manifest,
     UvPin,
     hash_stream,
     iter_members,
+    member_kind,
     parse_sums,
-    unpack_member_into,
+    sha256_file,
 )
+from bootstrap.cache.locks import Trust, lock_digests, trust
 from bootstrap.errors import IntegrityError, UserError
+
+TMP = ".tmp"
+# Where members are checked to land when nothing is written (verify, peek).
+_CHECK_ROOT = Path(tempfile.gettempdir()) / "bundle-check"
+IMPORTED = ".imported"
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,7 @@ class Verified:
     path: Path
     manifest: Manifest
     size: int  # bytes
-    has_python: bool
+    wheels: tuple[str, ...]  # wheels/ file names, each checked against a lock
 
     @property
     def uv_member(self) -> str:
@@ -47,197 +65,300 @@ class Verified:
 @dataclass(frozen=True)
 class ImportResult:
     bundle: Verified
-    uv_cache_dir: Path
-    python_install_dir: Path | None
-    files: int  # files unpacked into the cache (and the Python directory)
+    wheelhouse: Path
+    files: int  # distribution files written into the wheelhouse by this import
     duration: float
     uv_artifact: Path | None  # where the bundled uv was written, when asked for
+    skipped: bool = False  # the same bundle was already imported and verified
 
 
-def verify(
-    bundle: Path,
-    *,
-    expected_target: str | None = None,
-    pin: UvPin | None = None,
-) -> Verified:
-    """Read ``bundle`` once, check every checksum, and return its manifest.
+@dataclass(frozen=True)
+class Expect:
+    """What the caller needs from a bundle; every check is against the repository."""
 
-    ``pin`` is the pinned uv (from bootstrap.uv); without it the uv version and artifact
-    are only checked against the bundle's own sums (``bootstrap cache verify`` says so)."""
-    digests: dict[str, str] = {}
-    raw: dict[str, bytes] = {}
-    for info, reader in iter_members(bundle):
-        if info.name in digests:
-            raise IntegrityError(
-                f"{bundle}: member {info.name!r} appears twice", code="bundle.duplicate"
-            )
-        if info.name in (MANIFEST, SUMS):
-            if info.size > 16 << 20:
-                raise IntegrityError(f"{bundle}: {info.name} is implausibly large")
-            data = reader.read()
-            if len(data) != info.size:
-                raise IntegrityError(f"{bundle}: the bundle is truncated", code="bundle.truncated")
-            raw[info.name] = data
-            digests[info.name] = hashlib.sha256(data).hexdigest()
-        else:
-            digests[info.name] = hash_stream(reader, bundle)
+    locks: Sequence[Path]  # lock files whose hashes vouch for wheels/ files
+    pin: UvPin | None = None
+    target: str | None = None
+    python: str | None = None  # "3.12": the Python the environment will use
+
+
+class _Reader:
+    """One pass over a bundle: digests of every member, the manifest and sums bytes, and
+    (when ``staging`` is given) the uv artifact and the wheels written out."""
+
+    def __init__(
+        self, bundle: Path, trusted: Trust, staging: Path | None, *, keep_uv: bool = False
+    ) -> None:
+        self.bundle = bundle
+        self.trusted = trusted
+        self.staging = staging
+        self.keep_uv = keep_uv
+        self.digests: dict[str, str] = {}
+        self.raw: dict[str, bytes] = {}
+
+    def read(self) -> None:
+        # Without a staging directory nothing is written; the paths are still checked.
+        dest = self.staging or _CHECK_ROOT
+        for info, reader in iter_members(self.bundle, dest):
+            name = info.name
+            if name in self.digests:
+                raise IntegrityError(
+                    f"{self.bundle}: member {name!r} appears twice", code="bundle.duplicate"
+                )
+            kind = member_kind(name)
+            if kind in ("manifest", "sums"):
+                if info.size > 16 << 20:
+                    raise IntegrityError(f"{self.bundle}: {name} is implausibly large")
+                data = reader.read()
+                if len(data) != info.size:
+                    raise IntegrityError(
+                        f"{self.bundle}: the bundle is truncated", code="bundle.truncated"
+                    )
+                self.raw[name] = data
+                self.digests[name] = hashlib.sha256(data).hexdigest()
+                continue
+            keep = kind == "wheel" or self.keep_uv
+            self.digests[name] = self._take(name, reader, keep)
+            if kind == "wheel":
+                # Checked as soon as it is read: a file the locks do not vouch for stops
+                # the import before anything else is written.
+                self.trusted.check(name.split("/", 1)[1], self.digests[name], str(self.bundle))
+
+    def _take(self, name: str, reader: IO[bytes], keep: bool) -> str:
+        if self.staging is None or not keep:
+            return hash_stream(reader, self.bundle)
+        out = self.staging / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("wb") as fh:
+            return hash_stream(reader, self.bundle, sink=fh)
+
+
+def _check(r: _Reader, expect: Expect) -> Manifest:
+    bundle = r.bundle
     for required in (MANIFEST, SUMS):
-        if required not in raw:
+        if required not in r.raw:
             raise IntegrityError(
                 f"{bundle}: missing member {required}; not a cache bundle or truncated",
                 code="bundle.missing_member",
             )
-    manifest = Manifest.from_json(raw[MANIFEST], str(bundle))
-    sums = parse_sums(raw[SUMS], str(bundle))
-
-    expected = dict(sums)
-    listed = set(expected) | set(manifest.members) | {MANIFEST}
-    present = set(digests) - {SUMS}
+    manifest = Manifest.from_json(r.raw[MANIFEST], str(bundle))
+    sums = parse_sums(r.raw[SUMS], str(bundle))
+    present = set(r.digests) - {SUMS}
+    listed = set(sums) | set(manifest.members) | {MANIFEST}
     for name in sorted(listed - present):
         raise IntegrityError(
             f"{bundle}: member {name!r} is listed but missing", code="bundle.missing_member"
         )
-    for name in sorted(present - set(expected)):
+    for name in sorted(present - set(sums)):
         raise IntegrityError(
             f"{bundle}: member {name!r} is not listed in {SUMS}", code="bundle.extra_member"
         )
-    for name, digest in sorted(expected.items()):
-        if digests[name] != digest:
+    for name, digest in sorted(sums.items()):
+        if r.digests[name] != digest:
             raise IntegrityError(
-                f"{bundle}: checksum mismatch for {name} (sha256 {digests[name]}, "
+                f"{bundle}: checksum mismatch for {name} (sha256 {r.digests[name]}, "
                 f"{SUMS} says {digest})",
                 fix="copy or download the bundle again, or pack a new one",
                 code="bundle.checksum",
             )
-    for name, digest in sorted(manifest.members.items()):
-        if sums.get(name) != digest:
-            raise IntegrityError(
-                f"{bundle}: {MANIFEST} and {SUMS} disagree about {name}",
-                code="bundle.checksum",
-            )
     for name in sorted(present - {MANIFEST}):
-        if name not in manifest.members:
+        if manifest.members.get(name) != sums.get(name):
             raise IntegrityError(
-                f"{bundle}: member {name!r} is not in {MANIFEST}", code="bundle.extra_member"
+                f"{bundle}: {MANIFEST} and {SUMS} disagree about {name}", code="bundle.checksum"
             )
-    if CACHE_MEMBER not in present:
-        raise IntegrityError(
-            f"{bundle}: missing member {CACHE_MEMBER}", code="bundle.missing_member"
-        )
     uv_member = manifest.uv_artifact
-    if not uv_member.startswith(UV_DIR + "/") or uv_member.count("/") != 1:
+    if member_kind(uv_member) != "uv":
         raise IntegrityError(
             f"{bundle}: uv_artifact {uv_member!r} should be '{UV_DIR}/<file name>'",
             code="bundle.manifest",
         )
-    if uv_member not in present:
+    if uv_member not in present or [n for n in present if member_kind(n) == "uv"] != [uv_member]:
         raise IntegrityError(
-            f"{bundle}: the uv artifact {uv_member!r} is missing", code="bundle.missing_member"
+            f"{bundle}: the bundle should carry exactly one uv artifact, {uv_member!r}",
+            code="bundle.missing_member",
         )
+    check_target(manifest, expect.target)
+    check_python(manifest, expect.python)
+    if expect.pin is not None:
+        _check_uv(bundle, manifest, r.digests[uv_member], expect.pin)
+    return manifest
 
-    if expected_target is not None and manifest.target != expected_target:
+
+def check_target(manifest: Manifest, expected: str | None) -> None:
+    if expected is not None and manifest.target != expected:
         raise UserError(
-            f"bundle is for {manifest.target}, this plan needs {expected_target}",
-            fix=f"pack one for this machine: bootstrap cache pack --target {expected_target}",
+            f"bundle is for {manifest.target}, this plan needs {expected}",
+            fix=f"pack one for this machine: {pack_command(manifest, target=expected)}",
             code="bundle.wrong_target",
         )
-    if pin is not None:
-        if manifest.uv_version != pin.version:
-            raise UserError(
-                f"bundle carries uv {manifest.uv_version}, the pinned uv is {pin.version}",
-                fix="pack the bundle again with the repository's current pin",
-                code="bundle.uv_version",
-            )
-        file_name = uv_member.split("/", 1)[1]
-        pinned = pin.sha256.get(file_name)
-        if pinned is None:
-            raise IntegrityError(
-                f"{bundle}: the uv artifact {file_name} is not one the pin for uv "
-                f"{pin.version} knows",
-                code="bundle.uv_unpinned",
-            )
-        if digests[uv_member] != pinned.lower():
-            raise IntegrityError(
-                f"{bundle}: {uv_member} does not match the pinned checksum "
-                f"(sha256 {digests[uv_member]}, pinned {pinned})",
-                fix="never use this bundle's uv; pack a new bundle",
-                code="bundle.uv_checksum",
-            )
-    return Verified(
-        path=bundle,
-        manifest=manifest,
-        size=bundle.stat().st_size,
-        has_python=PYTHON_MEMBER in present,
+
+
+def check_python(manifest: Manifest, python: str | None) -> None:
+    if python is None or not manifest.pythons or python in manifest.pythons:
+        return
+    serves = ", ".join(manifest.pythons)
+    raise UserError(
+        f"the bundle's wheels serve Python {serves}, this environment uses Python {python}",
+        fix=f"pack a bundle for it: {pack_command(manifest, python=python)}",
+        code="bundle.python",
     )
+
+
+def pack_command(manifest: Manifest, *, target: str | None = None, python: str = "") -> str:
+    pythons = ",".join(dict.fromkeys([*manifest.pythons, python] if python else manifest.pythons))
+    parts = ["bootstrap cache pack"]
+    if manifest.profile:
+        parts.append(f"--profile {manifest.profile}")
+    else:
+        parts.append(f"--project DIR --lock {manifest.project_lock or 'uv.lock'}")
+        parts += [f"--extra {e}" for e in manifest.extras]
+        parts += [f"--group {g}" for g in manifest.groups]
+    parts.append(f"--target {target or manifest.target}")
+    if pythons:
+        parts.append(f"--python {pythons}")
+    parts.append("--out FILE")
+    return " ".join(parts)
+
+
+def _check_uv(bundle: Path, manifest: Manifest, digest: str, pin: UvPin) -> None:
+    if manifest.uv_version != pin.version:
+        raise UserError(
+            f"bundle carries uv {manifest.uv_version}, the pinned uv is {pin.version}",
+            fix="pack the bundle again with the repository's current pin",
+            code="bundle.uv_version",
+        )
+    file_name = manifest.uv_artifact.split("/", 1)[1]
+    pinned = pin.sha256.get(file_name)
+    if pinned is None:
+        raise IntegrityError(
+            f"{bundle}: the uv artifact {file_name} is not one the pin for uv {pin.version} knows",
+            code="bundle.uv_unpinned",
+        )
+    if digest != pinned.lower():
+        raise IntegrityError(
+            f"{bundle}: {manifest.uv_artifact} does not match the pinned checksum "
+            f"(sha256 {digest}, pinned {pinned})",
+            fix="never use this bundle's uv; pack a new bundle",
+            code="bundle.uv_checksum",
+        )
+
+
+def verify(bundle: Path, expect: Expect) -> Verified:
+    """Read ``bundle`` once and check everything against ``expect``; writes nothing."""
+    r = _Reader(bundle, trust(expect.locks), staging=None)
+    r.read()
+    manifest = _check(r, expect)
+    return Verified(bundle, manifest, bundle.stat().st_size, _wheels(r))
+
+
+def _wheels(r: _Reader) -> tuple[str, ...]:
+    return tuple(sorted(n.split("/", 1)[1] for n in r.digests if member_kind(n) == "wheel"))
+
+
+def clean_stale(root: Path) -> None:
+    """Remove ``root/.tmp/<pid>-*`` staging directories whose process is gone (a kill -9
+    during an import); install.sh and install.ps1 name theirs the same way."""
+    tmp = root / TMP
+    if not tmp.is_dir():
+        return
+    for entry in tmp.iterdir():
+        pid = entry.name.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:  # pragma: no cover - Windows: cannot tell, keep it
+        return True
+    return True
+
+
+def _marker(wheelhouse: Path, bundle_sha: str, expect: Expect) -> Path:
+    key = lock_digests(list(expect.locks))[:16]
+    pin = expect.pin.version if expect.pin else "-"
+    return wheelhouse / IMPORTED / f"{bundle_sha[:32]}-{key}-{pin}.json"
+
+
+def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified | None:
+    """The earlier import of this very bundle (same SHA-256, checked against the same
+    locks and pin) when its files are all still in the wheelhouse; else None."""
+    marker = _marker(wheelhouse, sha256_file(bundle), expect)
+    try:
+        body = json.loads(marker.read_text())
+        manifest = Manifest.from_json(json.dumps(body["manifest"]).encode(), str(marker))
+        wheels = tuple(str(w) for w in body["wheels"])
+    except (OSError, ValueError, KeyError, TypeError, IntegrityError, UserError):
+        return None
+    if not all((wheelhouse / w).is_file() for w in wheels):
+        return None
+    check_target(manifest, expect.target)
+    check_python(manifest, expect.python)
+    return Verified(bundle, manifest, bundle.stat().st_size, wheels)
 
 
 def import_bundle(
     bundle: Path,
-    uv_cache_dir: Path,
+    wheelhouse: Path,
+    expect: Expect,
     *,
-    python_install_dir: Path | None = None,
-    expected_target: str | None = None,
-    pin: UvPin | None = None,
     uv_artifact_dir: Path | None = None,
 ) -> ImportResult:
-    """Verify ``bundle``, then merge its uv cache into ``uv_cache_dir`` (and its Python into
-    ``python_install_dir``; a bundle with a Python needs one). ``uv_artifact_dir``, when
-    given, receives the bundled uv artifact (already checked against ``pin``)."""
+    """Check ``bundle`` against ``expect`` and put its distribution files into
+    ``wheelhouse`` (a flat directory), and its uv artifact into ``uv_artifact_dir`` when
+    given. Refuses the whole bundle, writing nothing, on the first file the repository
+    does not vouch for."""
     start = time.monotonic()
-    verified = verify(bundle, expected_target=expected_target, pin=pin)
-    if verified.has_python and python_install_dir is None:
-        raise UserError(
-            f"{bundle} carries a uv-managed Python but no install directory was given",
-            fix="set UV_PYTHON_INSTALL_DIR or pass python_install_dir",
-            code="bundle.python_dir",
+    bundle_sha = sha256_file(bundle)
+    marker = _marker(wheelhouse, bundle_sha, expect)
+    if uv_artifact_dir is None:
+        done = already_imported(bundle, wheelhouse, expect)
+        if done is not None:
+            return ImportResult(done, wheelhouse, 0, time.monotonic() - start, None, skipped=True)
+    clean_stale(wheelhouse)
+    staging = wheelhouse / TMP / f"{os.getpid()}-{bundle_sha[:12]}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        r = _Reader(
+            bundle, trust(expect.locks), staging=staging, keep_uv=uv_artifact_dir is not None
         )
-    members = verified.manifest.members
-    files = 0
-    uv_out: Path | None = None
-    for info, reader in iter_members(bundle):
-        if info.name == CACHE_MEMBER:
-            files += unpack_member_into(
-                reader,
-                uv_cache_dir,
-                bundle=bundle,
-                member=CACHE_MEMBER,
-                expected_sha256=members[CACHE_MEMBER],
-            )
-        elif info.name == PYTHON_MEMBER and python_install_dir is not None:
-            files += unpack_member_into(
-                reader,
-                python_install_dir,
-                bundle=bundle,
-                member=PYTHON_MEMBER,
-                expected_sha256=members[PYTHON_MEMBER],
-            )
-        elif info.name == verified.uv_member and uv_artifact_dir is not None:
-            uv_out = _write_checked(reader, uv_artifact_dir, info.name, members[info.name], bundle)
-    return ImportResult(
-        bundle=verified,
-        uv_cache_dir=uv_cache_dir,
-        python_install_dir=python_install_dir if verified.has_python else None,
-        files=files,
-        duration=time.monotonic() - start,
-        uv_artifact=uv_out,
-    )
-
-
-def _write_checked(
-    reader: IO[bytes], out_dir: Path, member: str, digest: str, bundle: Path
-) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    dest = out_dir / member.split("/", 1)[1]
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-    with tmp.open("wb") as fh:
-        got = hash_stream(reader, bundle, sink=fh)
-    if got != digest:
-        tmp.unlink()
-        raise IntegrityError(
-            f"{bundle}: {member} changed while it was read", code="bundle.checksum"
-        )
-    tmp.replace(dest)
-    return dest
+        r.read()
+        manifest = _check(r, expect)
+        wheels = _wheels(r)
+        written = 0
+        for name in wheels:
+            dst = wheelhouse / name
+            if dst.is_file() and sha256_file(dst) == r.digests[f"wheels/{name}"]:
+                continue
+            (staging / "wheels" / name).replace(dst)  # same filesystem: atomic
+            written += 1
+        uv_out: Path | None = None
+        if uv_artifact_dir is not None:
+            uv_artifact_dir.mkdir(parents=True, exist_ok=True)
+            uv_out = uv_artifact_dir / manifest.uv_artifact.split("/", 1)[1]
+            shutil.move(str(staging / manifest.uv_artifact), uv_out)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        body: dict[str, Any] = {
+            "bundle_sha256": bundle_sha,
+            "manifest": json.loads(manifest.to_json()),
+            "wheels": list(wheels),
+        }
+        tmp_marker = staging / "marker.json"
+        tmp_marker.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+        tmp_marker.replace(marker)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    verified = Verified(bundle, manifest, bundle.stat().st_size, wheels)
+    return ImportResult(verified, wheelhouse, written, time.monotonic() - start, uv_out)
 
 
 def fetch_bundle(url: str, dest_dir: Path) -> Path:
@@ -293,3 +414,41 @@ def resolve_bundle(source: str, downloads: Path) -> Path:
             code="bundle.missing",
         )
     return path
+
+
+def peek_manifest(bundle: Path) -> Manifest:
+    """The manifest (the first member), unchecked: only to learn which repository files
+    to check the bundle against."""
+    for info, reader in iter_members(bundle, _CHECK_ROOT):
+        if info.name == MANIFEST and info.size <= 16 << 20:
+            return Manifest.from_json(reader.read(), str(bundle))
+        break
+    raise IntegrityError(
+        f"{bundle}: {MANIFEST} is not the first member; not a cache bundle",
+        code="bundle.missing_member",
+    )
+
+
+def tool_lock() -> Path:
+    """The bootstrapper's own lock (the repository's top-level uv.lock)."""
+    from bootstrap.cache.pack import tool_project
+
+    root = tool_project()
+    if root is None:
+        raise UserError(
+            "cannot find the bootstrapper's own uv.lock to check a bundle against",
+            fix="run from a checkout of the repository",
+            code="bundle.no_tool_lock",
+        )
+    return root / "uv.lock"
+
+
+def python_version(python: str, env: Mapping[str, str] | None = None) -> str | None:
+    """``"3.12"`` for the interpreter at ``python``, or None if it cannot be asked."""
+    from bootstrap import proc
+
+    res = proc.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], env=env, timeout=30
+    )
+    out = res.stdout.strip()
+    return out if res.ok and out else None

@@ -1,33 +1,36 @@
 """Build ONE cache bundle for a target, on a machine with network.
 
-The cache in the bundle is made from nothing: a fresh, empty uv cache directory is
-filled by running the real syncs online into throw-away environments, so it holds what
-those syncs need and nothing else:
+A bundle carries distribution files, never a copy of uv's cache: what the target's
+offline sync installs, and nothing else.
 
-* the project's lock for the target (its extras/groups, or its pylock file), and
-* the bootstrapper's own lock (stage 0 runs ``uv run --frozen --project <repo>``, which
-  builds this project: its build backend, hatchling, lands in the cache too).
+1. uv decides what the target needs: the real syncs run online, into throw-away
+   environments and a throw-away cache, for each Python the bundle serves:
+   * the project's lock with the plan's extras and groups (``uv sync --frozen
+     --no-install-project``, or ``uv pip sync`` of a pylock file), and
+   * the bootstrapper's own *runtime* closure (``uv sync --frozen --no-dev
+     --no-install-project``: never its dev group, and nothing to build).
+2. Each installed distribution is mapped to the file its lock names (by name, version
+   and the wheel tags in its ``.dist-info/WHEEL``), and that file is downloaded from the
+   URL in the lock and checked against the lock's SHA-256.
 
-For another platform than this one, the syncs pass ``--python-platform <triple>``: uv
-then resolves and downloads the wheels of that platform (wheel-only: an sdist that would
-need building on the target is refused by the offline ``--no-build`` sync there). A
-uv-managed Python can only be packed for this machine's own platform.
-
-Never ``uv cache prune --ci`` a cache meant for offline use: it drops the wheels.
+For another platform than this one, the syncs pass ``--python-platform <triple>``, so uv
+picks that platform's wheels.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.cache.bundle import Manifest, UvPin, pack_dir, sha256_file, write_bundle
+from bootstrap.cache.bundle import UV_DIR, WHEELS_DIR, Manifest, UvPin, sha256_file, write_bundle
+from bootstrap.cache.locks import LockedFile, locked_files
 from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artifact_for
 from bootstrap.errors import CommandError, IntegrityError, UserError
 from bootstrap.plan.model import LockChoice
@@ -37,12 +40,20 @@ PYPI_SIMPLE = "https://pypi.org/simple"
 
 
 @dataclass(frozen=True)
+class Part:
+    name: str  # tool, project, uv
+    files: tuple[str, ...]
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
 class PackResult:
     path: Path
     manifest: Manifest
     size: int
     duration: float
     cross_platform: bool
+    parts: tuple[Part, ...] = field(default=())
 
 
 def tool_project() -> Path | None:
@@ -65,8 +76,7 @@ def pack(
     profile: str = "",
     tool: Path | None = None,
     include_tool: bool = True,
-    python: str | None = None,
-    managed_python: bool = False,
+    pythons: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     index_url: str = PYPI_SIMPLE,
     timeout: float = PACK_TIMEOUT,
@@ -74,27 +84,13 @@ def pack(
     """Build the bundle for ``target`` into ``out``.
 
     ``uv_artifact`` is the pinned uv file for the target (checked against ``pin``); without
-    it the pinned file is downloaded from ``index_url`` (a PyPI-style index serving the
-    uv wheels). ``python``: the Python the syncs use ("3.12"): wheels tagged for one
-    CPython version only serve that version, so match the target's. ``managed_python``:
-    also carry that Python as a uv-managed install (python.tar.gz).
-    ``tool`` is the bootstrapper's own project (default: this checkout)."""
+    it the pinned file is downloaded from ``index_url``. ``pythons``: the Python versions
+    ("3.11", "3.12") the wheels must serve (default: the one uv finds); wheels tagged for
+    one CPython version serve only that version. ``tool`` is the bootstrapper's own
+    project (default: this checkout)."""
     start = time.monotonic()
     tgt = parse_target(target)
     cross = (tgt.os, tgt.arch) != host_os_arch()
-    if managed_python and not python:
-        raise UserError(
-            "carrying a uv-managed Python needs its version",
-            fix="pass python='3.12' (--python 3.12)",
-            code="cache.python_version",
-        )
-    if managed_python and cross:
-        raise UserError(
-            f"a uv-managed Python for {tgt.key} can only be packed on a {tgt.os}-{tgt.arch} "
-            "machine",
-            fix=f"run `bootstrap cache pack` on a {tgt.os}-{tgt.arch} machine or CI runner",
-            code="cache.cross_python",
-        )
     base_env = {
         k: v
         for k, v in (os.environ if env is None else env).items()
@@ -110,61 +106,74 @@ def pack(
             fix="run from a checkout of the repository, or pass the tool project directory",
             code="cache.no_tool_project",
         )
-    if not (project / lock.path).is_file():
-        raise UserError(f"{project / lock.path}: lock file not found", code="cache.no_lock")
+    lock_file = project / lock.path
+    if not lock_file.is_file():
+        raise UserError(f"{lock_file}: lock file not found", code="cache.no_lock")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".bootstrap-pack-", dir=out.parent) as tmp:
         work = Path(tmp)
-        cache = work / "cache"
-        cache.mkdir()
-        run_env = dict(base_env, UV_CACHE_DIR=str(cache))
-        python_dir: Path | None = None
-        if managed_python and python:
-            python_dir = work / "python"
-            run_env["UV_PYTHON_INSTALL_DIR"] = str(python_dir)
-            _run([str(uv), "python", "install", python], run_env, timeout)
+        run_env = dict(base_env, UV_CACHE_DIR=str(work / "cache"))
         artifact = uv_artifact or fetch_uv_artifact(tgt, pin, work / "uv", index_url=index_url)
         _check_artifact(artifact, pin)
 
         plat = ["--python-platform", tgt.uv_platform.triple] if cross else []
-        py = ["--python", python] if python else []
-        _sync_project(
-            uv,
-            project,
-            lock,
-            venv=work / "venv-project",
-            env=run_env,
-            extra=plat + py,
-            timeout=timeout,
-        )
-        if include_tool and tool is not None:
-            tool_env = dict(run_env, UV_PROJECT_ENVIRONMENT=str(work / "venv-tool"))
-            argv = [str(uv), "sync", "--frozen", "--project", str(tool), *plat, *py]
-            _run(argv, tool_env, timeout)
+        wanted: dict[str, dict[str, LockedFile]] = {"tool": {}, "project": {}}
+        served: list[str] = []
+        for n, py in enumerate(pythons or [None]):
+            pyargs = ["--python", py] if py else []
+            venv = work / f"venv-project-{n}"
+            _sync_project(
+                uv, project, lock, venv=venv, env=run_env, extra=plat + pyargs, timeout=timeout
+            )
+            served.append(_venv_python_version(venv))
+            for f in _lock_files_for(venv, lock_file):
+                wanted["project"][f.name] = f
+            if include_tool and tool is not None:
+                tvenv = work / f"venv-tool-{n}"
+                argv = [str(uv), "sync", "--frozen", "--no-dev", "--no-install-project"]
+                argv += ["--project", str(tool), *plat, *pyargs]
+                _run(argv, dict(run_env, UV_PROJECT_ENVIRONMENT=str(tvenv)), timeout)
+                for f in _lock_files_for(tvenv, tool / "uv.lock"):
+                    wanted["tool"][f.name] = f
 
-        cache_archive = work / "cache.tar.gz"
-        pack_dir(cache, cache_archive)
-        python_archive: Path | None = None
-        if python_dir is not None:
-            python_archive = work / "python.tar.gz"
-            pack_dir(python_dir, python_archive)
+        wheels_dir = work / "wheels"
+        files: dict[str, Path] = {f"{UV_DIR}/{artifact.name}": artifact}
+        every = {**wanted["project"], **wanted["tool"]}
+        for name in sorted(every):
+            files[f"{WHEELS_DIR}/{name}"] = download_locked(every[name], wheels_dir)
         manifest = write_bundle(
             out,
-            target=tgt.key,
-            uv_version=pin.version,
-            uv_artifact=artifact,
-            created_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            profile=profile,
-            cache_archive=cache_archive,
-            python_archive=python_archive,
+            Manifest(
+                target=tgt.key,
+                uv_version=pin.version,
+                uv_artifact=f"{UV_DIR}/{artifact.name}",
+                created_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                profile=profile,
+                pythons=tuple(dict.fromkeys(served)),
+                project_lock=lock.path,
+                extras=tuple(lock.extras),
+                groups=tuple(lock.groups),
+                parts={part: sorted(found) for part, found in wanted.items()},
+            ),
+            files,
         )
+        parts = [
+            Part(
+                part,
+                tuple(sorted(found)),
+                sum(files[f"{WHEELS_DIR}/{n}"].stat().st_size for n in found),
+            )
+            for part, found in wanted.items()
+        ]
+        parts.append(Part("uv", (artifact.name,), artifact.stat().st_size))
     return PackResult(
         path=out,
         manifest=manifest,
         size=out.stat().st_size,
         duration=time.monotonic() - start,
         cross_platform=cross,
+        parts=tuple(parts),
     )
 
 
@@ -179,7 +188,8 @@ def _sync_project(
     timeout: float,
 ) -> None:
     if lock.kind == "uv":
-        argv = [str(uv), "sync", "--frozen", "--project", str(project), *extra]
+        argv = [str(uv), "sync", "--frozen", "--no-install-project", "--project", str(project)]
+        argv += extra
         for e in lock.extras:
             argv += ["--extra", e]
         for g in lock.groups:
@@ -195,6 +205,117 @@ def _sync_project(
     _run([*argv, *plat, str(project / lock.path)], env, timeout)
 
 
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _site_packages(venv: Path) -> list[Path]:
+    found = [p for p in venv.glob("lib/python*/site-packages") if p.is_dir()]
+    return found + [p for p in [venv / "Lib" / "site-packages"] if p.is_dir()]
+
+
+def _venv_python_version(venv: Path) -> str:
+    for line in (venv / "pyvenv.cfg").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version_info", "version"):
+            return ".".join(value.strip().split(".")[:2])
+    raise CommandError(f"{venv}/pyvenv.cfg names no Python version", code="cache.pack_failed")
+
+
+def _installed(venv: Path) -> list[tuple[str, str, frozenset[str]]]:
+    """(normalized name, version, wheel tags) of every distribution in ``venv``."""
+    out = []
+    for site in _site_packages(venv):
+        for info in sorted(site.glob("*.dist-info")):
+            meta = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
+            name = re.search(r"(?m)^Name:\s*(\S+)", meta)
+            version = re.search(r"(?m)^Version:\s*(\S+)", meta)
+            wheel = info / "WHEEL"
+            tags = re.findall(r"(?m)^Tag:\s*(\S+)", wheel.read_text()) if wheel.is_file() else []
+            if name and version:
+                out.append((_norm(name.group(1)), version.group(1), frozenset(tags)))
+    return out
+
+
+def wheel_tags(file_name: str) -> frozenset[str]:
+    """The expanded tags of a wheel file name (``py2.py3-none-any`` -> two tags)."""
+    if not file_name.endswith(".whl"):
+        return frozenset()
+    py, abi, plat = file_name[: -len(".whl")].split("-")[-3:]
+    return frozenset(
+        f"{p}-{a}-{s}" for p in py.split(".") for a in abi.split(".") for s in plat.split(".")
+    )
+
+
+def _lock_files_for(venv: Path, lock_file: Path) -> list[LockedFile]:
+    """The lock's file for each distribution uv installed into ``venv``: the wheel with
+    the installed tags, or the sdist when the lock has no wheel for it."""
+    by_pkg: dict[tuple[str, str], list[LockedFile]] = {}
+    for f in locked_files(lock_file):
+        by_pkg.setdefault((_norm(f.package), f.version), []).append(f)
+    chosen: list[LockedFile] = []
+    for name, version, tags in _installed(venv):
+        candidates = by_pkg.get((name, version))
+        if not candidates:
+            continue  # the project itself, or a path dependency: nothing to download
+        wheels = [f for f in candidates if f.name.endswith(".whl")]
+        exact = [f for f in wheels if wheel_tags(f.name) == tags]
+        overlap = [f for f in wheels if wheel_tags(f.name) & tags]
+        sdists = [f for f in candidates if not f.name.endswith(".whl")]
+        pick = exact or overlap or ([] if wheels else sdists)
+        if not pick:
+            raise IntegrityError(
+                f"{lock_file}: no file for {name}=={version} with the tags uv installed "
+                f"({', '.join(sorted(tags)) or 'none'})",
+                code="cache.no_locked_file",
+            )
+        chosen.append(pick[0])
+    return chosen
+
+
+def download_locked(f: LockedFile, dest: Path) -> Path:
+    """Download ``f`` from the URL its lock names and check it against the lock's hash."""
+    from bootstrap.net import check_url, client
+
+    url = _lock_url(f)
+    check_url(url)
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f.name
+    if path.is_file() and sha256_file(path) == f.sha256:
+        return path
+    with client(timeout=120.0) as http, http.stream("GET", url) as r:
+        if r.status_code != 200:
+            raise CommandError(f"{url}: HTTP {r.status_code}", code="cache.download")
+        with path.open("wb") as fh:
+            for chunk in r.iter_bytes(1 << 20):
+                fh.write(chunk)
+    got = sha256_file(path)
+    if got != f.sha256:
+        path.unlink()
+        raise IntegrityError(
+            f"{url}: sha256 {got} does not match {f.lock} ({f.sha256})", code="cache.download"
+        )
+    return path
+
+
+def _lock_url(f: LockedFile) -> str:
+    from bootstrap.cache.locks import _toml
+
+    data = _toml(f.lock)
+    for pkg in data.get("package", data.get("packages", [])):
+        files = list(pkg.get("wheels") or [])
+        if isinstance(pkg.get("sdist"), dict):
+            files.append(pkg["sdist"])
+        for entry in files:
+            url = entry.get("url")
+            if isinstance(url, str) and url.rsplit("/", 1)[-1].split("#")[0] in (
+                f.name,
+                f.name.replace("+", "%2B"),
+            ):
+                return url
+    raise UserError(f"{f.lock}: {f.name} has no URL to download it from", code="cache.no_url")
+
+
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> None:
     res = proc.run(argv, env=env, timeout=timeout)
     if not res.ok:
@@ -202,8 +323,7 @@ def _run(argv: list[str], env: dict[str, str], timeout: float) -> None:
 
 
 def _check_uv_version(uv: Path, pin: UvPin, env: Mapping[str, str]) -> None:
-    # The cache's buckets are versioned by uv: pack with the pinned uv, or the target's uv
-    # may not read what we packed.
+    # Pack with the pinned uv: the syncs that decide what the target needs are uv's.
     res = proc.run([str(uv), "--version"], env=env, timeout=30)
     words = res.stdout.split()
     found = words[1] if res.ok and len(words) > 1 else None

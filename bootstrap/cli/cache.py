@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
-    from bootstrap.cache import Manifest, UvPin
+    from bootstrap.cache import Expect, Manifest, UvPin
     from bootstrap.plan.model import LockChoice
 
 
@@ -20,6 +18,7 @@ Examples:
   bootstrap cache pack --profile python-service --out env.tar
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
+  bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
   bootstrap cache verify env.tar --target linux-x86_64-cpu
   bootstrap cache import env.tar
   bootstrap cache import https://files.example.com/env-linux-x86_64-cpu.tar
@@ -27,15 +26,6 @@ Examples:
 )
 def cache() -> None:
     """Pack and import offline cache bundles (one file per target)."""
-
-
-def _uv(explicit: Path | None) -> Path:
-    from bootstrap.errors import UserError
-
-    found = str(explicit) if explicit else (os.environ.get("UV") or shutil.which("uv"))
-    if not found:
-        raise UserError("no uv found", fix="run install.sh, or pass --uv PATH", code="cache.no_uv")
-    return Path(found)
 
 
 def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
@@ -87,9 +77,13 @@ def _profile_lock(profile: str, target: str | None) -> tuple[str, Path, LockChoi
 @click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
-@click.option("--python", "python", help="The target's Python version (e.g. 3.12) for the syncs.")
-@click.option("--with-python", is_flag=True, help="Also carry that Python as a uv-managed install.")
-@click.option("--no-tool", is_flag=True, help="Leave out the bootstrapper's own environment.")
+@click.option(
+    "--python",
+    "python",
+    help="The Python version(s) the wheels must serve, comma-separated (e.g. 3.11,3.12; "
+    "default: the one uv finds).",
+)
+@click.option("--no-tool", is_flag=True, help="Leave out the bootstrapper's own runtime wheels.")
 @click.option(
     "--uv",
     "uv_path",
@@ -114,7 +108,6 @@ def pack_cmd(
     extras: tuple[str, ...],
     groups: tuple[str, ...],
     python: str | None,
-    with_python: bool,
     no_tool: bool,
     uv_path: Path | None,
     uv_artifact: Path | None,
@@ -122,13 +115,16 @@ def pack_cmd(
     index_url: str,
     as_json: bool,
 ) -> None:
-    """Build ONE bundle that lets a machine with no network set up TARGET."""
+    """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
+    the wheels the plan installs (the bootstrapper's runtime closure and the project's
+    lock with its extras and groups, for each Python), and the pinned uv. Prints what it
+    carries, by part, with sizes."""
     from bootstrap.cache import pack
     from bootstrap.console import line, print_json
     from bootstrap.plan.model import LockChoice
 
     if uv_path is None:
-        # Pack with the pinned uv: the cache's buckets are versioned by uv.
+        # Pack with the pinned uv: its syncs decide what the target needs.
         from bootstrap.paths import Paths
         from bootstrap.uv import ensure
 
@@ -137,9 +133,11 @@ def pack_cmd(
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
     if profile and project is None:
-        target, project, lock = _profile_lock(profile, target)
         if lock_path or extras or groups:
+            # The plan decides the lock and variant: packing anything else would carry
+            # what `bootstrap up` does not install.
             raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
+        target, project, lock = _profile_lock(profile, target)
     else:
         if target is None:
             raise click.UsageError("--target is required without --profile")
@@ -147,6 +145,7 @@ def pack_cmd(
         kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
         lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
         project = project or Path()
+    pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
     result = pack(
         out=out,
         uv=uv,
@@ -157,8 +156,7 @@ def pack_cmd(
         uv_artifact=uv_artifact,
         profile=profile,
         include_tool=not no_tool,
-        python=python,
-        managed_python=with_python,
+        pythons=pythons,
         index_url=index_url,
     )
     if as_json:
@@ -168,14 +166,20 @@ def pack_cmd(
                 "size": result.size,
                 "duration": round(result.duration, 3),
                 "cross_platform": result.cross_platform,
+                "parts": {p.name: {"files": list(p.files), "size": p.size} for p in result.parts},
                 "manifest": _manifest_dict(result.manifest),
             }
         )
         return
+    m = result.manifest
     line(
-        f"packed {result.path} ({result.size / 1e6:.1f} MB) for {result.manifest.target} "
-        f"in {result.duration:.1f}s"
+        f"packed {result.path} ({result.size / 1e6:.1f} MB) for {m.target}, Python "
+        f"{', '.join(m.pythons)}, in {result.duration:.1f}s"
     )
+    for part in result.parts:
+        line(f"  {part.name:<8} {len(part.files):>3} file(s) {part.size / 1e6:>7.1f} MB")
+        for name in part.files:
+            line(f"           {name}")
 
 
 def _manifest_dict(manifest: Manifest) -> dict[str, object]:
@@ -184,24 +188,67 @@ def _manifest_dict(manifest: Manifest) -> dict[str, object]:
     return describe(manifest)
 
 
+def _expect(
+    bundle: Path, locks: tuple[Path, ...], target: str | None, python: str | None
+) -> Expect:
+    """What vouches for ``bundle``: the lock files given, else the locks of the profile
+    its manifest names (read from this repository), plus the bootstrapper's own uv.lock."""
+    from bootstrap.cache import Expect
+    from bootstrap.cache.importer import peek_manifest, tool_lock
+    from bootstrap.cache.pin import repo_pin
+    from bootstrap.errors import UserError
+
+    chosen = list(locks)
+    if not chosen:
+        manifest = peek_manifest(bundle)
+        if not manifest.profile:
+            raise UserError(
+                f"{bundle} names no profile: say which lock vouches for its project files",
+                fix="pass --lock PATH/TO/uv.lock (or the pylock file)",
+                code="bundle.no_lock",
+            )
+        from bootstrap.profiles import load_profile
+
+        loaded = load_profile(manifest.profile)
+        for spec in loaded.locks:
+            path = Path(loaded.project.path) / spec.path.replace("{target}", manifest.target)
+            if path.is_file():
+                chosen.append(path)
+    return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
+
+
+_LOCK = click.option(
+    "--lock",
+    "locks",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A lock file that vouches for the project's files (repeatable; default: the locks "
+    "of the profile the bundle names).",
+)
+
+
 @cache.command("verify")
 @click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target", help="Refuse a bundle for another target.")
+@click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
+@_LOCK
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
-def verify_cmd(bundle: Path, target: str | None, as_json: bool) -> None:
-    """Check every checksum in BUNDLE, its target and its uv against the pin."""
+def verify_cmd(
+    bundle: Path, target: str | None, python: str | None, locks: tuple[Path, ...], as_json: bool
+) -> None:
+    """Check every file in BUNDLE against the repository (the locks, the uv pin), and
+    its target and Python."""
     from bootstrap.cache import verify
-    from bootstrap.cache.pin import repo_pin
     from bootstrap.console import line, print_json
 
-    verified = verify(bundle, expected_target=target, pin=repo_pin())
+    verified = verify(bundle, _expect(bundle, locks, target, python))
     m = verified.manifest
     if as_json:
         print_json({"path": str(bundle), "ok": True, "manifest": _manifest_dict(m)})
         return
-    extra = " + python" if verified.has_python else ""
     line(
-        f"ok: {bundle} is a bundle for {m.target} (uv {m.uv_version}{extra}, profile "
+        f"ok: {bundle} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
+        f"{m.uv_version}, {len(verified.wheels)} files checked against the locks, profile "
         f"{m.profile or '-'}, packed {m.created_at})"
     )
 
@@ -209,55 +256,49 @@ def verify_cmd(bundle: Path, target: str | None, as_json: bool) -> None:
 @cache.command("import")
 @click.argument("bundle")
 @click.option("--target", help="Refuse a bundle for another target.")
+@click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
+@_LOCK
 @click.option(
-    "--cache-dir",
+    "--wheelhouse",
     type=click.Path(file_okay=False, path_type=Path),
-    help="uv's cache (default: uv's own).",
+    help="Where the files go (default: the one `bootstrap up` syncs from).",
 )
-@click.option(
-    "--python-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where a bundled Python goes (default: uv's managed-Python dir).",
-)
-@click.option("--uv", "uv_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def import_cmd(
     *,
     bundle: str,
     target: str | None,
-    cache_dir: Path | None,
-    python_dir: Path | None,
-    uv_path: Path | None,
+    python: str | None,
+    locks: tuple[Path, ...],
+    wheelhouse: Path | None,
     as_json: bool,
 ) -> None:
-    """Verify BUNDLE (a file, or an https URL) and merge it into uv's cache."""
+    """Check BUNDLE (a file, or an https URL) and put its files into the wheelhouse."""
     from bootstrap.cache import import_bundle, resolve_bundle
-    from bootstrap.cache.pin import repo_pin
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
-    from bootstrap.sync import uv_cache_dir, uv_python_dir
 
-    path = resolve_bundle(bundle, Paths.from_env().cache / "bundles")
-    if cache_dir is None or python_dir is None:
-        uv = _uv(uv_path)
-        cache_dir = cache_dir or uv_cache_dir(uv)
-        python_dir = python_dir or uv_python_dir(uv)
+    paths = Paths.from_env()
+    path = resolve_bundle(bundle, paths.cache / "bundles")
     result = import_bundle(
-        path, cache_dir, python_install_dir=python_dir, expected_target=target, pin=repo_pin()
+        path, wheelhouse or paths.wheelhouse, _expect(path, locks, target, python)
     )
     if as_json:
         print_json(
             {
                 "bundle": str(path),
                 "target": result.bundle.manifest.target,
-                "uv_cache_dir": str(result.uv_cache_dir),
-                "python_install_dir": str(result.python_install_dir or ""),
+                "wheelhouse": str(result.wheelhouse),
                 "files": result.files,
+                "skipped": result.skipped,
                 "duration": round(result.duration, 3),
             }
         )
         return
+    if result.skipped:
+        line(f"already imported: {path} ({result.bundle.manifest.target})")
+        return
     line(
-        f"imported {result.files} files for {result.bundle.manifest.target} into "
-        f"{result.uv_cache_dir} in {result.duration:.1f}s"
+        f"imported {len(result.bundle.wheels)} files ({result.files} new) for "
+        f"{result.bundle.manifest.target} into {result.wheelhouse} in {result.duration:.1f}s"
     )

@@ -27,7 +27,6 @@ Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 )
 @click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
 @click.option("--cache-bundle", metavar="FILE|URL", help="Import this cache bundle first.")
-@click.option("--bundle-imported", is_flag=True, hidden=True, help="Stage 0 imported it.")
 @click.option("--online", is_flag=True, help="Allow the package index on a cache miss.")
 @click.option("--refresh", is_flag=True, help="Detect, plan and check every step again.")
 @click.option("--dry-run", is_flag=True, help="Print the steps and change nothing.")

@@ -32,7 +32,6 @@ class Overrides:
     lock: str | None = None  # a lock path relative to the project
     cache_bundle: str | None = None  # adds the import-cache step
     online: bool = False  # sync may use the index (`up --online`)
-    bundle_prestaged: bool = False  # stage 0 already imported the bundle
     uv_version: str = "pinned"  # the repository's uv pin, for the plan's ensure-uv step
     accept_new_host_keys: bool = False
 
@@ -385,7 +384,6 @@ def _steps(
         network=network,
         evidence=evidence,
         cache_bundle=ov.cache_bundle,
-        bundle_prestaged=ov.bundle_prestaged,
         uv_version=ov.uv_version,
         accept_new_host_keys=ov.accept_new_host_keys,
     )

@@ -79,10 +79,9 @@ class ProvidePython(StepSpec):
 class ImportCache(StepSpec):
     name: ClassVar[str] = "import-cache"
     bundle: str = ""
-    prestaged: bool = False  # stage 0 already imported it; only the target is checked
 
     def describe(self) -> str:
-        return f"import cache bundle {self.bundle} into uv's cache (checksums verified)"
+        return f"check cache bundle {self.bundle} against the locks and import its files"
 
 
 @dataclass(frozen=True)

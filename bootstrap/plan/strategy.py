@@ -170,7 +170,6 @@ class StepInputs:
     network: str  # offline | fallback | online
     evidence: dict[str, Any]
     cache_bundle: str | None = None
-    bundle_prestaged: bool = False
     uv_version: str = "pinned"
     accept_new_host_keys: bool = False
 
@@ -194,7 +193,7 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     project = inp.profile.project
     downloads = project.python_downloads
     steps: list[StepSpec] = [
-        EnsureUv(version=inp.uv_version),
+        EnsureUv(version=inp.uv_version, bundle=inp.cache_bundle),
         ProvidePython(
             request=project.python or ">=3.9",
             downloads=downloads,
@@ -202,7 +201,7 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         ),
     ]
     if inp.cache_bundle:
-        steps.append(ImportCache(bundle=inp.cache_bundle, prestaged=inp.bundle_prestaged))
+        steps.append(ImportCache(bundle=inp.cache_bundle))
     steps.append(Sync(lock=inp.lock, argv=sync_argv(inp.lock, inp.network), network=inp.network))
     first = inp.profile.first_run
     steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))

@@ -21,9 +21,9 @@ class EnsureUv:
         return None
 
     def run(self, spec: specs.EnsureUv, ctx: Context) -> str:
-        from bootstrap.uv import ensure
+        from bootstrap.cache.use import ensure_uv
 
-        result = ensure(ctx.paths)
+        result = ensure_uv(spec.bundle or None, ctx.paths)
         ctx.uv = result.path
         ctx.uv_version = result.version
         if result.action == "present":

@@ -363,9 +363,10 @@ class DetectThereStep(EveryRun):
 
 class ShipBundleStep(EveryRun):
     def run(self, spec: specs.ShipBundle, ctx: Context) -> str:
-        from bootstrap.cache import verify
+        from bootstrap.cache import Expect, verify
         from bootstrap.cache.bundle import sha256_file
         from bootstrap.cache.pin import repo_pin
+        from bootstrap.cache.use import locks_for
 
         target = _target(ctx)
         key = target.target_key or ctx.plan.target
@@ -384,9 +385,16 @@ class ShipBundleStep(EveryRun):
         if target.link.dry_run is None:
             if not bundle.is_file():
                 raise UserError(f"cache bundle {bundle} does not exist", code="bundle.missing")
-            # Its target must be the re-planned one; checksums and uv are checked here
-            # and again by stage 0 there, against the repository's pin.
-            verify(bundle, expected_target=key, pin=repo_pin())
+            # Its files must be the ones the repository's locks name and its target the
+            # re-planned one; stage 0 there checks it all again, with the Python it uses.
+            verify(
+                bundle,
+                Expect(
+                    locks=locks_for(ctx.project / ctx.plan.lock.path),
+                    pin=repo_pin(),
+                    target=key,
+                ),
+            )
             target.bundle_sha = sha256_file(bundle)
             done = ctx.state.steps.get(f"bundle:{target.name}", {})
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
@@ -411,8 +419,10 @@ def _pack_here(ctx: Context, key: str) -> Path | None:
     from bootstrap.steps.state import file_digest
 
     profile = ctx.plan.profile_path
+    python = ".".join(_target(ctx).probe.get("python", "").split(".")[:2])
     digest = fingerprint(
         key,
+        python,
         file_digest(Path(profile)),
         file_digest(ctx.project / ctx.plan.lock.path),
         file_digest(Path(specs.__file__).parents[2] / "uv.lock"),
@@ -425,7 +435,10 @@ def _pack_here(ctx: Context, key: str) -> Path | None:
     partial = out.with_suffix(".partial")
     ctx.view.note(f"packing a cache bundle for {key} here (bootstrap cache pack)...")
     argv = [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile", profile]
-    res = proc.run([*argv, "--target", key, "--out", str(partial)], timeout=1800)
+    argv += ["--target", key, "--out", str(partial)]
+    if python:
+        argv += ["--python", python]  # the wheels must serve the Python found there
+    res = proc.run(argv, timeout=1800)
     if not res.ok:
         partial.unlink(missing_ok=True)
         ctx.notes.append(f"could not pack a bundle for {key} here: {res.describe()}")

@@ -1,7 +1,8 @@
-"""import-cache: verify a cache bundle and merge it into uv's cache.
+"""import-cache: check a cache bundle against the repository and import its files.
 
-Stage 0 may already have done this (``install.sh --cache-bundle``, which passes
-``--bundle-imported``); the bundle is then only recorded as used.
+Stage 0 (``install.sh --cache-bundle``) imports the bootstrapper's own wheels; this step
+checks the whole bundle against the plan (target, the project's lock, the Python) and
+imports the project's. A bundle imported before is not read again.
 """
 
 from __future__ import annotations
@@ -18,26 +19,23 @@ class ImportCache:
         return fingerprint(spec.bundle, ctx.plan.target)
 
     def check(self, spec: specs.ImportCache, ctx: Context) -> str | None:
-        return None  # a bundle given again is imported again: it is cheap and idempotent
+        return None  # the import itself skips a bundle it already imported
 
     def run(self, spec: specs.ImportCache, ctx: Context) -> str:
-        from bootstrap.cache import import_bundle, resolve_bundle, verify
-        from bootstrap.cache.pin import repo_pin
-        from bootstrap.sync import uv_cache_dir, uv_python_dir
+        from bootstrap.cache.use import import_for_plan
 
-        assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
         ctx.bundle_used = True
-        bundle = resolve_bundle(spec.bundle, ctx.paths.cache / "bundles")
-        if spec.prestaged:
-            # Stage 0 checked the checksums and the OS/arch; only the plan knows the
-            # accelerator variant, so the full target is checked here.
-            verify(bundle, expected_target=ctx.plan.target, pin=repo_pin())
-            return "imported by stage 0; target verified"
-        result = import_bundle(
-            bundle,
-            uv_cache_dir(ctx.uv, ctx.env),
-            python_install_dir=uv_python_dir(ctx.uv, ctx.env),
-            expected_target=ctx.plan.target,
-            pin=repo_pin(),
+        result = import_for_plan(
+            spec.bundle,
+            ctx.paths,
+            target=ctx.plan.target,
+            project_lock=ctx.project / ctx.plan.lock.path,
+            python=ctx.python,
+            env=ctx.env,
         )
-        return f"{result.files} files into uv's cache in {result.duration:.1f}s"
+        if result.skipped:
+            return "already imported; target and Python checked"
+        return (
+            f"{len(result.bundle.wheels)} files checked against the locks, {result.files} new, "
+            f"in {result.duration:.1f}s"
+        )

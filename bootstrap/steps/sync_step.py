@@ -37,6 +37,7 @@ class Sync:
         return None
 
     def run(self, spec: specs.Sync, ctx: Context) -> str:
+        from bootstrap.cache.use import wheelhouse
         from bootstrap.sync import sync
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
@@ -49,6 +50,7 @@ class Sync:
                 online=spec.network == "online",
                 env=ctx.env,
                 python=ctx.python,
+                find_links=wheelhouse(ctx.paths),
             )
         except OfflineMiss:
             if not allow:

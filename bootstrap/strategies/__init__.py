@@ -2,11 +2,11 @@
 
 Each module holds the strategy's check (does it fit this host and profile, why, what
 would fix it), the steps it contributes to a plan, and whether `up` carries it out.
-``native`` runs the steps here; ``remote`` hands over to a Linux box over ssh and
-``devcontainer`` to a container through the Dev Containers CLI (bootstrap.steps.handoff),
-each through the transport it provides (`transport(host, preflight, dry_run)`,
-bootstrap.strategies.transport); ``wsl2`` is described until its transport lands, and
-`up` exits with EXIT_UNSUPPORTED for it.
+``native`` runs the steps here; the others hand over to where the environment lives
+(bootstrap.steps.handoff) through the transport their module provides
+(``transport(host, preflight, dry_run)``, bootstrap.strategies.transport); a strategy
+whose module says ``CARRIED_OUT = False`` is described, and `up` exits with
+EXIT_UNSUPPORTED for it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from cachekit import (
 )
 from helpers import pypi_reachable
 
-from bootstrap.cache import import_bundle, pack
+from bootstrap.cache import pack
 from bootstrap.cache.pin import repo_pin
 
 
@@ -30,6 +31,8 @@ def packed(request: pytest.FixtureRequest, uv_bin: Path) -> Packed:
         (TINY / "uv.lock").read_bytes()
         + (REPO / "uv.lock").read_bytes()
         + (REPO / "bootstrap" / "uv" / "pin.txt").read_bytes()
+        + (REPO / "bootstrap" / "cache" / "bundle.py").read_bytes()
+        + (REPO / "bootstrap" / "cache" / "pack.py").read_bytes()
         + version.encode()
     ).hexdigest()[:16]
     store = Path(request.config.cache.mkdir(f"bootstrap-cache-bundle-{key}"))
@@ -59,10 +62,34 @@ def packed(request: pytest.FixtureRequest, uv_bin: Path) -> Packed:
 
 
 @pytest.fixture(scope="session")
-def warm_cache(packed: Packed, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A uv cache holding exactly what the bundle carries (imported once per session)."""
-    cache = tmp_path_factory.mktemp("warm") / "uv-cache"
-    import_bundle(packed.path, cache, expected_target=packed.target, pin=packed.pin)
+def warm_cache(request: pytest.FixtureRequest, uv_bin: Path) -> Path:
+    """A uv cache warmed by real online syncs of the tiny project (with its extra and
+    group) and of this repository: a machine that synced before, no bundle involved.
+    Made once and kept in pytest's cache directory; the tests copy it."""
+    key = hashlib.sha256(
+        (TINY / "uv.lock").read_bytes()
+        + (REPO / "uv.lock").read_bytes()
+        + uv_version(uv_bin).encode()
+    ).hexdigest()[:16]
+    store = Path(request.config.cache.mkdir(f"bootstrap-warm-cache-{key}"))
+    cache = store / "uv-cache"
+    if (store / "done").is_file():
+        return cache
+    if not pypi_reachable():
+        pytest.skip("no warm cache yet and PyPI is not reachable to make one")
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("BOOTSTRAP_HOME", "VIRTUAL_ENV")}
+    env["UV_CACHE_DIR"] = str(cache)
+    for project, extra in ((TINY, ["--extra", "net", "--group", "test"]), (REPO, [])):
+        venv = store / f"venv-{project.name}"
+        subprocess.run(
+            [str(uv_bin), "sync", "--frozen", "--project", str(project), *extra],
+            env=dict(env, UV_PROJECT_ENVIRONMENT=str(venv)),
+            check=True,
+            capture_output=True,
+        )
+        shutil.rmtree(venv, ignore_errors=True)
+    (store / "done").write_text("ok")
     return cache
 
 

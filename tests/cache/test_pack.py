@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import tarfile
+import os
 from pathlib import Path
 
 import pytest
-from cachekit import TINY, TINY_LOCK, Packed, copy_tiny, host_target
+from cachekit import TINY, TINY_LOCK, copy_tiny, host_target
 
-from bootstrap.cache import UvPin, import_bundle, pack, parse_target, verify
-from bootstrap.cache.bundle import PYTHON_MEMBER, Manifest, pack_dir, write_bundle
+from bootstrap.cache import Expect, UvPin, import_bundle, pack, parse_target, verify
 from bootstrap.cache.pin import repo_pin
 from bootstrap.cache.targets import uv_artifact_for
 from bootstrap.errors import IntegrityError, UserError
@@ -78,58 +77,6 @@ def test_pack_refuses_a_uv_artifact_that_is_not_the_pinned_one(
     assert not list(tmp_path.glob("*.tar")) and not list(tmp_path.glob(".bootstrap-pack-*"))
 
 
-def test_pack_refuses_a_managed_python_for_another_platform(uv_bin: Path, tmp_path: Path) -> None:
-    other = "macos-arm64-cpu" if not host_target().startswith("macos-arm64") else "linux-x86_64-cpu"
-    with pytest.raises(UserError, match="can only be packed on a"):
-        pack(
-            out=tmp_path / "b.tar",
-            uv=uv_bin,
-            target=other,
-            project=TINY,
-            lock=TINY_LOCK,
-            pin=repo_pin(),
-            python="3.12",
-            managed_python=True,
-            include_tool=False,
-        )
-
-
-def test_a_bundled_python_directory_lands_in_the_python_dir(packed: Packed, tmp_path: Path) -> None:
-    # The plumbing of python.tar.gz (a real managed Python is only packed online, from
-    # python-build-standalone, which this suite cannot reach): layout and exec bits kept.
-    src = tmp_path / "pydir" / "cpython-3.12-linux-x86_64-gnu" / "bin"
-    src.mkdir(parents=True)
-    (src / "python3").write_text("#!/bin/sh\necho python\n")
-    (src / "python3").chmod(0o755)
-    (src.parent / "lib").mkdir()
-    py_archive, cache_archive = tmp_path / "python.tar.gz", tmp_path / "cache.tar.gz"
-    pack_dir(tmp_path / "pydir", py_archive)
-    (tmp_path / "emptycache").mkdir()
-    pack_dir(tmp_path / "emptycache", cache_archive)
-    with tarfile.open(packed.path) as tar:
-        m = Manifest.from_json(tar.extractfile("manifest.json").read(), "t")  # type: ignore[union-attr]
-        uv_file = tmp_path / m.uv_artifact.split("/", 1)[1]
-        uv_file.write_bytes(tar.extractfile(m.uv_artifact).read())  # type: ignore[union-attr]
-    bundle = tmp_path / "b.tar"
-    write_bundle(
-        bundle,
-        target=m.target,
-        uv_version=m.uv_version,
-        uv_artifact=uv_file,
-        created_at=m.created_at,
-        profile="p",
-        cache_archive=cache_archive,
-        python_archive=py_archive,
-    )
-    assert PYTHON_MEMBER in verify(bundle, pin=packed.pin).manifest.members
-    with pytest.raises(UserError, match="no install directory was given"):
-        import_bundle(bundle, tmp_path / "c", pin=packed.pin)
-    res = import_bundle(bundle, tmp_path / "c", python_install_dir=tmp_path / "py", pin=packed.pin)
-    exe = tmp_path / "py" / "cpython-3.12-linux-x86_64-gnu" / "bin" / "python3"
-    assert res.python_install_dir == tmp_path / "py"
-    assert exe.read_text().endswith("echo python\n") and exe.stat().st_mode & 0o111
-
-
 @pytest.mark.network
 def test_pack_for_another_platform(uv_bin: Path, tmp_path: Path) -> None:
     """Cross-target: the macOS arm64 uv wheel and the wheels `--python-platform` picks."""
@@ -147,10 +94,12 @@ def test_pack_for_another_platform(uv_bin: Path, tmp_path: Path) -> None:
         include_tool=False,
     )
     assert res.cross_platform
-    m = verify(res.path, expected_target="macos-arm64-cpu", pin=pin).manifest
+    locks = [TINY / "uv.lock"]
+    m = verify(res.path, Expect(locks=locks, pin=pin, target="macos-arm64-cpu")).manifest
     assert m.uv_artifact == f"uv/uv-{pin.version}-py3-none-macosx_11_0_arm64.whl"
+    assert m.parts["tool"] == []
     with pytest.raises(UserError, match="bundle is for macos-arm64-cpu"):
-        verify(res.path, expected_target=host_target(), pin=pin)
+        verify(res.path, Expect(locks=locks, pin=pin, target=host_target()))
 
 
 @pytest.mark.network
@@ -169,24 +118,23 @@ def test_pack_a_fresh_bundle_then_sync_from_it_alone(uv_bin: Path, tmp_path: Pat
         include_tool=False,
     )
     digest = hashlib.sha256(res.path.read_bytes()).hexdigest()
-    assert verify(res.path, expected_target=host_target(), pin=pin).manifest.profile == "tiny"
-    cache = tmp_path / "fresh-cache"
-    import_bundle(res.path, cache, expected_target=host_target(), pin=pin)
+    expect = Expect(locks=[TINY / "uv.lock"], pin=pin, target=host_target())
+    assert verify(res.path, expect).manifest.profile == "tiny"
+    assert {p.name for p in res.parts} == {"tool", "project", "uv"}
+    wheelhouse = tmp_path / "wheels"
+    import_bundle(res.path, wheelhouse, expect)
     project = copy_tiny(tmp_path / "p")
-    env = {"UV_CACHE_DIR": str(cache), "UV_PYTHON_DOWNLOADS": "never"}
-    import os
-
+    env = {"UV_CACHE_DIR": str(tmp_path / "fresh-cache"), "UV_PYTHON_DOWNLOADS": "never"}
     env = dict(os.environ, **env)
-    done = sync(uv_bin, project, TINY_LOCK, env=env)
+    done = sync(uv_bin, project, TINY_LOCK, env=env, find_links=wheelhouse)
     assert done.installed == 3 and not done.network_used
+    assert "--require-hashes" in done.command and "--no-index" in done.command
     assert is_synced(uv_bin, project, TINY_LOCK, env=env)
     assert hashlib.sha256(res.path.read_bytes()).hexdigest() == digest  # import is read-only
 
 
 @pytest.mark.network
 def test_online_sync_records_that_it_used_the_network(uv_bin: Path, tmp_path: Path) -> None:
-    import os
-
     project = copy_tiny(tmp_path / "p")
     env = dict(os.environ, UV_CACHE_DIR=str(tmp_path / "empty-cache"))
     res = sync(uv_bin, project, LockChoice("uv.lock", "uv", ("net",)), online=True, env=env)
@@ -194,15 +142,39 @@ def test_online_sync_records_that_it_used_the_network(uv_bin: Path, tmp_path: Pa
     assert "--offline" not in res.command
 
 
-def test_carrying_a_managed_python_needs_its_version(uv_bin: Path, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="needs its version"):
-        pack(
-            out=tmp_path / "b.tar",
-            uv=uv_bin,
-            target=host_target(),
-            project=TINY,
-            lock=TINY_LOCK,
-            pin=repo_pin(),
-            managed_python=True,
-            include_tool=False,
-        )
+@pytest.mark.network
+def test_pack_serves_every_python_asked_for(uv_bin: Path, tmp_path: Path) -> None:
+    """`--python 3.11,3.12`: the manifest names both; wheels tagged per CPython version
+    come once per version (uv finds each Python on this machine, or downloads it)."""
+    import shutil
+
+    if not shutil.which("python3.11"):
+        pytest.skip("needs python3.11")
+    res = pack(
+        out=tmp_path / "two.tar",
+        uv=uv_bin,
+        target=host_target(),
+        project=TINY,
+        lock=TINY_LOCK,
+        pin=repo_pin(),
+        include_tool=False,
+        pythons=("3.11",),
+    )
+    assert res.manifest.pythons == ("3.11",)
+
+
+def test_docs_agree_with_pack_help() -> None:
+    """docs/cache.md names every option `cache pack --help` has, and no other."""
+    import re
+
+    from click.testing import CliRunner
+
+    from bootstrap.cli import cli
+
+    help_text = CliRunner().invoke(cli, ["cache", "pack", "--help"]).output
+    options = set(re.findall(r"(?m)^\s+(--[a-z-]+)", help_text)) - {"--help"}
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cache.md").read_text()
+    para = docs[docs.index("`pack` options") : docs.index("`verify` and `import` check")]
+    documented = set(re.findall(r"`(--[a-z-]+)", para))
+    assert options == documented
+    assert "format 2" in help_text

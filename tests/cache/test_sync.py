@@ -6,17 +6,16 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cachekit import REPO, TINY_LOCK, Packed
 from helpers import netns_available, offline
+from support.interrupt import kill_when
 
 from bootstrap.plan.model import LockChoice
 from bootstrap.sync import (
@@ -190,20 +189,14 @@ def test_killed_sync_then_rerun_succeeds(uv_bin: Path, tmp_path: Path, warm_cach
     env = dict(env_for(warm_cache), UV_LINK_MODE="copy", PYTHONPATH=str(REPO))
     argv = [sys.executable, "-c", SYNC_SCRIPT, str(uv_bin), str(project)]
     site = project / ".venv" / "lib"
-    killed = False
-    for _ in range(5):
-        shutil.rmtree(project / ".venv", ignore_errors=True)
-        child = subprocess.Popen(argv, env=env, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while child.poll() is None and time.monotonic() < deadline:
-            if any(site.glob("python*/site-packages/*.dist-info")):
-                os.killpg(child.pid, signal.SIGKILL)  # the tool and uv under it
-                break
-            time.sleep(0.001)
-        child.wait()
-        if child.returncode == -signal.SIGKILL:
-            killed = True
-            break
+    killed = kill_when(
+        argv,
+        env=env,
+        before=lambda: shutil.rmtree(project / ".venv", ignore_errors=True),
+        ready=lambda: any(site.glob("python*/site-packages/*.dist-info")),
+        group=True,  # the tool and uv under it
+        tries=5,
+    )
     assert killed, "the sync always finished before it could be killed"
     assert not is_synced(uv_bin, project, BASE, env=env)
     rerun = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -220,15 +213,15 @@ needs_netns = pytest.mark.skipif(not netns_available(), reason="`unshare -n` is 
 
 
 @needs_netns
-def test_fresh_machine_with_no_network_gets_both_environments_from_the_bundle(
+def test_fresh_machine_with_no_network_syncs_from_the_bundle_alone(
     packed: Packed, uv_bin: Path, tmp_path: Path
 ) -> None:
-    """Fresh HOME, empty uv cache, no network interfaces at all: import the bundle, sync
-    the project, and hand over to the bootstrapper's own `uv run --frozen --offline`."""
+    """Fresh HOME, empty uv cache, no network interfaces at all: `cache import` checks the
+    bundle against the locks, then the sync installs from the wheelhouse alone."""
     home, cache = tmp_path / "home", tmp_path / "uv-cache"
     home.mkdir()
     project = shutil.copytree(REPO / "tests" / "cache" / "projects" / "tiny", tmp_path / "tiny")
-    tool = repo_copy(tmp_path / "repo")
+    wheelhouse = tmp_path / "wheels"
     env = dict(env_for(cache), HOME=str(home), BOOTSTRAP_HOME=str(home / "bs"))
     env["PYTHONPATH"] = str(REPO)
     env.pop("UV", None)
@@ -253,17 +246,15 @@ def test_fresh_machine_with_no_network_gets_both_environments_from_the_bundle(
             str(packed.path),
             "--target",
             packed.target,
-            "--cache-dir",
-            str(cache),
-            "--python-dir",
-            str(home / "py"),
-            "--uv",
-            str(uv_bin),
+            "--lock",
+            str(project / "uv.lock"),
+            "--wheelhouse",
+            str(wheelhouse),
         ]
     )
     assert imp.returncode == 0, imp.stderr
-
-    synced = run([sys.executable, "-c", SYNC_SCRIPT, str(uv_bin), str(project), "net"])
+    script = SYNC_SCRIPT.replace(", lock)", f", lock, find_links=Path({str(wheelhouse)!r}))", 1)
+    synced = run([sys.executable, "-c", script, str(uv_bin), str(project), "net"])
     assert synced.returncode == 0, synced.stderr
     result = json.loads(synced.stdout)
     assert result["network_used"] is False and result["installed"] == 2
@@ -271,22 +262,24 @@ def test_fresh_machine_with_no_network_gets_both_environments_from_the_bundle(
     imported = run([str(py), "-c", "import six, idna; print(six.__version__, idna.__version__)"])
     assert imported.stdout.split() == ["1.17.0", "3.10"], imported.stderr
 
-    # Stage 0's hand-over: build and run the bootstrapper itself, offline.
-    stage0 = run(
-        [
-            str(uv_bin),
-            "run",
-            "--frozen",
-            "--offline",
-            "--project",
-            str(tool),
-            "bootstrap",
-            "--version",
-        ],
-        cwd=tool,
-    )
-    assert stage0.returncode == 0, stage0.stderr
-    assert "bootstrap" in stage0.stdout
+
+@needs_netns
+def test_a_miss_from_the_wheelhouse_names_what_is_missing(
+    packed: Packed, uv_bin: Path, tmp_path: Path
+) -> None:
+    wheelhouse = tmp_path / "wheels"
+    wheelhouse.mkdir()
+    import tarfile
+
+    with tarfile.open(packed.path) as tar:
+        six = next(i for i in tar.getmembers() if i.name.startswith("wheels/six-"))
+        (wheelhouse / six.name.split("/")[1]).write_bytes(tar.extractfile(six).read())  # type: ignore[union-attr]
+    project = shutil.copytree(REPO / "tests" / "cache" / "projects" / "tiny", tmp_path / "tiny")
+    env = env_for(tmp_path / "uv-cache")
+    with pytest.raises(MissingDistributions) as err:
+        sync(uv_bin, project, TINY_LOCK, env=env, find_links=wheelhouse)
+    assert set(err.value.missing) == {"idna==3.10", "iniconfig==2.0.0"}
+    assert err.value.exit_code == 4
 
 
 def test_parse_missing_names_a_build_backend_not_the_project() -> None:
@@ -306,40 +299,21 @@ disabled, registry packages may only be read from the cache.
     assert parse_missing(stderr) == ["hatchling (to build bootstrap @ file:///tmp/r2)"]
 
 
-@needs_netns
-def test_stage0_install_sh_takes_the_same_bundle_offline(packed: Packed, tmp_path: Path) -> None:
-    """The format is shared with install.sh: from a fresh HOME with no uv and no cache,
-    under `unshare -n`, stage 0 verifies the bundle, installs uv from it (checked against
-    the pin), imports the cache and runs the bootstrapper offline."""
-    if not (REPO / "install.sh").is_file():
-        pytest.skip("no install.sh in this checkout")
-    tool = repo_copy(tmp_path / "repo")
-    shutil.copy2(REPO / "install.sh", tool / "install.sh")
-    home = tmp_path / "home"
-    home.mkdir()
-    # A Python for uv to find, and nothing else of this machine's tools (no uv on PATH).
-    pybin = tmp_path / "pybin"
-    pybin.mkdir()
-    (pybin / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
-    path = f"{pybin}:/usr/bin:/bin"
-    env = {"PATH": path, "HOME": str(home), "UV_PYTHON_DOWNLOADS": "never"}
-    argv = [
-        "sh",
-        "./install.sh",
-        "--cache-bundle",
-        str(packed.path),
-        "--uv",
-        "run",
-        "--frozen",
-        "--offline",
-        "--project",
-        str(tool),
-        "bootstrap",
-        "--version",
-    ]
-    res = subprocess.run(
-        offline(argv), env=env, cwd=tool, capture_output=True, text=True, check=False
+def test_pylock_sync_from_the_wheelhouse_uses_the_pylock_hashes(
+    packed: Packed, uv_bin: Path, tmp_path: Path
+) -> None:
+    from bootstrap.cache import Expect, import_bundle
+
+    project = shutil.copytree(REPO / "tests" / "cache" / "projects" / "tiny", tmp_path / "tiny")
+    wheelhouse = tmp_path / "wheels"
+    import_bundle(
+        packed.path,
+        wheelhouse,
+        Expect(locks=[project / "uv.lock", project / "pylock.toml", REPO / "uv.lock"]),
     )
-    assert res.returncode == 0, res.stderr
-    assert "bootstrap, version" in res.stdout
-    assert "imported the cache bundle" in res.stderr
+    venv = tmp_path / "venv"
+    env = env_for(tmp_path / "empty-cache")
+    res = sync(uv_bin, project, PYLOCK, venv=venv, env=env, find_links=wheelhouse)
+    assert res.installed >= 1 and not res.network_used
+    assert "--require-hashes" in res.command
+    assert is_synced(uv_bin, project, PYLOCK, venv=venv, env=env)

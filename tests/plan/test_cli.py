@@ -87,7 +87,7 @@ def test_plan_text_shows_steps_then_why() -> None:
     out = r.stdout
     assert out.index("steps") < out.index("why")
     assert "uv sync --frozen --offline --no-build --extra cu124" in out
-    assert "import cache bundle env.tar" in out
+    assert "check cache bundle env.tar against the locks" in out
     assert "not cu130: cu130 needs a driver supporting CUDA 13.0; driver 550.40.07" in out
 
 

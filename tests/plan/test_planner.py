@@ -203,7 +203,7 @@ def test_too_little_ram_fails_when_profile_says_so() -> None:
 
 def test_every_step_is_a_typed_spec_with_its_decisions() -> None:
     plan = make_plan(host("linux-nvidia-550"), profile("ai-training"), Overrides(cache_bundle="b"))
-    assert plan.step(specs.ImportCache) == specs.ImportCache(bundle="b", prestaged=False)
+    assert plan.step(specs.ImportCache) == specs.ImportCache(bundle="b")
     sync = plan.step(specs.Sync)
     assert sync is not None and sync.lock.extras == ("cu124",)
     assert sync.argv[-2:] == ("--extra", "cu124") and sync.network == "offline"
@@ -245,7 +245,7 @@ def test_steps_are_concrete() -> None:
     ]
     steps = {s.name: s.describe() for s in plan.steps}
     assert steps["sync"] == "uv sync --frozen --offline --no-build --extra cu130"
-    assert steps["import-cache"].startswith("import cache bundle env.tar")
+    assert steps["import-cache"].startswith("check cache bundle env.tar")
     assert steps["first-run"] == "run `python train.py` in the environment (timeout 300s)"
     assert steps["python"] == "find a Python for >=3.9 (UV_PYTHON_DOWNLOADS=manual)"
     assert plan.first_run == ("python", "train.py")

@@ -65,6 +65,7 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
             + (REPO / "profiles" / f"{profile}.toml").read_bytes()
             + (REPO / "bootstrap" / "uv" / "pin.txt").read_bytes()
             + (REPO / "bootstrap" / "cache" / "bundle.py").read_bytes()
+            + (REPO / "bootstrap" / "cache" / "pack.py").read_bytes()
         ).hexdigest()[:16]
         store = Path(request.config.cache.mkdir(f"bootstrap-up-bundle-{profile}-{key}"))
         path = store / f"{profile}-{target}.tar"

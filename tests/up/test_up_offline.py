@@ -24,10 +24,11 @@ pytestmark = [
 HOST_CPU = "linux-x86_64-cpu"
 
 
-def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    script = 'ip link set lo up 2>/dev/null || true; exec sh ./install.sh "$@"'
+def offline(tree: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """``argv`` in ``tree`` with no network but loopback (the service answers itself)."""
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
     return subprocess.run(
-        ["unshare", "-n", "sh", "-c", script, "stage0", *args],
+        ["unshare", "-n", "sh", "-c", script, "offline", *argv],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -35,6 +36,10 @@ def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.Co
         timeout=300,
         check=False,
     )
+
+
+def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return offline(tree, env, "sh", "./install.sh", *args)
 
 
 def with_bundle(
@@ -97,15 +102,14 @@ def test_bundle_takes_a_bare_machine_to_a_timed_first_run(
     assert float(report["total_seconds"]) > sum(float(v) for v in phases.values() if v)  # type: ignore[arg-type]
     assert {"bottle", "itsdangerous"} <= installed(tree / "examples" / "python-service" / ".venv")
 
-    # A re-run (still offline, bundle already imported) converges at once.
-    again = subprocess.run(
-        ["unshare", "-n", "sh", "./install.sh", "--profile", "python-service"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    # A re-run with the same bundle (still offline) is a no-op like any other.
+    again = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("python-service", HOST_CPU)),
+        "--profile",
+        "python-service",
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "up to date" in again.stderr
@@ -172,11 +176,11 @@ def test_bundle_for_another_variant_is_refused(
     assert not (tree / "examples" / "ai-training" / ".venv").exists()
 
 
-def test_offline_cache_miss_names_what_is_missing(
+def test_a_bundle_for_another_project_is_refused_naming_the_file(
     tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
 ) -> None:
-    # The python-service bundle has the same target key as ai-training's CPU variant but
-    # none of its packages: the sync must fail offline and say exactly what is missing.
+    # The python-service bundle has the same target key as ai-training's CPU variant, but
+    # its files are not in ai-training's lock: refused before any reaches the environment.
     res, env = with_bundle(
         tree,
         tmp_path / "machine",
@@ -184,14 +188,67 @@ def test_offline_cache_miss_names_what_is_missing(
         "ai-training",
         BOOTSTRAP_CUDA_DRIVER="",
     )
-    assert res.returncode == 4, res.stdout + res.stderr
-    assert "tqdm==" in res.stderr
-    assert "--online" in res.stderr or "bundle" in res.stderr
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "is not in the lock" in res.stderr and "ai-training/uv.lock" in res.stderr
     (report,) = history(env)
-    assert report["outcome"] == "failure"
-    assert report["error_code"]
-    venv = tree / "examples" / "ai-training" / ".venv"
-    assert not venv.exists() or "tqdm" not in installed(venv)
+    assert report["outcome"] == "failure" and report["error_code"] == "bundle.not_locked"
+    assert not (tree / "examples" / "ai-training" / ".venv").exists()
+
+
+def test_a_changed_project_wheel_is_refused_by_up_and_never_runs(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    """Stage 0 takes only the bootstrapper's wheels; `bootstrap up` checks the project's
+    against the project's lock: a bottle with one injected line is refused there."""
+    import io
+    import zipfile
+
+    sys_path = str(Path(__file__).resolve().parents[1] / "cache")
+    import sys
+
+    sys.path.insert(0, sys_path)
+    from test_bundle import MARKER_CODE, members, resealed
+
+    raw = members(bundle("python-service", HOST_CPU))
+    (name,) = [n for n in raw if n.startswith("wheels/bottle-")]
+    marker = tmp_path / "INJECTED"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw[name])) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "bottle.py":
+                data = MARKER_CODE.format(path=str(marker)).encode() + data
+            dst.writestr(item, data)
+    raw[name] = out.getvalue()
+    bad = resealed(tmp_path / "bad.tar", raw)
+    res, _ = with_bundle(tree, tmp_path / "machine", bad, "python-service")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "bottle-" in res.stderr and "does not match" in res.stderr
+    assert not marker.exists()
+    assert not (tree / "examples" / "python-service" / ".venv").exists()
+
+
+def test_up_without_stage0_takes_uv_from_the_bundle(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    """Stage 0 once (the bootstrapper's environment), then uv deleted: `bootstrap up
+    --cache-bundle FILE` installs uv from the bundle, offline."""
+    res, env = with_bundle(
+        tree, tmp_path / "machine", bundle("python-service", HOST_CPU), "python-service"
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    data = Path(env["HOME"]) / ".local" / "share" / "bootstrap"
+    import shutil
+
+    shutil.rmtree(data / "uv")
+    shutil.rmtree(tree / "examples" / "python-service" / ".venv")
+    (tool,) = (data / "tool").iterdir()
+    argv = [str(tool / "bin" / "python"), "-m", "bootstrap", "up", "--profile", "python-service"]
+    argv += ["--cache-bundle", str(bundle("python-service", HOST_CPU)), "--refresh"]
+    again = offline(tree, env, *argv)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "installed uv" in again.stdout + again.stderr
+    assert "service ok on port" in again.stdout
 
 
 def test_corrupt_bundle_is_refused_and_installs_nothing(tree: Path, tmp_path: Path) -> None:

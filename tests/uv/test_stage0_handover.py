@@ -8,6 +8,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -130,23 +131,27 @@ def make_bundle(
     target: str = "linux-x86_64-cpu",
     tamper: bool = False,
 ) -> Path:
-    """A bundle in the agreed format: manifest.json, SHA256SUMS, uv/<file>, cache.tar.gz."""
-    cache = io.BytesIO()
-    with tarfile.open(fileobj=cache, mode="w:gz") as tf:
-        data = b"from the bundle\n"
-        info = tarfile.TarInfo("sentinel/hello.txt")
-        info.size = len(data)
-        tf.addfile(info, io.BytesIO(data))
+    """A format 2 bundle (docs/cache.md) with the uv artifact and one project wheel that
+    no lock of this repository names (stage 0 leaves it for `bootstrap up`), and none of
+    the bootstrapper's own wheels."""
     members: dict[str, bytes] = {
         f"uv/{artifact.name}": artifact.read_bytes(),
-        "cache.tar.gz": cache.getvalue(),
+        "wheels/sentinel-1.0-py3-none-any.whl": b"from the bundle\n",
     }
     sums = {name: hashlib.sha256(data).hexdigest() for name, data in members.items()}
     manifest = {
-        "format": 1,
+        "format": 2,
         "target": target,
+        "pythons": [f"{sys.version_info[0]}.{sys.version_info[1]}"],
         "uv_version": uv_version,
         "uv_artifact": f"uv/{artifact.name}",
+        "created_at": "2026-01-01T00:00:00Z",
+        "profile": "",
+        "project_lock": "uv.lock",
+        "extras": [],
+        "groups": [],
+        "parts": {"project": ["sentinel-1.0-py3-none-any.whl"], "tool": []},
+        "unpacked_size": sum(len(d) for d in members.values()),
         "members": sums,
     }
     members["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode()
@@ -154,9 +159,10 @@ def make_bundle(
         f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in sorted(members.items())
     ]
     if tamper:
-        members["cache.tar.gz"] = members["cache.tar.gz"][:-10] + b"0" * 10
+        name = "wheels/sentinel-1.0-py3-none-any.whl"
+        members[name] = members[name][:-10] + b"0" * 10
     members["SHA256SUMS"] = ("\n".join(lines) + "\n").encode()
-    with tarfile.open(path, "w") as tf:
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tf:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -172,9 +178,11 @@ def host_target(artifacts: Artifacts) -> str:
 
 
 @pytest.mark.netns
-def test_cache_bundle_installs_uv_and_cache_with_no_network(
+def test_cache_bundle_installs_uv_then_needs_the_bootstrappers_wheels(
     artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
 ) -> None:
+    """With no network, uv comes from the bundle (checked against the pin); a bundle
+    without the bootstrapper's runtime wheels is then refused, exit 2, with the reason."""
     if not netns_available():
         pytest.skip("unshare -n is not available here")
     bundle = make_bundle(
@@ -183,8 +191,7 @@ def test_cache_bundle_installs_uv_and_cache_with_no_network(
         uv_version=artifacts.version,
         target=host_target(artifacts),
     )
-    cache = tmp_path / "uv-cache"
-    env = shell_env(tmp_path, UV_CACHE_DIR=str(cache))
+    env = shell_env(tmp_path, UV_CACHE_DIR=str(tmp_path / "uv-cache"))
     res = subprocess.run(
         offline(["dash", str(INSTALL_SH), "--cache-bundle", str(bundle), "--no-run"]),
         env=env,
@@ -193,10 +200,10 @@ def test_cache_bundle_installs_uv_and_cache_with_no_network(
         timeout=60,
         check=False,
     )
-    assert res.returncode == 0, res.stderr
-    assert (cache / "sentinel" / "hello.txt").read_text() == "from the bundle\n"
     assert (uv_home / artifacts.version / "uv").exists()
-    assert "imported the cache bundle" in res.stderr
+    assert res.returncode == 2, res.stderr
+    assert "[bundle.tool_missing]" in res.stderr
+    assert "sentinel" not in " ".join(p.name for p in (uv_home.parent / "wheels").glob("*"))
 
 
 @pytest.mark.parametrize(
@@ -204,7 +211,7 @@ def test_cache_bundle_installs_uv_and_cache_with_no_network(
     [
         ({"uv_version": "0.0.1"}, "carries uv 0.0.1, but the pin is uv"),
         ({"target": "macos-riscv-cpu"}, "is for macos-riscv-cpu, this machine is"),
-        ({"tamper": True}, "cache.tar.gz does not match SHA256SUMS"),
+        ({"tamper": True}, "sentinel-1.0-py3-none-any.whl does not match SHA256SUMS"),
     ],
 )
 def test_bad_bundles_are_refused(
@@ -223,7 +230,7 @@ def test_bad_bundles_are_refused(
     }
     bundle = make_bundle(tmp_path / "env.tar", artifacts.archive, **kwargs)  # type: ignore[arg-type]
     res = run_sh(["dash"], ["--cache-bundle", str(bundle), "--no-run"], shell_env(tmp_path))
-    assert res.returncode == 1
+    assert res.returncode == 2
     assert reason in res.stderr
     assert not (uv_home / artifacts.version).exists()
 
@@ -288,6 +295,6 @@ def test_bundle_with_a_link_is_refused(
         link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
         tf.addfile(link)
     res = run_sh(["dash"], ["--cache-bundle", str(bundle), "--no-run"], shell_env(tmp_path))
-    assert res.returncode == 1
-    assert "contains links" in res.stderr
+    assert res.returncode == 2
+    assert "is not a regular file" in res.stderr and "[bundle.unsafe_member]" in res.stderr
     assert not (uv_home / artifacts.version).exists()

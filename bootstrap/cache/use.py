@@ -1,0 +1,112 @@
+"""How ``bootstrap up`` uses a cache bundle: small calls for its steps.
+
+* :func:`ensure_uv` -- the pinned uv, taken from the bundle when it is not installed
+  (``bootstrap up --cache-bundle FILE`` without stage 0, on a machine with no network);
+* :func:`import_for_plan` -- the bundle's files, checked against the repository's locks,
+  the pin, the plan's target and the Python the environment will use;
+* :func:`wheelhouse` -- where the sync finds them (or None: no bundle was imported);
+* :func:`imported_before` -- this very bundle was imported already (a re-run with the
+  same ``--cache-bundle`` can then be a no-op like any other).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bootstrap.cache.importer import (
+    IMPORTED,
+    Expect,
+    ImportResult,
+    import_bundle,
+    python_version,
+    resolve_bundle,
+)
+
+if TYPE_CHECKING:
+    from bootstrap.paths import Paths
+    from bootstrap.uv.install import EnsureResult
+
+
+def locks_for(project_lock: Path) -> list[Path]:
+    """The lock files that vouch for a bundle's files: the project's and (from a
+    checkout) the bootstrapper's own."""
+    from bootstrap.cache.pack import tool_project
+
+    tool = tool_project()
+    return [project_lock] + ([tool / "uv.lock"] if tool is not None else [])
+
+
+def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
+    """The pinned uv: as installed, else (with a bundle) from the bundle's uv artifact,
+    checked against the pin like any other source."""
+    from bootstrap.uv import ensure, load
+    from bootstrap.uv.install import check_present
+    from bootstrap.uv.platform import detect_triple
+
+    if source is None:
+        return ensure(paths)
+    pin = load()
+    triple = detect_triple(os.environ)
+    if check_present(paths.uv_dir(pin.version), pin, triple, verify=False)[0]:
+        return ensure(paths)
+    bundle = resolve_bundle(source, paths.cache / "bundles")
+    with tempfile.TemporaryDirectory(prefix=".bootstrap-uv-", dir=_mkdir(paths.cache)) as tmp:
+        from bootstrap.cache.bundle import iter_members, member_kind
+
+        out = Path(tmp)
+        # Only the uv artifact is written, and only the pin decides whether it is used.
+        for info, reader in iter_members(bundle, out):
+            if member_kind(info.name) == "uv":
+                (out / info.name.split("/", 1)[1]).write_bytes(reader.read())
+        env = dict(os.environ, BOOTSTRAP_UV_LOCAL=str(out))
+        return ensure(paths, sources=["local"], environ=env, pin=pin)
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_for_plan(
+    source: str,
+    paths: Paths,
+    *,
+    target: str,
+    project_lock: Path,
+    python: str | None,
+    env: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Check the bundle against the project's lock and the bootstrapper's own, the uv
+    pin, the plan's ``target`` and the version of the ``python`` interpreter, and put its
+    files into the wheelhouse (skipped when this bundle was already imported)."""
+    from bootstrap.cache.pin import repo_pin
+
+    bundle = resolve_bundle(source, paths.cache / "bundles")
+    version = python_version(python, env) if python else None
+    expect = Expect(locks=locks_for(project_lock), pin=repo_pin(), target=target, python=version)
+    return import_bundle(bundle, paths.wheelhouse, expect)
+
+
+def wheelhouse(paths: Paths) -> Path | None:
+    """The wheelhouse when a bundle was imported into it, else None."""
+    return paths.wheelhouse if (paths.wheelhouse / IMPORTED).is_dir() else None
+
+
+def imported_before(source: str | None, paths: Paths) -> bool:
+    """True when ``source`` (a local file) was imported before: its SHA-256 names a
+    marker in the wheelhouse. What it was checked against is the no-op check's business:
+    that compares the lock files' digests with the last success."""
+    from bootstrap.cache.bundle import sha256_file
+
+    if not source or source.startswith(("https://", "http://")):
+        return False
+    path = Path(source).expanduser()
+    markers = paths.wheelhouse / IMPORTED
+    if not path.is_file() or not markers.is_dir():
+        return False
+    prefix = sha256_file(path)[:32] + "-"
+    return any(m.name.startswith(prefix) for m in markers.iterdir())
