@@ -65,6 +65,9 @@ def dc_profile(tree: Path) -> Path:
 def containers(podman_env: PodmanEnv, tree: Path) -> Any:
     yield podman_env
     podman_env.remove_containers(tree)
+    # The uv cache volume outlives containers by design; a test leaves none behind (a
+    # volume another container still uses is refused without -f, and stays).
+    podman_env.podman("volume", "rm", dc.CACHE_VOLUME, check=False)
 
 
 def in_container(
