@@ -287,3 +287,21 @@ def test_a_users_file_gets_only_what_it_lacks() -> None:
     assert dc.cli_mount(mounts[1], "/w") == (
         f"type=bind,source=/w/{dc.BUNDLE_HOST_DIR},target={dc.BUNDLE_DIR}"
     )
+
+
+def test_a_dockerfile_profile_builds_the_image(tmp_path: Path) -> None:
+    prof = image_profile(tmp_path, "python-service", dockerfile="Dockerfile")
+    prof = dataclasses.replace(
+        prof,
+        strategies=dataclasses.replace(
+            prof.strategies,
+            devcontainer=dataclasses.replace(prof.strategies.devcontainer, image=None),
+        ),
+    )
+    plan = make_plan(
+        with_engine("linux-docker", "docker"), prof, Overrides(strategy="devcontainer")
+    )
+    doc = config_of(plan)
+    assert schema_errors(doc) == []
+    assert doc["build"] == {"dockerfile": "Dockerfile", "context": ".."}
+    assert "image" not in doc
