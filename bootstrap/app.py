@@ -137,8 +137,10 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
         bundle_new = options.cache_bundle and not imported_before(options.cache_bundle, paths)
         shortcut = not (options.refresh or options.dry_run or bundle_new)
         if shortcut and done:
-            files = [Path(p) for p in done["inputs"]["files"]]
-            if done["inputs"] == _noop_inputs(files, options):
+            inputs = dict(done["inputs"])
+            container = inputs.pop("container", None)
+            files = [Path(p) for p in inputs["files"]]
+            if inputs == _noop_inputs(files, options) and _container_up(container):
                 view.note(
                     f"up to date: profile {_profile_label(options)!r} had a successful first "
                     "run with "
@@ -211,6 +213,8 @@ def _run(
                 deliver=lambda report: _deliver(paths, config, report),
                 host_summary=lambda f: _host_summary(f, salt),
             )
+            if result.exit_code == 0 and not options.dry_run:
+                _record_container(state, plan, options)
             return result
         if options.dry_run:
             for step in plan.steps:
@@ -280,6 +284,33 @@ def _next_commands(ctx: Any, plan: Plan) -> list[str]:
         first_run=plan.first_run,
         uv_project=plan.lock.kind == "uv",
     )
+
+
+def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
+    """A devcontainer that came up and ran its first run: a re-run with the same inputs
+    is a no-op while the container runs (the other handoffs check their target each
+    time, since a remote box can change behind our back)."""
+    from bootstrap.plan import specs
+
+    up = plan.step(specs.ContainerUp)
+    config = plan.step(specs.DevcontainerConfig)
+    if up is None or config is None:
+        return
+    files = [Path(config.workspace) / config.path]
+    if plan.profile_path:
+        files.append(Path(plan.profile_path))
+    files.append(Path(plan.project) / plan.lock.path)
+    inputs = _noop_inputs(files, options)
+    inputs["container"] = {"engine": up.engine, "workspace": up.workspace}
+    state.record_success(inputs)
+
+
+def _container_up(container: dict[str, str] | None) -> bool:
+    if container is None:
+        return True
+    from bootstrap.strategies.devcontainer_cli import workspace_container_running
+
+    return workspace_container_running(container["engine"], container["workspace"])
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
@@ -431,6 +462,8 @@ def _report(
 
 def summary_lines(result: UpResult) -> list[str]:
     """The closing summary: what was set up, the total time, what to do next."""
+    import shlex
+
     report = result.report or {}
     plan = result.plan or {}
     lines = [""]
@@ -466,8 +499,13 @@ def summary_lines(result: UpResult) -> list[str]:
     for warning in delivery.get("warnings", []):
         lines.append(f"  warning: {warning}")
     project = plan.get("project")
-    preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
-    if preflight and plan.get("strategy") == "remote":
+    preflight = next(
+        (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
+    )
+    if preflight and plan.get("strategy") == "devcontainer":
+        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
+        lines.append(f"next: open the folder in your editor's Dev Containers, or {where} bash")
+    elif preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
     elif preflight and plan.get("strategy") == "wsl2":

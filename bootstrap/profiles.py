@@ -143,7 +143,9 @@ class Wsl2Settings:
 @dataclass(frozen=True)
 class DevcontainerSettings:
     image: str | None = None
-    config: str | None = None  # devcontainer.json, relative to the project
+    dockerfile: str | None = None  # relative to the devcontainer.json (instead of image)
+    config: str | None = None  # the devcontainer.json, relative to the repository
+    run_args: tuple[str, ...] = ()  # extra `docker run` arguments ("--network=none")
 
 
 @dataclass(frozen=True)
@@ -528,7 +530,12 @@ SCHEMA = Table(
                     }
                 ),
                 "devcontainer": Table(
-                    {"image": Str(), "config": Str(expected="a path relative to the project")}
+                    {
+                        "image": Str(),
+                        "dockerfile": Str(expected="a path relative to the devcontainer.json"),
+                        "config": Str(expected="a path relative to the repository"),
+                        "run_args": List(Str()),
+                    }
                 ),
                 "remote": Table(
                     {
@@ -867,6 +874,12 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(value) if value else ()
 
 
+def _devcontainer_settings(raw: Mapping[str, Any]) -> DevcontainerSettings:
+    data = dict(raw)
+    data["run_args"] = _tuple(data.get("run_args", ()))
+    return DevcontainerSettings(**data)
+
+
 def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
     where = _Where(path, "")
     project_raw = data.get("project", {})
@@ -900,7 +913,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
         allowed=allowed,
         order=order,
         wsl2=Wsl2Settings(**st.get("wsl2", {})),
-        devcontainer=DevcontainerSettings(**st.get("devcontainer", {})),
+        devcontainer=_devcontainer_settings(st.get("devcontainer", {})),
         remote=RemoteSettings(
             hosts=_tuple(st.get("remote", {}).get("hosts")),
             directory=st.get("remote", {}).get("directory"),

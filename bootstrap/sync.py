@@ -403,7 +403,8 @@ def cache_warnings(job: _Job) -> list[str]:
         cache = uv_cache_dir(job.uv, job.env)
     except CommandError:
         return []
-    if same_filesystem(cache, job.venv) is False:
+    # UV_LINK_MODE=copy says the copy is known and chosen (a devcontainer's cache volume).
+    if same_filesystem(cache, job.venv) is False and job.env.get("UV_LINK_MODE") != "copy":
         return [
             f"uv's cache ({cache}) is on another filesystem than the environment "
             f"({job.venv}): uv must copy every file instead of hard-linking it, which is "

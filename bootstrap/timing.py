@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-PHASES = ("detect", "plan", "handoff", "uv", "python", "cache", "sync", "first_run")
+PHASES = ("detect", "plan", "handoff", "container", "uv", "python", "cache", "sync", "first_run")
 
 
 def stage0_start(environ: Mapping[str, str] | None = None) -> tuple[float, str]:

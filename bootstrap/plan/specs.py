@@ -302,6 +302,75 @@ class UserAction(StepSpec):
         )
 
 
+# -- devcontainer steps (the handoff through the Dev Containers CLI) ----------------------
+
+
+@dataclass(frozen=True)
+class DevcontainerConfig(StepSpec):
+    """Write the project's devcontainer.json, or keep the user's (a diff is shown)."""
+
+    name: ClassVar[str] = "devcontainer-config"
+    workspace: str = ""  # the host folder the container mounts (the repository)
+    path: str = ".devcontainer/devcontainer.json"  # relative to the workspace
+    config_json: str = "{}"  # the file it writes (JSON text, keys in the file's order)
+
+    def describe(self) -> str:
+        return f"write {self.path} unless the user has one (never overwritten; a diff is shown)"
+
+    def document(self) -> dict[str, Any]:
+        import json
+
+        out: dict[str, Any] = json.loads(self.config_json)
+        return out
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        del out["config_json"]
+        out["config"] = self.document()
+        return out
+
+
+@dataclass(frozen=True)
+class ContainerUp(Preflight):
+    """`devcontainer up`: build or pull the image, create or reuse the container, check it.
+    A Preflight: it is how a devcontainer handoff reaches its target."""
+
+    name: ClassVar[str] = "container-up"
+    strategy: str = "devcontainer"
+    workspace: str = ""
+    config_path: str = ".devcontainer/devcontainer.json"
+    engine: str = "docker"  # the engine that answered: docker | podman
+    cli_version: str = ""  # @devcontainers/cli pinned in the repository, for npx
+    mounts: tuple[str, ...] = ()  # added with --mount when the file is the user's
+    remote_env: tuple[str, ...] = ()  # NAME=value added with --remote-env likewise
+    # Podman copies the caller's proxy variables (credentials and all) into a new
+    # container; they are passed on only when the sync may use the network.
+    pass_proxy: bool = False
+
+    def describe(self) -> str:
+        path = "" if self.engine == "docker" else f" --docker-path {self.engine}"
+        return (
+            f"`devcontainer up --workspace-folder <project>{path}`: the image, the container "
+            f"(reused when it exists), then check Python >= 3.9 in it"
+        )
+
+
+@dataclass(frozen=True)
+class PostCreate(StepSpec):
+    """Stage 0 in the container: the devcontainer's postCreateCommand, run with
+    `devcontainer exec` and this host's start time."""
+
+    name: ClassVar[str] = "post-create"
+    command: str = ""  # a POSIX shell command, run in the workspace folder there
+
+    def describe(self) -> str:
+        profile = self.command.partition("--profile ")[2].split(" ")[0] or "?"
+        return (
+            "run the postCreateCommand (stage 0: sh install.sh --profile "
+            f"{profile}) with `devcontainer exec`, output streamed"
+        )
+
+
 HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
     Preflight,
     Transfer,
@@ -309,17 +378,23 @@ HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
     ShipBundle,
     RunThere,
     CollectReport,
+    DevcontainerConfig,
+    ContainerUp,
+    PostCreate,
 )
 
 __all__ = [
     "HANDOFF_SPECS",
     "NETWORK_POLICIES",
     "CollectReport",
+    "ContainerUp",
     "DetectThere",
+    "DevcontainerConfig",
     "EnsureUv",
     "FirstRun",
     "ImportCache",
     "LockChoice",
+    "PostCreate",
     "Preflight",
     "ProvidePython",
     "Report",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("timing-report-v1.schema.json")
 # `handoff`: reaching, checking and filling the target of a non-native strategy.
-PHASES = ("detect", "plan", "handoff", "uv", "python", "cache", "sync", "first_run")
+PHASES = ("detect", "plan", "handoff", "container", "uv", "python", "cache", "sync", "first_run")
 OUTCOMES = ("success", "failure")
 ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 # Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.

@@ -80,6 +80,12 @@ def _project_environ(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     for var in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "PYTHONHOME", "UV"):
         env.pop(var, None)
+    # Where the project's environment goes when it must not be the project's .venv (a
+    # devcontainer keeps it outside the bind mount): stage 0 passes it under its own name,
+    # since UV_PROJECT_ENVIRONMENT there names the bootstrapper's environment.
+    project_env = env.pop("BOOTSTRAP_PROJECT_ENVIRONMENT", "")
+    if project_env:
+        env["UV_PROJECT_ENVIRONMENT"] = project_env
     return env
 
 
@@ -108,6 +114,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
     report is written after the steps, whatever their outcome)."""
     from bootstrap.plan import specs
     from bootstrap.steps import (
+        devcontainer,
         ensure_uv,
         first_run_step,
         handoff,
@@ -132,6 +139,9 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.RunThere: handoff.RunThereStep(),
         specs.CollectReport: handoff.CollectReportStep(),
         specs.UserAction: user_action.UserActionStep(),
+        specs.DevcontainerConfig: devcontainer.DevcontainerConfigStep(),
+        specs.ContainerUp: devcontainer.ContainerUpStep(),
+        specs.PostCreate: devcontainer.PostCreateStep(),
         specs.Report: None,
     }
 

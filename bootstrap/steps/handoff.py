@@ -539,7 +539,9 @@ def run_handoff(
 
     preflight = plan.step(specs.Preflight)
     transfer = plan.step(specs.Transfer)
-    assert preflight is not None and transfer is not None  # noqa: S101 - a handoff plan
+    assert preflight is not None  # noqa: S101 - a handoff plan
+    # A devcontainer mounts the repository instead of receiving it: no transfer step.
+    repo = Path(transfer.repo) if transfer is not None else Path(specs.__file__).parents[2]
     hosts = preflight.hosts
     if not hosts:
         raise UserError(
@@ -561,7 +563,7 @@ def run_handoff(
             refresh=refresh,
             deliver=deliver,
             host_summary=host_summary,
-            repo=Path(transfer.repo),
+            repo=repo,
         )
 
     if preflight.parallel and len(hosts) > 1:
@@ -662,8 +664,10 @@ def _one_target(
         state.record(f"bundle:{host}", "done", "", sha256=target.bundle_sha)
     phases = dict(timer_phases)
     phases["handoff"] = timer.phases.get("handoff", 0.0)
+    if "container" in timer.phases:  # a devcontainer's image and create (or reuse)
+        phases["container"] = timer.phases["container"]
     for name, value in (there.get("phases") or {}).items():
-        if isinstance(value, (int, float)) and name not in ("handoff",):
+        if isinstance(value, (int, float)) and name not in ("handoff", "container"):
             phases[name] = round(phases.get(name, 0.0) + float(value), 4)
     from bootstrap.report.model import PHASES
 
