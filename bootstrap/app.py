@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.console import StepView
-from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
+from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
@@ -189,12 +189,6 @@ def _run(
             view.note(f"warning: {warning}")
         for warning in _flush_spool(paths, profile):
             view.note(f"warning: {warning}")
-        from bootstrap.strategies import REGISTRY, describe_unsupported
-
-        if not REGISTRY[plan.strategy].CARRIED_OUT:
-            for text in describe_unsupported(plan.strategy, plan.profile, plan.target):
-                view.note(text)
-            return UpResult(EXIT_UNSUPPORTED, plan=plan.to_dict())
         if plan.strategy != "native":
             from bootstrap.steps.handoff import run_handoff
 

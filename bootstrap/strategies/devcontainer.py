@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from bootstrap.strategies.devcontainer_cli import DevcontainerLink
 
 NAME = "devcontainer"
-CARRIED_OUT = True
 ENGINE_FIX = (
     "start the Docker daemon / Docker Desktop (`docker version` must show a Server), "
     "or install Podman (`podman version`)"

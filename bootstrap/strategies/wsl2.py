@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from bootstrap.strategies.wsl import Wsl
 
 NAME = "wsl2"
-CARRIED_OUT = True
 
 
 def wsl2_distro(facts: HostFacts, profile: Profile) -> tuple[str | None, str | None]:
@@ -143,12 +142,3 @@ def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None]
     from bootstrap.strategies.wsl import Wsl
 
     return Wsl(host, dry_run=dry_run)
-
-
-def describe(inp_profile: str) -> list[str]:
-    # WSL_UTF8=1 makes wsl.exe print UTF-8 instead of UTF-16LE, so its output can be read.
-    return [
-        "check the distro: `wsl.exe --list --verbose` (with WSL_UTF8=1)",
-        "copy the project into the distro's own filesystem (not /mnt/c: 9P is slow)",
-        "inside the distro: `./install.sh --profile " + inp_profile + "`",
-    ]
