@@ -25,7 +25,13 @@ _VENV = re.compile(
     r"|\bpoetry\s+install\b|\bpipenv\s+install\b)"
 )
 _PIPX = re.compile(r"\bpipx\s+(?P<verb>install|run)\b(?P<rest>.*)")
-_UVX = re.compile(r"(?:\buvx\b|\buv\s+tool\s+run\b)(?P<rest>.*)")
+# Where a shell word is a command: a line's start, after a separator or a keyword that
+# runs the next word, or a YAML `run:` value (so `for f in uvx uv` is not a uvx call).
+_AT_COMMAND = (
+    r"(?:^\s*(?:-\s+)?(?:run:\s*)?|[;&|(`{]\s*|\$\(\s*"
+    r"|\b(?:then|do|else|exec|sudo|time|xargs|run:)\s+)"
+)
+_UVX = re.compile(_AT_COMMAND + r"(?:uvx\b|uv\s+tool\s+run\b)(?P<rest>.*)")
 _UV_TOOL_INSTALL = re.compile(r"\buv\s+tool\s+install\b(?P<rest>.*)")
 # Options that take a value, for uvx/pipx/uv tool (the value is not the tool).
 _VALUE_OPTS = {"--from", "--with", "--with-requirements", "--python", "-p", "--index",

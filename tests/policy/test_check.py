@@ -180,3 +180,26 @@ def test_offline_proof(tmp_path: Path, uv_bin: Path, _isolated_home: Path) -> No
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no network: network namespace" in r.stdout
     assert "time to first successful run" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "flagged"),
+    [
+        ("uvx ruff check .", True),
+        ("  - run: uvx ruff check .", True),
+        ("    - uvx ruff check .", True),
+        ('version="$(uvx ruff --version)"', True),
+        ("make lint && uvx ruff check .", True),
+        ("if true; then uvx ruff check .; fi", True),
+        ("uvx ruff@0.6.9 check .", False),
+        ("for _f in uvx uv .verified; do", False),  # words, not a call (install.sh)
+        ('echo "install uvx with uv"', False),
+    ],
+)
+def test_uvx_is_found_where_it_is_a_command(tmp_path: Path, line: str, flagged: bool) -> None:
+    from bootstrap.policy.installs import check_file
+
+    script = tmp_path / "lint.sh"
+    script.write_text(line + "\n")
+    found = check_file(script, "lint.sh", {})
+    assert bool(found) is flagged, found
