@@ -33,6 +33,7 @@ from bootstrap.cache.bundle import (
     MANIFEST,
     SUMS,
     UV_DIR,
+    HashingFile,
     Manifest,
     UvPin,
     hash_stream,
@@ -96,10 +97,10 @@ class _Reader:
         self.digests: dict[str, str] = {}
         self.raw: dict[str, bytes] = {}
 
-    def read(self) -> None:
+    def read(self, fileobj: IO[bytes] | None = None) -> None:
         # Without a staging directory nothing is written; the paths are still checked.
         dest = self.staging or _CHECK_ROOT
-        for info, reader in iter_members(self.bundle, dest):
+        for info, reader in iter_members(self.bundle, dest, fileobj=fileobj):
             name = info.name
             if name in self.digests:
                 raise IntegrityError(
@@ -288,6 +289,11 @@ def _marker(wheelhouse: Path, bundle_sha: str, expect: Expect) -> Path:
     return wheelhouse / IMPORTED / f"{bundle_sha[:32]}-{key}-{pin}.json"
 
 
+def _has_markers(wheelhouse: Path) -> bool:
+    markers = wheelhouse / IMPORTED
+    return markers.is_dir() and any(markers.iterdir())
+
+
 def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified | None:
     """The earlier import of this very bundle (same SHA-256, checked against the same
     locks and pin) when its files are all still in the wheelhouse; else None."""
@@ -317,21 +323,25 @@ def import_bundle(
     given. Refuses the whole bundle, writing nothing, on the first file the repository
     does not vouch for."""
     start = time.monotonic()
-    bundle_sha = sha256_file(bundle)
-    marker = _marker(wheelhouse, bundle_sha, expect)
-    if uv_artifact_dir is None:
+    if uv_artifact_dir is None and _has_markers(wheelhouse):
         done = already_imported(bundle, wheelhouse, expect)
         if done is not None:
             return ImportResult(done, wheelhouse, 0, time.monotonic() - start, None, skipped=True)
     clean_stale(wheelhouse)
-    staging = wheelhouse / TMP / f"{os.getpid()}-{bundle_sha[:12]}"
+    staging = wheelhouse / TMP / f"{os.getpid()}-import"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         r = _Reader(
             bundle, trust(expect.locks), staging=staging, keep_uv=uv_artifact_dir is not None
         )
-        r.read()
+        # One pass: the bundle's own SHA-256 (which names the marker) is taken while its
+        # members are read, not by reading the file twice.
+        with bundle.open("rb") as fh:
+            hashing = HashingFile(fh)
+            r.read(hashing)
+            bundle_sha = hashing.hexdigest() or sha256_file(bundle)
+        marker = _marker(wheelhouse, bundle_sha, expect)
         manifest = _check(r, expect)
         wheels = _wheels(r)
         written = 0
