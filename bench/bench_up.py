@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.server
 import json
 import os
 import platform
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,6 +65,9 @@ PROFILE = "python-service"
 EXAMPLE = REPO / "examples" / PROFILE
 FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
 GOAL_A, GOAL_B, GOAL_C, GOAL_D = 1.10, 10.0, 2.0, 3.0
+GOAL_E, GOAL_F = 1.2, 30.0  # (e) bundle / (project wheels + uv); (f) seconds
+WEB_STACK = Path(__file__).resolve().parent / "projects" / "web-stack"
+WEB_STACK_PROFILE = WEB_STACK.parent / "profiles" / "web-stack.toml"
 # The parts of the repository a clone needs for stage 0 and `bootstrap up`.
 REPO_FILES = ("install.sh", "pyproject.toml", "uv.lock", "README.md")
 REPO_DIRS = ("bootstrap", "profiles")
@@ -415,11 +420,60 @@ class Bench:
         ]
 
     def bench_d(self) -> list[str]:
+        return self.bundle_first_run(
+            "d",
+            Offline(PROFILE, None, FIRST_RUN_OK, GOAL_D),
+            "(d) fresh HOME, no network (`unshare -n`), `install.sh --cache-bundle` to first run",
+        )
+
+    def bench_e(self) -> list[str]:
+        profiles = self.root / "tree-e" / "profiles"
+        profiles.mkdir(parents=True)
+        shutil.copy2(WEB_STACK_PROFILE, profiles)
+        shutil.copytree(WEB_STACK, self.root / "tree-e" / "web-stack", ignore=IGNORE)
+        return self.bundle_first_run(
+            "e",
+            Offline("web-stack", profiles, "web-stack ok", GOAL_D, size_goal=GOAL_E),
+            "(e) the same for a project with ~30 locked packages (web-stack)",
+        )
+
+    def bench_f(self, torch_wheels: Path | None) -> list[str]:
+        wheel = find_torch_wheel(torch_wheels)
+        if wheel is None:
+            say("(f) skipped: no PyTorch CPU wheel found (--torch-wheels DIR, or PIP_FIND_LINKS)")
+            return [
+                "| (f) PyTorch CPU, no network | skipped: no PyTorch CPU wheel on disk | | | | |"
+            ]
+        tree = self.root / "tree-f"
+        with LoopbackLinks(wheel) as links:
+            say(f"(f) locking a PyTorch CPU project against {wheel.name} served on {links.url}")
+            profiles = torch_project(tree, wheel)
+            self.run([self.uv, "lock", "--find-links", links.url], cwd=tree / "torch-cpu")
+            # Packing downloads the lock's files (the torch wheel from the loopback server).
+            return self.bundle_first_run(
+                "f",
+                Offline("torch-cpu", profiles, "tensor(2.)", GOAL_F),
+                "(f) PyTorch CPU build, no network, `install.sh --cache-bundle` to "
+                "`torch.ones(2) @ torch.ones(2)`",
+                runs=min(self.runs, 3),
+            )
+
+    def bundle_first_run(
+        self, letter: str, spec: Offline, title: str, *, runs: int | None = None
+    ) -> list[str]:
+        """Pack ``spec``'s bundle (online, untimed), then time a fresh machine (HOME,
+        data, uv cache and a copy of the repository and project, all new each run)
+        going from `install.sh --cache-bundle` to the first run under `unshare -n`."""
         if not netns_available():
-            say("(d) skipped: `unshare -n` is not available here")
-            return ["| (d) no network, cache bundle | skipped: no `unshare -n` | | | | |"]
-        say("(d) packing the cache bundle (online, untimed)")
-        bundle = self.root / f"{PROFILE}-{self.target}.tar"
+            say(f"({letter}) skipped: `unshare -n` is not available here")
+            return [f"| ({letter}) no network, cache bundle | skipped: no `unshare -n` | | | | |"]
+        say(f"({letter}) packing the cache bundle for {spec.profile} (online, untimed)")
+        bundle = self.root / f"{spec.profile}-{self.target}.tar"
+        pack_env = dict(self.env)
+        tree = None if spec.profiles is None else spec.profiles.parent
+        if spec.profiles is not None:
+            pack_env["BOOTSTRAP_PROFILE_PATH"] = str(spec.profiles)
+        project = self.project if tree is None else tree / spec.profile
         try:
             self.run(
                 [
@@ -427,9 +481,9 @@ class Bench:
                     "cache",
                     "pack",
                     "--profile",
-                    PROFILE,
+                    spec.profile,
                     "--project",
-                    self.project,
+                    project,
                     "--target",
                     self.target,
                     "--uv",
@@ -440,25 +494,26 @@ class Bench:
                     bundle,
                 ],
                 cwd=self.root,
+                env=pack_env,
             )
         except BenchError as exc:
-            say(f"(d) skipped: cannot pack the bundle: {exc}")
-            return ["| (d) no network, cache bundle | skipped: packing failed | | | | |"]
-        machine_dir = self.root / "machine"
-        clone = machine_dir / "repo"
-
-        def new_machine() -> None:
-            shutil.rmtree(machine_dir, ignore_errors=True)
-            copy_repo(clone)
-
-        new_machine()
+            say(f"({letter}) skipped: cannot pack the bundle: {exc}")
+            return [f"| ({letter}) no network, cache bundle | skipped: packing failed | | | | |"]
+        machine_dir = self.root / f"machine-{letter}"
         env = home_env(machine_dir, self.path)
-        say("(d) install.sh --cache-bundle under unshare -n, fresh machine each run")
 
         def fresh() -> None:
-            new_machine()
+            shutil.rmtree(machine_dir, ignore_errors=True)
+            copy_repo(machine_dir / "repo")
+            if tree is not None:
+                shutil.copytree(tree, machine_dir / "tree", ignore=IGNORE)
+            env.clear()
             env.update(home_env(machine_dir, self.path))
+            if tree is not None:
+                env["BOOTSTRAP_PROFILE_PATH"] = str(machine_dir / "tree" / "profiles")
 
+        fresh()
+        say(f"({letter}) install.sh --cache-bundle under unshare -n, fresh machine each run")
         sample = time_command(
             [
                 "unshare",
@@ -470,51 +525,225 @@ class Bench:
                 "--cache-bundle",
                 str(bundle),
                 "--profile",
-                PROFILE,
+                spec.profile,
             ],
-            runs=self.runs,
+            runs=self.runs if runs is None else runs,
             env=env,
-            cwd=clone,
+            cwd=machine_dir / "repo",
             before_each=fresh,
-            label="unshare -n install.sh --cache-bundle",
-            expect=FIRST_RUN_OK,
+            label=f"({letter}) unshare -n install.sh --cache-bundle --profile {spec.profile}",
+            expect=spec.expect,
         )
         self.measured(sample)
         shutil.rmtree(machine_dir, ignore_errors=True)
-        reported = []
-        for out in sample.outputs:
-            m = re.search(r"time to first successful run: ([0-9.]+)s", out)
-            if m:
-                reported.append(float(m.group(1)))
-        size = bundle.stat().st_size / 1e6
-        self.notes += [
-            f"(d) bundle: {size:.1f} MB; `total` in the tool's own timing report (from "
-            f"stage 0's start): median "
-            + (f"{statistics.median(reported):.2f} s" if reported else "not found")
-        ]
-        return [
+        size = bundle_sizes(bundle)
+        self.notes += split_note(letter, sample, size)
+        rows = [
             row(
-                "(d) fresh HOME, no network (`unshare -n`), `install.sh --cache-bundle` "
-                "to first run",
+                title,
                 sample,
                 None,
                 ratio=None,
-                goal=f"<= {GOAL_D:.0f} s",
-                ok=sample.median <= GOAL_D,
+                goal=f"<= {spec.goal:.0f} s",
+                ok=sample.median <= spec.goal,
             )
         ]
+        if spec.size_goal is not None:
+            ratio = size.total / (size.project + size.uv)
+            rows.append(
+                f"| ({letter}) bundle size: {size.total / 1e6:.1f} MB vs the project's wheels "
+                f"{size.project / 1e6:.1f} MB + uv {size.uv / 1e6:.1f} MB (+ the bootstrapper's "
+                f"runtime wheels {size.tool / 1e6:.1f} MB) | {size.total / 1e6:.1f} MB | "
+                f"{(size.project + size.uv) / 1e6:.1f} MB | {ratio:.2f}x | "
+                f"<= {spec.size_goal:.1f}x | {'met' if ratio <= spec.size_goal else '**missed**'} |"
+            )
+        return rows
+
+
+@dataclass(frozen=True)
+class Offline:
+    """A bundle benchmark: the profile, the directory of profiles holding it (None: the
+    repository's own), what its first run prints, and the goals."""
+
+    profile: str
+    profiles: Path | None
+    expect: str
+    goal: float  # seconds
+    size_goal: float | None = None  # bundle / (project wheels + uv)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    total: int  # the bundle file
+    uv: int
+    tool: int
+    project: int
+
+
+def bundle_sizes(bundle: Path) -> Sizes:
+    """The bundle's size and its parts' (from the manifest and the tar's member sizes)."""
+    import tarfile
+
+    from bootstrap.cache.importer import peek_manifest
+
+    manifest = peek_manifest(bundle)
+    with tarfile.open(bundle, "r:") as tar:
+        sizes = {m.name: m.size for m in tar.getmembers()}
+
+    def part(name: str) -> int:
+        return sum(sizes.get(f"wheels/{f}", 0) for f in manifest.parts.get(name, []))
+
+    return Sizes(bundle.stat().st_size, sizes[manifest.uv_artifact], part("tool"), part("project"))
+
+
+PHASES = re.compile(r"^\s+detect [0-9.]+s.*$", re.M)
+
+
+def split_note(letter: str, sample: Sample, size: Sizes) -> list[str]:
+    """Where a bundle run's time went: CPU, stage 0 (with Python's start) and the phases
+    of `bootstrap up`, medians over the runs; and the load it ran under."""
+    totals: list[float] = []
+    phases: dict[str, list[float]] = {}
+    for out in sample.outputs:
+        m = re.search(r"time to first successful run: ([0-9.]+)s", out)
+        p = PHASES.search(out)
+        if not m or not p:
+            continue
+        totals.append(float(m.group(1)))
+        for name, secs in re.findall(r"([a-z_]+) ([0-9.]+)s", p.group(0)):
+            phases.setdefault(name, []).append(float(secs))
+    if not totals:
+        return [f"({letter}) the tool's timing report was not found in the output"]
+    up = [sum(v[i] for v in phases.values()) for i in range(len(totals))]
+    stage0 = statistics.median(t - u for t, u in zip(totals, up))
+    parts = ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in phases.items())
+    return [
+        f"({letter}) bundle {size.total / 1e6:.1f} MB (uv {size.uv / 1e6:.1f} MB, the "
+        f"bootstrapper's runtime wheels {size.tool / 1e6:.1f} MB, the project's "
+        f"{size.project / 1e6:.1f} MB); wall median {sample.median:.2f} s, CPU (user + "
+        f"system, all processes) median {sample.cpu_median:.2f} s, load average "
+        f"{sample.load} during the runs",
+        f"({letter}) split (medians): `total` in the tool's report "
+        f"{statistics.median(totals):.2f} s = stage 0 and Python's start {stage0:.2f} s + "
+        f"`bootstrap up`'s phases: {parts}",
+    ]
+
+
+def find_torch_wheel(directory: Path | None) -> Path | None:
+    """A PyTorch CPU wheel for this Python, in ``directory`` or the directories pip is
+    told to find links in (PIP_FIND_LINKS): a CPU build, never a multi-GB download."""
+    tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    dirs = (
+        [directory]
+        if directory
+        else [Path(p) for p in os.environ.get("PIP_FIND_LINKS", "").split()]
+    )
+    for d in dirs:
+        if d.is_dir():
+            for wheel in sorted(
+                d.glob(f"torch-*+cpu-{tag}-{tag}-*linux*_{platform.machine()}.whl")
+            ):
+                return wheel
+    return None
+
+
+def torch_project(tree: Path, wheel: Path) -> Path:
+    """A project that depends on exactly this PyTorch CPU build, and its profile."""
+    version = wheel.name.split("-")[1]
+    project = tree / "torch-cpu"
+    project.mkdir(parents=True)
+    py = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    (project / "pyproject.toml").write_text(
+        "[project]\n"
+        'name = "torch-cpu"\n'
+        'version = "0.1.0"\n'
+        f'requires-python = "=={py}.*"\n'
+        f'dependencies = ["torch=={version}"]\n\n'
+        "[tool.uv]\n"
+        "package = false\n"
+        "environments = [\"sys_platform == 'linux' and "
+        f"platform_machine == '{platform.machine()}'\"]\n"
+    )
+    profiles = tree / "profiles"
+    profiles.mkdir()
+    (profiles / "torch-cpu.toml").write_text(
+        'name = "torch-cpu"\n'
+        'description = "Benchmark (f): PyTorch\'s CPU build."\n'
+        'kind = "python"\n\n'
+        "[project]\n"
+        'path = "../torch-cpu"\n'
+        f'python = "=={py}.*"\n'
+        'python_downloads = "manual"\n\n'
+        "[[locks]]\n"
+        'kind = "uv"\n'
+        'path = "uv.lock"\n\n'
+        "[needs]\n"
+        "min_memory_gb = 1\n"
+        "min_disk_gb = 2\n\n"
+        "[strategies]\n"
+        'allowed = ["native"]\n\n'
+        "[first_run]\n"
+        'command = ["python", "-c", "import torch; print(torch.ones(2) @ torch.ones(2))"]\n'
+        "timeout_seconds = 300\n"
+    )
+    return profiles
+
+
+class LoopbackLinks:
+    """A find-links page for one wheel, served on 127.0.0.1 with the wheel's SHA-256 in
+    the link, so that uv records the hash in the lock (for a local path it records
+    none, and a bundle's files must each match a hash in a lock)."""
+
+    def __init__(self, wheel: Path) -> None:
+        self.wheel = wheel
+        self.url = ""
+
+    def __enter__(self) -> LoopbackLinks:
+        import functools
+        import threading
+        from urllib.parse import quote
+
+        from bootstrap.cache.bundle import sha256_file
+
+        root = Path(tempfile.mkdtemp(prefix="links-"))
+        (root / self.wheel.name).symlink_to(self.wheel)
+        digest = sha256_file(self.wheel)
+        (root / "index.html").write_text(
+            f'<a href="{quote(self.wheel.name)}#sha256={digest}">{self.wheel.name}</a>\n'
+        )
+        handler = functools.partial(QuietHandler, directory=str(root))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._root = root
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/index.html"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    ap.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated subset of a-f")
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
+    ap.add_argument(
+        "--torch-wheels",
+        type=Path,
+        help="a directory holding a PyTorch CPU wheel for (f) (default: PIP_FIND_LINKS)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcd"):
-        ap.error(f"--only takes letters from a,b,c,d, not {args.only!r}")
+    if not only or only - set("abcdef"):
+        ap.error(f"--only takes letters from a,b,c,d,e,f, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
@@ -528,6 +757,10 @@ def main() -> int:
             rows += bench.bench_c()
         if "d" in only:
             rows += bench.bench_d()
+        if "e" in only:
+            rows += bench.bench_e()
+        if "f" in only:
+            rows += bench.bench_f(args.torch_wheels)
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()
@@ -535,7 +768,10 @@ def main() -> int:
         print("\n".join(rows))
         print()
         for sample in bench.samples:
-            print(f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}")
+            print(
+                f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}, "
+                f"CPU median {sample.cpu_median:.2f} s, load average {sample.load}"
+            )
         for note in bench.notes:
             print(f"- {note}")
         print(f"\n(benchmark wall time {time.perf_counter() - start:.0f} s)")

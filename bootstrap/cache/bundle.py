@@ -208,7 +208,9 @@ def _tarinfo(name: str, size: int, mode: int = 0o644) -> tarfile.TarInfo:
 def write_bundle(out: Path, manifest: Manifest, files: Mapping[str, Path]) -> Manifest:
     """Write ``files`` ({member name: path}) with ``manifest`` (its members, size and
     format filled in here) to ``out``, atomically: a partial file never has the final
-    name. ustar format: every member name is short and plain."""
+    name. POSIX (pax) format: a member is a plain ustar header unless its name is longer
+    than ustar's 100 characters (wheel names with several platform tags are), which gets
+    a pax ``path`` record first; GNU tar, bsdtar and busybox tar all read those."""
     for name in files:
         if member_kind(name) is None:
             raise UserError(f"cannot pack {name!r}: not a bundle member name")
@@ -223,7 +225,7 @@ def write_bundle(out: Path, manifest: Manifest, files: Mapping[str, Path]) -> Ma
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        with tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as tar:
+        with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
             for name, data in ((MANIFEST, manifest_bytes), (SUMS, sums_bytes)):
                 tar.addfile(_tarinfo(name, len(data)), _BytesReader(data))
             for name in sorted(files):

@@ -364,3 +364,34 @@ def test_kill_9_during_import_then_rerun_converges(packed: Packed, tmp_path: Pat
     assert not result.skipped
     assert not any(staging.iterdir())  # ...and the next import reclaimed it
     assert all((wheelhouse / n).is_file() for n in result.bundle.wheels)
+
+
+def test_a_wheel_name_longer_than_ustar_allows_is_written_and_read_by_every_reader(
+    tmp_path: Path,
+) -> None:
+    """Wheel names with several platform tags pass ustar's 100 characters (pydantic_core,
+    charset_normalizer); the bundle writes them with a pax record, which Python, GNU tar
+    and busybox tar (stage 0's readers) all list under the full name."""
+    from bootstrap.cache.bundle import iter_members, write_bundle
+
+    name = (
+        "charset_normalizer-3.4.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64"
+        ".manylinux_2_28_x86_64.whl"
+    )
+    assert len(f"wheels/{name}") > 100
+    (tmp_path / name).write_bytes(b"wheel bytes")
+    (tmp_path / "uv.whl").write_bytes(b"uv bytes")
+    manifest = Manifest("linux-x86_64-cpu", "0.0.0", "uv/uv.whl", "now", "p")
+    out = tmp_path / "long.tar"
+    write_bundle(
+        out, manifest, {f"wheels/{name}": tmp_path / name, "uv/uv.whl": tmp_path / "uv.whl"}
+    )
+    with out.open("rb") as fh:
+        assert fh.read(262)[257:262] == b"ustar"  # stage 0's first check still holds
+    read = {i.name: r.read() for i, r in iter_members(out, tmp_path / "dest")}
+    assert read[f"wheels/{name}"] == b"wheel bytes"
+    for tar in (["tar"], ["busybox", "tar"]):
+        if subprocess.run(["which", tar[0]], capture_output=True).returncode:
+            continue
+        listed = subprocess.run([*tar, "-tf", str(out)], capture_output=True, text=True, check=True)
+        assert f"wheels/{name}" in listed.stdout.splitlines(), listed.stdout
