@@ -807,10 +807,18 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
+  # The checkout's modules are compiled to bytecode on the other core while uv installs
+  # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
+  _compiling=""
+  if [ -z "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+    "$TOOL_ENV/bin/python" -m compileall -q "$REPO/bootstrap" >/dev/null 2>&1 &
+    _compiling=$!
+  fi
   "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
     --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" ||
     bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper needs (above)" \
       "pack the bundle again with this checkout: bootstrap cache pack"
+  [ -z "$_compiling" ] || wait "$_compiling" || true
   _site=$("$TOOL_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
     die "cannot ask $TOOL_ENV/bin/python for its site-packages"
   # The bootstrapper runs from this checkout's source: nothing is built (no build backend
