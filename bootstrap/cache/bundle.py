@@ -29,7 +29,7 @@ import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from bootstrap.errors import IntegrityError, UserError
 
@@ -320,12 +320,13 @@ class HashingFile:
         return self._h.hexdigest()
 
 
-def _open(bundle: Path, fileobj: IO[bytes] | None = None) -> tarfile.TarFile:
+def _open(bundle: Path, fileobj: HashingFile | None = None) -> tarfile.TarFile:
     try:
         # "r:" reads an uncompressed tar only: a compressed "bundle" (a way to make a
         # small file unpack huge) is refused here.
         if fileobj is not None:
-            return tarfile.open(name=str(bundle), mode="r:", fileobj=fileobj)
+            # tarfile only reads, seeks and tells on it.
+            return tarfile.open(name=str(bundle), mode="r:", fileobj=cast(IO[bytes], fileobj))
         return tarfile.open(bundle, "r:")
     except FileNotFoundError as exc:
         raise UserError(f"{bundle}: no such file", code="bundle.missing") from exc
@@ -375,7 +376,7 @@ def check_member(info: tarfile.TarInfo, bundle: Path, dest: Path) -> None:
 
 
 def iter_members(
-    bundle: Path, dest: Path, limit: int | None = None, *, fileobj: IO[bytes] | None = None
+    bundle: Path, dest: Path, limit: int | None = None, *, fileobj: HashingFile | None = None
 ) -> Iterator[tuple[tarfile.TarInfo, IO[bytes]]]:
     """Each member of ``bundle`` with a reader, checked by :func:`check_member` against
     ``dest`` (where it would be extracted); refuses a truncated archive, and a total size

@@ -97,7 +97,7 @@ class _Reader:
         self.digests: dict[str, str] = {}
         self.raw: dict[str, bytes] = {}
 
-    def read(self, fileobj: IO[bytes] | None = None) -> None:
+    def read(self, fileobj: HashingFile | None = None) -> None:
         # Without a staging directory nothing is written; the paths are still checked.
         dest = self.staging or _CHECK_ROOT
         for info, reader in iter_members(self.bundle, dest, fileobj=fileobj):
