@@ -12,14 +12,20 @@
       fresh copy of the repository, `install.sh --cache-bundle FILE --profile
       python-service` under `unshare -n` (only loopback up, for the service's own
       request) to the first run.                       goal: <= 3 s, bundle <= 30 MB
-  (e) the same for bench/projects/web-stack, ~30 locked packages (pydantic, SQLAlchemy,
-      httpx, requests, rich ...): timed for reference.   goal: bundle <= 1.2 x (the
-      project's wheels + uv)
-  (f) the same for a project that depends on PyTorch's CPU build, to `python -c "import
-      torch; print(torch.ones(2) @ torch.ones(2))"`. The wheel comes from disk
+  (e) a team's repository (tests/fixtures/teamrepo: click's dependency groups) through
+      the profile it keeps, only its tests group, the tests as the first run:
+      `bootstrap up --project DIR --refresh` into a fresh venv vs the raw `uv sync
+      --frozen --offline --no-build <the plan's selection flags>` + `python -m pytest`.
+                                                                   goal: ours/raw <= 1.10
+  (f) the same as (d) for bench/projects/web-stack, ~30 locked packages (pydantic,
+      SQLAlchemy, httpx, requests, rich ...): timed for reference. goal: bundle <= 1.2 x
+      (the project's wheels + uv)
+  (g) the same as (d) for a project that depends on PyTorch's CPU build, to `python -c
+      "import torch; print(torch.ones(2) @ torch.ones(2))"`. The wheel comes from disk
       (--torch-wheels DIR, default PIP_FIND_LINKS), served on 127.0.0.1 as a find-links
       page with its SHA-256 so that uv locks it with a hash; no multi-GB download.
                                                                    goal: <= 30 s
+  ((f) and (g) are issue 12's benchmarks (e) and (f).)
 
 Every figure comes with the CPU time (user + system of all the processes) and the load
 average it ran under: on a shared machine, wall time follows the load, CPU time far less.
@@ -33,7 +39,7 @@ bundle); the timed runs need none. Resets between runs (deleting the venv, copyi
 repository) are not timed; each command is run once untimed first to warm the page cache,
 and compared commands run round-robin so that the machine's load hits them alike.
 
-    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f] [--uv-artifact WHEEL]
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f,g] [--uv-artifact WHEEL]
         [--torch-wheels DIR]
 """
 
@@ -76,8 +82,10 @@ from common import (  # noqa: E402
 PROFILE = "python-service"
 EXAMPLE = REPO / "examples" / PROFILE
 FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
-GOAL_A, GOAL_B, GOAL_C, GOAL_D = 1.10, 10.0, 2.0, 3.0
-GOAL_D_MB, GOAL_E, GOAL_F = 30.0, 1.2, 30.0  # (d) MB; (e) bundle/(wheels + uv); (f) s
+GOAL_A, GOAL_B, GOAL_C, GOAL_D, GOAL_E = 1.10, 10.0, 2.0, 3.0, 1.10
+GOAL_D_MB, GOAL_F, GOAL_G = 30.0, 1.2, 30.0  # (d) MB; (f) bundle/(wheels + uv); (g) s
+TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
+TEAM_FIRST_RUN_OK = "1 passed"  # the fixture project's one test
 WEB_STACK = Path(__file__).resolve().parent / "projects" / "web-stack"
 WEB_STACK_PROFILE = WEB_STACK.parent / "profiles" / "web-stack.toml"
 # The parts of the repository a clone needs for stage 0 and `bootstrap up`.
@@ -431,6 +439,71 @@ class Bench:
             )
         ]
 
+    def bench_e(self) -> list[str]:
+        """(e): the team repository's own profile, its tests group, fresh venv each run."""
+        project = self.root / "teamrepo"
+        shutil.copytree(TEAMREPO, project, ignore=IGNORE)
+        plan = json.loads(self.run([self.tool, "plan", "--project", project, "--json"]))
+        sync_spec = next(st for st in plan["steps"] if st["name"] == "sync")
+        argv = [str(a) for a in sync_spec["argv"]]  # the exact uv command the plan runs
+        flags = argv[argv.index("--no-build") + 1 :]
+        first = [str(a) for a in plan["first_run"]]
+        say(f"(e) warming the uv cache for {' '.join(flags)} (online, untimed)")
+        self.run([self.uv, "sync", "--frozen", "--no-build", *flags], cwd=project)
+        venv = project / ".venv"
+
+        def reset() -> None:
+            shutil.rmtree(venv, ignore_errors=True)
+
+        reset()
+        ours, raw = measure(
+            [
+                Measure(
+                    "bootstrap up --project teamrepo --refresh, fresh venv",
+                    [Step([self.tool, "up", "--project", project, "--refresh"], self.root)],
+                    self.env,
+                    reset,
+                    TEAM_FIRST_RUN_OK,
+                ),
+                Measure(
+                    f"uv {' '.join(argv)} + {' '.join(first)}",
+                    [
+                        Step([self.uv, *argv], project),
+                        Step([venv / "bin" / first[0], *first[1:]], project),
+                    ],
+                    self.raw_env,
+                    reset,
+                    TEAM_FIRST_RUN_OK,
+                ),
+            ],
+            runs=self.runs,
+        )
+        self.measured(ours, raw)
+        mine = []
+        for out in ours.outputs:
+            m = re.search(r"\[first-run\] done in ([0-9.]+)s", out)
+            mine.append(float(m.group(1)) if m else float("nan"))
+        rest = statistics.median(w - f for w, f in zip(ours.runs, mine))
+        sync, run = raw.step_median(0), raw.step_median(1)
+        self.notes.append(
+            f"(e) split: ours first run {statistics.median(mine):.3f} s, everything else "
+            f"{rest:.3f} s; raw `uv sync` {sync:.3f} s, first run {run:.3f} s; without the "
+            f"first run ours/raw {rest / sync:.1f}x (+{rest - sync:.3f} s)"
+        )
+        ratio = ours.median / raw.median
+        return [
+            row(
+                "(e) team repo, tests group: `up --project DIR --refresh`, fresh venv vs "
+                "`uv sync --frozen --offline --no-build --no-default-groups --group tests` "
+                "+ `python -m pytest`",
+                ours,
+                raw,
+                ratio=ratio,
+                goal=f"ours/raw <= {GOAL_E:.2f}",
+                ok=ratio <= GOAL_E,
+            )
+        ]
+
     def bench_d(self) -> list[str]:
         return self.bundle_first_run(
             "d",
@@ -438,34 +511,34 @@ class Bench:
             "(d) fresh HOME, no network (`unshare -n`), `install.sh --cache-bundle` to first run",
         )
 
-    def bench_e(self) -> list[str]:
-        profiles = self.root / "tree-e" / "profiles"
+    def bench_f(self) -> list[str]:
+        profiles = self.root / "tree-f" / "profiles"
         profiles.mkdir(parents=True)
         shutil.copy2(WEB_STACK_PROFILE, profiles)
-        shutil.copytree(WEB_STACK, self.root / "tree-e" / "web-stack", ignore=IGNORE)
+        shutil.copytree(WEB_STACK, self.root / "tree-f" / "web-stack", ignore=IGNORE)
         return self.bundle_first_run(
-            "e",
-            Offline("web-stack", profiles, "web-stack ok", None, size_goal=GOAL_E),
-            "(e) the same for a project with ~30 locked packages (web-stack)",
+            "f",
+            Offline("web-stack", profiles, "web-stack ok", None, size_goal=GOAL_F),
+            "(f) the same as (d) for a project with ~30 locked packages (web-stack)",
         )
 
-    def bench_f(self, torch_wheels: Path | None) -> list[str]:
+    def bench_g(self, torch_wheels: Path | None) -> list[str]:
         wheel = find_torch_wheel(torch_wheels)
         if wheel is None:
-            say("(f) skipped: no PyTorch CPU wheel found (--torch-wheels DIR, or PIP_FIND_LINKS)")
+            say("(g) skipped: no PyTorch CPU wheel found (--torch-wheels DIR, or PIP_FIND_LINKS)")
             return [
-                "| (f) PyTorch CPU, no network | skipped: no PyTorch CPU wheel on disk | | | | |"
+                "| (g) PyTorch CPU, no network | skipped: no PyTorch CPU wheel on disk | | | | |"
             ]
-        tree = self.root / "tree-f"
+        tree = self.root / "tree-g"
         with LoopbackLinks(wheel) as links:
-            say(f"(f) locking a PyTorch CPU project against {wheel.name} served on {links.url}")
+            say(f"(g) locking a PyTorch CPU project against {wheel.name} served on {links.url}")
             profiles = torch_project(tree, wheel)
             self.run([self.uv, "lock", "--find-links", links.url], cwd=tree / "torch-cpu")
             # Packing downloads the lock's files (the torch wheel from the loopback server).
             return self.bundle_first_run(
-                "f",
-                Offline("torch-cpu", profiles, "tensor(2.)", GOAL_F),
-                "(f) PyTorch CPU build, no network, `install.sh --cache-bundle` to "
+                "g",
+                Offline("torch-cpu", profiles, "tensor(2.)", GOAL_G),
+                "(g) PyTorch CPU build, no network, `install.sh --cache-bundle` to "
                 "`torch.ones(2) @ torch.ones(2)`",
                 runs=min(self.runs, 3),
             )
@@ -746,18 +819,18 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated subset of a-f")
+    ap.add_argument("--only", default="a,b,c,d,e,f,g", help="comma-separated subset of a-g")
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
     ap.add_argument(
         "--torch-wheels",
         type=Path,
-        help="a directory holding a PyTorch CPU wheel for (f) (default: PIP_FIND_LINKS)",
+        help="a directory holding a PyTorch CPU wheel for (g) (default: PIP_FIND_LINKS)",
     )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcdef"):
-        ap.error(f"--only takes letters from a,b,c,d,e,f, not {args.only!r}")
+    if not only or only - set("abcdefg"):
+        ap.error(f"--only takes letters from a,b,c,d,e,f,g, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
@@ -774,7 +847,9 @@ def main() -> int:
         if "e" in only:
             rows += bench.bench_e()
         if "f" in only:
-            rows += bench.bench_f(args.torch_wheels)
+            rows += bench.bench_f()
+        if "g" in only:
+            rows += bench.bench_g(args.torch_wheels)
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()

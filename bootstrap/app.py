@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bootstrap.console import StepView
 from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
 from bootstrap.paths import Paths
+from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.state import RunState, file_digest, fingerprint
 from bootstrap.timing import Timer, stage0_start
@@ -32,7 +33,10 @@ FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 
 @dataclass(frozen=True)
 class UpOptions:
-    profile: str = "default"
+    # None: the project's own profile (--project DIR, or the current directory when it
+    # keeps one), else "default". See bootstrap.profiles for the search.
+    profile: str | None = None
+    project: str | None = None  # --project DIR: the project to set up
     cache_bundle: str | None = None
     online: bool = False
     refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
@@ -44,6 +48,7 @@ class UpOptions:
     remote: str | None = None  # --remote [user@]host[:port]: hand over to this box
     accept_new_host_keys: bool = False
     report_out: str | None = None  # also write the timing report here (for a handoff)
+    replay: str | None = None  # detect from this capture directory instead of this machine
 
 
 @dataclass
@@ -55,11 +60,32 @@ class UpResult:
     notes: list[str] = field(default_factory=list)
     delivery: dict[str, Any] | None = None
     hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
+    next: list[str] = field(default_factory=list)  # commands a new shell can run as printed
 
 
-def _state_key(profile: str) -> str:
-    # One record per (profile, directory): a profile's project may be the cwd.
-    return f"{Path(profile).stem}-{fingerprint(str(Path.cwd().resolve()), profile)[:12]}"
+def _state_key(options: UpOptions) -> str:
+    # One record per (profile, project, directory): a profile's project may be the cwd.
+    profile, project = profile_request(options)
+    stem = Path(profile).stem if profile else Path(project or ".").resolve().name
+    parts = [str(Path.cwd().resolve()), profile or ""]
+    if project is not None:
+        parts.append(str(Path(project).resolve()))
+    return f"{stem}-{fingerprint(*parts)[:12]}"
+
+
+def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
+    """(profile name or path, project directory) as `up` looks them up: a project's own
+    profile when no --profile is given and the project (--project, else the current
+    directory) keeps one; else the "default" profile."""
+    if options.profile:
+        return options.profile, options.project
+    if options.project is not None:
+        return None, options.project
+    from bootstrap.profiles import project_profile
+
+    if project_profile(Path.cwd()) is not None:
+        return None, str(Path.cwd())
+    return "default", None
 
 
 def _quick_host_signature() -> dict[str, str]:
@@ -90,6 +116,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
             options.lock,
             options.online,
             options.remote,
+            options.replay,
         ],
     }
 
@@ -97,7 +124,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
 def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
     paths = paths or Paths.from_env()
     started, start_origin = stage0_start()
-    key = _state_key(options.profile)
+    key = _state_key(options)
 
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
@@ -113,10 +140,11 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
             files = [Path(p) for p in done["inputs"]["files"]]
             if done["inputs"] == _noop_inputs(files, options):
                 view.note(
-                    f"up to date: profile {options.profile!r} had a successful first run with "
+                    f"up to date: profile {_profile_label(options)!r} had a successful first "
+                    "run with "
                     "these inputs (--refresh checks everything again)"
                 )
-                return UpResult(0, noop=True)
+                return UpResult(0, noop=True, next=list(done.get("next", [])))
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
@@ -141,9 +169,9 @@ def _run(
     error: BootstrapError | None = None
     try:
         with timer.phase("detect"):
-            from bootstrap.host import detect
+            from bootstrap.host import detect, replay
 
-            facts = detect()
+            facts = replay(Path(options.replay)) if options.replay else detect()
         with timer.phase("plan"):
             profile, plan = _plan(options, facts)
         if not plan.first_run and not options.dry_run:
@@ -157,7 +185,8 @@ def _run(
             )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
-        _flush_spool(paths, profile)
+        for warning in _flush_spool(paths, profile):
+            view.note(f"warning: {warning}")
         from bootstrap.strategies import REGISTRY, describe_unsupported
 
         if not REGISTRY[plan.strategy].CARRIED_OUT:
@@ -222,12 +251,34 @@ def _run(
         raise error
     assert ctx is not None  # noqa: S101
     state.record_success(_noop_inputs(ctx.input_files(), options))
+    commands = _next_commands(ctx, plan)
+    if commands and state.success is not None:
+        state.success["next"] = commands  # the no-op re-run prints them again
+        state.save()
     return UpResult(
         0,
         report=report.to_dict(),
         plan=plan.to_dict(),
         notes=ctx.notes,
         delivery=delivery,
+        next=commands,
+    )
+
+
+def _next_commands(ctx: Any, plan: Plan) -> list[str]:
+    """Write the `bootstrap` launcher next to the pinned uv; the closing commands."""
+    if ctx.uv is None:
+        return []
+    from bootstrap.launcher import next_commands, write_launcher
+
+    uv = Path(os.environ.get("BOOTSTRAP_UV") or ctx.uv)
+    return next_commands(
+        project=ctx.project,
+        venv=ctx.venv,
+        uv=uv,
+        launcher=write_launcher(uv.parent),
+        first_run=plan.first_run,
+        uv_project=plan.lock.kind == "uv",
     )
 
 
@@ -238,7 +289,14 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
 
-    profile = load_profile(options.profile)
+    name, project = profile_request(options)
+    profile = load_profile(name, project=project)
+    if project is not None:
+        from bootstrap.profiles import check_project
+
+        problems = check_project(profile)
+        if problems:
+            raise problems[0]
     _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
     strategy = options.strategy
     if options.remote:
@@ -261,6 +319,11 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
         ),
     )
     return profile, plan
+
+
+def _profile_label(options: UpOptions) -> str:
+    name, project = profile_request(options)
+    return name or Path(project or ".").resolve().name
 
 
 def _pinned_uv() -> str:
@@ -310,14 +373,16 @@ def _metrics_config(profile: Any) -> Any:
     return MetricsConfig.from_settings(getattr(profile, "metrics", None)).with_env()
 
 
-def _flush_spool(paths: Paths, profile: Any) -> None:
-    """Earlier runs' spooled reports go first, within a small budget; never fatal."""
+def _flush_spool(paths: Paths, profile: Any) -> list[str]:
+    """Earlier runs' spooled reports go first, within a small budget; never fatal.
+    Returns the warnings to show (entries dropped to keep the spool under its cap)."""
     if not paths.spool.exists():
-        return
+        return []
     from bootstrap.report.delivery import flush
 
     with contextlib.suppress(BootstrapError, OSError):
-        flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET)
+        return flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET).warnings
+    return []
 
 
 def _report(
@@ -335,6 +400,7 @@ def _report(
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
+    from bootstrap.report.spool import take_dropped
 
     config = _metrics_config(profile)
     report = new_report(
@@ -352,12 +418,14 @@ def _report(
         cache_hit=bool(ctx.cache_hit) if ctx else False,
         bundle_used=ctx.bundle_used if ctx else False,
         budget_seconds=plan.budget_seconds,
+        spool_dropped=take_dropped(paths),
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {
         "delivered": list(delivery.delivered),
         "spooled": list(delivery.spooled),
         "errors": list(delivery.errors),
+        "warnings": list(delivery.warnings),
     }
 
 
@@ -368,10 +436,7 @@ def summary_lines(result: UpResult) -> list[str]:
     lines = [""]
     total = report.get("total_seconds")
     lock = plan.get("lock", {})
-    variant = " ".join(
-        [f"--extra {e}" for e in lock.get("extras", [])]
-        + [f"--group {g}" for g in lock.get("groups", [])]
-    )
+    variant = LockChoice.from_dict(lock).selection_text()
     lines.append(
         f"ready: profile {plan.get('profile')} ({plan.get('target')}, {plan.get('strategy')}), "
         f"lock {lock.get('path')}{' ' + variant if variant else ''}"
@@ -398,11 +463,21 @@ def summary_lines(result: UpResult) -> list[str]:
             f"  metrics: {', '.join(delivery['spooled'])} unreachable; spooled for "
             "`bootstrap report flush`"
         )
+    for warning in delivery.get("warnings", []):
+        lines.append(f"  warning: {warning}")
     project = plan.get("project")
     preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
     if preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
+    elif preflight and plan.get("strategy") == "wsl2":
+        distro = ", ".join(preflight.get("hosts", []))
+        lines.append(
+            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
+            "(VS Code: `code .` from that shell)"
+        )
+    elif result.next:
+        lines += result.next
     else:
         lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
     return lines

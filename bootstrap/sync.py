@@ -2,7 +2,8 @@
 
 Two kinds of lock (see bootstrap.plan.model.LockChoice):
 
-* ``uv``: ``uv sync --frozen --offline --no-build`` with the chosen extras and groups,
+* ``uv``: ``uv sync --frozen --offline --no-build`` with the chosen extras and groups
+  (every selection flag of :meth:`LockChoice.uv_flags`),
   into the project's ``.venv`` (or ``venv`` / ``UV_PROJECT_ENVIRONMENT``). ``--frozen``
   means uv.lock is read, never rewritten.
 * ``pylock`` (PEP 751): ``uv venv`` then ``uv pip sync --offline <pylock>`` (uv reads
@@ -144,10 +145,7 @@ def _uv_sync_argv(job: _Job, *, offline: bool, check: bool = False) -> list[str]
         argv.append("--offline")
     if check:
         argv.append("--check")
-    for extra in job.lock.extras:
-        argv += ["--extra", extra]
-    for group in job.lock.groups:
-        argv += ["--group", group]
+    argv += job.lock.uv_flags()
     if job.python:
         argv += ["--python", job.python]
     return argv
@@ -308,10 +306,7 @@ def hashed_requirements(job: _Job) -> str:
         return pylock_requirements(job.lock_path)
     argv = [str(job.uv), "export", "--frozen", "--no-emit-project", "--no-header"]
     argv += ["--no-annotate", "--format", "requirements-txt", "--project", str(job.project)]
-    for extra in job.lock.extras:
-        argv += ["--extra", extra]
-    for group in job.lock.groups:
-        argv += ["--group", group]
+    argv += job.lock.uv_flags()
     res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
     if not res.ok:
         raise CommandError(res.describe(), code="sync.export_failed")
@@ -558,9 +553,7 @@ def _offline_miss(job: _Job, found: list[str]) -> MissingDistributions:
     note = [m for m in found if m.startswith("(")]
     missing = sorted((m for m in found if not m.startswith("(")), key=str.lower) + note
     listed = ", ".join(missing) if missing else "(uv did not name them)"
-    flags = "".join(f" --extra {e}" for e in job.lock.extras) + "".join(
-        f" --group {g}" for g in job.lock.groups
-    )
+    flags = "".join(f" {f}" for f in job.lock.uv_flags())
     return MissingDistributions(
         f"offline and uv's cache lacks {len(missing) or 'some'} distribution(s) that "
         f"{job.lock.path}{flags} needs: {listed}; the environment was left as it was",

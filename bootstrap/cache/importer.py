@@ -372,43 +372,19 @@ def import_bundle(
 
 
 def fetch_bundle(url: str, dest_dir: Path) -> Path:
-    """Download a bundle from ``url`` (https, or http to loopback) into ``dest_dir``,
-    streaming to a partial file that takes its final name only when complete."""
+    """Download a bundle from ``url`` (https, or http to loopback) into ``dest_dir``
+    with :func:`bootstrap.net.download`: one overall deadline, retries, and a partial
+    file that takes its final name only when complete (removed otherwise)."""
     from urllib.parse import urlsplit
 
-    from bootstrap.errors import NetworkError
-    from bootstrap.net import check_url, client
+    from bootstrap.net import check_url, download
 
     check_url(url)
     name = Path(urlsplit(url).path).name or "bundle.tar"
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / name
-    tmp = dest.with_name(f".{name}.{os.getpid()}.part")
-    import httpx
-
-    try:
-        with client(timeout=60.0) as http:
-            for _ in range(5):  # redirects by hand: each hop is checked again
-                with http.stream("GET", url) as resp:
-                    if resp.is_redirect and "location" in resp.headers:
-                        url = str(resp.url.join(resp.headers["location"]))
-                        check_url(url)
-                        continue
-                    if resp.status_code != 200:
-                        raise NetworkError(
-                            f"{url}: HTTP {resp.status_code}", code="bundle.download"
-                        )
-                    with tmp.open("wb") as fh:
-                        for chunk in resp.iter_bytes(1 << 20):
-                            fh.write(chunk)
-                    tmp.replace(dest)
-                    return dest
-    except httpx.HTTPError as exc:
-        raise NetworkError(f"{url}: {exc}", code="bundle.download") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    raise NetworkError(f"{url}: too many redirects", code="bundle.download")
+    download(url, dest, code_prefix="bundle")
+    return dest
 
 
 def resolve_bundle(source: str, downloads: Path) -> Path:

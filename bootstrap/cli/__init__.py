@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("bootstrap.cli.cache:cache", "Pack and import offline cache bundles."),
     "profiles": ("bootstrap.cli.profiles:profiles", "List, show and validate profiles."),
     "report": ("bootstrap.cli.report:report", "Show, send, flush and export timing reports."),
+    "lock": ("bootstrap.cli.lock:lock", "Write per-target PEP 751 locks; --check gates drift."),
+    "check": ("bootstrap.cli.check:check", "The team's CI gate: locks, hashes, pins, installs."),
+    "tools": ("bootstrap.cli.tools:tools", "The profile's pinned tools and their uvx commands."),
+    "doctor": ("bootstrap.cli.doctor:doctor", "What is wrong with this machine, and the fixes."),
 }
 
 EPILOG = """\

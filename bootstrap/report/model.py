@@ -58,6 +58,9 @@ class TimingReport:
     bundle_used: bool = False  # a cache bundle was imported
     budget_seconds: float | None = None  # the profile's time-to-first-run budget
     over_budget: bool = False
+    # Spooled reports of earlier runs dropped (oldest first) to keep the spool under its
+    # cap since the previous report: they never reached their sink.
+    spool_dropped: int = 0
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +130,9 @@ def _check(k: dict[str, Any], where: str) -> None:
         raise _bad(where, "`outcome`", " or ".join(OUTCOMES), k["outcome"])
     if k.get("error_code") is not None and not ERROR_CODE_RE.match(k["error_code"]):
         raise _bad(where, "`error_code`", "a dotted lower-case code", k["error_code"])
+    dropped = k.get("spool_dropped", 0)
+    if isinstance(dropped, bool) or not isinstance(dropped, int) or dropped < 0:
+        raise _bad(where, "`spool_dropped`", "a whole number >= 0", dropped)
     if not _is_num(k["total_seconds"]) or k["total_seconds"] < 0:
         raise _bad(where, "`total_seconds`", "a number >= 0", k["total_seconds"])
     if k.get("budget_seconds") is not None and not _is_num(k["budget_seconds"]):
@@ -175,6 +181,7 @@ def new_report(
     cache_hit: bool = False,
     bundle_used: bool = False,
     budget_seconds: float | None = None,
+    spool_dropped: int = 0,
 ) -> TimingReport:
     """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
     (or ``error_code``) is given; the code comes from :func:`error_code_for`."""
@@ -209,6 +216,7 @@ def new_report(
         bundle_used=bundle_used,
         budget_seconds=budget_seconds,
         over_budget=budget_seconds is not None and total > budget_seconds,
+        spool_dropped=spool_dropped,
     )
 
 

@@ -114,6 +114,8 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         import_cache,
         python,
         sync_step,
+        user_action,
+        warm_tools,
     )
 
     return {
@@ -121,6 +123,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ProvidePython: python.ProvidePython(),
         specs.ImportCache: import_cache.ImportCache(),
         specs.Sync: sync_step.Sync(),
+        specs.WarmTools: warm_tools.WarmTools(),
         specs.FirstRun: first_run_step.FirstRunStep(),
         specs.Preflight: handoff.PreflightStep(),
         specs.Transfer: handoff.TransferStep(),
@@ -128,6 +131,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ShipBundle: handoff.ShipBundleStep(),
         specs.RunThere: handoff.RunThereStep(),
         specs.CollectReport: handoff.CollectReportStep(),
+        specs.UserAction: user_action.UserActionStep(),
         specs.Report: None,
     }
 

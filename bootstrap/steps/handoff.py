@@ -216,12 +216,15 @@ def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[st
 
 
 def _glibc(banner: str) -> tuple[int, int] | None:
-    import re
+    """(major, minor) from the box's `ldd --version` first line, read as detection reads
+    it (distribution banners such as Gentoo's name no "glibc")."""
+    from bootstrap.host.parse import ldd_version
 
-    if "GLIBC" not in banner.upper() and "GNU" not in banner.upper():
+    found = ldd_version(banner)
+    if found is None or found[0] != "glibc" or not found[1]:
         return None
-    m = re.search(r"(\d+)\.(\d+)\s*$", banner.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    major, minor = found[1].split(".")[:2]
+    return int(major), int(minor)
 
 
 class PreflightStep(EveryRun):
@@ -463,13 +466,14 @@ class RunThereStep(EveryRun):
         if target.bundle_remote:
             argv += ["--cache-bundle", target.bundle_remote]
         argv += ["--profile", profile, "--report-out", f"{STAGE}/report.json", *spec.argv]
-        env = f"BOOTSTRAP_HANDOFF_ELAPSED={elapsed:.3f} BOOTSTRAP_NO_METRICS=1"
-        command = f"cd {target.dir_word} && {env} {shlex.join(argv)}"
+        env = {"BOOTSTRAP_HANDOFF_ELAPSED": f"{elapsed:.3f}", "BOOTSTRAP_NO_METRICS": "1"}
+        command = f"cd {target.dir_word} && exec {shlex.join(argv)}"
         prefix = f"  [{target.name}] "
         res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
             on_line=lambda line: ctx.view.output(prefix + line),
+            env=env,
         )
         target.exit_code = res.returncode
         return f"exit {res.returncode} in {res.duration:.2f}s"

@@ -8,16 +8,15 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from cachekit import REPO, TINY, Packed
+from support.interrupt import kill_when
 
 from bootstrap.cache import Expect, UvPin, import_bundle, verify
 from bootstrap.cache.bundle import MANIFEST, SUMS, Manifest, sums_text
@@ -346,19 +345,9 @@ def test_kill_9_during_import_then_rerun_converges(packed: Packed, tmp_path: Pat
     argv += [str(p) for p in LOCKS]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     staging = wheelhouse / ".tmp"
-    killed = False
-    for _ in range(20):
-        child = subprocess.Popen(argv, env=env)
-        deadline = time.monotonic() + 30
-        while child.poll() is None and time.monotonic() < deadline:
-            if staging.is_dir() and any(staging.rglob("*.whl")):
-                child.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.0005)
-        child.wait()
-        if child.returncode == -signal.SIGKILL:
-            killed = True
-            break
+    killed = kill_when(
+        argv, env=env, ready=lambda: staging.is_dir() and any(staging.rglob("*.whl")), timeout=30
+    )
     assert killed, "the import always finished before it could be killed"
     assert any(staging.iterdir())  # the dead import's staging is still there...
     result = import_bundle(packed.path, wheelhouse, expect(packed))

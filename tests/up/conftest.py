@@ -108,5 +108,6 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
 # The remote box for tests/up/test_up_remote.py (real sshd in a Debian root filesystem).
 from support.rootfs import debian_rootfs, debian_rootfs_tarball  # noqa: E402
 from support.sshbox import make_remote_box  # noqa: E402
+from support.wslbox import make_wsl_distro  # noqa: E402
 
-__all__ = ["debian_rootfs", "debian_rootfs_tarball", "make_remote_box"]
+__all__ = ["debian_rootfs", "debian_rootfs_tarball", "make_remote_box", "make_wsl_distro"]

@@ -24,10 +24,11 @@ pytestmark = [
 HOST_CPU = "linux-x86_64-cpu"
 
 
-def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    script = 'ip link set lo up 2>/dev/null || true; exec sh ./install.sh "$@"'
+def offline(tree: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """``argv`` in ``tree`` with no network but loopback (the service answers itself)."""
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
     return subprocess.run(
-        ["unshare", "-n", "sh", "-c", script, "stage0", *args],
+        ["unshare", "-n", "sh", "-c", script, "offline", *argv],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -35,6 +36,10 @@ def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.Co
         timeout=300,
         check=False,
     )
+
+
+def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return offline(tree, env, "sh", "./install.sh", *args)
 
 
 def with_bundle(
@@ -98,23 +103,13 @@ def test_bundle_takes_a_bare_machine_to_a_timed_first_run(
     assert {"bottle", "itsdangerous"} <= installed(tree / "examples" / "python-service" / ".venv")
 
     # A re-run with the same bundle (still offline) is a no-op like any other.
-    again = subprocess.run(
-        [
-            "unshare",
-            "-n",
-            "sh",
-            "./install.sh",
-            "--cache-bundle",
-            str(bundle("python-service", HOST_CPU)),
-            "--profile",
-            "python-service",
-        ],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    again = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("python-service", HOST_CPU)),
+        "--profile",
+        "python-service",
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "up to date" in again.stderr
@@ -250,16 +245,7 @@ def test_up_without_stage0_takes_uv_from_the_bundle(
     (tool,) = (data / "tool").iterdir()
     argv = [str(tool / "bin" / "python"), "-m", "bootstrap", "up", "--profile", "python-service"]
     argv += ["--cache-bundle", str(bundle("python-service", HOST_CPU)), "--refresh"]
-    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
-    again = subprocess.run(
-        ["unshare", "-n", "sh", "-c", script, "up", *argv],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    again = offline(tree, env, *argv)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "installed uv" in again.stdout + again.stderr
     assert "service ok on port" in again.stdout
