@@ -96,6 +96,9 @@ class _Reader:
         self.keep_uv = keep_uv
         self.digests: dict[str, str] = {}
         self.raw: dict[str, bytes] = {}
+        self.declared: int | None = None  # the manifest's unpacked_size, once read
+        self.listed: frozenset[str] | None = None  # and its members
+        self.unpacked = 0
 
     def read(self, fileobj: HashingFile | None = None) -> None:
         # Without a staging directory nothing is written; the paths are still checked.
@@ -107,6 +110,22 @@ class _Reader:
                     f"{self.bundle}: member {name!r} appears twice", code="bundle.duplicate"
                 )
             kind = member_kind(name)
+            if kind in ("uv", "wheel"):
+                # Only what the manifest lists, and no more than it says the files unpack
+                # to (the cap of iter_members bounds a manifest that claims too much):
+                # refused before the member is read, let alone written.
+                if self.listed is not None and name not in self.listed:
+                    raise IntegrityError(
+                        f"{self.bundle}: member {name!r} is not listed in {MANIFEST}",
+                        code="bundle.extra_member",
+                    )
+                self.unpacked += info.size
+                if self.declared is not None and self.unpacked > self.declared:
+                    raise IntegrityError(
+                        f"{self.bundle}: its files unpack to more than the {self.declared} "
+                        f"bytes its {MANIFEST} records (at {name}); refusing it",
+                        code="bundle.too_large",
+                    )
             if kind in ("manifest", "sums"):
                 if info.size > 16 << 20:
                     raise IntegrityError(f"{self.bundle}: {name} is implausibly large")
@@ -117,6 +136,8 @@ class _Reader:
                     )
                 self.raw[name] = data
                 self.digests[name] = hashlib.sha256(data).hexdigest()
+                if kind == "manifest":
+                    self.declared, self.listed = _declared(data)
                 continue
             keep = kind == "wheel" or self.keep_uv
             self.digests[name] = self._take(name, reader, keep)
@@ -132,6 +153,21 @@ class _Reader:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as fh:
             return hash_stream(reader, self.bundle, sink=fh)
+
+
+def _declared(manifest: bytes) -> tuple[int | None, frozenset[str] | None]:
+    """The manifest's ``unpacked_size`` and member names, where plausible (the full
+    check of the manifest comes after the pass; a bad one is refused there)."""
+    try:
+        body = json.loads(manifest)
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    size, members = body.get("unpacked_size"), body.get("members")
+    ok = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+    listed = frozenset(str(k) for k in members) if isinstance(members, dict) else None
+    return (size if ok else None), listed
 
 
 def _check(r: _Reader, expect: Expect) -> Manifest:

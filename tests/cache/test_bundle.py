@@ -311,6 +311,21 @@ def test_size_cap_refuses_before_writing_past_it(
     assert err.value.code == "bundle.too_large"
 
 
+def test_files_beyond_the_manifests_unpacked_size_are_refused_before_they_are_written(
+    packed: Packed, tmp_path: Path
+) -> None:
+    """The manifest records what the files unpack to; a bundle whose files add up to more
+    is refused at the member that passes it, before that member is read."""
+    bad = resealed(tmp_path / "small.tar", members(packed.path), unpacked_size=100)
+    wheelhouse = tmp_path / "wheels"
+    with pytest.raises(IntegrityError, match="more than the 100 bytes") as err:
+        import_bundle(bad, wheelhouse, expect(packed))
+    assert err.value.code == "bundle.too_large"
+    assert not any(p.is_file() for p in wheelhouse.rglob("*"))
+    with pytest.raises(IntegrityError, match="more than the 100 bytes"):
+        verify(bad, expect(packed))
+
+
 # -- import: idempotent, converges after kill -9 ---------------------------------------------
 
 
