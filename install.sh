@@ -196,6 +196,18 @@ sha256_of() {
   printf '%s' "$_h" | tr 'ABCDEF' 'abcdef'
 }
 
+hash_files() { # DIR LIST: "<sha256>  <path>" for each path of LIST (relative to DIR), one process
+  [ -n "${HASHER:-}" ] || pick_hasher
+  [ -s "$2" ] || return 0
+  # Bundle member names hold no spaces or shell characters (checked before this is called).
+  # shellcheck disable=SC2046
+  case $HASHER in
+    sha256sum) (cd "$1" && sha256sum $(cat "$2")) ;;
+    shasum) (cd "$1" && shasum -a 256 $(cat "$2")) ;;
+    openssl) (cd "$1" && openssl dgst -sha256 $(cat "$2")) | sed 's/^[^(]*(\(.*\))= *\(.*\)$/\2  \1/' ;;
+  esac | awk '{ print tolower($1) "  " $2 }'
+}
+
 # ----- downloads ---------------------------------------------------------------------
 CONNECT_TIMEOUT=${BOOTSTRAP_CONNECT_TIMEOUT:-5}
 READ_TIMEOUT=${BOOTSTRAP_READ_TIMEOUT:-30}
@@ -534,8 +546,8 @@ uv_present() {
   return 0
 }
 
-try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION
-  _got=$(sha256_of "$1")
+try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION (KNOWN_SHA: FILE's digest, if known)
+  _got=${KNOWN_SHA:-$(sha256_of "$1")}
   if [ "$_got" != "$3" ]; then
     REASONS="$REASONS
   - $4: checksum mismatch for $(basename "$1"): pinned $3, got $_got"
@@ -587,6 +599,18 @@ try_source() {
     local)
       _p=${BOOTSTRAP_UV_LOCAL:-}
       [ -n "$_p" ] || return 1
+      if [ -n "${BUNDLE_UV_SHA:-}" ]; then
+        # The cache bundle's uv: already in this run's own staging directory and hashed
+        # while the bundle was checked, so neither copied nor hashed again here.
+        _kind=wheel _sha=$WHEEL_SHA
+        [ "$BUNDLE_UV_SHA" != "$ARCHIVE_SHA" ] || [ -z "$ARCHIVE_SHA" ] || _kind=archive _sha=$ARCHIVE_SHA
+        [ -n "$_sha" ] || _kind=archive _sha=$ARCHIVE_SHA
+        KNOWN_SHA=$BUNDLE_UV_SHA
+        try_candidate "$_p" "$_kind" "$_sha" "local $_p"
+        _rc=$?
+        KNOWN_SHA=""
+        return $_rc
+      fi
       if [ -d "$_p" ]; then
         for _f in "$WHEEL_FILE" "$ARCHIVE_FILE"; do
           if [ -n "$_f" ] && [ -f "$_p/$_f" ]; then _p=$_p/$_f; break; fi
@@ -786,14 +810,18 @@ $WORK"
   if [ ! -f "$_b/SHA256SUMS" ] || [ ! -f "$_b/manifest.json" ]; then
     bundle_die bundle.missing_member "$_bundle has no SHA256SUMS or manifest.json: not a cache bundle"
   fi
-  while read -r _sum _path; do
-    [ -n "$_sum" ] || continue
-    [ -f "$_b/$_path" ] || bundle_die bundle.missing_member "$_bundle: SHA256SUMS lists $_path, which is missing"
-    [ "$(sha256_of "$_b/$_path")" = "$_sum" ] || bundle_die bundle.checksum "$_bundle: $_path does not match SHA256SUMS (corrupt or tampered bundle)"
-  done <"$_b/SHA256SUMS"
-  while IFS= read -r _f; do
-    [ "$_f" = SHA256SUMS ] || grep -q "  $_f\$" "$_b/SHA256SUMS" || bundle_die bundle.extra_member "$_bundle: $_f is not covered by SHA256SUMS"
-  done <"$WORK/members"
+  # Every member hashed once, by one process; the checks below compare these digests.
+  grep -v '^SHA256SUMS$' "$WORK/members" >"$WORK/files"
+  hash_files "$_b" "$WORK/files" >"$WORK/have" || bundle_die bundle.truncated "cannot read the members of $_bundle"
+  _why=$(awk -v b="$_bundle" '
+    FILENAME == ARGV[1] { have[$2] = $1; next }
+    $0 == "" { next }
+    { listed[$2] = 1
+      if (!($2 in have)) { print "bundle.missing_member " b ": SHA256SUMS lists " $2 ", which is missing"; exit }
+      if (have[$2] != $1) { print "bundle.checksum " b ": " $2 " does not match SHA256SUMS (corrupt or tampered bundle)"; exit } }
+    END { for (f in have) if (!(f in listed)) { print "bundle.extra_member " b ": " f " is not covered by SHA256SUMS"; exit } }
+  ' "$WORK/have" "$_b/SHA256SUMS")
+  [ -z "$_why" ] || bundle_die "${_why%% *}" "${_why#* }"
   _fmt=$(sed -n 's/^  "format": \([0-9]*\),*$/\1/p' "$_b/manifest.json")
   [ "$_fmt" = 2 ] || bundle_die bundle.format "$_bundle: bundle format ${_fmt:-?}, this checkout reads format 2 only" \
     "pack the bundle again with this checkout: bootstrap cache pack"
@@ -824,20 +852,22 @@ $WORK"
   # Trust: each wheel this checkout's uv.lock names must have the lock's hash. The rest
   # stays in the bundle for `bootstrap up`, which checks it against the project's lock.
   lock_sums "$REPO/uv.lock" >"$WORK/locked"
-  for _w in "$_b"/wheels/*; do
-    [ -f "$_w" ] || continue
-    _n=${_w##*/}
-    _want=$(awk -v f="$_n" '$2 == f { print $1; exit }' "$WORK/locked")
-    [ -n "$_want" ] || continue
-    _got=$(sha256_of "$_w")
-    [ "$_got" = "$_want" ] || bundle_die bundle.lock_hash "$_bundle: $_n does not match $REPO/uv.lock (sha256 $_got, the lock says $_want); refusing the bundle" \
-      "never use this bundle; pack a new one from this repository"
-  done
-  for _w in "$_b"/wheels/*; do
-    [ -f "$_w" ] || continue
-    _n=${_w##*/}
-    grep -q "  $_n\$" "$WORK/locked" && mv -f "$_w" "$WHEELHOUSE/$_n"
-  done
+  _why=$(awk -v lock="$REPO/uv.lock" -v b="$_bundle" -v moves="$WORK/moves" '
+    FILENAME == ARGV[1] { want[$2] = $1; next }
+    $2 ~ /^wheels\// { n = substr($2, 8)
+      if (!(n in want)) next
+      if (want[n] != $1) { print b ": " n " does not match " lock " (sha256 " $1 ", the lock says " want[n] "); refusing the bundle"; exit }
+      print n >moves }
+  ' "$WORK/locked" "$WORK/have")
+  [ -z "$_why" ] || bundle_die bundle.lock_hash "$_why" "never use this bundle; pack a new one from this repository"
+  if [ -s "$WORK/moves" ]; then
+    # Names were checked above ([A-Za-z0-9._+-] only): splitting them on newlines is safe.
+    # shellcheck disable=SC2046
+    (cd "$_b/wheels" && mv -f $(cat "$WORK/moves") "$WHEELHOUSE/") || die "cannot move the bootstrapper's wheels into $WHEELHOUSE"
+  fi
+  # The uv artifact's digest is known: ensure_uv checks it against the pin without
+  # copying or hashing the file again (the staging directory is this run's own).
+  BUNDLE_UV_SHA=$(awk -v f="$_bart" '$2 == f { print $1; exit }' "$WORK/have")
   BOOTSTRAP_UV_LOCAL=$_b/$_bart
   SOURCES=local
 }
@@ -860,10 +890,18 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
+  # The checkout's modules are compiled to bytecode on the other core while uv installs
+  # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
+  _compiling=""
+  if [ -z "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+    "$TOOL_ENV/bin/python" -m compileall -q "$REPO/bootstrap" >/dev/null 2>&1 &
+    _compiling=$!
+  fi
   "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
     --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" ||
     bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper needs (above)" \
       "pack the bundle again with this checkout: bootstrap cache pack"
+  [ -z "$_compiling" ] || wait "$_compiling" || true
   _site=$("$TOOL_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
     die "cannot ask $TOOL_ENV/bin/python for its site-packages"
   # The bootstrapper runs from this checkout's source: nothing is built (no build backend
@@ -962,6 +1000,7 @@ modify_path() {
 # ----- main --------------------------------------------------------------------------
 main() {
   NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
+  BUNDLE_UV_SHA="" KNOWN_SHA=""
   # Our options are taken wherever they appear; every other argument goes on to
   # `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
   # `--uv` hands the rest to uv. The arguments rotate through "$@": POSIX sh has no arrays.

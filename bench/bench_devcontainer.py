@@ -148,7 +148,7 @@ def main() -> int:
     ratio = ours_s.median / raw_s.median
     print(HEADER)
     print(row(
-        "(e) `up --strategy devcontainer` vs `devcontainer up` + `devcontainer exec` stage 0, "
+        "(h) `up --strategy devcontainer` vs `devcontainer up` + `devcontainer exec` stage 0, "
         "new container, empty cache volume, same bundle",
         ours_s, raw_s, ratio=ratio, goal=f"ours/raw <= {GOAL}", ok=ratio <= GOAL,
     ))  # fmt: skip

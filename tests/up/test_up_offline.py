@@ -258,3 +258,89 @@ def test_corrupt_bundle_is_refused_and_installs_nothing(tree: Path, tmp_path: Pa
     assert res.returncode != 0
     assert "bundle" in res.stderr.lower()
     assert not (tree / "examples" / "python-service" / ".venv").exists()
+
+
+def test_up_refuses_every_hostile_bundle_before_anything_lands(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    """The hostile-bundle matrix through `bootstrap up --cache-bundle` itself (stage 0
+    set up the bootstrapper once from the good bundle): links, devices, fifos, absolute
+    and `..` paths, a changed project wheel, another Python, another target, format 1 and
+    a gzip. Each: exit 2, one line naming what is wrong, no environment, no new file in
+    the wheelhouse, the injected code never run, nothing outside."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cache"))
+    from test_bundle import HOSTILE, MARKER_CODE, members, resealed
+
+    good = bundle("python-service", HOST_CPU)
+    res, env = with_bundle(tree, tmp_path / "machine", good, "python-service")
+    assert res.returncode == 0, res.stdout + res.stderr
+    data = Path(env["HOME"]) / ".local" / "share" / "bootstrap"
+    shutil.rmtree(tree / "examples" / "python-service" / ".venv")
+    shutil.rmtree(data / "wheels")  # what the good bundle put there (stage 0 and up)
+    (tool,) = (data / "tool").iterdir()
+
+    raw = members(good)
+    (bottle,) = [n for n in raw if n.startswith("wheels/bottle-")]
+    marker = tmp_path / "INJECTED"
+    import io
+    import tarfile
+    import zipfile
+
+    injected = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw[bottle])) as src, zipfile.ZipFile(injected, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "bottle.py":
+                body = MARKER_CODE.format(path=str(marker)).encode() + body
+            dst.writestr(item, body)
+    bomb = tmp_path / "bomb.tar"
+    with tarfile.open(bomb, "w:gz") as tar:
+        info = tarfile.TarInfo("wheels/zeros-1.0-py3-none-any.whl")
+        info.size = 64 << 20
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    cases = {
+        **{c: (resealed(tmp_path / f"{c}.tar", raw, HOSTILE[c]), "") for c in HOSTILE},
+        "tampered": (
+            resealed(tmp_path / "t.tar", {**raw, bottle: injected.getvalue()}),
+            "the lock says",
+        ),
+        "python": (resealed(tmp_path / "py.tar", raw, pythons=["3.99"]), "serve Python 3.99"),
+        "target": (
+            resealed(tmp_path / "mac.tar", raw, target="macos-arm64-cpu"),
+            "is for macos-arm64-cpu",
+        ),
+        "format-1": (resealed(tmp_path / "v1.tar", raw, format=1), "bundle format 1"),
+        "gzip": (bomb, "not a cache bundle"),
+    }
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
+    for case, (bad, says) in cases.items():
+        argv = [
+            str(tool / "bin" / "python"),
+            "-m",
+            "bootstrap",
+            "up",
+            "--profile",
+            "python-service",
+        ]
+        run = subprocess.run(
+            ["unshare", "-n", "sh", "-c", script, "up", *argv, "--cache-bundle", str(bad)],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        err = run.stdout + run.stderr
+        assert run.returncode == 2, (case, err)
+        line = next(x for x in err.splitlines() if x.startswith("error: "))
+        assert says in line if says else str(bad) in line, (case, line)
+        assert not (tree / "examples" / "python-service" / ".venv").exists(), case
+        wheelhouse = data / "wheels"
+        assert not any(p.suffix == ".whl" for p in wheelhouse.rglob("*")), case
+        assert not marker.exists(), case
+        assert not (tmp_path / "outside").exists() and not Path("/tmp/abs-outside").exists()
+    assert history(env)[-1]["outcome"] == "failure"
