@@ -133,6 +133,11 @@ def _run(
 ) -> UpResult:
     from bootstrap.steps import Context, run_steps
 
+    if not options.dry_run and state.success is not None:
+        # Whatever this run does, the last success no longer vouches for the
+        # environment until this run succeeds: an interrupted run is never a no-op.
+        state.success = None
+        state.save()
     timer = Timer()
     facts: HostFacts | None = None
     ctx: Context | None = None

@@ -15,6 +15,16 @@ is touched; ``tests/cache/test_sync.py`` checks this. A sync killed while instal
 leave a partial environment; the next run's :func:`is_synced` sees it (``uv sync
 --check`` compares the environment with the lock) and syncs again, which repairs it.
 
+The *synced marker* (:data:`MARKER`, a small file inside the environment) is removed
+before a sync starts and written after it succeeds, so a sync killed at any moment (kill
+-9 included) leaves no marker: the no-op shortcut of the next ``up`` counts the marker
+among its inputs and runs the full check instead of saying "up to date".
+
+Before either, :func:`ensure_lock_current` asks uv whether ``uv.lock`` still satisfies
+``pyproject.toml`` (``uv lock --check --offline``: a lock that validates costs no
+resolution): a dependency added without ``uv lock`` is refused with uv's message, never
+synced from the stale lock.
+
 On a miss, uv names only the first distribution it could not find. :func:`sync` then
 asks uv again, excluding what it already knows is missing, until uv is satisfied, so the
 error lists every missing ``name==version``.
@@ -55,6 +65,11 @@ _OFFLINE_CAUSES = (
     "not found in the cache",
 )
 _NOT_CACHED = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the cache")
+# `uv lock --check --offline` on a stale lock: uv says so online, and offline it fails
+# trying to resolve the new requirements.
+_STALE_LOCK = ("needs to be updated", "No solution found", "network was disabled")
+# Inside the environment: present only after a sync that finished (see the docstring).
+MARKER = ".bootstrap-synced"
 _INSTALLED = re.compile(r"^ \+ (\S+)", re.MULTILINE)
 _REMOVED = re.compile(r"^ - (\S+)", re.MULTILINE)
 
@@ -192,8 +207,12 @@ def is_synced(
     """The cheap "already done?" check: does the environment match the lock exactly?
 
     No network, no install: ``uv sync --frozen --offline --check`` (uv lock) or
-    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine."""
+    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine. A
+    matching environment gets its synced marker if it lacks one (an environment synced
+    by an older version of this tool). Raises UserError when uv.lock no longer
+    satisfies pyproject.toml."""
     job = _job(uv, project, lock, venv=venv, env=env, python=python)
+    ensure_lock_current(job)
     if not _venv_python(job.venv).exists():
         return False
     if lock.kind == "uv":
@@ -203,14 +222,59 @@ def is_synced(
             cwd=project,
             timeout=CHECK_TIMEOUT,
         )
-        return res.ok
-    res = proc.run(
-        _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
-        env=job.env,
-        cwd=project,
-        timeout=CHECK_TIMEOUT,
+        ok = res.ok
+    else:
+        res = proc.run(
+            _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
+            env=job.env,
+            cwd=project,
+            timeout=CHECK_TIMEOUT,
+        )
+        ok = res.ok and "Would make no changes" in res.stderr
+    if ok and not (job.venv / MARKER).is_file():
+        _write_marker(job)
+    return ok
+
+
+def ensure_lock_current(job: _Job) -> None:
+    """Refuse a uv.lock that no longer satisfies pyproject.toml (a dependency added or
+    changed without ``uv lock``), with uv's own message and the fix. ``--offline``: a
+    lock that validates needs no resolution; one that does not makes uv try to resolve,
+    which fails offline as well, so any failure means the lock is stale."""
+    if job.lock.kind != "uv":
+        return  # a pylock file is the whole truth; nothing to compare it with
+    argv = [str(job.uv), "lock", "--check", "--offline", "--project", str(job.project)]
+    if job.python:
+        argv += ["--python", job.python]
+    res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
+    if res.ok or not any(sign in res.stderr for sign in _STALE_LOCK):
+        return  # valid, or another problem (no Python, ...) that the sync reports itself
+    said = [
+        line.strip()
+        for line in res.stderr.splitlines()
+        if line.strip() and not line.startswith("Using ") and not line.startswith("Resolved ")
+    ]
+    raise UserError(
+        f"{job.lock_path} no longer satisfies {job.project / 'pyproject.toml'} (changed "
+        f"without re-locking); uv lock --check says: {' | '.join(said[:4]) or res.describe()}",
+        fix=f"run `uv lock` in {job.project} (it needs the index) and commit uv.lock, "
+        "then run again",
+        code="sync.lock_outdated",
     )
-    return res.ok and "Would make no changes" in res.stderr
+
+
+def _write_marker(job: _Job) -> None:
+    from bootstrap.paths import atomic_write
+
+    body = f"{job.lock.path}\n{'.'.join(job.lock.extras)}\n{'.'.join(job.lock.groups)}\n"
+    atomic_write(job.venv / MARKER, (body + f"{time.time():.6f}\n").encode())
+
+
+def _clear_marker(job: _Job) -> None:
+    try:
+        (job.venv / MARKER).unlink()
+    except FileNotFoundError:
+        pass
 
 
 def sync(
@@ -240,7 +304,10 @@ def sync(
     if uv_cache_dir is not None:
         env_map["UV_CACHE_DIR"] = str(uv_cache_dir)
     job = _job(uv, project, lock, venv=venv, env=env_map, python=python)
+    ensure_lock_current(job)
     warnings = cache_warnings(job)
+    # From here until the sync has finished, the environment is not to be trusted.
+    _clear_marker(job)
     start = time.monotonic()
     offline = not online
     if offline and find_links is not None:
@@ -259,6 +326,7 @@ def sync(
             missing = _missing(job, res.stderr)
             raise _offline_miss(job, missing)
         raise CommandError(res.describe(), code="sync.failed")
+    _write_marker(job)
     out = res.stderr + res.stdout
     installed = len(_INSTALLED.findall(out))
     return SyncResult(

@@ -69,6 +69,8 @@ class Context:
         if self.plan.profile_path:
             files.append(Path(self.plan.profile_path))
         files.append(self.venv / "pyvenv.cfg")
+        # Written after a sync finished, removed before one starts (bootstrap.sync).
+        files.append(self.venv / ".bootstrap-synced")
         if self.uv is not None:
             files.append(self.uv)
         return files
