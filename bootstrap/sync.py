@@ -271,10 +271,10 @@ def _write_marker(job: _Job) -> None:
 
 
 def _clear_marker(job: _Job) -> None:
-    try:
+    import contextlib
+
+    with contextlib.suppress(FileNotFoundError):
         (job.venv / MARKER).unlink()
-    except FileNotFoundError:
-        pass
 
 
 def sync(
