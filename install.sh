@@ -24,10 +24,18 @@ wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45
 '
 # <<< uv pin <<<
 
-STAGE0_START=$(date +%s.%N 2>/dev/null)
-case $STAGE0_START in
-  *[!0-9.]* | *. | .* | "") STAGE0_START=$(date +%s) ;;
-esac
+# Wall-clock seconds (sub-second where date has %N; whole seconds elsewhere, e.g. macOS).
+now_epoch() {
+  _now=$(date +%s.%N 2>/dev/null)
+  case $_now in
+    *[!0-9.]* | *. | .* | "") _now=$(date +%s) ;;
+  esac
+  printf '%s' "$_now"
+}
+STAGE0_START=$(now_epoch)
+# Stage 0's parts become phases of the report: the moment each part ended is handed over
+# in BOOTSTRAP_STAGE0_MARKS (begin= this script's own start, before a handoff's shift).
+STAGE0_MARKS="begin=$STAGE0_START"
 # A handoff (bootstrap up on another machine, then this script over ssh, in WSL or in a
 # container) passes the seconds it already spent, so `total` counts from its first
 # second. Elapsed time, not a timestamp: the two clocks need not agree.
@@ -915,12 +923,15 @@ main() {
     else
       import_bundle "$BUNDLE"
     fi
+    STAGE0_MARKS="$STAGE0_MARKS bundle=$(now_epoch)"
   fi
   ensure_uv
+  STAGE0_MARKS="$STAGE0_MARKS uv=$(now_epoch)"
   [ -z "$BUNDLE" ] || tool_env
   [ -z "$MODIFY_PATH" ] || modify_path
 
   export BOOTSTRAP_STAGE0_START="$STAGE0_START"
+  export BOOTSTRAP_STAGE0_MARKS="$STAGE0_MARKS"
   export BOOTSTRAP_UV="$UV"
   if [ -n "$UV_MODE" ]; then
     cleanup
