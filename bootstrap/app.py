@@ -18,7 +18,7 @@ from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.state import RunState, file_digest, fingerprint
-from bootstrap.timing import Timer, stage0_start
+from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
     from bootstrap.host.facts import HostFacts
@@ -139,6 +139,12 @@ def _run(
         state.success = None
         state.save()
     timer = Timer()
+    from bootstrap import STARTED_AT
+
+    timer.phases.update(stage0_phases(started, start_origin, STARTED_AT, time.time()))
+    # Whether this profile (in this directory) has had a successful first run before:
+    # a first run on an environment that had one is a re-sync, not a first run.
+    had_first_run = state.steps.get("first-run", {}).get("status") == "done"
     facts: HostFacts | None = None
     ctx: Context | None = None
     profile: Any = None
@@ -162,7 +168,8 @@ def _run(
             )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
-        _flush_spool(paths, profile)
+        with timer.phase("report"):
+            _flush_spool(paths, profile)
         from bootstrap.strategies import REGISTRY, describe_unsupported
 
         if not REGISTRY[plan.strategy].CARRIED_OUT:
@@ -220,6 +227,7 @@ def _run(
         total=total,
         start_origin=start_origin,
         error=error,
+        run_kind=_run_kind(options, ctx, had_first_run),
     )
     if options.report_out:
         _write_report_out(Path(options.report_out), report.to_dict())
@@ -234,6 +242,21 @@ def _run(
         notes=ctx.notes,
         delivery=delivery,
     )
+
+
+def _run_kind(options: UpOptions, ctx: Context | None, had_first_run: bool) -> str:
+    """first, resync, noop or refresh (the report's run_kind; see report.model)."""
+    if options.refresh:
+        return "refresh"
+    ran = ctx.ran if ctx is not None else []
+    if "first-run" in ran and not had_first_run:
+        return "first"
+    # Steps that change the environment (ensure-uv and python look every time).
+    if {"import-cache", "sync", "first-run"} & set(ran):
+        return "resync"
+    if ctx is None:  # stopped before any step: planning failed
+        return "resync" if had_first_run else "first"
+    return "noop"
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
@@ -337,6 +360,7 @@ def _report(
     start_origin: str,
     error: BootstrapError | None,
     target: str | None = None,
+    run_kind: str = "first",
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
@@ -357,6 +381,8 @@ def _report(
         cache_hit=bool(ctx.cache_hit) if ctx else False,
         bundle_used=ctx.bundle_used if ctx else False,
         budget_seconds=plan.budget_seconds,
+        run_kind=run_kind,
+        first_run_ran=ctx is not None and "first-run" in ctx.ran,
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {
@@ -364,6 +390,14 @@ def _report(
         "spooled": list(delivery.spooled),
         "errors": list(delivery.errors),
     }
+
+
+_KIND_WORDS = {
+    "resync": "re-synced (the first run succeeded before with this environment)",
+    "noop": "checked, nothing to do",
+    "refresh": "refreshed (not a first run)",
+    "first": "first run",
+}
 
 
 def summary_lines(result: UpResult) -> list[str]:
@@ -384,10 +418,14 @@ def summary_lines(result: UpResult) -> list[str]:
     if total is not None:
         budget = report.get("budget_seconds")
         over = " -- over the profile's budget" if report.get("over_budget") else ""
-        lines.append(
-            f"time to first successful run: {total:.2f}s"
-            + (f" (budget {budget:g}s){over}" if budget else "")
-        )
+        if report.get("time_to_first_run_seconds") is not None:
+            lines.append(
+                f"time to first successful run: {total:.2f}s"
+                + (f" (budget {budget:g}s){over}" if budget else "")
+            )
+        else:
+            # Not a time to first run: the environment had one before (or --refresh).
+            lines.append(f"{_KIND_WORDS.get(report.get('run_kind', ''), 'run')}: {total:.2f}s")
         phases = report.get("phases", {})
         lines.append(
             "  "

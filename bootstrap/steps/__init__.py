@@ -53,6 +53,8 @@ class Context:
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A handoff's result: the target's own report, and the exit code to propagate.
     handoff: dict[str, Any] = field(default_factory=dict)
+    # The steps that did work in this run (the others found it done): the run's kind.
+    ran: list[str] = field(default_factory=list)
 
     @property
     def project(self) -> Path:
@@ -158,6 +160,7 @@ def run_steps(ctx: Context, steps: tuple[StepSpec, ...] | None = None) -> None:
                 if already is not None:
                     ctx.view.finish(spec.name, "skipped", time.monotonic() - start, already)
                     continue
+                ctx.ran.append(spec.name)
                 note = executor.run(spec, ctx)
             except BootstrapError as exc:
                 ctx.state.record(spec.name, "failed", fp, error=exc.code)
