@@ -877,6 +877,62 @@ modify_path() {
   say "added $UV_DIR to PATH in your shell profile (open a new shell)"
 }
 
+# ----- TLS like the rest of the machine -------------------------------------------------
+# curl and wget (which fetched uv) trust the system's certificate store; uv trusts its own
+# built-in roots unless UV_SYSTEM_CERTS=1. Behind a TLS-inspecting proxy only the system
+# store holds the organisation's CA: when uv's first download fails on the certificate
+# and succeeds with the system store, every uv call gets UV_SYSTEM_CERTS=1 from then on
+# (remembered in the data dir) and the run says so once. A download that fails either
+# way is the network's problem, exit 10, never "bad input".
+EXIT_NETWORK=10
+tls_remembered() {
+  [ -f "$DATA/tls-system-certs" ] || return 0
+  case ${UV_SYSTEM_CERTS:-}${UV_NATIVE_TLS:-} in "") ;; *) return 0 ;; esac
+  UV_SYSTEM_CERTS=1
+  export UV_SYSTEM_CERTS
+  say "TLS: uv trusts the system's certificate store (UV_SYSTEM_CERTS=1), as an earlier run found"
+}
+
+die_network() { # MESSAGE FIX
+  printf 'install.sh: error: %s\n  fix: %s\n' "$1" "$2" >&2
+  exit "$EXIT_NETWORK"
+}
+
+# The bootstrapper's own environment, made before the handover when it is not there yet:
+# the first uv download of a new machine, where a certificate problem shows.
+prepare_tool_env() { # REPO [--offline]
+  [ -f "$1/.venv/pyvenv.cfg" ] && return 0
+  _log=$DATA/.tool-env.$$.log
+  # shellcheck disable=SC2086  # $2 is one flag or nothing
+  if "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+    rm -f "$_log"
+    return 0
+  fi
+  if grep -q -e 'invalid peer certificate' -e 'UnknownIssuer' -e 'system TLS certificates' "$_log"; then
+    # shellcheck disable=SC2086
+    if [ -z "${UV_SYSTEM_CERTS:-}" ] &&
+      UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+      rm -f "$_log"
+      UV_SYSTEM_CERTS=1
+      export UV_SYSTEM_CERTS
+      : >"$DATA/tls-system-certs"
+      say "TLS: uv's built-in roots reject the index's certificate and the system's store (as curl) accepts it: every uv call now uses it (UV_SYSTEM_CERTS=1)"
+      return 0
+    fi
+    cat "$_log" >&2
+    rm -f "$_log"
+    die_network "uv could not verify the index's TLS certificate (above), not even with the system's store" \
+      "put your organisation's CA in the system's certificate store, or check the index URL (UV_INDEX_URL)"
+  fi
+  if grep -q -e 'error sending request' -e 'dns error' -e 'failed to lookup address' -e 'Connection refused' "$_log"; then
+    cat "$_log" >&2
+    rm -f "$_log"
+    die_network "uv could not reach the index (above) to set up the bootstrapper's environment" \
+      "check the network (and HTTPS_PROXY), or run offline: ./install.sh --cache-bundle FILE"
+  fi
+  rm -f "$_log" # another failure: `uv run` below reports it in full
+}
+
 # ----- main --------------------------------------------------------------------------
 main() {
   NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
@@ -926,6 +982,7 @@ main() {
     STAGE0_MARKS="$STAGE0_MARKS bundle=$(now_epoch)"
   fi
   ensure_uv
+  tls_remembered
   STAGE0_MARKS="$STAGE0_MARKS uv=$(now_epoch)"
   [ -z "$BUNDLE" ] || tool_env
   [ -z "$MODIFY_PATH" ] || modify_path
@@ -954,6 +1011,7 @@ main() {
       # A bundle set this environment up: use it, online or not.
       exec "$TOOL_ENV/bin/python" -m bootstrap up "$@"
     fi
+    prepare_tool_env "$REPO" "$_offline"
     # shellcheck disable=SC2086  # _offline is one flag or nothing
     exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap up "$@"
   fi

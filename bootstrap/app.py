@@ -199,6 +199,7 @@ def _run(
             for step in plan.steps:
                 view.note(f"would {step.name}: {step.describe()}")
             return UpResult(0, plan=plan.to_dict())
+        _system_certs(plan, view)
         ctx = Context(
             paths=paths,
             plan=plan,
@@ -242,6 +243,19 @@ def _run(
         notes=ctx.notes,
         delivery=delivery,
     )
+
+
+def _system_certs(plan: Plan, view: StepView) -> None:
+    """The profile asks uv to trust the system's certificate store: every uv call of
+    this run gets UV_SYSTEM_CERTS=1 (the Context copies this environment), said once."""
+    from bootstrap import tls
+    from bootstrap.plan.specs import EnsureUv
+
+    spec = plan.step(EnsureUv)
+    if spec is None or not spec.system_certs or tls.enabled(os.environ):
+        return
+    tls.enable(os.environ)
+    view.note(tls.note("the profile sets [sync] system_certs = true"))
 
 
 def _run_kind(options: UpOptions, ctx: Context | None, had_first_run: bool) -> str:

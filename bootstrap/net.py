@@ -87,3 +87,22 @@ def client(
         transport=httpx.HTTPTransport(retries=retries, verify=ctx),
         trust_env=True,  # honour HTTPS_PROXY / NO_PROXY and SSL_CERT_FILE like curl does
     )
+
+
+def system_store_trusts(url: str, timeout: float = CONNECT_TIMEOUT) -> bool:
+    """Whether a TLS handshake with ``url``'s server verifies against the system's
+    certificate store (OpenSSL's default paths, SSL_CERT_FILE / SSL_CERT_DIR included:
+    what curl trusts). No request is sent."""
+    import socket
+    import ssl
+
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    ctx = ssl.create_default_context()
+    try:
+        raw = socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout)
+        with raw, ctx.wrap_socket(raw, server_hostname=parts.hostname):
+            return True
+    except (OSError, ValueError):
+        return False

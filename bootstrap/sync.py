@@ -38,12 +38,12 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.errors import CommandError, OfflineMiss, UserError
+from bootstrap.errors import CommandError, DownloadFailed, OfflineMiss, UserError
 from bootstrap.plan.model import LockChoice
 
 SYNC_TIMEOUT = 3600.0
@@ -310,15 +310,19 @@ def sync(
     _clear_marker(job)
     start = time.monotonic()
     offline = not online
-    if offline and find_links is not None:
-        res = _wheelhouse_sync(job, find_links, timeout=timeout)
-        argv = list(res.argv)
-    elif lock.kind == "uv":
-        argv = _uv_sync_argv(job, offline=offline)
-        res = proc.run(argv, env=job.env, cwd=project, timeout=timeout)
-    else:
-        res = _pylock_sync(job, offline=offline, timeout=timeout)
-        argv = list(res.argv)
+
+    def attempt() -> proc.Result:
+        if offline and find_links is not None:
+            return _wheelhouse_sync(job, find_links, timeout=timeout)
+        if lock.kind == "uv":
+            argv = _uv_sync_argv(job, offline=offline)
+            return proc.run(argv, env=job.env, cwd=project, timeout=timeout)
+        return _pylock_sync(job, offline=offline, timeout=timeout)
+
+    res = attempt()
+    if not res.ok and online:
+        res = _online_failure(job, res, attempt, warnings)
+    argv = list(res.argv)
     if not res.ok:
         if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
             raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
@@ -340,6 +344,46 @@ def sync(
         already_synced=installed == 0 and not _REMOVED.search(out),
         warnings=tuple(warnings),
         command=tuple(argv),
+    )
+
+
+def _online_failure(
+    job: _Job, res: proc.Result, attempt: Callable[[], proc.Result], warnings: list[str]
+) -> proc.Result:
+    """An online uv run failed. A certificate uv's built-in roots reject but the system
+    store (what curl and install.sh trust) accepts: retry once with UV_SYSTEM_CERTS=1,
+    kept for every later uv call of this run, and say so. A failure that is still the
+    network's or TLS's: DownloadFailed (exit 10), never "bad input"."""
+    from bootstrap import tls
+
+    problem = tls.classify(res.stderr)
+    if problem == "tls" and not tls.enabled(job.env):
+        from bootstrap.net import system_store_trusts
+
+        url = tls.failing_url(res.stderr)
+        if url and system_store_trusts(url):
+            tls.enable(job.env)
+            tls.enable(os.environ)
+            why = "uv's built-in roots reject the index's certificate, the system's store does not"
+            warnings.append(tls.note(why))
+            res = attempt()
+            problem = None if res.ok else tls.classify(res.stderr)
+    if res.ok or problem is None:
+        return res
+    said = [ln.strip() for ln in res.stderr.splitlines() if ln.strip()][-3:]
+    if problem == "tls":
+        raise DownloadFailed(
+            f"uv could not verify the index's TLS certificate: {' | '.join(said)}",
+            fix="if your organisation inspects TLS, put its CA in the system's certificate "
+            "store (then `bootstrap up` uses it), or set [sync] system_certs = true in the "
+            "profile; else check the index URL",
+            code="net.tls",
+        )
+    raise DownloadFailed(
+        f"uv could not reach the index: {' | '.join(said)}",
+        fix="check the network (and HTTPS_PROXY), or run offline with a cache bundle: "
+        "`bootstrap up --cache-bundle FILE`",
+        code="net.unreachable",
     )
 
 
