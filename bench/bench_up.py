@@ -12,6 +12,10 @@
       fresh copy of the repository, `install.sh --cache-bundle FILE --profile
       python-service` under `unshare -n` (only loopback up, for the service's own
       request) to the first run.                                   goal: <= 3 s
+  (f) the no-op re-run as a user types it, `./install.sh --profile python-service`
+      (stage 0, `uv run` into the tool's environment, `bootstrap up`), vs a no-op
+      `uv sync --frozen --offline`, with the split of where the time goes.
+                                                                   goal: ours/raw <= 3
 
 Everything runs in a temporary directory: its own HOME, XDG dirs, BOOTSTRAP_HOME, uv
 cache, a copy of the profile and of examples/python-service (found through
@@ -22,7 +26,7 @@ bundle); the timed runs need none. Resets between runs (deleting the venv, copyi
 repository) are not timed; each command is run once untimed first to warm the page cache,
 and compared commands run round-robin so that the machine's load hits them alike.
 
-    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d] [--uv-artifact WHEEL]
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,f] [--uv-artifact WHEEL]
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ from common import (  # noqa: E402
 PROFILE = "python-service"
 EXAMPLE = REPO / "examples" / PROFILE
 FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
-GOAL_A, GOAL_B, GOAL_C, GOAL_D = 1.10, 10.0, 2.0, 3.0
+GOAL_A, GOAL_B, GOAL_C, GOAL_D, GOAL_F = 1.10, 10.0, 2.0, 3.0, 3.0
 # The parts of the repository a clone needs for stage 0 and `bootstrap up`.
 REPO_FILES = ("install.sh", "pyproject.toml", "uv.lock", "README.md")
 REPO_DIRS = ("bootstrap", "profiles")
@@ -414,6 +418,71 @@ class Bench:
             )
         ]
 
+    def bench_f(self) -> list[str]:
+        """(f): `./install.sh` no-op vs `uv sync --frozen --offline` no-op, and its parts:
+        stage 0 alone (`install.sh --no-run`), `uv run` into the tool's environment with
+        an empty program, and `bootstrap up` started directly."""
+        clone = copy_repo(self.root / "f-repo")
+        install: list[Arg] = ["sh", clone / "install.sh", "--profile", PROFILE]
+        say("(f) a first `./install.sh` in a clone (untimed: the tool's environment)")
+        self.run(install, cwd=clone)
+        say("(f) ./install.sh no-op re-run vs uv sync --frozen --offline no-op")
+        uv_run: list[Arg] = [self.uv, "run", "--frozen", "--no-dev", "--project", clone]
+        samples = measure(
+            [
+                Measure(
+                    "./install.sh (no-op)", [Step(install, clone)], self.env, expect="up to date"
+                ),
+                Measure(
+                    "uv sync --frozen --offline (no-op)",
+                    [Step([self.uv, "sync", "--frozen", "--offline"], self.project)],
+                    self.raw_env,
+                ),
+                Measure(
+                    "install.sh --no-run",
+                    [Step(["sh", clone / "install.sh", "--no-run"], clone)],
+                    self.env,
+                ),
+                Measure(
+                    "uv run --frozen python -c pass",
+                    [Step([*uv_run, "python", "-c", "pass"], clone)],
+                    self.env,
+                ),
+                Measure(
+                    "bootstrap up (no-op), started directly",
+                    [
+                        Step(
+                            [clone / ".venv" / "bin" / "bootstrap", "up", "--profile", PROFILE],
+                            clone,
+                        )
+                    ],
+                    self.env,
+                    expect="up to date",
+                ),
+            ],
+            runs=self.runs,
+        )
+        ours, raw, stage0, uv_run_s, direct = samples
+        self.measured(*samples)
+        self.notes.append(
+            f"(f) split (medians, each measured alone): stage 0 up to the handover "
+            f"{stage0.median:.3f} s; `uv run` + interpreter start {uv_run_s.median:.3f} s; "
+            f"`bootstrap up` no-op started directly {direct.median:.3f} s; "
+            f"sum {stage0.median + uv_run_s.median + direct.median:.3f} s vs "
+            f"`./install.sh` {ours.median:.3f} s"
+        )
+        ratio = ours.median / raw.median
+        return [
+            row(
+                "(f) no-op re-run `./install.sh` vs `uv sync --frozen --offline`",
+                ours,
+                raw,
+                ratio=ratio,
+                goal=f"ours/raw <= {GOAL_F:.0f}",
+                ok=ratio <= GOAL_F,
+            )
+        ]
+
     def bench_d(self) -> list[str]:
         if not netns_available():
             say("(d) skipped: `unshare -n` is not available here")
@@ -508,13 +577,13 @@ class Bench:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    ap.add_argument("--only", default="a,b,c,d,f", help="comma-separated subset of a,b,c,d,f")
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcd"):
-        ap.error(f"--only takes letters from a,b,c,d, not {args.only!r}")
+    if not only or only - set("abcdf"):
+        ap.error(f"--only takes letters from a,b,c,d,f, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
@@ -528,6 +597,8 @@ def main() -> int:
             rows += bench.bench_c()
         if "d" in only:
             rows += bench.bench_d()
+        if "f" in only:
+            rows += bench.bench_f()
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()
