@@ -22,7 +22,8 @@ Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 2 bad input (profile, flag, bundle), 3 the plan needs a strategy `up` cannot run yet,
 4 offline and the cache lacks what the lock needs, 5 another run holds the lock,
 7 the remote box cannot be reached, 8 it refused us (authentication, host key),
-9 it cannot hold the environment (OS, arch, libc, Python, disk).
+9 it cannot hold the environment (OS, arch, libc, Python, disk), 10 a download failed
+on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 """
 )
 @click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
