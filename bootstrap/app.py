@@ -104,22 +104,53 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
 
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
         state = RunState.load(paths, key)
-        done = state.success
-        from bootstrap.cache.use import imported_before
-
-        bundle_new = options.cache_bundle and not imported_before(options.cache_bundle, paths)
-        shortcut = not (options.refresh or options.dry_run or bundle_new)
-        if shortcut and done:
-            files = [Path(p) for p in done["inputs"]["files"]]
-            if done["inputs"] == _noop_inputs(files, options):
-                view.note(
-                    f"up to date: profile {options.profile!r} had a successful first run with "
-                    "these inputs (--refresh checks everything again)"
-                )
-                return UpResult(0, noop=True)
+        if _is_noop(state, options, paths):
+            _say_up_to_date(options, view)
+            return UpResult(0, noop=True)
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
+
+
+def _is_noop(state: RunState, options: UpOptions, paths: Paths) -> bool:
+    """The fast no-op: a recorded success whose inputs (files, host signature, overrides)
+    are all unchanged; the environment's synced marker is one of the files."""
+    done = state.success
+    if not done or options.refresh or options.dry_run:
+        return False
+    if options.cache_bundle:
+        from bootstrap.cache.use import imported_before
+
+        if not imported_before(options.cache_bundle, paths):
+            return False
+    files = [Path(p) for p in done["inputs"]["files"]]
+    return bool(done["inputs"] == _noop_inputs(files, options))
+
+
+def _say_up_to_date(options: UpOptions, view: StepView) -> None:
+    view.note(
+        f"up to date: profile {options.profile!r} had a successful first run with "
+        "these inputs (--refresh checks everything again)"
+    )
+
+
+def quick_noop(profile: str, *, online: bool = False) -> bool:
+    """`bootstrap up [--profile NAME] [--online]` answered before the CLI is imported:
+    True (and "up to date" said) when it is the no-op; False for anything else --
+    another run holds the lock, or there is work to do -- and the full command then runs
+    as usual."""
+    from bootstrap.errors import Busy
+
+    options = UpOptions(profile=profile, online=online, wait_seconds=0.0)
+    paths = Paths.from_env()
+    try:
+        with RunLock(paths.lock_file, wait_seconds=0.0, on_wait=lambda: None):
+            if not _is_noop(RunState.load(paths, _state_key(profile)), options, paths):
+                return False
+    except Busy:
+        return False
+    _say_up_to_date(options, StepView())
+    return True
 
 
 def _run(

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bootstrap.errors import BootstrapError
-from bootstrap.plan.specs import StepSpec
+
+# The specs are imported only for typing here: the no-op re-run imports this package (the
+# run lock, the run state) and nothing of the plan (docs/bench.md (f)).
 
 if TYPE_CHECKING:
     from bootstrap.console import StepView
     from bootstrap.host.facts import HostFacts
     from bootstrap.paths import Paths
     from bootstrap.plan.model import Plan
+    from bootstrap.plan.specs import StepSpec
     from bootstrap.steps.state import RunState
     from bootstrap.timing import Timer
 
@@ -87,7 +90,7 @@ def _project_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-S_contra = TypeVar("S_contra", bound=StepSpec, contravariant=True)
+S_contra = TypeVar("S_contra", bound="StepSpec", contravariant=True)
 
 
 class Executor(Protocol[S_contra]):

@@ -115,6 +115,28 @@ def test_a_killed_resync_is_never_taken_for_up_to_date(
     assert broken, "no kill hit the sync itself"
 
 
+def test_the_quick_no_op_needs_no_cli_and_still_trusts_only_the_marker(
+    tree: Path, home: Path
+) -> None:
+    """`up --profile P --online` after a success is answered before click is imported;
+    without the synced marker it is no no-op, and the full run repairs the environment."""
+    _first_success(tree)
+    argv = [sys.executable, "-X", "importtime", "-m", "bootstrap", "up"]
+    argv += ["--profile", service(tree), "--online"]
+    quick = subprocess.run(
+        argv, cwd=tree, env={**os.environ, "CI": "1"}, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert quick.returncode == 0 and "up to date" in quick.stderr, quick.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in quick.stderr.splitlines()}
+    assert "bootstrap.app" in imported and "click" not in imported
+    (_project(tree) / ".venv" / ".bootstrap-synced").unlink()
+    code, out, err = finish(up(tree, "--profile", service(tree), "--online"))
+    assert code == 0 and "up to date" not in err, out + err
+    assert (_project(tree) / ".venv" / ".bootstrap-synced").is_file()
+    assert _imports(tree).returncode == 0
+
+
 def test_a_dependency_added_without_relocking_is_refused_with_the_fix(
     tree: Path, home: Path
 ) -> None:
