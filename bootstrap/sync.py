@@ -243,12 +243,19 @@ def ensure_lock_current(job: _Job) -> None:
     which fails offline as well, so any failure means the lock is stale."""
     if job.lock.kind != "uv":
         return  # a pylock file is the whole truth; nothing to compare it with
+    # Once per run and pair of files (the check before a sync, then the sync itself).
+    seen = (str(job.lock_path), _stamp(job.lock_path), _stamp(job.project / "pyproject.toml"))
+    if seen in _CURRENT:
+        return
     argv = [str(job.uv), "lock", "--check", "--offline", "--project", str(job.project)]
     if job.python:
         argv += ["--python", job.python]
     res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
-    if res.ok or not any(sign in res.stderr for sign in _STALE_LOCK):
-        return  # valid, or another problem (no Python, ...) that the sync reports itself
+    if res.ok:
+        _CURRENT.add(seen)
+        return
+    if not any(sign in res.stderr for sign in _STALE_LOCK):
+        return  # another problem (no Python, ...) that the sync reports itself
     said = [
         line.strip()
         for line in res.stderr.splitlines()
@@ -261,6 +268,17 @@ def ensure_lock_current(job: _Job) -> None:
         "then run again",
         code="sync.lock_outdated",
     )
+
+
+_CURRENT: set[tuple[str, str, str]] = set()
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "absent"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def _write_marker(job: _Job) -> None:
