@@ -111,6 +111,13 @@ $ConnectTimeout = [int](Env 'BOOTSTRAP_CONNECT_TIMEOUT' '5')
 $ReadTimeout = [int](Env 'BOOTSTRAP_READ_TIMEOUT' '30')
 $Retries = [int](Env 'BOOTSTRAP_RETRIES' '3')
 $RetryDelay = [double](Env 'BOOTSTRAP_RETRY_DELAY' '1')
+# One overall deadline per download, retries included (as install.sh): a server that
+# trickles a few bytes a second never trips the read timeout.
+$DownloadDeadline = 0
+if (-not [int]::TryParse((Env 'BOOTSTRAP_DOWNLOAD_DEADLINE' '600'), [ref]$DownloadDeadline) -or $DownloadDeadline -le 0) {
+    [Console]::Error.WriteLine("install.ps1: error: BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not '$(Env 'BOOTSTRAP_DOWNLOAD_DEADLINE')'")
+    exit 2
+}
 
 function Test-LoopbackHttp([string]$Url) {
     return ($Url -match '^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?/')
@@ -125,15 +132,18 @@ function Assert-Url([string]$Url) {
 function Invoke-Fetch([string]$Url, [string]$OutFile, [string]$Accept = '*/*') {
     $attempt = 1
     $delay = $RetryDelay
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $late = "$Url did not finish downloading within ${DownloadDeadline}s (BOOTSTRAP_DOWNLOAD_DEADLINE)"
     while ($true) {
         $current = $Url
         try {
             for ($hop = 0; $hop -le 5; $hop++) {
                 Assert-Url $current
+                $leftMs = [int][Math]::Max(1000, $DownloadDeadline * 1000 - $clock.ElapsedMilliseconds)
                 $req = [Net.HttpWebRequest]::Create($current)
                 $req.AllowAutoRedirect = $false
-                $req.Timeout = ($ConnectTimeout + $ReadTimeout) * 1000
-                $req.ReadWriteTimeout = $ReadTimeout * 1000
+                $req.Timeout = [Math]::Min(($ConnectTimeout + $ReadTimeout) * 1000, $leftMs)
+                $req.ReadWriteTimeout = [Math]::Min($ReadTimeout * 1000, $leftMs)
                 $req.Accept = $Accept
                 $req.UserAgent = 'bootstrap-install.ps1'
                 try { $resp = $req.GetResponse() }
@@ -155,11 +165,25 @@ function Invoke-Fetch([string]$Url, [string]$OutFile, [string]$Accept = '*/*') {
                 if ($code -ge 500 -or $code -eq 429) { $resp.Close(); throw [TimeoutException]::new("HTTP $code from $current") }
                 if ($code -ne 200) { $resp.Close(); throw "HTTP $code from $current" }
                 $out = [IO.File]::Create($OutFile)
-                try { $resp.GetResponseStream().CopyTo($out) } finally { $out.Close(); $resp.Close() }
+                $ok = $false
+                try {
+                    # Chunk by chunk, so the deadline is checked while a slow server trickles.
+                    $in = $resp.GetResponseStream()
+                    $buf = New-Object byte[] 1048576
+                    while (($n = $in.Read($buf, 0, $buf.Length)) -gt 0) {
+                        $out.Write($buf, 0, $n)
+                        if ($clock.ElapsedMilliseconds -ge $DownloadDeadline * 1000) { throw $late }
+                    }
+                    $ok = $true
+                } finally {
+                    $out.Close(); $resp.Close()
+                    if (-not $ok) { Remove-Item -LiteralPath $OutFile -Force -ErrorAction SilentlyContinue }
+                }
                 return $current
             }
             throw "too many redirects from $Url"
         } catch [TimeoutException] {
+            if ($clock.ElapsedMilliseconds -ge $DownloadDeadline * 1000) { throw $late }
             if ($attempt -ge $Retries) { throw "$($_.Exception.Message) (gave up after $attempt attempts)" }
             Say "$($_.Exception.Message); retrying in ${delay}s ($attempt/$Retries)"
             Start-Sleep -Milliseconds ([int]($delay * 1000))
@@ -231,8 +255,28 @@ function Install-Candidate($Pin, [string]$File, [string]$Kind, [string]$Sha, [st
     if (-not ("$ver" -like "uv $($Pin.Version)*")) { throw "the uv inside $(Split-Path -Leaf $File) reports '$ver', not uv $($Pin.Version)" }
     $lines = @("artifact $Sha", "uv $(Get-Sha256 (Join-Path $stage 'uv.exe'))", "uvx $(Get-Sha256 (Join-Path $stage 'uvx.exe'))")
     [IO.File]::WriteAllLines((Join-Path $stage '.verified'), $lines)
-    if (Test-Path -LiteralPath $Dir) { Move-Item -LiteralPath $Dir -Destination (Join-Path $Work 'old') }
-    Move-Item -LiteralPath $stage -Destination $Dir  # same volume: a rename
+    Set-UvFiles $Pin $stage $Dir
+}
+
+# Another stage 0 may be about to run $Dir\uv.exe this very moment, so the directory is
+# never moved aside: when it already holds this pin's verified uv (someone else won the
+# race) it is kept, else each file is renamed over the old one, the marker last.
+function Set-UvFiles($Pin, [string]$Stage, [string]$Dir) {
+    if (Test-UvPresent $Pin $Dir $true) { return }
+    New-Item -ItemType Directory -Force -Path $Dir | Out-Null
+    foreach ($name in 'uvx.exe', 'uv.exe', '.verified') {
+        $from = Join-Path $Stage $name; $to = Join-Path $Dir $name
+        if (Test-Path -LiteralPath $to) { [IO.File]::Replace($from, $to, [NullString]::Value) }
+        else { [IO.File]::Move($from, $to) }  # same volume: a rename
+    }
+}
+
+# ERROR_HANDLE_DISK_FULL (39) or ERROR_DISK_FULL (112), possibly wrapped by PowerShell.
+function Test-DiskFull($Err) {
+    for ($e = $Err; $null -ne $e; $e = $e.InnerException) {
+        if (@(0x27, 0x70) -contains ($e.HResult -band 0xFFFF)) { return $true }
+    }
+    return $false
 }
 
 function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [bool]$Verify) {
@@ -293,6 +337,9 @@ function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [boo
                 Say "installed uv $($Pin.Version) into $dir (from $from)"
                 return (Join-Path $dir 'uv.exe')
             } catch {
+                if (Test-DiskFull $_.Exception) {
+                    Fail "no space left on $(Join-Path $Data 'uv')" 'free some space there (uv needs about 150 MB while it installs), then re-run'
+                }
                 $reasons += "  - ${source}: $($_.Exception.Message)"
             }
         }
@@ -489,37 +536,53 @@ install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
 Usage: install.ps1 [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
   --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
   --modify-path  --print-triple  --print-data-dir  -h, --help
-(the same options and environment variables as install.sh; see docs/install.md)
+Options are taken wherever they appear; everything else goes to `bootstrap up`; `--`
+ends option parsing. (The same options and environment variables as install.sh; see
+docs/install.md.)
 '@ | Write-Output
 }
 
 # ----- main --------------------------------------------------------------------------
 $NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
 $ModifyPath = $false; $PrintTriple = $false
-$rest = @($args)
-while ($rest.Count -gt 0) {
-    $a = [string]$rest[0]
-    $consumed = 1
+# Our options are taken wherever they appear; every other argument goes on to
+# `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
+# `--uv` hands the rest to uv. As in install.sh.
+$all = @($args)
+$rest = @()
+$stray = ''
+for ($i = 0; $i -lt $all.Count; $i++) {
+    $a = [string]$all[$i]
+    $tail = @(if ($i + 1 -lt $all.Count) { $all[($i + 1)..($all.Count - 1)] })
     switch -Regex ($a) {
-        '^--no-run$' { $NoRun = $true }
-        '^--uv$' { $UvMode = $true }
-        '^--cache-bundle$' { $Bundle = [string]$rest[1]; $consumed = 2 }
-        '^--cache-bundle=' { $Bundle = $a.Substring(15) }
-        '^--sources$' { $Sources = [string]$rest[1]; $consumed = 2 }
-        '^--sources=' { $Sources = $a.Substring(10) }
-        '^--verify$' { $Verify = $true }
-        '^--modify-path$' { $ModifyPath = $true }
-        '^--print-triple$' { $PrintTriple = $true }
+        '^--no-run$' { $NoRun = $true; continue }
+        '^--uv$' { $UvMode = $true; break }
+        '^--cache-bundle$' {
+            if ($i + 1 -ge $all.Count) { Fail '--cache-bundle needs a file' 'install.ps1 --cache-bundle FILE' }
+            $i++; $Bundle = [string]$all[$i]; continue
+        }
+        '^--cache-bundle=' { $Bundle = $a.Substring(15); continue }
+        '^--sources$' {
+            if ($i + 1 -ge $all.Count) { Fail '--sources needs a list' 'install.ps1 --sources local,index' }
+            $i++; $Sources = [string]$all[$i]; continue
+        }
+        '^--sources=' { $Sources = $a.Substring(10); continue }
+        '^--verify$' { $Verify = $true; continue }
+        '^--modify-path$' { $ModifyPath = $true; continue }
+        '^--print-triple$' { $PrintTriple = $true; continue }
         '^--print-data-dir$' { Write-Output (Get-DataDir); exit 0 }
         '^(-h|--help)$' { Show-Usage; exit 0 }
-        default { $consumed = 0 }
+        '^--$' { $rest += $tail; $i = $all.Count; break }
+        default { $rest += $a; if (-not $stray) { $stray = $a } }
     }
-    if ($consumed -eq 0) { break }
-    $rest = @($rest | Select-Object -Skip $consumed)
     if ($UvMode) { break }
-    if ($a -eq '--') { break }
 }
-if ($rest.Count -gt 0 -and [string]$rest[0] -eq '--') { $rest = @($rest | Select-Object -Skip 1) }
+if ($UvMode) {
+    if ($stray) {
+        Fail "$stray comes before --uv: everything after --uv goes to uv, nothing before it may go to ``bootstrap up``" "put $stray after --uv, or leave out --uv"
+    }
+    $rest = $tail
+}
 if (Env 'BOOTSTRAP_UV_VERIFY') { $Verify = $true }
 
 $Triple = Get-Triple
@@ -565,6 +628,10 @@ if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
 $offline = @()
 if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
+# No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
+# (no admin, no PATH change). The bootstrapper decides, not this script, whether the
+# environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their fixes,
+# the choice of distro and variant, and the report on this side.
 if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
     # A bundle set this environment up: use it, online or not.
     & (Join-Path $toolEnv 'Scripts\python.exe') -m bootstrap up @rest

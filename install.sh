@@ -52,7 +52,8 @@ install.sh: install the team's pinned uv (verified) and run `bootstrap up`.
 
 Usage: install.sh [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
 
-Options (they come first; the first other argument and the rest go to `bootstrap up`):
+Options (anywhere; every other argument goes on to `bootstrap up`, in its order;
+after `--` everything goes to `bootstrap up` as is):
   --no-run              only install (or verify) uv; do not run `bootstrap up`
   --uv ARGS...          install (or verify) uv, then run `uv ARGS...` (the rest)
   --cache-bundle FILE   install uv and uv's cache from a bundle; then run offline
@@ -73,6 +74,7 @@ Environment:
                             piped use: the bootstrapper artifact (wheel or .tar.gz);
                             else the pin's `self` line, found on BOOTSTRAP_SELF_INDEX_URL
   BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
+  BOOTSTRAP_DOWNLOAD_DEADLINE  seconds one download may take, retries included (600)
 EOF
 }
 
@@ -202,11 +204,26 @@ sha256_of() {
   printf '%s' "$_h" | tr 'ABCDEF' 'abcdef'
 }
 
+hash_files() { # DIR LIST: "<sha256>  <path>" for each path of LIST (relative to DIR), one process
+  [ -n "${HASHER:-}" ] || pick_hasher
+  [ -s "$2" ] || return 0
+  # Bundle member names hold no spaces or shell characters (checked before this is called).
+  # shellcheck disable=SC2046
+  case $HASHER in
+    sha256sum) (cd "$1" && sha256sum $(cat "$2")) ;;
+    shasum) (cd "$1" && shasum -a 256 $(cat "$2")) ;;
+    openssl) (cd "$1" && openssl dgst -sha256 $(cat "$2")) | sed 's/^[^(]*(\(.*\))= *\(.*\)$/\2  \1/' ;;
+  esac | awk '{ print tolower($1) "  " $2 }'
+}
+
 # ----- downloads ---------------------------------------------------------------------
 CONNECT_TIMEOUT=${BOOTSTRAP_CONNECT_TIMEOUT:-5}
 READ_TIMEOUT=${BOOTSTRAP_READ_TIMEOUT:-30}
 RETRIES=${BOOTSTRAP_RETRIES:-3}
 RETRY_DELAY=${BOOTSTRAP_RETRY_DELAY:-1}
+# One overall deadline per download, retries included: a server that trickles a few bytes
+# a second never trips the read timeout, and would otherwise hold stage 0 for hours.
+DOWNLOAD_DEADLINE=${BOOTSTRAP_DOWNLOAD_DEADLINE:-600}
 
 # HTTPS everywhere; plain http only to this machine (a loopback mirror or test server).
 # The host is parsed, not globbed: http://localhost:1@10.9.9.9/ goes to 10.9.9.9 (the
@@ -253,7 +270,52 @@ pick_downloader() {
   if [ "$DOWNLOADER" = wget ] && wget --help 2>&1 | grep -q BusyBox; then
     DOWNLOADER=busybox-wget
   fi
+  case $DOWNLOAD_DEADLINE in
+    "" | *[!0-9]* | 0 | 0*)
+      printf 'install.sh: error: BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not %s\n' \
+        "'$DOWNLOAD_DEADLINE'" >&2
+      exit 2
+      ;;
+  esac
 }
+
+# no_space DIR [ERRFILE]: did a write under DIR fail because its filesystem is full? The
+# error text says so for most tools; curl only says "exit 23", so the free space decides.
+no_space() {
+  if [ -n "${2:-}" ] && grep -qi 'no space left' "$2" 2>/dev/null; then
+    return 0
+  fi
+  _free=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  case $_free in "" | *[!0-9]*) return 1 ;; esac
+  [ "$_free" -lt 1024 ]
+}
+
+die_no_space() { # DIR (a temp dir is named by the directory it was made in)
+  die "no space left on ${1%/.tmp.*}" "free some space there (uv needs about 150 MB while it installs), then re-run"
+}
+
+# run_until SECONDS CMD...: run CMD, stopped when SECONDS have passed (wget has no
+# overall time limit of its own; curl's is --max-time).
+run_until() {
+  _secs=$1
+  shift
+  "$@" &
+  _cmd=$!
+  (
+    trap 'kill "$_sl" 2>/dev/null; exit 0' TERM
+    sleep "$_secs" &
+    _sl=$!
+    wait "$_sl" && kill "$_cmd" 2>/dev/null
+  ) </dev/null >/dev/null 2>&1 &
+  _dog=$!
+  wait "$_cmd"
+  _rc=$?
+  kill "$_dog" 2>/dev/null
+  wait "$_dog" 2>/dev/null
+  return $_rc
+}
+
+deadline_passed() { [ "$(date +%s)" -ge "$FETCH_UNTIL" ]; }
 
 # fetch_once URL OUT [ACCEPT]: 0 ok, 1 worth retrying, 2 give up on this URL.
 fetch_once() {
@@ -269,15 +331,22 @@ fetch_once() {
       else
         set -- --proto '=https' --tlsv1.2 -L --proto-redir '=https' --max-redirs 5
       fi
-      _code=$(curl -sS "$@" --connect-timeout "$CONNECT_TIMEOUT" \
+      _code=$(curl -sS "$@" --connect-timeout "$CONNECT_TIMEOUT" --max-time "$FETCH_LEFT" \
         --speed-time "$READ_TIMEOUT" --speed-limit 1 -A bootstrap-install.sh \
         -H "Accept: $_accept" -o "$_out" -w '%{http_code}' "$_url" 2>"$_err")
       _rc=$?
       case $_rc in
         0) ;;
+        23) no_space "$(dirname "$_out")" "$_err" && die_no_space "$(dirname "$_out")"
+          FETCH_ERR="cannot write $_out (curl exit 23): $(tail -n 1 "$_err")"; return 2 ;;
+        28) if deadline_passed; then
+            FETCH_ERR="$_url did not finish downloading within ${DOWNLOAD_DEADLINE}s (BOOTSTRAP_DOWNLOAD_DEADLINE)"
+          else
+            FETCH_ERR="no answer from $_url within the timeout (connect ${CONNECT_TIMEOUT}s, read ${READ_TIMEOUT}s)"
+          fi
+          return 2 ;;
         6) FETCH_ERR="cannot resolve the host of $_url"; return 2 ;;
         7) FETCH_ERR="cannot connect to $_url"; return 2 ;;
-        28) FETCH_ERR="no answer from $_url within the timeout (connect ${CONNECT_TIMEOUT}s, read ${READ_TIMEOUT}s)"; return 2 ;;
         1) FETCH_ERR="refused $_url: it redirected to a URL that is not https"; return 2 ;;
         18 | 52 | 55 | 56 | 92) FETCH_ERR="transfer from $_url broke off (curl exit $_rc)"; return 1 ;;
         35 | 60 | 77 | 51 | 58 | 59) FETCH_ERR="TLS failure for $_url (curl exit $_rc): $(tail -n 1 "$_err")"; return 2 ;;
@@ -294,12 +363,20 @@ fetch_once() {
         set -- --secure-protocol=TLSv1_2 --https-only
       fi
       if [ "$DOWNLOADER" = busybox-wget ]; then
-        wget -q -S -T "$READ_TIMEOUT" -O "$_out" "$_url" 2>"$_err"
+        run_until "$FETCH_LEFT" wget -q -S -T "$READ_TIMEOUT" -O "$_out" "$_url" 2>"$_err"
       else
-        wget -q -S "$@" --tries=1 --connect-timeout="$CONNECT_TIMEOUT" --read-timeout="$READ_TIMEOUT" \
-          --header="Accept: $_accept" -U bootstrap-install.sh -O "$_out" "$_url" 2>"$_err"
+        run_until "$FETCH_LEFT" wget -q -S "$@" --tries=1 --connect-timeout="$CONNECT_TIMEOUT" \
+          --read-timeout="$READ_TIMEOUT" --header="Accept: $_accept" -U bootstrap-install.sh \
+          -O "$_out" "$_url" 2>"$_err"
       fi
       _rc=$?
+      if [ "$_rc" != 0 ] && deadline_passed; then
+        FETCH_ERR="$_url did not finish downloading within ${DOWNLOAD_DEADLINE}s (BOOTSTRAP_DOWNLOAD_DEADLINE)"
+        return 2
+      fi
+      if [ "$_rc" = 3 ] && no_space "$(dirname "$_out")" "$_err"; then
+        die_no_space "$(dirname "$_out")"
+      fi
       _code=$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$_err" | tail -n 1)
       if grep -qi '^ *location: *http:' "$_err"; then
         rm -f "$_out"
@@ -321,11 +398,15 @@ fetch_once() {
   esac
 }
 
-# fetch URL OUT [ACCEPT]: retries server errors and broken transfers with backoff.
+# fetch URL OUT [ACCEPT]: retries server errors and broken transfers with backoff, all
+# within one deadline; whatever was written to OUT is removed when it fails.
 fetch() {
   _n=1
   _delay=$RETRY_DELAY
+  FETCH_UNTIL=$(($(date +%s) + DOWNLOAD_DEADLINE))
   while :; do
+    FETCH_LEFT=$((FETCH_UNTIL - $(date +%s)))
+    [ "$FETCH_LEFT" -gt 0 ] || FETCH_LEFT=1
     fetch_once "$@"
     case $? in
       0) return 0 ;;
@@ -333,6 +414,12 @@ fetch() {
     esac
     if [ "$_n" -ge "$RETRIES" ]; then
       FETCH_ERR="$FETCH_ERR (gave up after $_n attempts)"
+      rm -f "$2"
+      return 1
+    fi
+    case $_delay in *.*) _whole=${_delay%%.*} ;; *) _whole=$_delay ;; esac
+    if [ $(($(date +%s) + ${_whole:-0})) -ge "$FETCH_UNTIL" ]; then
+      FETCH_ERR="$FETCH_ERR; no time left to retry within ${DOWNLOAD_DEADLINE}s (BOOTSTRAP_DOWNLOAD_DEADLINE)"
       rm -f "$2"
       return 1
     fi
@@ -467,8 +554,8 @@ uv_present() {
   return 0
 }
 
-try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION
-  _got=$(sha256_of "$1")
+try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION (KNOWN_SHA: FILE's digest, if known)
+  _got=${KNOWN_SHA:-$(sha256_of "$1")}
   if [ "$_got" != "$3" ]; then
     REASONS="$REASONS
   - $4: checksum mismatch for $(basename "$1"): pinned $3, got $_got"
@@ -477,11 +564,12 @@ try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION
   _stage=$WORK/root
   rm -rf "$_stage" "$WORK/x"
   if ! extract_artifact "$1" "$2" "$WORK/x"; then
+    no_space "$WORK" "$WORK/tar.err" && die_no_space "$WORK"
     REASONS="$REASONS
   - $4: unsafe or broken artifact $(basename "$1") (see above)"
     return 1
   fi
-  mkdir -p "$_stage"
+  mkdir -p "$_stage" || { no_space "$WORK" && die_no_space "$WORK"; die "cannot create $_stage"; }
   mv "$EXTRACTED/uv" "$EXTRACTED/uvx" "$_stage/"
   chmod 755 "$_stage/uv" "$_stage/uvx"
   _ver=$("$_stage/uv" --version 2>/dev/null)
@@ -497,14 +585,21 @@ try_candidate() { # FILE KIND SHA SOURCE-DESCRIPTION
     printf 'artifact %s\n' "$3"
     printf 'uv %s\n' "$(sha256_of "$_stage/uv")"
     printf 'uvx %s\n' "$(sha256_of "$_stage/uvx")"
-  } >"$_stage/.verified"
-  # Atomic on the same filesystem: WORK lives under $DATA/uv.
-  if [ -e "$UV_DIR" ]; then
-    mv "$UV_DIR" "$WORK/old"
-  fi
-  mv "$_stage" "$UV_DIR" || die "cannot move uv into $UV_DIR"
+  } >"$_stage/.verified" || { no_space "$WORK" && die_no_space "$WORK"; die "cannot write $_stage/.verified"; }
+  place_uv "$_stage"
   INSTALLED_FROM=$4
   return 0
+}
+
+# place_uv STAGE: move the verified binaries into $UV_DIR. Another stage 0 may be about
+# to exec $UV_DIR/uv this very moment (six first runs in one HOME), so the directory is
+# never moved aside: each file is renamed over the old one (atomic on one filesystem,
+# and WORK lives under $DATA/uv), uv after uvx, the marker last.
+place_uv() {
+  mkdir -p "$UV_DIR" || die "cannot create $UV_DIR"
+  for _f in uvx uv .verified; do
+    mv -f "$1/$_f" "$UV_DIR/$_f" || die "cannot move uv into $UV_DIR"
+  done
 }
 
 try_source() {
@@ -512,6 +607,18 @@ try_source() {
     local)
       _p=${BOOTSTRAP_UV_LOCAL:-}
       [ -n "$_p" ] || return 1
+      if [ -n "${BUNDLE_UV_SHA:-}" ]; then
+        # The cache bundle's uv: already in this run's own staging directory and hashed
+        # while the bundle was checked, so neither copied nor hashed again here.
+        _kind=wheel _sha=$WHEEL_SHA
+        [ "$BUNDLE_UV_SHA" != "$ARCHIVE_SHA" ] || [ -z "$ARCHIVE_SHA" ] || _kind=archive _sha=$ARCHIVE_SHA
+        [ -n "$_sha" ] || _kind=archive _sha=$ARCHIVE_SHA
+        KNOWN_SHA=$BUNDLE_UV_SHA
+        try_candidate "$_p" "$_kind" "$_sha" "local $_p"
+        _rc=$?
+        KNOWN_SHA=""
+        return $_rc
+      fi
       if [ -d "$_p" ]; then
         for _f in "$WHEEL_FILE" "$ARCHIVE_FILE"; do
           if [ -n "$_f" ] && [ -f "$_p/$_f" ]; then _p=$_p/$_f; break; fi
@@ -711,14 +818,18 @@ $WORK"
   if [ ! -f "$_b/SHA256SUMS" ] || [ ! -f "$_b/manifest.json" ]; then
     bundle_die bundle.missing_member "$_bundle has no SHA256SUMS or manifest.json: not a cache bundle"
   fi
-  while read -r _sum _path; do
-    [ -n "$_sum" ] || continue
-    [ -f "$_b/$_path" ] || bundle_die bundle.missing_member "$_bundle: SHA256SUMS lists $_path, which is missing"
-    [ "$(sha256_of "$_b/$_path")" = "$_sum" ] || bundle_die bundle.checksum "$_bundle: $_path does not match SHA256SUMS (corrupt or tampered bundle)"
-  done <"$_b/SHA256SUMS"
-  while IFS= read -r _f; do
-    [ "$_f" = SHA256SUMS ] || grep -q "  $_f\$" "$_b/SHA256SUMS" || bundle_die bundle.extra_member "$_bundle: $_f is not covered by SHA256SUMS"
-  done <"$WORK/members"
+  # Every member hashed once, by one process; the checks below compare these digests.
+  grep -v '^SHA256SUMS$' "$WORK/members" >"$WORK/files"
+  hash_files "$_b" "$WORK/files" >"$WORK/have" || bundle_die bundle.truncated "cannot read the members of $_bundle"
+  _why=$(awk -v b="$_bundle" '
+    FILENAME == ARGV[1] { have[$2] = $1; next }
+    $0 == "" { next }
+    { listed[$2] = 1
+      if (!($2 in have)) { print "bundle.missing_member " b ": SHA256SUMS lists " $2 ", which is missing"; exit }
+      if (have[$2] != $1) { print "bundle.checksum " b ": " $2 " does not match SHA256SUMS (corrupt or tampered bundle)"; exit } }
+    END { for (f in have) if (!(f in listed)) { print "bundle.extra_member " b ": " f " is not covered by SHA256SUMS"; exit } }
+  ' "$WORK/have" "$_b/SHA256SUMS")
+  [ -z "$_why" ] || bundle_die "${_why%% *}" "${_why#* }"
   _fmt=$(sed -n 's/^  "format": \([0-9]*\),*$/\1/p' "$_b/manifest.json")
   [ "$_fmt" = 2 ] || bundle_die bundle.format "$_bundle: bundle format ${_fmt:-?}, this checkout reads format 2 only" \
     "pack the bundle again with this checkout: bootstrap cache pack"
@@ -749,20 +860,22 @@ $WORK"
   # Trust: each wheel this checkout's uv.lock names must have the lock's hash. The rest
   # stays in the bundle for `bootstrap up`, which checks it against the project's lock.
   lock_sums "$REPO/uv.lock" >"$WORK/locked"
-  for _w in "$_b"/wheels/*; do
-    [ -f "$_w" ] || continue
-    _n=${_w##*/}
-    _want=$(awk -v f="$_n" '$2 == f { print $1; exit }' "$WORK/locked")
-    [ -n "$_want" ] || continue
-    _got=$(sha256_of "$_w")
-    [ "$_got" = "$_want" ] || bundle_die bundle.lock_hash "$_bundle: $_n does not match $REPO/uv.lock (sha256 $_got, the lock says $_want); refusing the bundle" \
-      "never use this bundle; pack a new one from this repository"
-  done
-  for _w in "$_b"/wheels/*; do
-    [ -f "$_w" ] || continue
-    _n=${_w##*/}
-    grep -q "  $_n\$" "$WORK/locked" && mv -f "$_w" "$WHEELHOUSE/$_n"
-  done
+  _why=$(awk -v lock="$REPO/uv.lock" -v b="$_bundle" -v moves="$WORK/moves" '
+    FILENAME == ARGV[1] { want[$2] = $1; next }
+    $2 ~ /^wheels\// { n = substr($2, 8)
+      if (!(n in want)) next
+      if (want[n] != $1) { print b ": " n " does not match " lock " (sha256 " $1 ", the lock says " want[n] "); refusing the bundle"; exit }
+      print n >moves }
+  ' "$WORK/locked" "$WORK/have")
+  [ -z "$_why" ] || bundle_die bundle.lock_hash "$_why" "never use this bundle; pack a new one from this repository"
+  if [ -s "$WORK/moves" ]; then
+    # Names were checked above ([A-Za-z0-9._+-] only): splitting them on newlines is safe.
+    # shellcheck disable=SC2046
+    (cd "$_b/wheels" && mv -f $(cat "$WORK/moves") "$WHEELHOUSE/") || die "cannot move the bootstrapper's wheels into $WHEELHOUSE"
+  fi
+  # The uv artifact's digest is known: ensure_uv checks it against the pin without
+  # copying or hashing the file again (the staging directory is this run's own).
+  BUNDLE_UV_SHA=$(awk -v f="$_bart" '$2 == f { print $1; exit }' "$WORK/have")
   BOOTSTRAP_UV_LOCAL=$_b/$_bart
   SOURCES=local
 }
@@ -785,10 +898,18 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
+  # The checkout's modules are compiled to bytecode on the other core while uv installs
+  # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
+  _compiling=""
+  if [ -z "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+    "$TOOL_ENV/bin/python" -m compileall -q "$REPO/bootstrap" >/dev/null 2>&1 &
+    _compiling=$!
+  fi
   "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
     --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" ||
     bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper needs (above)" \
       "pack the bundle again with this checkout: bootstrap cache pack"
+  [ -z "$_compiling" ] || wait "$_compiling" || true
   _site=$("$TOOL_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
     die "cannot ask $TOOL_ENV/bin/python for its site-packages"
   # The bootstrapper runs from this checkout's source: nothing is built (no build backend
@@ -864,12 +985,19 @@ fetch_self() {
 }
 
 # ----- PATH (only when asked) ---------------------------------------------------------
+# sh_quote STRING: STRING as one single-quoted shell word (a ' becomes '\''), so a HOME
+# holding ", $, ` or a space still gives lines every login shell can read.
+sh_quote() {
+  printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
 modify_path() {
   _env=$DATA/env
+  _qdir=$(sh_quote "$UV_DIR")
   # shellcheck disable=SC2016  # $PATH is expanded when the env file is sourced
-  printf 'case ":${PATH}:" in *":%s:"*) ;; *) PATH="%s:$PATH"; export PATH ;; esac\n' \
-    "$UV_DIR" "$UV_DIR" >"$_env"
-  _line=". \"$_env\""
+  printf 'case ":${PATH}:" in *:%s:*) ;; *) PATH=%s:"$PATH"; export PATH ;; esac\n' \
+    "$_qdir" "$_qdir" >"$_env"
+  _line=". $(sh_quote "$_env")"
   for _rc in "$HOME/.profile" "$HOME/.bashrc" "$HOME/.zshrc"; do
     [ "$_rc" = "$HOME/.profile" ] || [ -f "$_rc" ] || continue
     grep -qF "$_line" "$_rc" 2>/dev/null || printf '\n%s\n' "$_line" >>"$_rc"
@@ -936,28 +1064,45 @@ prepare_tool_env() { # REPO [--offline]
 # ----- main --------------------------------------------------------------------------
 main() {
   NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
-  while [ $# -gt 0 ]; do
-    case $1 in
+  BUNDLE_UV_SHA="" KNOWN_SHA=""
+  # Our options are taken wherever they appear; every other argument goes on to
+  # `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
+  # `--uv` hands the rest to uv. The arguments rotate through "$@": POSIX sh has no arrays.
+  _left=$# _stray=""
+  while [ "$_left" -gt 0 ]; do
+    _a=$1
+    shift
+    _left=$((_left - 1))
+    case $_a in
       --no-run) NO_RUN=1 ;;
-      --uv) shift; UV_MODE=1; break ;;
+      --uv) UV_MODE=1; break ;;
       --cache-bundle)
-        [ $# -ge 2 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
-        BUNDLE=$2; shift ;;
-      --cache-bundle=*) BUNDLE=${1#*=} ;;
+        [ "$_left" -ge 1 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
+        BUNDLE=$1; shift; _left=$((_left - 1)) ;;
+      --cache-bundle=*) BUNDLE=${_a#*=} ;;
       --sources)
-        [ $# -ge 2 ] || die "--sources needs a list" "install.sh --sources local,index"
-        SOURCES=$2; shift ;;
-      --sources=*) SOURCES=${1#*=} ;;
+        [ "$_left" -ge 1 ] || die "--sources needs a list" "install.sh --sources local,index"
+        SOURCES=$1; shift; _left=$((_left - 1)) ;;
+      --sources=*) SOURCES=${_a#*=} ;;
       --verify) VERIFY=full ;;
       --modify-path) MODIFY_PATH=1 ;;
       --print-triple) PRINT_TRIPLE=1 ;;
       --print-data-dir) data_dir; echo; exit 0 ;;
       -h | --help) usage; exit 0 ;;
-      --) shift; break ;;
-      *) break ;;
+      --)
+        while [ "$_left" -gt 0 ]; do
+          set -- "$@" "$1"
+          shift
+          _left=$((_left - 1))
+        done ;;
+      *) set -- "$@" "$_a"; _stray=${_stray:-$_a} ;;
     esac
-    shift
   done
+  if [ -n "$UV_MODE" ] && [ -n "$_stray" ]; then
+    die "$_stray comes before --uv: everything after --uv goes to uv, nothing before it may go to \`bootstrap up\`" \
+      "put $_stray after --uv, or leave out --uv"
+  fi
+  # After --uv, "$@" holds exactly the arguments for uv.
   [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
 
   detect_triple

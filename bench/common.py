@@ -39,10 +39,22 @@ class Sample:
     runs: tuple[float, ...]
     outputs: tuple[str, ...] = field(default=(), repr=False)  # stdout + stderr per run
     step_runs: tuple[tuple[float, ...], ...] = ()  # per run, the wall time of each step
+    # Per run: CPU seconds (user + system) of the commands and their children, which the
+    # machine's load changes far less than wall time; and the 1-minute load average.
+    cpu_runs: tuple[float, ...] = ()
+    loads: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_runs) if self.cpu_runs else float("nan")
+
+    @property
+    def load(self) -> str:
+        return f"{min(self.loads):.1f}-{max(self.loads):.1f}" if self.loads else "?"
 
     def step_median(self, index: int) -> float:
         return statistics.median(times[index] for times in self.step_runs)
@@ -96,16 +108,22 @@ def measure(specs: Sequence[Measure], *, runs: int, warmup: int = 1) -> list[Sam
     times: list[list[float]] = [[] for _ in specs]
     outputs: list[list[str]] = [[] for _ in specs]
     steps: list[list[tuple[float, ...]]] = [[] for _ in specs]
+    cpus: list[list[float]] = [[] for _ in specs]
+    loads: list[list[float]] = [[] for _ in specs]
     for i in range(warmup + runs):
         for k, spec in enumerate(specs):
             if spec.before_each is not None:
                 spec.before_each()
             out = []
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            t0 = os.times()
             marks = [time.perf_counter()]
             for step in spec.steps:
                 out.append(run_step(step, spec.env))
                 marks.append(time.perf_counter())
             elapsed = marks[-1] - marks[0]
+            t1 = os.times()
+            cpu = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
             text = "".join(out)
             if spec.expect is not None and spec.expect not in text:
                 raise BenchError(f"{spec.label}: expected {spec.expect!r} in:\n{tail(text)}")
@@ -113,9 +131,11 @@ def measure(specs: Sequence[Measure], *, runs: int, warmup: int = 1) -> list[Sam
                 times[k].append(elapsed)
                 outputs[k].append(text)
                 steps[k].append(tuple(b - a for a, b in zip(marks, marks[1:])))
+                cpus[k].append(cpu)
+                loads[k].append(load)
     return [
-        Sample(spec.label, tuple(t), tuple(o), tuple(s))
-        for spec, t, o, s in zip(specs, times, outputs, steps)
+        Sample(spec.label, tuple(t), tuple(o), tuple(s), tuple(c), tuple(ld))
+        for spec, t, o, s, c, ld in zip(specs, times, outputs, steps, cpus, loads)
     ]
 
 

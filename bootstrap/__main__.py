@@ -22,11 +22,12 @@ def run() -> None:
 def _quick_noop(argv: list[str]) -> bool:
     """The most common re-run, `bootstrap up [--profile NAME] [--online]` with nothing to
     do, is answered before click and the command modules are imported (half of the
-    no-op's time; docs/bench.md (f)). Any other command line, or a run with work to do,
+    no-op's time; docs/bench.md (i)). Any other command line, or a run with work to do,
     goes through the CLI as usual, which checks everything again."""
     if not argv or argv[0] != "up":
         return False
-    profile, online = "default", False
+    profile: str | None = None  # as `up` without --profile: the project's, or "default"
+    online = False
     rest = argv[1:]
     while rest:
         word = rest.pop(0)

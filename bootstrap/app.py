@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.console import StepView
-from bootstrap.errors import EXIT_UNSUPPORTED, BootstrapError
+from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
+from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.state import RunState, file_digest, fingerprint
 from bootstrap.timing import Timer, stage0_phases, stage0_start
@@ -32,7 +33,10 @@ FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 
 @dataclass(frozen=True)
 class UpOptions:
-    profile: str = "default"
+    # None: the project's own profile (--project DIR, or the current directory when it
+    # keeps one), else "default". See bootstrap.profiles for the search.
+    profile: str | None = None
+    project: str | None = None  # --project DIR: the project to set up
     cache_bundle: str | None = None
     online: bool = False
     refresh: bool = False  # skip the no-op shortcut: detect, plan and check every step
@@ -44,6 +48,7 @@ class UpOptions:
     remote: str | None = None  # --remote [user@]host[:port]: hand over to this box
     accept_new_host_keys: bool = False
     report_out: str | None = None  # also write the timing report here (for a handoff)
+    replay: str | None = None  # detect from this capture directory instead of this machine
 
 
 @dataclass
@@ -55,11 +60,32 @@ class UpResult:
     notes: list[str] = field(default_factory=list)
     delivery: dict[str, Any] | None = None
     hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
+    next: list[str] = field(default_factory=list)  # commands a new shell can run as printed
 
 
-def _state_key(profile: str) -> str:
-    # One record per (profile, directory): a profile's project may be the cwd.
-    return f"{Path(profile).stem}-{fingerprint(str(Path.cwd().resolve()), profile)[:12]}"
+def _state_key(options: UpOptions) -> str:
+    # One record per (profile, project, directory): a profile's project may be the cwd.
+    profile, project = profile_request(options)
+    stem = Path(profile).stem if profile else Path(project or ".").resolve().name
+    parts = [str(Path.cwd().resolve()), profile or ""]
+    if project is not None:
+        parts.append(str(Path(project).resolve()))
+    return f"{stem}-{fingerprint(*parts)[:12]}"
+
+
+def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
+    """(profile name or path, project directory) as `up` looks them up: a project's own
+    profile when no --profile is given and the project (--project, else the current
+    directory) keeps one; else the "default" profile."""
+    if options.profile:
+        return options.profile, options.project
+    if options.project is not None:
+        return None, options.project
+    from bootstrap.profiles import project_profile
+
+    if project_profile(Path.cwd()) is not None:
+        return None, str(Path.cwd())
+    return "default", None
 
 
 def _quick_host_signature() -> dict[str, str]:
@@ -90,6 +116,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
             options.lock,
             options.online,
             options.remote,
+            options.replay,
         ],
     }
 
@@ -97,59 +124,71 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
 def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
     paths = paths or Paths.from_env()
     started, start_origin = stage0_start()
-    key = _state_key(options.profile)
+    key = _state_key(options)
 
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
 
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
         state = RunState.load(paths, key)
-        if _is_noop(state, options, paths):
+        noop_next = _noop_next(state, options, paths)
+        if noop_next is not None:
             _say_up_to_date(options, view)
-            return UpResult(0, noop=True)
+            return UpResult(0, noop=True, next=noop_next)
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
 
 
-def _is_noop(state: RunState, options: UpOptions, paths: Paths) -> bool:
+def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] | None:
     """The fast no-op: a recorded success whose inputs (files, host signature, overrides)
-    are all unchanged; the environment's synced marker is one of the files."""
+    are all unchanged -- the environment's synced marker is one of the files -- and, for
+    a devcontainer, whose container still runs. Returns the closing commands to print
+    again, or None when there is work to do."""
     done = state.success
     if not done or options.refresh or options.dry_run:
-        return False
+        return None
     if options.cache_bundle:
         from bootstrap.cache.use import imported_before
 
         if not imported_before(options.cache_bundle, paths):
-            return False
-    files = [Path(p) for p in done["inputs"]["files"]]
-    return bool(done["inputs"] == _noop_inputs(files, options))
+            return None
+    inputs = dict(done["inputs"])
+    container = inputs.pop("container", None)
+    files = [Path(p) for p in inputs["files"]]
+    if inputs == _noop_inputs(files, options) and _container_up(container):
+        return list(done.get("next", []))
+    return None
 
 
 def _say_up_to_date(options: UpOptions, view: StepView) -> None:
     view.note(
-        f"up to date: profile {options.profile!r} had a successful first run with "
+        f"up to date: profile {_profile_label(options)!r} had a successful first run with "
         "these inputs (--refresh checks everything again)"
     )
 
 
-def quick_noop(profile: str, *, online: bool = False) -> bool:
+def quick_noop(profile: str | None, *, online: bool = False) -> bool:
     """`bootstrap up [--profile NAME] [--online]` answered before the CLI is imported:
-    True (and "up to date" said) when it is the no-op; False for anything else --
-    another run holds the lock, or there is work to do -- and the full command then runs
-    as usual."""
+    True (and "up to date" and the closing commands said) when it is the no-op; False
+    for anything else -- another run holds the lock, or there is work to do -- and the
+    full command then runs as usual."""
+    from bootstrap.console import line
     from bootstrap.errors import Busy
 
     options = UpOptions(profile=profile, online=online, wait_seconds=0.0)
     paths = Paths.from_env()
     try:
         with RunLock(paths.lock_file, wait_seconds=0.0, on_wait=lambda: None):
-            if not _is_noop(RunState.load(paths, _state_key(profile)), options, paths):
-                return False
+            state = RunState.load(paths, _state_key(options))
+            noop_next = _noop_next(state, options, paths)
     except Busy:
         return False
+    if noop_next is None:
+        return False
     _say_up_to_date(options, StepView())
+    for text in noop_next:
+        line(text)
     return True
 
 
@@ -183,9 +222,9 @@ def _run(
     error: BootstrapError | None = None
     try:
         with timer.phase("detect"):
-            from bootstrap.host import detect
+            from bootstrap.host import detect, replay
 
-            facts = detect()
+            facts = replay(Path(options.replay)) if options.replay else detect()
         with timer.phase("plan"):
             profile, plan = _plan(options, facts)
         if not plan.first_run and not options.dry_run:
@@ -200,13 +239,8 @@ def _run(
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
         with timer.phase("report"):
-            _flush_spool(paths, profile)
-        from bootstrap.strategies import REGISTRY, describe_unsupported
-
-        if not REGISTRY[plan.strategy].CARRIED_OUT:
-            for text in describe_unsupported(plan.strategy, plan.profile, plan.target):
-                view.note(text)
-            return UpResult(EXIT_UNSUPPORTED, plan=plan.to_dict())
+            for warning in _flush_spool(paths, profile):
+                view.note(f"warning: {warning}")
         if plan.strategy != "native":
             from bootstrap.steps.handoff import run_handoff
 
@@ -225,6 +259,8 @@ def _run(
                 deliver=lambda report: _deliver(paths, config, report),
                 host_summary=lambda f: _host_summary(f, salt),
             )
+            if result.exit_code == 0 and not options.dry_run:
+                _record_container(state, plan, options)
             return result
         if options.dry_run:
             for step in plan.steps:
@@ -241,6 +277,7 @@ def _run(
             refresh=options.refresh,
         )
         run_steps(ctx)
+        _mark_synced(ctx)
     except BootstrapError as exc:
         if getattr(exc, "recorded", False):
             raise  # a handoff recorded its own report
@@ -267,13 +304,30 @@ def _run(
         raise error
     assert ctx is not None  # noqa: S101
     state.record_success(_noop_inputs(ctx.input_files(), options))
+    commands = _next_commands(ctx, plan)
+    if commands and state.success is not None:
+        state.success["next"] = commands  # the no-op re-run prints them again
+        state.save()
     return UpResult(
         0,
         report=report.to_dict(),
         plan=plan.to_dict(),
         notes=ctx.notes,
         delivery=delivery,
+        next=commands,
     )
+
+
+def _mark_synced(ctx: Context) -> None:
+    """Every step passed, so uv has confirmed the environment matches the lock (it synced
+    it, or its check found it so): an environment from an older version of this tool
+    gets the synced marker the no-op shortcut needs."""
+    from bootstrap.plan.specs import Sync
+    from bootstrap.sync import mark_synced
+
+    spec = ctx.plan.step(Sync)
+    if spec is not None:
+        mark_synced(ctx.venv, spec.lock)
 
 
 def _system_certs(plan: Plan, view: StepView) -> None:
@@ -291,17 +345,61 @@ def _system_certs(plan: Plan, view: StepView) -> None:
 
 def _run_kind(options: UpOptions, ctx: Context | None, had_first_run: bool) -> str:
     """first, resync, noop or refresh (the report's run_kind; see report.model)."""
-    if options.refresh:
-        return "refresh"
     ran = ctx.ran if ctx is not None else []
     if "first-run" in ran and not had_first_run:
-        return "first"
+        return "first"  # --refresh or not: nothing had run here before
+    if options.refresh:
+        return "refresh"
     # Steps that change the environment (ensure-uv and python look every time).
     if {"import-cache", "sync", "first-run"} & set(ran):
         return "resync"
     if ctx is None:  # stopped before any step: planning failed
         return "resync" if had_first_run else "first"
     return "noop"
+
+
+def _next_commands(ctx: Any, plan: Plan) -> list[str]:
+    """Write the `bootstrap` launcher next to the pinned uv; the closing commands."""
+    if ctx.uv is None:
+        return []
+    from bootstrap.launcher import next_commands, write_launcher
+
+    uv = Path(os.environ.get("BOOTSTRAP_UV") or ctx.uv)
+    return next_commands(
+        project=ctx.project,
+        venv=ctx.venv,
+        uv=uv,
+        launcher=write_launcher(uv.parent),
+        first_run=plan.first_run,
+        uv_project=plan.lock.kind == "uv",
+    )
+
+
+def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
+    """A devcontainer that came up and ran its first run: a re-run with the same inputs
+    is a no-op while the container runs (the other handoffs check their target each
+    time, since a remote box can change behind our back)."""
+    from bootstrap.plan import specs
+
+    up = plan.step(specs.ContainerUp)
+    config = plan.step(specs.DevcontainerConfig)
+    if up is None or config is None:
+        return
+    files = [Path(config.workspace) / config.path]
+    if plan.profile_path:
+        files.append(Path(plan.profile_path))
+    files.append(Path(plan.project) / plan.lock.path)
+    inputs = _noop_inputs(files, options)
+    inputs["container"] = {"engine": up.engine, "workspace": up.workspace}
+    state.record_success(inputs)
+
+
+def _container_up(container: dict[str, str] | None) -> bool:
+    if container is None:
+        return True
+    from bootstrap.strategies.devcontainer_cli import workspace_container_running
+
+    return workspace_container_running(container["engine"], container["workspace"])
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
@@ -311,7 +409,14 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
 
-    profile = load_profile(options.profile)
+    name, project = profile_request(options)
+    profile = load_profile(name, project=project)
+    if project is not None:
+        from bootstrap.profiles import check_project
+
+        problems = check_project(profile)
+        if problems:
+            raise problems[0]
     _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
     strategy = options.strategy
     if options.remote:
@@ -334,6 +439,11 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
         ),
     )
     return profile, plan
+
+
+def _profile_label(options: UpOptions) -> str:
+    name, project = profile_request(options)
+    return name or Path(project or ".").resolve().name
 
 
 def _pinned_uv() -> str:
@@ -383,14 +493,16 @@ def _metrics_config(profile: Any) -> Any:
     return MetricsConfig.from_settings(getattr(profile, "metrics", None)).with_env()
 
 
-def _flush_spool(paths: Paths, profile: Any) -> None:
-    """Earlier runs' spooled reports go first, within a small budget; never fatal."""
+def _flush_spool(paths: Paths, profile: Any) -> list[str]:
+    """Earlier runs' spooled reports go first, within a small budget; never fatal.
+    Returns the warnings to show (entries dropped to keep the spool under its cap)."""
     if not paths.spool.exists():
-        return
+        return []
     from bootstrap.report.delivery import flush
 
     with contextlib.suppress(BootstrapError, OSError):
-        flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET)
+        return flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET).warnings
+    return []
 
 
 def _report(
@@ -409,6 +521,7 @@ def _report(
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
+    from bootstrap.report.spool import take_dropped
 
     config = _metrics_config(profile)
     report = new_report(
@@ -428,12 +541,14 @@ def _report(
         budget_seconds=plan.budget_seconds,
         run_kind=run_kind,
         first_run_ran=ctx is not None and "first-run" in ctx.ran,
+        spool_dropped=take_dropped(paths),
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {
         "delivered": list(delivery.delivered),
         "spooled": list(delivery.spooled),
         "errors": list(delivery.errors),
+        "warnings": list(delivery.warnings),
     }
 
 
@@ -447,15 +562,14 @@ _KIND_WORDS = {
 
 def summary_lines(result: UpResult) -> list[str]:
     """The closing summary: what was set up, the total time, what to do next."""
+    import shlex
+
     report = result.report or {}
     plan = result.plan or {}
     lines = [""]
     total = report.get("total_seconds")
     lock = plan.get("lock", {})
-    variant = " ".join(
-        [f"--extra {e}" for e in lock.get("extras", [])]
-        + [f"--group {g}" for g in lock.get("groups", [])]
-    )
+    variant = LockChoice.from_dict(lock).selection_text()
     lines.append(
         f"ready: profile {plan.get('profile')} ({plan.get('target')}, {plan.get('strategy')}), "
         f"lock {lock.get('path')}{' ' + variant if variant else ''}"
@@ -486,11 +600,26 @@ def summary_lines(result: UpResult) -> list[str]:
             f"  metrics: {', '.join(delivery['spooled'])} unreachable; spooled for "
             "`bootstrap report flush`"
         )
+    for warning in delivery.get("warnings", []):
+        lines.append(f"  warning: {warning}")
     project = plan.get("project")
-    preflight = next((s for s in plan.get("steps", []) if s.get("name") == "preflight"), None)
-    if preflight and plan.get("strategy") == "remote":
+    preflight = next(
+        (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
+    )
+    if preflight and plan.get("strategy") == "devcontainer":
+        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
+        lines.append(f"next: open the folder in your editor's Dev Containers, or {where} bash")
+    elif preflight and plan.get("strategy") == "remote":
         where = ", ".join(preflight.get("hosts", []))
         lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
+    elif preflight and plan.get("strategy") == "wsl2":
+        distro = ", ".join(preflight.get("hosts", []))
+        lines.append(
+            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
+            "(VS Code: `code .` from that shell)"
+        )
+    elif result.next:
+        lines += result.next
     else:
         lines.append(f"next: cd {project} && uv run <command>   (history: bootstrap report show)")
     return lines

@@ -11,7 +11,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILED = 1  # the job ran and failed (e.g. the first run exited non-zero)
 EXIT_USAGE = 2  # bad input: a flag, a profile, a replay directory, a bundle
-EXIT_UNSUPPORTED = 3  # the plan is valid but this strategy cannot be carried out here yet
+EXIT_UNSUPPORTED = 3  # reserved: was "strategy not carried out yet"; every strategy is now
 EXIT_OFFLINE_MISS = 4  # offline and the cache lacks what the lock needs
 EXIT_BUSY = 5  # another run holds the lock
 EXIT_ACTION_REQUIRED = 6  # the user must do something first (the fix says what), then re-run

@@ -12,7 +12,12 @@ Search order for a name (the first hit wins):
 2. each directory in ``BOOTSTRAP_PROFILE_PATH`` (``os.pathsep``-separated);
 3. the user config dir: ``<user_config_dir>/bootstrap/profiles`` (``$BOOTSTRAP_HOME/config/
    profiles`` when ``BOOTSTRAP_HOME`` is set);
-4. the repository's ``profiles/`` directory (the shipped profiles).
+4. the project's own profile, when its name matches: ``bootstrap.toml`` in the project
+   directory, else the ``[tool.bootstrap]`` table of its ``pyproject.toml``;
+5. the repository's ``profiles/`` directory (the shipped profiles).
+
+With no name at all, a project's own profile is used (:func:`project_profile`); the
+project's ``path`` defaults to the directory holding it.
 
 The loader is the only part of profile handling that reads files: it resolves the
 project path (relative to the profile file that set it), checks which lock files exist
@@ -29,9 +34,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bootstrap.plan.specs import LockChoice
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +48,8 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 
 REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 PATH_ENV = "BOOTSTRAP_PROFILE_PATH"
+PROJECT_FILE = "bootstrap.toml"  # a profile kept in the project's own repository
+PYPROJECT_TABLE = "tool.bootstrap"  # or a table in the project's pyproject.toml
 
 STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
 PYTHON_DOWNLOADS = ("never", "manual", "automatic")
@@ -70,6 +80,27 @@ class Variant:
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()  # "<os>-<arch>" patterns it serves; () = the lock's
+    # The rest of uv's selection (see SELECTION_KEYS), merged with the lock's own keys.
+    all_extras: bool = False
+    no_dev: bool = False
+    no_default_groups: bool = False
+    only_groups: tuple[str, ...] = ()
+    all_groups: bool = False
+
+    def lock_choice(self, path: str, kind: str) -> LockChoice:
+        from bootstrap.plan.specs import LockChoice
+
+        return LockChoice(
+            path=path,
+            kind=kind,
+            extras=self.extras,
+            groups=self.groups,
+            all_extras=self.all_extras,
+            no_dev=self.no_dev,
+            no_default_groups=self.no_default_groups,
+            only_groups=self.only_groups,
+            all_groups=self.all_groups,
+        )
 
 
 @dataclass(frozen=True)
@@ -106,12 +137,15 @@ class Needs:
 @dataclass(frozen=True)
 class Wsl2Settings:
     distro: str | None = None  # None: the default WSL2 distro
+    directory: str | None = None  # where the project lives there; None: ~/src/<project>
 
 
 @dataclass(frozen=True)
 class DevcontainerSettings:
     image: str | None = None
-    config: str | None = None  # devcontainer.json, relative to the project
+    dockerfile: str | None = None  # relative to the devcontainer.json (instead of image)
+    config: str | None = None  # the devcontainer.json, relative to the repository
+    run_args: tuple[str, ...] = ()  # extra `docker run` arguments ("--network=none")
 
 
 @dataclass(frozen=True)
@@ -180,6 +214,8 @@ class Profile:
     first_run: FirstRun = field(default_factory=FirstRun)
     sync: SyncSettings = field(default_factory=SyncSettings)
     metrics: Metrics = field(default_factory=Metrics)
+    # Pinned command-line tools, run with `uvx NAME@VERSION`: (name, version), sorted.
+    tools: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> str:
@@ -283,7 +319,10 @@ class List(Spec):
 
     def check(self, value: Any, where: _Where) -> None:
         if not isinstance(value, list) or (self.nonempty and not value):
-            raise where.fail(("a non-empty " if self.nonempty else "") + self.expected, value)
+            expected = self.expected
+            if self.nonempty:
+                expected = "a non-empty " + expected.removeprefix("an ").removeprefix("a ")
+            raise where.fail(expected, value)
         for i, item in enumerate(value):
             self.item.check(item, where.item(i))
         if self.unique:
@@ -402,15 +441,31 @@ _PLATFORM = Str(PLATFORM_RE, 'a platform "<os>-<arch>" (e.g. "linux-x86_64", "ma
 _ACCEL = Str(ACCEL_RE, 'an accelerator ("cpu", "cu126", "rocm6.2")')
 _NAME = Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a name (letters, digits, . _ -)")
 
-VARIANT = Table(
-    {
-        "extras": List(_NAME, unique=True),
-        "groups": List(_NAME, unique=True),
-        "platforms": List(_PLATFORM),
-    }
+# What a uv lock installs, as uv's flags have it: each key is one flag of `uv sync`
+# (extras -> --extra, groups -> --group, only_groups -> --only-group, all_groups ->
+# --all-groups, no_default_groups -> --no-default-groups, no_dev -> --no-dev,
+# all_extras -> --all-extras). Allowed on a [[locks]] table and on each variant.
+SELECTION: dict[str, Spec] = {
+    "extras": List(_NAME, unique=True),
+    "all_extras": Bool(),
+    "groups": List(_NAME, unique=True),
+    "no_default_groups": Bool(),
+    "only_groups": List(_NAME, unique=True, nonempty=True),
+    "all_groups": Bool(),
+    "no_dev": Bool(),
+}
+SELECTION_KEYS = tuple(SELECTION)
+# Pairs uv itself refuses together (`uv sync` exits 2 on them).
+SELECTION_CONFLICTS = (
+    ("only_groups", "groups"),
+    ("only_groups", "all_groups"),
+    ("all_extras", "extras"),
 )
+
+VARIANT = Table({**SELECTION, "platforms": List(_PLATFORM)})
 LOCK = Table(
     {
+        **SELECTION,
         "kind": Enum("uv", "pylock"),
         "path": Str(expected="a path relative to the project"),
         "variants": Map(_ACCEL, VARIANT),
@@ -468,9 +523,22 @@ SCHEMA = Table(
             {
                 "allowed": List(Enum(*STRATEGIES), unique=True, nonempty=True),
                 "order": List(Enum(*STRATEGIES), unique=True),
-                "wsl2": Table({"distro": _NAME}),
+                "wsl2": Table(
+                    {
+                        "distro": _NAME,
+                        "directory": Str(
+                            re.compile(r"^(~/|/|[A-Za-z]:\\)[^\0\n]*$"),
+                            "an absolute path, one under ~/, or a Windows path (C:\\...)",
+                        ),
+                    }
+                ),
                 "devcontainer": Table(
-                    {"image": Str(), "config": Str(expected="a path relative to the project")}
+                    {
+                        "image": Str(),
+                        "dockerfile": Str(expected="a path relative to the devcontainer.json"),
+                        "config": Str(expected="a path relative to the repository"),
+                        "run_args": List(Str()),
+                    }
                 ),
                 "remote": Table(
                     {
@@ -489,6 +557,13 @@ SCHEMA = Table(
         "first_run": Table({"command": Command(), "timeout_seconds": Num()}),
         "sync": Table({"network": Enum("offline", "allow"), "system_certs": Bool()}),
         "metrics": Table({"enabled": Bool(), "salt": Str(), "sinks": TableList(SINK)}),
+        "tools": Map(
+            Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a package name (ruff, pre-commit)"),
+            Str(
+                re.compile(r"^\d+(\.\d+)*([a-z]+\d+)?(\.post\d+)?(\.dev\d+)?$"),
+                'an exact version ("0.6.9"), not a range',
+            ),
+        ),
     }
 )
 
@@ -517,7 +592,9 @@ def _is_path(name_or_path: str) -> bool:
     return name_or_path.endswith(".toml") or "/" in name_or_path or os.sep in name_or_path
 
 
-def find_profile(name_or_path: str, *, skip: Path | None = None) -> Path:
+def find_profile(
+    name_or_path: str, *, skip: Path | None = None, project: Path | None = None
+) -> Path:
     if _is_path(name_or_path):
         path = Path(name_or_path).expanduser()
         if path.is_dir():
@@ -535,13 +612,20 @@ def find_profile(name_or_path: str, *, skip: Path | None = None) -> Path:
         return path.resolve()
     dirs = search_dirs()
     for d in dirs:
+        if d == REPO_PROFILES:
+            own = _project_profile_named(name_or_path, project)
+            if own is not None and own != skip:
+                return own
         candidate = d / f"{name_or_path}.toml"
         if candidate.is_file() and candidate.resolve() != skip:
             return candidate.resolve()
     names = sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")})
+    places = [str(d) for d in dirs]
+    if project is not None:
+        places.insert(-1, f"{project / PROJECT_FILE} and [{PYPROJECT_TABLE}] in {project}")
     raise ConfigError(
         f"no profile named {name_or_path!r}{_suggest(name_or_path, names)}; looked in "
-        + ", ".join(str(d) for d in dirs),
+        + ", ".join(places),
         fix="known profiles: "
         + (", ".join(names) or "none")
         + f"; or pass a path to a .toml file, or add a directory to {PATH_ENV}",
@@ -577,12 +661,65 @@ def _read(path: Path) -> dict[str, Any]:
             fix="a profile needs at most a few levels of tables",
             code="profile.toml",
         ) from None
-    SCHEMA.check(data, _Where(path, ""))
-    # Paths in [project] are relative to the file that sets them, even when inherited.
+    where = _Where(path, "")
+    if path.name == "pyproject.toml":
+        table = (
+            data.get("tool", {}).get("bootstrap") if isinstance(data.get("tool"), dict) else None
+        )
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{path}: no [{PYPROJECT_TABLE}] table: this pyproject.toml holds no profile",
+                fix=f"add a [{PYPROJECT_TABLE}] table, or put the profile in {PROJECT_FILE}",
+                code="profile.missing",
+            )
+        data, where = table, _Where(path, PYPROJECT_TABLE)
+    SCHEMA.check(data, where)
+    # Paths in [project] are relative to the file that sets them, even when inherited. A
+    # profile kept in the project (bootstrap.toml, [tool.bootstrap]) is about that project.
     project = data.get("project")
+    if is_project_file(path) and not (isinstance(project, dict) and "path" in project):
+        project = data.setdefault("project", {})
+        project["path"] = "."
     if isinstance(project, dict) and "path" in project:
         project["path"] = str((path.parent / project["path"]).resolve())
+    if is_project_file(path) and "name" not in data:
+        data["name"] = path.parent.resolve().name
     return data
+
+
+def is_project_file(path: Path) -> bool:
+    """A profile kept in a project: its bootstrap.toml or its pyproject.toml."""
+    return path.name in (PROJECT_FILE, "pyproject.toml")
+
+
+def project_profile(project: Path) -> Path | None:
+    """The profile a project keeps for itself: ``bootstrap.toml``, else the
+    ``[tool.bootstrap]`` table of ``pyproject.toml`` (the path of that file), else None."""
+    own = project / PROJECT_FILE
+    if own.is_file():
+        return own.resolve()
+    pyproject = project / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("bootstrap"), dict):
+        return pyproject.resolve()
+    return None
+
+
+def _project_profile_named(name: str, project: Path | None) -> Path | None:
+    if project is None:
+        return None
+    found = project_profile(project)
+    if found is None:
+        return None
+    try:
+        data = _read(found)
+    except ConfigError:
+        return None
+    return found if data.get("name") == name else None
 
 
 def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -625,11 +762,102 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return _merge(base, data), [path, *files]
 
 
-def load_profile(name_or_path: str) -> Profile:
-    """Find, merge, validate and resolve a profile (see the module doc for the search)."""
-    path = find_profile(name_or_path)
+def load_profile(name_or_path: str | None, *, project: str | Path | None = None) -> Profile:
+    """Find, merge, validate and resolve a profile (see the module doc for the search).
+
+    ``project``: the project directory (``--project``). With no name, its own profile is
+    loaded; with a name, that profile is loaded for this project (its ``[project] path``
+    replaced), and the project's own profile takes part in the name search."""
+    proj = Path(project).expanduser().resolve() if project is not None else None
+    if proj is not None and not proj.is_dir():
+        raise ConfigError(
+            f"project directory {proj} does not exist"
+            if not proj.exists()
+            else f"project {proj} is not a directory",
+            fix="check the --project path: the directory holding the project's pyproject.toml",
+            code="profile.no_project",
+        )
+    if not name_or_path:
+        if proj is None:
+            raise ConfigError(
+                "no profile given and no project to take one from",
+                fix="pass --profile NAME, or --project DIR for a project with its own profile",
+                code="profile.missing",
+            )
+        own = project_profile(proj)
+        if own is None:
+            raise ConfigError(
+                f"project {proj} keeps no profile: no {PROJECT_FILE} and no "
+                f"[{PYPROJECT_TABLE}] in its pyproject.toml",
+                fix=f"add {proj / PROJECT_FILE} (docs/profiles.md), or pass --profile NAME",
+                code="profile.missing",
+            )
+        path = own
+    else:
+        path = find_profile(name_or_path, project=proj)
     data, files = _load_chain(path)
+    if proj is not None and not is_project_file(path):
+        data["project"] = {**data.get("project", {}), "path": str(proj)}
     return _build(data, path, files)
+
+
+def check_project(profile: Profile) -> list[ConfigError]:
+    """What `profiles validate` adds to the schema: the project directory and its uv
+    lock exist (a pylock lock is checked per target by the planner). Not part of
+    loading: a plan can be printed for a project this machine does not hold."""
+    project = Path(profile.project.path)
+    where = f"{profile.source}: `project.path`"
+    if not project.is_dir():
+        return [
+            ConfigError(
+                f"{where}: the project directory {project} does not exist",
+                fix="clone the project there, or set [project] path (relative to the profile "
+                "file) to where it is",
+                code="profile.no_project",
+            )
+        ]
+    out = []
+    for i, lock in enumerate(profile.locks):
+        if lock.kind == "uv" and not lock.exists:
+            out.append(
+                ConfigError(
+                    f"{profile.source}: `locks[{i}].path`: the lock {project / lock.path} "
+                    "does not exist",
+                    fix=f"run `uv lock` in {project} and commit uv.lock, or fix `locks[{i}].path`",
+                    code="profile.no_lock",
+                )
+            )
+        if lock.kind == "pylock" and not lock.exists:
+            out.append(
+                ConfigError(
+                    f"{profile.source}: `locks[{i}].path`: no file matches {project / lock.path}",
+                    fix=f"export the per-target locks into {project}, or fix `locks[{i}].path`",
+                    code="profile.no_lock",
+                )
+            )
+    return out
+
+
+def duplicate_names() -> dict[str, list[Path]]:
+    """Profile names that more than one file in the search defines (by file name or by
+    its `name` key): the first file wins, the others are shadowed."""
+    seen: dict[str, list[Path]] = {}
+    for d in search_dirs():
+        if not d.is_dir():
+            continue
+        for p in sorted(d.glob("*.toml")):
+            names = {p.stem}
+            try:
+                named = tomllib.loads(p.read_text(encoding="utf-8")).get("name")
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                named = None
+            if isinstance(named, str):
+                names.add(named)
+            for n in names:
+                seen.setdefault(n, [])
+                if p.resolve() not in seen[n]:
+                    seen[n].append(p.resolve())
+    return {n: files for n, files in sorted(seen.items()) if len(files) > 1}
 
 
 def list_profiles() -> list[tuple[str, Path]]:
@@ -647,6 +875,12 @@ def list_profiles() -> list[tuple[str, Path]]:
 
 def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(value) if value else ()
+
+
+def _devcontainer_settings(raw: Mapping[str, Any]) -> DevcontainerSettings:
+    data = dict(raw)
+    data["run_args"] = _tuple(data.get("run_args", ()))
+    return DevcontainerSettings(**data)
 
 
 def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
@@ -682,7 +916,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
         allowed=allowed,
         order=order,
         wsl2=Wsl2Settings(**st.get("wsl2", {})),
-        devcontainer=DevcontainerSettings(**st.get("devcontainer", {})),
+        devcontainer=_devcontainer_settings(st.get("devcontainer", {})),
         remote=RemoteSettings(
             hosts=_tuple(st.get("remote", {}).get("hosts")),
             directory=st.get("remote", {}).get("directory"),
@@ -726,6 +960,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
             salt=metrics_raw.get("salt", ""),
             sinks=tuple(sinks),
         ),
+        tools=tuple(sorted(data.get("tools", {}).items())),
     )
 
 
@@ -743,25 +978,23 @@ def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs)
     default_platforms = ("linux-*",) if needs.linux_only else ALL_PLATFORMS
     variants_raw: dict[str, Any] = raw.get("variants") or {"cpu": {}}
     if kind == "pylock":
-        for key, value in variants_raw.items():
-            if value.get("extras") or value.get("groups"):
-                raise (
-                    where.child("variants")
-                    .child(key)
-                    .fail(
-                        "no extras or groups for a pylock lock (each target has its own file)",
-                        "extras/groups",
-                    )
+        for key, value in [("", raw), *((f"variants.{k}", v) for k, v in variants_raw.items())]:
+            chosen = [k for k in SELECTION_KEYS if k in value]
+            if chosen:
+                w = where
+                for part in key.split(".") if key else []:
+                    w = w.child(part)
+                raise w.child(chosen[0]).fail(
+                    "no extras or groups for a pylock lock (each target has its own file)",
+                    value[chosen[0]],
+                    fix=f"remove `{chosen[0]}`: a pylock file already holds one selection",
                 )
     variants = tuple(
-        Variant(
-            accel=accel,
-            extras=_tuple(v.get("extras")),
-            groups=_tuple(v.get("groups")),
-            platforms=_tuple(v.get("platforms")),
-        )
+        _variant(accel, raw, v, where.child("variants").child(accel))
         for accel, v in variants_raw.items()
     )
+    if kind == "uv":
+        _check_selection(variants, project, where)
     files = dict(raw.get("files", {}))
     available: tuple[str, ...] = ()
     exists = True
@@ -794,6 +1027,65 @@ def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs)
         exists=exists,
         available=available,
     )
+
+
+def _variant(accel: str, lock: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> Variant:
+    """A variant's selection: the lock's keys, then the variant's (lists add to the
+    lock's; a switch the variant sets wins over the lock's)."""
+    merged: dict[str, Any] = {}
+    for key in SELECTION_KEYS:
+        if isinstance(SELECTION[key], List):
+            both = [*lock.get(key, ()), *raw.get(key, ())]
+            merged[key] = tuple(dict.fromkeys(both))
+        else:
+            merged[key] = bool(raw.get(key, lock.get(key, False)))
+    for a, b in SELECTION_CONFLICTS:
+        if merged[a] and merged[b]:
+            key = where.key if (a in raw or b in raw) else where.key.rsplit(".variants.", 1)[0]
+            raise ConfigError(
+                f"{where.file}: `{key}`: expected at most one of `{a}` and `{b}` "
+                "(uv refuses them together), found both",
+                fix=f"keep `{a}` or `{b}` (on the lock or on variant {accel!r}), not both",
+                code="profile.invalid",
+            )
+    return Variant(accel=accel, platforms=_tuple(raw.get("platforms")), **merged)
+
+
+def _check_selection(variants: Sequence[Variant], project: Path, where: _Where) -> None:
+    """Every extra and group a variant names exists in the project's pyproject.toml
+    (when there is one to read): uv would refuse the sync, later and less clearly."""
+    try:
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return
+    proj = data.get("project") if isinstance(data.get("project"), dict) else {}
+    extras = set((proj or {}).get("optional-dependencies") or {})
+    groups = set(data.get("dependency-groups") or {})
+    uv_tool = (data.get("tool") or {}).get("uv") or {}
+    if isinstance(uv_tool, dict) and uv_tool.get("dev-dependencies"):
+        groups.add("dev")  # uv's legacy [tool.uv] dev-dependencies is the group "dev"
+    norm = {_norm_name(n) for n in extras}, {_norm_name(n) for n in groups}
+    for v in variants:
+        vw = where.child("variants").child(v.accel)
+        for key, names, known, label in (
+            ("extras", v.extras, norm[0], "[project.optional-dependencies]"),
+            ("groups", v.groups, norm[1], "[dependency-groups]"),
+            ("only_groups", v.only_groups, norm[1], "[dependency-groups]"),
+        ):
+            for name in names:
+                if _norm_name(name) not in known:
+                    choices = sorted(extras if key == "extras" else groups)
+                    raise ConfigError(
+                        f"{vw.file}: `{vw.child(key).key}`: expected a name from {label} in "
+                        f"{project / 'pyproject.toml'}, found {name!r}{_suggest(name, choices)}",
+                        fix=f"use one of: {', '.join(choices) or '(none defined)'}",
+                        code="profile.unknown_selection",
+                    )
+
+
+def _norm_name(name: str) -> str:
+    # PEP 685 / PEP 735: extras and group names compare normalized.
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _file(pattern: str, files: Mapping[str, str], target: str) -> str:

@@ -2,7 +2,8 @@
 
 Two kinds of lock (see bootstrap.plan.model.LockChoice):
 
-* ``uv``: ``uv sync --frozen --offline --no-build`` with the chosen extras and groups,
+* ``uv``: ``uv sync --frozen --offline --no-build`` with the chosen extras and groups
+  (every selection flag of :meth:`LockChoice.uv_flags`),
   into the project's ``.venv`` (or ``venv`` / ``UV_PROJECT_ENVIRONMENT``). ``--frozen``
   means uv.lock is read, never rewritten.
 * ``pylock`` (PEP 751): ``uv venv`` then ``uv pip sync --offline <pylock>`` (uv reads
@@ -159,10 +160,7 @@ def _uv_sync_argv(job: _Job, *, offline: bool, check: bool = False) -> list[str]
         argv.append("--offline")
     if check:
         argv.append("--check")
-    for extra in job.lock.extras:
-        argv += ["--extra", extra]
-    for group in job.lock.groups:
-        argv += ["--group", group]
+    argv += job.lock.uv_flags()
     if job.python:
         argv += ["--python", job.python]
     return argv
@@ -207,10 +205,8 @@ def is_synced(
     """The cheap "already done?" check: does the environment match the lock exactly?
 
     No network, no install: ``uv sync --frozen --offline --check`` (uv lock) or
-    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine. A
-    matching environment gets its synced marker if it lacks one (an environment synced
-    by an older version of this tool). Raises UserError when uv.lock no longer
-    satisfies pyproject.toml."""
+    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine.
+    Changes nothing. Raises UserError when uv.lock no longer satisfies pyproject.toml."""
     job = _job(uv, project, lock, venv=venv, env=env, python=python)
     ensure_lock_current(job)
     if not _venv_python(job.venv).exists():
@@ -231,9 +227,15 @@ def is_synced(
             timeout=CHECK_TIMEOUT,
         )
         ok = res.ok and "Would make no changes" in res.stderr
-    if ok and not (job.venv / MARKER).is_file():
-        _write_marker(job)
     return ok
+
+
+def mark_synced(venv: Path, lock: LockChoice) -> None:
+    """Give an environment that uv found matching the lock its synced marker, when it
+    has none (synced by an older version of this tool). `up` calls it after its steps;
+    :func:`is_synced` itself changes nothing (`bootstrap doctor` relies on that)."""
+    if venv.is_dir() and not (venv / MARKER).is_file():
+        _write_marker_at(venv, lock)
 
 
 def ensure_lock_current(job: _Job) -> None:
@@ -282,10 +284,14 @@ def _stamp(path: Path) -> str:
 
 
 def _write_marker(job: _Job) -> None:
+    _write_marker_at(job.venv, job.lock)
+
+
+def _write_marker_at(venv: Path, lock: LockChoice) -> None:
     from bootstrap.paths import atomic_write
 
-    body = f"{job.lock.path}\n{'.'.join(job.lock.extras)}\n{'.'.join(job.lock.groups)}\n"
-    atomic_write(job.venv / MARKER, (body + f"{time.time():.6f}\n").encode())
+    body = f"{lock.path}\n{'.'.join(lock.extras)}\n{'.'.join(lock.groups)}\n"
+    atomic_write(venv / MARKER, (body + f"{time.time():.6f}\n").encode())
 
 
 def _clear_marker(job: _Job) -> None:
@@ -438,10 +444,7 @@ def hashed_requirements(job: _Job) -> str:
         return pylock_requirements(job.lock_path)
     argv = [str(job.uv), "export", "--frozen", "--no-emit-project", "--no-header"]
     argv += ["--no-annotate", "--format", "requirements-txt", "--project", str(job.project)]
-    for extra in job.lock.extras:
-        argv += ["--extra", extra]
-    for group in job.lock.groups:
-        argv += ["--group", group]
+    argv += job.lock.uv_flags()
     res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
     if not res.ok:
         raise CommandError(res.describe(), code="sync.export_failed")
@@ -538,7 +541,8 @@ def cache_warnings(job: _Job) -> list[str]:
         cache = uv_cache_dir(job.uv, job.env)
     except CommandError:
         return []
-    if same_filesystem(cache, job.venv) is False:
+    # UV_LINK_MODE=copy says the copy is known and chosen (a devcontainer's cache volume).
+    if same_filesystem(cache, job.venv) is False and job.env.get("UV_LINK_MODE") != "copy":
         return [
             f"uv's cache ({cache}) is on another filesystem than the environment "
             f"({job.venv}): uv must copy every file instead of hard-linking it, which is "
@@ -688,9 +692,7 @@ def _offline_miss(job: _Job, found: list[str]) -> MissingDistributions:
     note = [m for m in found if m.startswith("(")]
     missing = sorted((m for m in found if not m.startswith("(")), key=str.lower) + note
     listed = ", ".join(missing) if missing else "(uv did not name them)"
-    flags = "".join(f" --extra {e}" for e in job.lock.extras) + "".join(
-        f" --group {g}" for g in job.lock.groups
-    )
+    flags = "".join(f" {f}" for f in job.lock.uv_flags())
     return MissingDistributions(
         f"offline and uv's cache lacks {len(missing) or 'some'} distribution(s) that "
         f"{job.lock.path}{flags} needs: {listed}; the environment was left as it was",

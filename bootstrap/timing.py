@@ -23,6 +23,7 @@ from contextlib import contextmanager
 
 PHASES = (
     "handoff",
+    "container",
     "stage0_bundle",
     "stage0_uv",
     "stage0_tool_env",

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Fixture projects carry their own tests (the teamrepo's first run): not this suite's.
+collect_ignore = ["fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from bootstrap.errors import IntegrityError, UserError
 
@@ -208,7 +208,9 @@ def _tarinfo(name: str, size: int, mode: int = 0o644) -> tarfile.TarInfo:
 def write_bundle(out: Path, manifest: Manifest, files: Mapping[str, Path]) -> Manifest:
     """Write ``files`` ({member name: path}) with ``manifest`` (its members, size and
     format filled in here) to ``out``, atomically: a partial file never has the final
-    name. ustar format: every member name is short and plain."""
+    name. POSIX (pax) format: a member is a plain ustar header unless its name is longer
+    than ustar's 100 characters (wheel names with several platform tags are), which gets
+    a pax ``path`` record first; GNU tar, bsdtar and busybox tar all read those."""
     for name in files:
         if member_kind(name) is None:
             raise UserError(f"cannot pack {name!r}: not a bundle member name")
@@ -223,7 +225,7 @@ def write_bundle(out: Path, manifest: Manifest, files: Mapping[str, Path]) -> Ma
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        with tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as tar:
+        with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
             for name, data in ((MANIFEST, manifest_bytes), (SUMS, sums_bytes)):
                 tar.addfile(_tarinfo(name, len(data)), _BytesReader(data))
             for name in sorted(files):
@@ -271,10 +273,60 @@ def member_kind(name: str) -> str | None:
     return None
 
 
-def _open(bundle: Path) -> tarfile.TarFile:
+class HashingFile:
+    """A file read front to back whose SHA-256 is taken on the way, so that one pass over
+    a bundle gives both its members' digests and its own. tarfile skips the padding
+    between members with forward seeks: those bytes are read and hashed too. A backward
+    seek (tarfile does none when members are read in order) makes :meth:`hexdigest`
+    return None, and the caller hashes the file itself."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._h = hashlib.sha256()
+        self._pos = 0
+        self._in_order = True
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        if self._in_order:
+            self._h.update(data)
+        self._pos += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_CUR:
+            pos += self._pos
+        elif whence != os.SEEK_SET:
+            self._in_order = False
+            self._pos = self._fh.seek(pos, whence)
+            return self._pos
+        while self._in_order and pos > self._pos:
+            if not self.read(min(CHUNK, pos - self._pos)):
+                break
+        if pos != self._pos:
+            self._in_order = False
+            self._pos = self._fh.seek(pos)
+        return self._pos
+
+    def hexdigest(self) -> str | None:
+        """The whole file's SHA-256 (reading what is left), or None after a backward seek."""
+        if not self._in_order:
+            return None
+        while self.read(CHUNK):
+            pass
+        return self._h.hexdigest()
+
+
+def _open(bundle: Path, fileobj: HashingFile | None = None) -> tarfile.TarFile:
     try:
         # "r:" reads an uncompressed tar only: a compressed "bundle" (a way to make a
         # small file unpack huge) is refused here.
+        if fileobj is not None:
+            # tarfile only reads, seeks and tells on it.
+            return tarfile.open(name=str(bundle), mode="r:", fileobj=cast(IO[bytes], fileobj))
         return tarfile.open(bundle, "r:")
     except FileNotFoundError as exc:
         raise UserError(f"{bundle}: no such file", code="bundle.missing") from exc
@@ -324,14 +376,15 @@ def check_member(info: tarfile.TarInfo, bundle: Path, dest: Path) -> None:
 
 
 def iter_members(
-    bundle: Path, dest: Path, limit: int | None = None
+    bundle: Path, dest: Path, limit: int | None = None, *, fileobj: HashingFile | None = None
 ) -> Iterator[tuple[tarfile.TarInfo, IO[bytes]]]:
     """Each member of ``bundle`` with a reader, checked by :func:`check_member` against
     ``dest`` (where it would be extracted); refuses a truncated archive, and a total size
-    above ``limit`` (default :func:`max_bytes`) before reading past it."""
+    above ``limit`` (default :func:`max_bytes`) before reading past it. ``fileobj``: the
+    bundle already opened (a :class:`HashingFile`)."""
     cap = max_bytes() if limit is None else limit
     total = 0
-    tar = _open(bundle)
+    tar = _open(bundle, fileobj)
     try:
         while True:
             try:

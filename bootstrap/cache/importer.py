@@ -33,6 +33,7 @@ from bootstrap.cache.bundle import (
     MANIFEST,
     SUMS,
     UV_DIR,
+    HashingFile,
     Manifest,
     UvPin,
     hash_stream,
@@ -95,17 +96,36 @@ class _Reader:
         self.keep_uv = keep_uv
         self.digests: dict[str, str] = {}
         self.raw: dict[str, bytes] = {}
+        self.declared: int | None = None  # the manifest's unpacked_size, once read
+        self.listed: frozenset[str] | None = None  # and its members
+        self.unpacked = 0
 
-    def read(self) -> None:
+    def read(self, fileobj: HashingFile | None = None) -> None:
         # Without a staging directory nothing is written; the paths are still checked.
         dest = self.staging or _CHECK_ROOT
-        for info, reader in iter_members(self.bundle, dest):
+        for info, reader in iter_members(self.bundle, dest, fileobj=fileobj):
             name = info.name
             if name in self.digests:
                 raise IntegrityError(
                     f"{self.bundle}: member {name!r} appears twice", code="bundle.duplicate"
                 )
             kind = member_kind(name)
+            if kind in ("uv", "wheel"):
+                # Only what the manifest lists, and no more than it says the files unpack
+                # to (the cap of iter_members bounds a manifest that claims too much):
+                # refused before the member is read, let alone written.
+                if self.listed is not None and name not in self.listed:
+                    raise IntegrityError(
+                        f"{self.bundle}: member {name!r} is not listed in {MANIFEST}",
+                        code="bundle.extra_member",
+                    )
+                self.unpacked += info.size
+                if self.declared is not None and self.unpacked > self.declared:
+                    raise IntegrityError(
+                        f"{self.bundle}: its files unpack to more than the {self.declared} "
+                        f"bytes its {MANIFEST} records (at {name}); refusing it",
+                        code="bundle.too_large",
+                    )
             if kind in ("manifest", "sums"):
                 if info.size > 16 << 20:
                     raise IntegrityError(f"{self.bundle}: {name} is implausibly large")
@@ -116,6 +136,8 @@ class _Reader:
                     )
                 self.raw[name] = data
                 self.digests[name] = hashlib.sha256(data).hexdigest()
+                if kind == "manifest":
+                    self.declared, self.listed = _declared(data)
                 continue
             keep = kind == "wheel" or self.keep_uv
             self.digests[name] = self._take(name, reader, keep)
@@ -131,6 +153,21 @@ class _Reader:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as fh:
             return hash_stream(reader, self.bundle, sink=fh)
+
+
+def _declared(manifest: bytes) -> tuple[int | None, frozenset[str] | None]:
+    """The manifest's ``unpacked_size`` and member names, where plausible (the full
+    check of the manifest comes after the pass; a bad one is refused there)."""
+    try:
+        body = json.loads(manifest)
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    size, members = body.get("unpacked_size"), body.get("members")
+    ok = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+    listed = frozenset(str(k) for k in members) if isinstance(members, dict) else None
+    return (size if ok else None), listed
 
 
 def _check(r: _Reader, expect: Expect) -> Manifest:
@@ -288,6 +325,11 @@ def _marker(wheelhouse: Path, bundle_sha: str, expect: Expect) -> Path:
     return wheelhouse / IMPORTED / f"{bundle_sha[:32]}-{key}-{pin}.json"
 
 
+def _has_markers(wheelhouse: Path) -> bool:
+    markers = wheelhouse / IMPORTED
+    return markers.is_dir() and any(markers.iterdir())
+
+
 def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified | None:
     """The earlier import of this very bundle (same SHA-256, checked against the same
     locks and pin) when its files are all still in the wheelhouse; else None."""
@@ -317,21 +359,25 @@ def import_bundle(
     given. Refuses the whole bundle, writing nothing, on the first file the repository
     does not vouch for."""
     start = time.monotonic()
-    bundle_sha = sha256_file(bundle)
-    marker = _marker(wheelhouse, bundle_sha, expect)
-    if uv_artifact_dir is None:
+    if uv_artifact_dir is None and _has_markers(wheelhouse):
         done = already_imported(bundle, wheelhouse, expect)
         if done is not None:
             return ImportResult(done, wheelhouse, 0, time.monotonic() - start, None, skipped=True)
     clean_stale(wheelhouse)
-    staging = wheelhouse / TMP / f"{os.getpid()}-{bundle_sha[:12]}"
+    staging = wheelhouse / TMP / f"{os.getpid()}-import"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         r = _Reader(
             bundle, trust(expect.locks), staging=staging, keep_uv=uv_artifact_dir is not None
         )
-        r.read()
+        # One pass: the bundle's own SHA-256 (which names the marker) is taken while its
+        # members are read, not by reading the file twice.
+        with bundle.open("rb") as fh:
+            hashing = HashingFile(fh)
+            r.read(hashing)
+            bundle_sha = hashing.hexdigest() or sha256_file(bundle)
+        marker = _marker(wheelhouse, bundle_sha, expect)
         manifest = _check(r, expect)
         wheels = _wheels(r)
         written = 0
@@ -362,43 +408,19 @@ def import_bundle(
 
 
 def fetch_bundle(url: str, dest_dir: Path) -> Path:
-    """Download a bundle from ``url`` (https, or http to loopback) into ``dest_dir``,
-    streaming to a partial file that takes its final name only when complete."""
+    """Download a bundle from ``url`` (https, or http to loopback) into ``dest_dir``
+    with :func:`bootstrap.net.download`: one overall deadline, retries, and a partial
+    file that takes its final name only when complete (removed otherwise)."""
     from urllib.parse import urlsplit
 
-    from bootstrap.errors import NetworkError
-    from bootstrap.net import check_url, client
+    from bootstrap.net import check_url, download
 
     check_url(url)
     name = Path(urlsplit(url).path).name or "bundle.tar"
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / name
-    tmp = dest.with_name(f".{name}.{os.getpid()}.part")
-    import httpx
-
-    try:
-        with client(timeout=60.0) as http:
-            for _ in range(5):  # redirects by hand: each hop is checked again
-                with http.stream("GET", url) as resp:
-                    if resp.is_redirect and "location" in resp.headers:
-                        url = str(resp.url.join(resp.headers["location"]))
-                        check_url(url)
-                        continue
-                    if resp.status_code != 200:
-                        raise NetworkError(
-                            f"{url}: HTTP {resp.status_code}", code="bundle.download"
-                        )
-                    with tmp.open("wb") as fh:
-                        for chunk in resp.iter_bytes(1 << 20):
-                            fh.write(chunk)
-                    tmp.replace(dest)
-                    return dest
-    except httpx.HTTPError as exc:
-        raise NetworkError(f"{url}: {exc}", code="bundle.download") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    raise NetworkError(f"{url}: too many redirects", code="bundle.download")
+    download(url, dest, code_prefix="bundle")
+    return dest
 
 
 def resolve_bundle(source: str, downloads: Path) -> Path:

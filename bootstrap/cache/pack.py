@@ -5,7 +5,7 @@ offline sync installs, and nothing else.
 
 1. uv decides what the target needs: the real syncs run online, into throw-away
    environments and a throw-away cache, for each Python the bundle serves:
-   * the project's lock with the plan's extras and groups (``uv sync --frozen
+   * the project's lock with the plan's selection of extras and groups (``uv sync --frozen
      --no-install-project``, or ``uv pip sync`` of a pylock file), and
    * the bootstrapper's own *runtime* closure (``uv sync --frozen --no-dev
      --no-install-project``: never its dev group, and nothing to build).
@@ -189,11 +189,7 @@ def _sync_project(
 ) -> None:
     if lock.kind == "uv":
         argv = [str(uv), "sync", "--frozen", "--no-install-project", "--project", str(project)]
-        argv += extra
-        for e in lock.extras:
-            argv += ["--extra", e]
-        for g in lock.groups:
-            argv += ["--group", g]
+        argv += [*extra, *lock.uv_flags()]
         _run(argv, dict(env, UV_PROJECT_ENVIRONMENT=str(venv)), timeout)
         return
     if lock.kind != "pylock":

@@ -21,10 +21,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("bootstrap.cli.detect:detect", "Show what this machine is (or a captured one)."),
     "plan": ("bootstrap.cli.plan:plan", "Show what `up` would do here, and why."),
     "up": ("bootstrap.cli.up:up", "Set up the profile's environment and time its first run."),
+    "devcontainer": (
+        "bootstrap.cli.devcontainer:devcontainer",
+        "Write the project's devcontainer.json from a profile.",
+    ),
     "uv": ("bootstrap.cli.uv:uv", "Install, verify or move the pinned uv."),
     "cache": ("bootstrap.cli.cache:cache", "Pack and import offline cache bundles."),
     "profiles": ("bootstrap.cli.profiles:profiles", "List, show and validate profiles."),
     "report": ("bootstrap.cli.report:report", "Show, send, flush and export timing reports."),
+    "lock": ("bootstrap.cli.lock:lock", "Write per-target PEP 751 locks; --check gates drift."),
+    "check": ("bootstrap.cli.check:check", "The team's CI gate: locks, hashes, pins, installs."),
+    "tools": ("bootstrap.cli.tools:tools", "The profile's pinned tools and their uvx commands."),
+    "doctor": ("bootstrap.cli.doctor:doctor", "What is wrong with this machine, and the fixes."),
 }
 
 EPILOG = """\

@@ -14,6 +14,7 @@ import click
 Examples:
   bootstrap plan                              the default profile on this machine
   bootstrap plan --profile ai-training --json
+  bootstrap plan --project ../team-repo       the profile the project keeps
   bootstrap plan --profile ai-training --replay support/   a captured machine
   bootstrap plan --profile ai-training --facts host.json   `bootstrap detect --json` output
   bootstrap plan --profile ai-training --strategy wsl2 --target linux-x86_64-cu126
@@ -22,7 +23,12 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
 2 bad input (profile, flag, facts file).
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the project's own profile, else `default`).",
+)
+@click.option("--project", metavar="DIR", help="The project (and, with no --profile, its profile).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option(
     "--replay",
@@ -51,7 +57,8 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
     help="For a remote plan, detect on each box over ssh and show its re-planned variant.",
 )
 def plan(  # noqa: PLR0917 - click passes each option as an argument
-    profile: str,
+    profile: str | None,
+    project: str | None,
     as_json: bool,
     replay: Path | None,
     facts_file: Path | None,
@@ -70,7 +77,10 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
 
     if replay is not None and facts_file is not None:
         raise click.UsageError("--replay and --facts do not go together")
-    loaded = load_profile(profile)
+    from bootstrap.app import UpOptions, profile_request
+
+    name, project = profile_request(UpOptions(profile=profile, project=project))
+    loaded = load_profile(name, project=project)
     facts = _facts(replay, facts_file)
     overrides = Overrides(
         strategy=strategy, target=target, lock=lock, cache_bundle=cache_bundle, online=online

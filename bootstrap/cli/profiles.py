@@ -26,7 +26,7 @@ def list_cmd(as_json: bool) -> None:
     """Every profile name the search finds, and the file that wins for it."""
     from bootstrap.console import line, print_json
     from bootstrap.errors import ConfigError
-    from bootstrap.profiles import list_profiles, load_profile, search_dirs
+    from bootstrap.profiles import duplicate_names, list_profiles, load_profile, search_dirs
 
     rows = []
     for name, path in list_profiles():
@@ -42,7 +42,11 @@ def list_cmd(as_json: bool) -> None:
     for r in rows:
         line(f"{r['name']:<{width}}  {r['description']}")
         line(f"{'':<{width}}  {r['path']}")
-    line("search order: explicit path, then " + ", ".join(str(d) for d in search_dirs()))
+    dirs = [str(d) for d in search_dirs()]
+    dirs.insert(-1, "the project's bootstrap.toml or [tool.bootstrap]")
+    line("search order: explicit path, then " + ", ".join(dirs))
+    for name, files in duplicate_names().items():
+        line(f"warning: profile name {name!r} is defined by " + ", ".join(map(str, files)))
 
 
 @profiles.command("show")
@@ -79,20 +83,39 @@ def _flatten(data: object, prefix: str = "") -> list[tuple[str, str]]:
 
 @profiles.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(paths: tuple[Path, ...]) -> int:
-    """Check profiles (files, or every profile found); exit 2 if any is invalid."""
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="Validate the profile this project keeps (bootstrap.toml or [tool.bootstrap]).",
+)
+def validate(paths: tuple[Path, ...], project: str | None) -> int:
+    """Check profiles (files, or every profile found): the schema, that the project and
+    its lock exist, and names defined twice. Exit 2 if any is invalid."""
     from bootstrap.console import error, line
     from bootstrap.errors import EXIT_USAGE, ConfigError
-    from bootstrap.profiles import list_profiles, load_profile
+    from bootstrap.profiles import check_project, duplicate_names, list_profiles, load_profile
 
-    targets = [str(p) for p in paths] or [str(p) for _, p in list_profiles()]
+    targets: list[str | None] = [str(p) for p in paths]
+    if project is not None and not targets:
+        targets = [None]
+    elif not targets:
+        targets = [str(p) for _, p in list_profiles()]
+        for name, files in duplicate_names().items():
+            line(
+                f"warning: profile name {name!r} is defined by {len(files)} files; "
+                f"{files[0]} wins over " + ", ".join(str(f) for f in files[1:])
+            )
     bad = 0
     for target in targets:
         try:
-            loaded = load_profile(target)
+            loaded = load_profile(target, project=project)
+            problems = check_project(loaded)
         except ConfigError as exc:
+            problems = [exc]
+        if problems:
             bad += 1
-            error(exc.message, exc.fix)
+            for problem in problems:
+                error(problem.message, problem.fix)
             continue
         line(f"ok  {loaded.name}  ({loaded.source})")
     if bad:

@@ -139,9 +139,10 @@ def flush(budget: float | None, as_json: bool, profile: str | None) -> int:
     """
     from bootstrap import console
     from bootstrap.paths import Paths
-    from bootstrap.report import delivery
+    from bootstrap.report import delivery, spool
     from bootstrap.report.config import MetricsConfig
 
+    spool.Limits.from_env()  # a bad BOOTSTRAP_SPOOL_MAX_* is bad input here (exit 2)
     config = MetricsConfig()
     if profile is not None:
         from bootstrap.profiles import load_profile
@@ -151,6 +152,8 @@ def flush(budget: float | None, as_json: bool, profile: str | None) -> int:
     if as_json:
         console.print_json(result.to_dict())
     else:
+        for item in result.warnings:
+            console.warn(item)
         for item in result.delivered:
             console.line(f"delivered: {item}")
         for item in result.errors:

@@ -12,21 +12,34 @@ import click
 Examples:
   bootstrap up                               the default profile, offline from the cache
   bootstrap up --profile python-service      another profile
+  bootstrap up --project ../team-repo        the profile the project keeps
   bootstrap up --cache-bundle team-env.tar   a machine with no network at all
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
   bootstrap up --remote me@gpu-box           set it up on a Linux box over ssh
+  bootstrap up --strategy wsl2               set it up in a WSL2 distro (on Windows)
 
 \b
 Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 2 bad input (profile, flag, bundle), 3 the plan needs a strategy `up` cannot run yet,
 4 offline and the cache lacks what the lock needs, 5 another run holds the lock,
+6 an action only you can take comes first (the message names it; then re-run),
 7 the remote box cannot be reached, 8 it refused us (authentication, host key),
 9 it cannot hold the environment (OS, arch, libc, Python, disk), 10 a download failed
 on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the project's own profile, else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project to set up; with no --profile, the profile it keeps (bootstrap.toml, "
+    "or [tool.bootstrap] in its pyproject.toml).",
+)
 @click.option("--cache-bundle", metavar="FILE|URL", help="Import this cache bundle first.")
 @click.option("--online", is_flag=True, help="Allow the package index on a cache miss.")
 @click.option("--refresh", is_flag=True, help="Detect, plan and check every step again.")
@@ -57,6 +70,13 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
     help="Let ssh accept an unknown host key (StrictHostKeyChecking=accept-new).",
 )
 @click.option("--report-out", hidden=True, help="Also write the timing report to this file.")
+@click.option(
+    "--replay",
+    metavar="DIR",
+    hidden=True,
+    help="Plan from the machine captured in DIR (`detect --capture`) instead of this one; "
+    "the steps still run here (support, and tests of another OS's side of a handoff).",
+)
 @click.option("--target", help="Force a target key, e.g. linux-x86_64-cu126.")
 @click.option("--lock", help="Force a lock file.")
 def up(**kwargs: Any) -> int:
@@ -83,5 +103,8 @@ def up(**kwargs: Any) -> int:
         from bootstrap.app import summary_lines
 
         for text in summary_lines(result):
+            click.echo(text)
+    elif result.noop:
+        for text in result.next:
             click.echo(text)
     return result.exit_code

@@ -39,6 +39,14 @@ class Gpu:
     cuda_version: str | None = None
     # AMD: the ROCm version found ("6.2"); None otherwise.
     rocm_version: str | None = None
+    # NVIDIA: what nvidia-smi printed instead of a CUDA version ("ERR!", "N/A"); None
+    # when it printed one (or did not run).
+    cuda_error: str | None = None
+    # NVIDIA Jetson: the L4T (Linux for Tegra) release its kernel module reports ("35.3.1").
+    l4t_release: str | None = None
+
+
+_SPARSE_GPU = ("cuda_error", "l4t_release")
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,11 @@ class HostFacts:
         d["distro"] = (
             None if self.distro is None else {**asdict(self.distro), "like": list(self.distro.like)}
         )
-        d["gpus"] = [asdict(g) for g in self.gpus]
+        # The NVIDIA-only facts appear when set, so other hosts' JSON stays as it was.
+        d["gpus"] = [
+            {k: v for k, v in asdict(g).items() if v is not None or k not in _SPARSE_GPU}
+            for g in self.gpus
+        ]
         d["wsl_distros"] = [dict(w) for w in self.wsl_distros]
         d["probes"] = {k: asdict(v) for k, v in sorted(self.probes.items())}
         return d

@@ -41,13 +41,16 @@ def wsl_from_kernel(release: str) -> int | None:
     return None
 
 
-# R610+ prints "KMD Version: ... CUDA UMD Version: ..." instead (sglang#27487).
+# R610+ prints "KMD Version: ... CUDA UMD Version: ..." instead (sglang#27487). Drivers
+# before CUDA 10 print no CUDA column at all (cBio/cbio-cluster#38), and a Jetson prints
+# "Driver Version: N/A" (OE4T/linux-tegra-5.10#17).
 _SMI_HEADER = re.compile(
-    r"(?:Driver|KMD) Version:\s*(?P<driver>[\d.]+)\s+"
-    r"CUDA (?:UMD )?Version:\s*(?P<cuda>[\d.]+|ERR!|N/A)"
+    r"(?:Driver|KMD) Version:\s*(?P<driver>[\d.]+|N/A)"
+    r"(?:\s+CUDA (?:UMD )?Version:\s*(?P<cuda>[\d.]+|ERR!|N/A))?"
 )
 # "|   0  NVIDIA GeForce RTX 4070        Off |   00000000:2D:00.0  On |"
-_SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC)\s+\|")
+# (A Jetson prints "N/A" where the persistence mode goes.)
+_SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|")
 _SMI_MEM = re.compile(r"(?P<used>\d+)MiB\s*/\s*(?P<total>\d+)MiB")
 
 
@@ -59,9 +62,13 @@ class SmiGpu:
 
 @dataclass(frozen=True)
 class Smi:
-    driver_version: str
-    cuda_version: str | None  # None when nvidia-smi prints ERR! or N/A
+    driver_version: str | None  # None when it prints "N/A" (a Jetson)
+    cuda_version: str | None  # None when it prints ERR! or N/A, or has no CUDA column
     gpus: tuple[SmiGpu, ...]
+    # What it printed instead of a CUDA version ("ERR!", "N/A"): the driver's CUDA stack
+    # is broken (a WSL2 GPU stack, a container without the driver's libcuda), and that is
+    # a fact worth keeping, not a blank to fill from the driver table.
+    cuda_error: str | None = None
 
 
 def nvidia_smi(text: str) -> Smi | None:
@@ -73,7 +80,8 @@ def nvidia_smi(text: str) -> Smi | None:
     header = _SMI_HEADER.search(text)
     if not header:
         return None
-    cuda = header.group("cuda")
+    cuda = header.group("cuda") or ""
+    driver = header.group("driver")
     gpus: list[SmiGpu] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -86,10 +94,12 @@ def nvidia_smi(text: str) -> Smi | None:
             if mm:
                 mem = int(mm.group("total")) * 1024 * 1024
         gpus.append(SmiGpu(m.group("name").strip(), mem))
+    numeric = bool(re.fullmatch(r"[\d.]+", cuda))
     return Smi(
-        header.group("driver"),
-        cuda if re.fullmatch(r"[\d.]+", cuda) else None,
+        None if driver == "N/A" else driver,
+        cuda if numeric else None,
         tuple(gpus),
+        cuda_error=cuda if cuda and not numeric else None,
     )
 
 
@@ -103,6 +113,14 @@ def proc_driver_version(text: str) -> str | None:
     return m.group("v") if m else None
 
 
+def is_l4t_release(version: str) -> bool:
+    """An NVIDIA Jetson's kernel module reports its L4T (Linux for Tegra) release where a
+    driver version would be: "35.3.1" in /proc/driver/nvidia/version (nixGL#139). Driver
+    versions have had three digits since R173 (2008); L4T releases have two (R32-R39)."""
+    m = re.match(r"(\d+)\.\d+", version)
+    return m is not None and int(m.group(1)) < 100
+
+
 def sys_module_version(text: str) -> str | None:
     """/sys/module/nvidia/version: the whole file is the version."""
     v = text.strip()
@@ -110,6 +128,10 @@ def sys_module_version(text: str) -> str | None:
 
 
 _LDD_GLIBC = re.compile(r"(?:GNU libc|GLIBC|glibc)[^\n]*?(\d+\.\d+)", re.IGNORECASE)
+# glibc's own banner is "ldd (PKGVERSION) VERSION": a distribution patchset may put
+# anything in the parentheses, e.g. "ldd (Gentoo 2.43-r2 (patchset 3)) 2.43" with no
+# "glibc" at all (zbirenbaum/copilot.lua#738). musl's ldd never prints "ldd (".
+_LDD_BANNER = re.compile(r"^ldd \(.*\) (\d+\.\d+)(?:\.\d+)?\s*$", re.MULTILINE)
 _LDD_MUSL = re.compile(r"musl libc.*?\nVersion\s+(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE | re.DOTALL)
 
 
@@ -118,7 +140,7 @@ def ldd_version(text: str) -> tuple[str, str | None] | None:
     if "musl" in text.lower():
         m = _LDD_MUSL.search(text)
         return "musl", (m.group(1) if m else None)
-    m = _LDD_GLIBC.search(text)
+    m = _LDD_GLIBC.search(text) or _LDD_BANNER.search(text)
     if m:
         return "glibc", m.group(1)
     return None

@@ -193,28 +193,60 @@ def probe_nvidia(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[s
             text = src.read("/proc/driver/nvidia/version")
             driver = parse.proc_driver_version(text) if text else None
             origin = "/proc/driver/nvidia/version" if driver else ""
+    # A Jetson's module reports its L4T release, not a driver version: reading it against
+    # the driver -> CUDA table would say "supports no CUDA" (35.3.1 < 440).
+    l4t = driver if driver is not None and parse.is_l4t_release(driver) else None
+    if l4t is not None:
+        driver = None
     smi = _nvidia_smi_path(src, f)
     table = None
     if smi:
         r = src.run([smi], timeout)
-        if r.timed_out and driver is None:
+        if r.timed_out and driver is None and l4t is None:
             raise TimeoutError(f"{smi} did not answer within {timeout:.0f}s")
         table = parse.nvidia_smi(r.stdout) if r.ok else None
-        if table is None and driver is None:
+        if table is None and driver is None and l4t is None:
             if r.not_found:
                 raise Absent
             message = (r.stdout + r.stderr).strip().splitlines()
             raise RuntimeError(f"{smi}: {message[0] if message else 'exit ' + str(r.returncode)}")
-    if table is None and driver is None:
+    if table is None and driver is None and l4t is None:
         raise Absent
+    # A Jetson's nvidia-smi (L4T R36+) has no driver version and an "(nvgpu)" GPU.
+    jetson_smi = (
+        table is not None
+        and table.driver_version is None
+        and any("nvgpu" in g.name for g in table.gpus)
+    )
+    if jetson_smi and l4t is None:
+        l4t = "unknown"
     if table is not None:
         driver = driver or table.driver_version
         origin = origin or "nvidia-smi"
-        cuda = table.cuda_version or max_cuda_for_driver(driver)
-        gpus = [Gpu("nvidia", g.name, g.memory_bytes, driver, cuda) for g in table.gpus] or [
-            Gpu("nvidia", "NVIDIA GPU", None, driver, cuda)
+        # nvidia-smi's "CUDA Version: ERR!" is kept as what it is; the planner decides
+        # what to do with a driver whose CUDA stack answered with an error.
+        cuda = table.cuda_version
+        if cuda is None and table.cuda_error is None and driver and l4t is None:
+            cuda = max_cuda_for_driver(driver)  # an old nvidia-smi with no CUDA column
+        default = "NVIDIA Jetson (Tegra)" if l4t else "NVIDIA GPU"
+        gpus = [
+            Gpu(
+                "nvidia",
+                g.name,
+                g.memory_bytes,
+                driver,
+                cuda,
+                cuda_error=table.cuda_error,
+                l4t_release=l4t,
+            )
+            for g in table.gpus
+        ] or [
+            Gpu("nvidia", default, None, driver, cuda, cuda_error=table.cuda_error, l4t_release=l4t)
         ]
         return {"gpus": gpus}, origin
+    if l4t is not None:
+        gpu = Gpu("nvidia", "NVIDIA Jetson (Tegra)", None, None, None, l4t_release=l4t)
+        return {"gpus": [gpu]}, origin
     if driver is None:  # pragma: no cover - ruled out above
         raise Absent
     return {
@@ -228,8 +260,10 @@ def _nvidia_smi_path(src: Source, f: dict[str, Any]) -> str | None:
         return str(found) if found else WINDOWS_NVIDIA_SMI
     if f["os"] != "linux":
         return None
-    # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing).
-    if parse.wsl_from_kernel(f["kernel"]) == 2 and src.glob(WSL_NVIDIA_SMI):
+    # Inside WSL2 the tool lives outside PATH (and /sys, /proc say nothing). A custom
+    # WSL2 kernel need not say so in its release; WSL sets WSL_DISTRO_NAME (probe_virt).
+    wsl2 = parse.wsl_from_kernel(f["kernel"]) == 2 or src.env("WSL_DISTRO_NAME")
+    if wsl2 and src.glob(WSL_NVIDIA_SMI):
         return WSL_NVIDIA_SMI
     found = src.value("which.nvidia-smi", lambda: shutil.which("nvidia-smi"))
     return str(found) if found else None

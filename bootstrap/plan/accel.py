@@ -63,10 +63,21 @@ class GpuView:
     rocm: str | None = None
     none_why: str = "no NVIDIA or AMD GPU was detected"
     assumed: bool = False  # remote: the remote host re-plans with its own facts
+    cuda_error: str | None = None  # nvidia-smi printed this instead of a CUDA version
+    l4t_release: str | None = None  # an NVIDIA Jetson
+    warning: str | None = None  # for the plan's warnings: the choice rests on less than usual
 
     def evidence(self) -> dict[str, Any]:
         ev: dict[str, Any] = {}
-        for key in ("gpu_name", "driver", "max_cuda", "cuda_source", "rocm"):
+        for key in (
+            "gpu_name",
+            "driver",
+            "max_cuda",
+            "cuda_source",
+            "cuda_error",
+            "l4t_release",
+            "rocm",
+        ):
             value = getattr(self, key)
             if value is not None:
                 ev[key] = value
@@ -75,23 +86,72 @@ class GpuView:
         return ev
 
 
+def cuda_error_fix(facts: HostFacts) -> str:
+    """What repairs a driver whose nvidia-smi prints "CUDA Version: ERR!" or "N/A"."""
+    if facts.wsl == 2:
+        # WSL2 uses the Windows driver's CUDA through /usr/lib/wsl/lib (microsoft/WSL#11589).
+        return (
+            "install the current NVIDIA driver on Windows (not inside WSL), run `wsl --update` "
+            "and `wsl --shutdown`, then check that `nvidia-smi` in WSL prints a CUDA Version"
+        )
+    if facts.container:
+        return (
+            "run the container with the NVIDIA Container Toolkit (`--gpus all`), so the "
+            "host driver's libcuda is mounted in, then check `nvidia-smi`"
+        )
+    return (
+        "reinstall the NVIDIA driver so its user-space library (libcuda) matches the kernel "
+        "module (reboot after a driver update), then check that `nvidia-smi` prints a CUDA Version"
+    )
+
+
 def host_gpus(facts: HostFacts, *, rocm_ok: bool = True) -> GpuView:
     nv = facts.nvidia
+    if nv is not None and nv.l4t_release:
+        jetson = "NVIDIA Jetson" + (
+            f" (L4T {nv.l4t_release})" if nv.l4t_release != "unknown" else ""
+        )
+        return GpuView(
+            gpu_name=nv.name,
+            l4t_release=nv.l4t_release,
+            none_why=f"{jetson}: its integrated GPU runs the CUDA that JetPack installs, not "
+            "the CUDA wheels a lock's cu* variants bring (built for discrete GPUs)",
+            warning=f"{jetson}: planned without CUDA; the lock's CUDA variants are for "
+            "discrete GPUs (fix: give the profile a lock built for JetPack, or keep the "
+            "CPU variant as planned)",
+        )
     if nv is not None:
         source = "driver report"
         ceiling = nv.cuda_version
         if not ceiling and nv.driver_version:
             ceiling = max_cuda_for_driver(nv.driver_version)
             source = "driver table"
+        warning = None
+        if nv.cuda_error:
+            source = f"driver table; nvidia-smi printed CUDA Version: {nv.cuda_error}"
+            warning = (
+                f"nvidia-smi printed `CUDA Version: {nv.cuda_error}` (driver "
+                f"{nv.driver_version or 'unknown'}): the driver's CUDA stack is not working; "
+                "CUDA variants were judged by the driver version alone"
+                "{chosen}"
+                f" (fix: {cuda_error_fix(facts)})"
+            )
         if ceiling:
             return GpuView(
-                max_cuda=ceiling, driver=nv.driver_version, gpu_name=nv.name, cuda_source=source
+                max_cuda=ceiling,
+                driver=nv.driver_version,
+                gpu_name=nv.name,
+                cuda_source=source,
+                cuda_error=nv.cuda_error,
+                warning=warning,
             )
         return GpuView(
             driver=nv.driver_version,
             gpu_name=nv.name,
             none_why=f"NVIDIA {nv.name}: driver {nv.driver_version or 'unknown'} supports no "
             "CUDA version this planner knows (10.2 or newer)",
+            cuda_error=nv.cuda_error,
+            warning=warning,
         )
     amd = next((g for g in facts.gpus if g.vendor == "amd" and g.rocm_version), None)
     if amd is not None and rocm_ok:

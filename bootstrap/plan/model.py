@@ -57,8 +57,7 @@ class Plan:
         d["steps"] = [s.to_dict() for s in self.steps]
         for r in d["reasons"]:
             r["rejected"] = list(r["rejected"])
-        d["lock"]["extras"] = list(self.lock.extras)
-        d["lock"]["groups"] = list(self.lock.groups)
+        d["lock"] = self.lock.to_dict()
         d["first_run"] = list(self.first_run)
         return d
 

@@ -10,7 +10,7 @@ reasons list every check with its evidence and fix.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bootstrap.errors import UserError
@@ -86,6 +86,12 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             )
         chosen = forced
     if chosen is None:
+        # Nothing fits now, but one strategy would after an action only the user can
+        # take (install WSL, enable virtualization): plan it, with that action first.
+        chosen = next(
+            (c for c in checks if c.evidence.get("blockers") and c.fit and c.fit.variant), None
+        )
+    if chosen is None:
         raise _no_strategy(facts, profile, checks, ov)
 
     rejected = tuple(
@@ -129,6 +135,16 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             f"{chosen.strategy}; planning {variant.accel} anyway"
         )
     accel_why = _accel_why(variant, choice)
+    # Only where it matters: the lock has CUDA variants to choose among.
+    cuda_offered = any(accel_mod.cuda_of(v.accel) for v in lock.variants)
+    if choice.gpu.warning and ov.target is None and cuda_offered:
+        chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
+        warnings.append(
+            choice.gpu.warning.replace(
+                "{chosen}",
+                f", and {variant.accel} may not run until it works" if chosen_cuda else "",
+            )
+        )
     if ov.target is not None:
         os_, arch, accel = parse_target(ov.target)
         lock, variant = _target_variant(profile, os_, arch, accel, ov.target)
@@ -161,9 +177,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             evidence={"os": facts.os, "arch": facts.arch, "strategy": chosen.strategy},
         )
     )
-    lock_choice = LockChoice(
-        path=lock.file_for(target), kind=lock.kind, extras=variant.extras, groups=variant.groups
-    )
+    lock_choice = variant.lock_choice(lock.file_for(target), lock.kind)
     if ov.lock is not None:
         lock_choice = _lock_override(profile, ov.lock, lock_choice, target, warnings)
     lock_fix = None
@@ -219,6 +233,12 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
         )
     reasons.append(_python_reason(profile))
     reasons.append(_network_reason(profile, ov))
+
+    from bootstrap.strategies import REGISTRY
+
+    strategy_warnings = getattr(REGISTRY[chosen.strategy], "warnings", None)
+    if strategy_warnings is not None:
+        warnings += strategy_warnings(profile)
 
     network = _network(profile, ov)
     steps = _steps(
@@ -295,7 +315,7 @@ def _lock_override(
         if lock.kind == "uv" and lock.path == path:
             if path != current.path:
                 warnings.append(f"--lock {path}: not the lock planned for {target}")
-            return LockChoice(path, "uv", current.extras, current.groups)
+            return replace(current, path=path, kind="uv")
         if lock.kind == "pylock":
             known = {lock.file_for(t): t for t in (*lock.available, *lock.files)}
             if path in known:
@@ -309,7 +329,7 @@ def _lock_override(
         f"--lock {path} is not one of profile {profile.name!r}'s locks; using it as given"
     )
     if kind == "uv":
-        return LockChoice(path, "uv", current.extras, current.groups)
+        return replace(current, path=path, kind="uv")
     return LockChoice(path, "pylock")
 
 
@@ -317,8 +337,7 @@ def _lock_why(lock: LockChoice, ov: Overrides) -> str:
     if ov.lock is not None:
         return f"--lock {ov.lock} (given)"
     if lock.kind == "uv":
-        parts = [f"--extra {e}" for e in lock.extras] + [f"--group {g}" for g in lock.groups]
-        return "uv project lock, " + (" ".join(parts) if parts else "no extras or groups")
+        return "uv project lock, " + (lock.selection_text() or "no extras or groups")
     return "the PEP 751 lock for this target"
 
 

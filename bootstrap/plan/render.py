@@ -27,15 +27,8 @@ def render(plan: Plan) -> None:
     out = console()
     if plan.ok:
         lock = plan.lock.path
-        if plan.lock.extras or plan.lock.groups:
-            lock += (
-                " ("
-                + " ".join(
-                    [f"extra {e}" for e in plan.lock.extras]
-                    + [f"group {g}" for g in plan.lock.groups]
-                )
-                + ")"
-            )
+        if plan.lock.selection_text():
+            lock += f" ({plan.lock.selection_text()})"
         head = Table(show_header=False, box=None, pad_edge=False)
         head.add_column(style="bold")
         head.add_column()

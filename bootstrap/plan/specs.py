@@ -12,10 +12,16 @@ state and the output; ``describe()`` is the one line ``bootstrap plan`` prints.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 NETWORK_POLICIES = ("offline", "fallback", "online")
+
+
+# The selection keys a uv lock takes beyond `extras` and `groups`, each one of uv's flags;
+# a plan's JSON carries them only when set, so plans without them keep their shape.
+SELECTION_SWITCHES = ("all_extras", "no_dev", "no_default_groups", "all_groups")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,54 @@ class LockChoice:
     kind: str  # "uv" (project lock, variant by extras/groups) | "pylock" (PEP 751)
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    # What else to select, as uv has it (`uv sync --help`): the profile's keys of the
+    # same names. uv's own rules apply: `only_groups` excludes the project's dependencies
+    # and the default groups; `no_default_groups` leaves out [tool.uv] default-groups.
+    all_extras: bool = False
+    no_dev: bool = False
+    no_default_groups: bool = False
+    only_groups: tuple[str, ...] = ()
+    all_groups: bool = False
+
+    def uv_flags(self) -> tuple[str, ...]:
+        """The selection as uv's flags, the same for sync, export, check and pack."""
+        if self.kind != "uv":
+            return ()
+        out = [a for e in self.extras for a in ("--extra", e)]
+        out += ["--all-extras"] if self.all_extras else []
+        out += ["--no-dev"] if self.no_dev else []
+        out += ["--no-default-groups"] if self.no_default_groups else []
+        out += [a for g in self.groups for a in ("--group", g)]
+        out += [a for g in self.only_groups for a in ("--only-group", g)]
+        out += ["--all-groups"] if self.all_groups else []
+        return tuple(out)
+
+    def selection_text(self) -> str:
+        """The selection in a line of prose ("" for uv's defaults)."""
+        return " ".join(self.uv_flags())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "kind": self.kind,
+            "extras": list(self.extras),
+            "groups": list(self.groups),
+        }
+        if self.only_groups:
+            out["only_groups"] = list(self.only_groups)
+        out.update({k: True for k in SELECTION_SWITCHES if getattr(self, k)})
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LockChoice:
+        return cls(
+            path=str(data.get("path", "uv.lock")),
+            kind=str(data.get("kind", "uv")),
+            extras=tuple(data.get("extras", ())),
+            groups=tuple(data.get("groups", ())),
+            only_groups=tuple(data.get("only_groups", ())),
+            **{k: bool(data.get(k, False)) for k in SELECTION_SWITCHES},
+        )
 
 
 @dataclass(frozen=True)
@@ -111,9 +165,23 @@ class Sync(StepSpec):
 
     def fields(self) -> dict[str, Any]:
         out = super().fields()
-        out["lock"] = {**out["lock"], "extras": list(self.lock.extras)}
-        out["lock"]["groups"] = list(self.lock.groups)
+        out["lock"] = self.lock.to_dict()
         return out
+
+
+@dataclass(frozen=True)
+class WarmTools(StepSpec):
+    """The profile's pinned ``[tools]`` run once each (``uvx NAME@VERSION --version``) so
+    uv's cache holds them and the same command works offline afterwards."""
+
+    name: ClassVar[str] = "warm-tools"
+    tools: tuple[tuple[str, str], ...] = ()  # (name, exact version)
+    network: str = "offline"  # one of NETWORK_POLICIES
+
+    def describe(self) -> str:
+        names = ", ".join(f"{n}@{v}" for n, v in self.tools)
+        where = " from the cache" if self.network == "offline" else ""
+        return f"warm the pinned tools{where}: uvx {names}"
 
 
 @dataclass(frozen=True)
@@ -158,8 +226,9 @@ class Preflight(StepSpec):
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
+        how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
         return (
-            f"reach {where} over ssh without a prompt{keys}; check Linux, arch, libc, "
+            f"reach {where} {how}{keys}; check Linux, arch, libc, "
             f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
         )
 
@@ -223,6 +292,95 @@ class CollectReport(StepSpec):
         return "bring the target's timing report back and record it here"
 
 
+@dataclass(frozen=True)
+class UserAction(StepSpec):
+    """Something only the user can do comes first (install WSL, switch virtualization on
+    in the firmware, convert a distro): the run stops with the exact command and
+    EXIT_ACTION_REQUIRED; the re-run after it plans again from the new facts."""
+
+    name: ClassVar[str] = "action-required"
+    code: str = ""  # the blocker: "wsl_not_installed", "virtualization_off", ...
+    message: str = ""
+    fix: str = ""  # the exact command, or what to do
+    admin: bool = False
+    reboot: bool = False
+
+    def describe(self) -> str:
+        needs = [w for w, on in (("an administrator", self.admin), ("a reboot", self.reboot)) if on]
+        return f"stop: {self.message}; do: {self.fix}" + (
+            f" (needs {' and '.join(needs)})" if needs else ""
+        )
+
+
+# -- devcontainer steps (the handoff through the Dev Containers CLI) ----------------------
+
+
+@dataclass(frozen=True)
+class DevcontainerConfig(StepSpec):
+    """Write the project's devcontainer.json, or keep the user's (a diff is shown)."""
+
+    name: ClassVar[str] = "devcontainer-config"
+    workspace: str = ""  # the host folder the container mounts (the repository)
+    path: str = ".devcontainer/devcontainer.json"  # relative to the workspace
+    config_json: str = "{}"  # the file it writes (JSON text, keys in the file's order)
+
+    def describe(self) -> str:
+        return f"write {self.path} unless the user has one (never overwritten; a diff is shown)"
+
+    def document(self) -> dict[str, Any]:
+        import json
+
+        out: dict[str, Any] = json.loads(self.config_json)
+        return out
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        del out["config_json"]
+        out["config"] = self.document()
+        return out
+
+
+@dataclass(frozen=True)
+class ContainerUp(Preflight):
+    """`devcontainer up`: build or pull the image, create or reuse the container, check it.
+    A Preflight: it is how a devcontainer handoff reaches its target."""
+
+    name: ClassVar[str] = "container-up"
+    strategy: str = "devcontainer"
+    workspace: str = ""
+    config_path: str = ".devcontainer/devcontainer.json"
+    engine: str = "docker"  # the engine that answered: docker | podman
+    cli_version: str = ""  # @devcontainers/cli pinned in the repository, for npx
+    mounts: tuple[str, ...] = ()  # added with --mount when the file is the user's
+    remote_env: tuple[str, ...] = ()  # NAME=value added with --remote-env likewise
+    # Podman copies the caller's proxy variables (credentials and all) into a new
+    # container; they are passed on only when the sync may use the network.
+    pass_proxy: bool = False
+
+    def describe(self) -> str:
+        path = "" if self.engine == "docker" else f" --docker-path {self.engine}"
+        return (
+            f"`devcontainer up --workspace-folder <project>{path}`: the image, the container "
+            f"(reused when it exists), then check Python >= 3.9 in it"
+        )
+
+
+@dataclass(frozen=True)
+class PostCreate(StepSpec):
+    """Stage 0 in the container: the devcontainer's postCreateCommand, run with
+    `devcontainer exec` and this host's start time."""
+
+    name: ClassVar[str] = "post-create"
+    command: str = ""  # a POSIX shell command, run in the workspace folder there
+
+    def describe(self) -> str:
+        profile = self.command.partition("--profile ")[2].split(" ")[0] or "?"
+        return (
+            "run the postCreateCommand (stage 0: sh install.sh --profile "
+            f"{profile}) with `devcontainer exec`, output streamed"
+        )
+
+
 HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
     Preflight,
     Transfer,
@@ -230,17 +388,23 @@ HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
     ShipBundle,
     RunThere,
     CollectReport,
+    DevcontainerConfig,
+    ContainerUp,
+    PostCreate,
 )
 
 __all__ = [
     "HANDOFF_SPECS",
     "NETWORK_POLICIES",
     "CollectReport",
+    "ContainerUp",
     "DetectThere",
+    "DevcontainerConfig",
     "EnsureUv",
     "FirstRun",
     "ImportCache",
     "LockChoice",
+    "PostCreate",
     "Preflight",
     "ProvidePython",
     "Report",
@@ -249,4 +413,5 @@ __all__ = [
     "StepSpec",
     "Sync",
     "Transfer",
+    "UserAction",
 ]

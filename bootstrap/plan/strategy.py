@@ -32,6 +32,7 @@ from bootstrap.plan.specs import (
     StepSpec,
     Sync,
     Transfer,
+    WarmTools,
 )
 from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
 
@@ -183,9 +184,7 @@ def sync_argv(lock: LockChoice, network: str) -> tuple[str, ...]:
     offline = [] if network == "online" else ["--offline"]
     if lock.kind == "uv":
         argv = ["sync", "--frozen", *offline, "--no-build"]
-        argv += [a for e in lock.extras for a in ("--extra", e)]
-        argv += [a for g in lock.groups for a in ("--group", g)]
-        return tuple(argv)
+        return (*argv, *lock.uv_flags())
     return ("pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path)
 
 
@@ -207,6 +206,8 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     if inp.cache_bundle:
         steps.append(ImportCache(bundle=inp.cache_bundle))
     steps.append(Sync(lock=inp.lock, argv=sync_argv(inp.lock, inp.network), network=inp.network))
+    if inp.profile.tools:
+        steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))
     first = inp.profile.first_run
     steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))
     return tuple(steps)

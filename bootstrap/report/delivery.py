@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bootstrap.errors import ConfigError
 from bootstrap.paths import Paths
 from bootstrap.report import history, spool
 from bootstrap.report.config import MetricsConfig, SinkConfig, opted_out, remote_allowed
@@ -34,6 +35,8 @@ class Delivery:
     skipped_reason: str | None = None  # why remote sinks were off ("DO_NOT_TRACK=1")
     history_error: str | None = None
     seconds: float = 0.0
+    dropped: int = 0  # old spool entries dropped to keep the spool under its cap
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -43,6 +46,8 @@ class Delivery:
             "skipped_reason": self.skipped_reason,
             "history_error": self.history_error,
             "seconds": round(self.seconds, 3),
+            "dropped": self.dropped,
+            "warnings": self.warnings,
         }
 
 
@@ -55,6 +60,8 @@ class FlushResult:
     held: int = 0  # remote entries kept because metrics are turned off
     corrupt: list[str] = field(default_factory=list)  # where corrupt entries were moved
     seconds: float = 0.0
+    dropped: int = 0  # old entries dropped to keep the spool under its cap
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -65,7 +72,32 @@ class FlushResult:
             "held": self.held,
             "corrupt": self.corrupt,
             "seconds": round(self.seconds, 3),
+            "dropped": self.dropped,
+            "warnings": self.warnings,
         }
+
+
+def cap_spool(paths: Paths, environ: Mapping[str, str] | None) -> tuple[int, list[str]]:
+    """Keep the spool under its cap: (entries dropped, warning lines). A bad limit
+    variable is one warning line, and the defaults apply (a report is never lost for
+    a setting)."""
+    warnings: list[str] = []
+    try:
+        limits = spool.Limits.from_env(environ)
+    except ConfigError as exc:
+        warnings.append(f"{exc.message}; using the defaults")
+        limits = spool.Limits()
+    try:
+        dropped = spool.prune(paths, limits)
+    except OSError as exc:
+        warnings.append(f"cannot prune the spool {paths.spool}: {exc.strerror or exc}")
+        return 0, warnings
+    if dropped:
+        warnings.append(
+            f"the metrics spool was over its cap ({limits.describe()}): dropped the "
+            f"{dropped} oldest report(s); the next report counts them (spool_dropped)"
+        )
+    return dropped, warnings
 
 
 def _off_reason(config: MetricsConfig | None, environ: Mapping[str, str] | None) -> str | None:
@@ -175,6 +207,8 @@ def deliver(
                 f"{sink.label}: not delivered and not spooled; "
                 "resend it with `bootstrap report send --last`"
             )
+    if result.spooled:
+        result.dropped, result.warnings = cap_spool(paths, environ)
     result.seconds = time.monotonic() - start
     return result
 
@@ -198,6 +232,7 @@ def flush(
     lock = threading.Lock()
     todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
     configured = {s.key: s for s in (config.sinks if config is not None else ())}
+    result.dropped, result.warnings = cap_spool(paths, environ)
     entries = spool.pending(paths)
     for data in entries:
         todo.put(data)

@@ -38,7 +38,7 @@ PHASES = TIMING_PHASES
 OUTCOMES = ("success", "failure")
 # first: a new environment whose first run ran in this run; resync: an environment that
 # had a success before was (re)synced or its first run re-ran for a new lock; noop: every
-# step found its work done; refresh: `--refresh` ran the first run again on purpose.
+# step found its work done; refresh: `--refresh` on an environment that had a success.
 RUN_KINDS = ("first", "resync", "noop", "refresh")
 ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 # Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.
@@ -72,6 +72,9 @@ class TimingReport:
     # the command ran, success); else None. What p50/p90 and the metrics aggregate.
     time_to_first_run_seconds: float | None = None
     upgraded_from: int | None = None  # 1: read from a version 1 report (see upgrade())
+    # Spooled reports of earlier runs dropped (oldest first) to keep the spool under its
+    # cap since the previous report: they never reached their sink.
+    spool_dropped: int = 0
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,6 +161,9 @@ def _check(k: dict[str, Any], where: str) -> None:
         raise _bad(where, "`outcome`", " or ".join(OUTCOMES), k["outcome"])
     if k.get("error_code") is not None and not ERROR_CODE_RE.match(k["error_code"]):
         raise _bad(where, "`error_code`", "a dotted lower-case code", k["error_code"])
+    dropped = k.get("spool_dropped", 0)
+    if isinstance(dropped, bool) or not isinstance(dropped, int) or dropped < 0:
+        raise _bad(where, "`spool_dropped`", "a whole number >= 0", dropped)
     if not _is_num(k["total_seconds"]) or k["total_seconds"] < 0:
         raise _bad(where, "`total_seconds`", "a number >= 0", k["total_seconds"])
     if k.get("budget_seconds") is not None and not _is_num(k["budget_seconds"]):
@@ -227,6 +233,7 @@ def new_report(
     budget_seconds: float | None = None,
     run_kind: str = "first",
     first_run_ran: bool = False,
+    spool_dropped: int = 0,
 ) -> TimingReport:
     """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
     (or ``error_code``) is given; the code comes from :func:`error_code_for`. Only a
@@ -267,6 +274,7 @@ def new_report(
         time_to_first_run_seconds=(
             total if code is None and run_kind == "first" and first_run_ran else None
         ),
+        spool_dropped=spool_dropped,
     )
 
 

@@ -17,6 +17,13 @@ value (``?apikey=...``) is spooled redacted, with ``"sink_redacted": true``; the
 sends such an entry with the sink of the same key from the current configuration (the
 profile's ``[metrics]`` or ``BOOTSTRAP_METRICS_SINKS``), and keeps it spooled, saying
 so, while no such sink is configured. Files are 0600, their directories 0700.
+
+The spool is capped (:class:`Limits`: ``BOOTSTRAP_SPOOL_MAX_ENTRIES``, default 100, and
+``BOOTSTRAP_SPOOL_MAX_AGE_DAYS``, default 30): a sink that stays down for months must not
+leave thousands of files and a flush that takes seconds. :func:`prune` drops entries
+older than the age and then the oldest beyond the count, each with its lock file, and
+adds them to a counter (``dropped``) that the next report carries (``spool_dropped``)
+and resets.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +46,42 @@ from bootstrap.report.model import TimingReport
 
 SPOOL_VERSION = 1
 CORRUPT_DIR = "corrupt"
+DROPPED_FILE = "dropped"  # how many entries the cap dropped since the last report
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 100
+    max_age_days: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if environ is None else environ
+        return cls(
+            max_entries=int(_positive(env, "BOOTSTRAP_SPOOL_MAX_ENTRIES", cls.max_entries, True)),
+            max_age_days=_positive(env, "BOOTSTRAP_SPOOL_MAX_AGE_DAYS", cls.max_age_days, False),
+        )
+
+    def describe(self) -> str:
+        return f"{self.max_entries} entries, {self.max_age_days:g} days"
+
+
+def _positive(env: Mapping[str, str], key: str, default: float, whole: bool) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = -1
+    if not (0 < value < 1e9):  # also NaN and inf
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(
+            f"{key} must be {kind} above 0, not {raw!r}",
+            fix=f"unset it (default {default:g}) or set e.g. {key}={default:g}",
+            code="report.spool_limits",
+        )
+    return value
 
 
 class CorruptEntry(Exception):
@@ -206,3 +249,49 @@ def iter_entries(paths: Paths) -> Iterator[Entry | tuple[Path, str]]:
             yield read(data)
         except CorruptEntry as exc:
             yield data, str(exc)
+
+
+def prune(paths: Paths, limits: Limits, *, now: float | None = None) -> int:
+    """Drop entries older than ``limits.max_age_days``, then the oldest beyond
+    ``limits.max_entries``, each with its lock file; entries another process holds are
+    left alone. Adds the number dropped to the counter and returns it."""
+    entries = pending(paths)
+    cutoff = (time.time() if now is None else now) - limits.max_age_days * 86400
+    too_old = [p for p in entries if _mtime(p) < cutoff]
+    rest = [p for p in entries if _mtime(p) >= cutoff]
+    over = rest[: max(0, len(rest) - limits.max_entries)]  # oldest first
+    dropped = 0
+    for data in too_old + over:
+        claim = try_claim(data)
+        if claim is None:
+            continue
+        if data.exists():
+            dropped += 1
+        claim.done()  # the entry, then its lock file
+    if dropped:
+        _add_dropped(paths, dropped)
+    return dropped
+
+
+def _add_dropped(paths: Paths, n: int) -> None:
+    path = paths.spool / DROPPED_FILE
+    with contextlib.suppress(OSError):
+        make_private(path.parent, levels=2)
+        atomic_write(path, str(dropped_count(paths) + n).encode(), private=True)
+
+
+def dropped_count(paths: Paths) -> int:
+    try:
+        return max(0, int((paths.spool / DROPPED_FILE).read_text(encoding="ascii").strip()))
+    except (OSError, ValueError):
+        return 0
+
+
+def take_dropped(paths: Paths) -> int:
+    """The number of entries dropped since the last report, and reset it (for the
+    report being made now)."""
+    n = dropped_count(paths)
+    if n:
+        with contextlib.suppress(OSError):
+            (paths.spool / DROPPED_FILE).unlink()
+    return n

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from bootstrap.errors import BootstrapError
 
 # The specs are imported only for typing here: the no-op re-run imports this package (the
-# run lock, the run state) and nothing of the plan (docs/bench.md (f)).
+# run lock, the run state) and nothing of the plan (docs/bench.md (i)).
 
 if TYPE_CHECKING:
     from bootstrap.console import StepView
@@ -87,6 +87,12 @@ def _project_environ(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     for var in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "PYTHONHOME", "UV"):
         env.pop(var, None)
+    # Where the project's environment goes when it must not be the project's .venv (a
+    # devcontainer keeps it outside the bind mount): stage 0 passes it under its own name,
+    # since UV_PROJECT_ENVIRONMENT there names the bootstrapper's environment.
+    project_env = env.pop("BOOTSTRAP_PROJECT_ENVIRONMENT", "")
+    if project_env:
+        env["UV_PROJECT_ENVIRONMENT"] = project_env
     return env
 
 
@@ -115,12 +121,15 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
     report is written after the steps, whatever their outcome)."""
     from bootstrap.plan import specs
     from bootstrap.steps import (
+        devcontainer,
         ensure_uv,
         first_run_step,
         handoff,
         import_cache,
         python,
         sync_step,
+        user_action,
+        warm_tools,
     )
 
     return {
@@ -128,6 +137,7 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ProvidePython: python.ProvidePython(),
         specs.ImportCache: import_cache.ImportCache(),
         specs.Sync: sync_step.Sync(),
+        specs.WarmTools: warm_tools.WarmTools(),
         specs.FirstRun: first_run_step.FirstRunStep(),
         specs.Preflight: handoff.PreflightStep(),
         specs.Transfer: handoff.TransferStep(),
@@ -135,6 +145,10 @@ def executors() -> dict[type[StepSpec], Executor[Any] | None]:
         specs.ShipBundle: handoff.ShipBundleStep(),
         specs.RunThere: handoff.RunThereStep(),
         specs.CollectReport: handoff.CollectReportStep(),
+        specs.UserAction: user_action.UserActionStep(),
+        specs.DevcontainerConfig: devcontainer.DevcontainerConfigStep(),
+        specs.ContainerUp: devcontainer.ContainerUpStep(),
+        specs.PostCreate: devcontainer.PostCreateStep(),
         specs.Report: None,
     }
 

@@ -216,12 +216,15 @@ def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[st
 
 
 def _glibc(banner: str) -> tuple[int, int] | None:
-    import re
+    """(major, minor) from the box's `ldd --version` first line, read as detection reads
+    it (distribution banners such as Gentoo's name no "glibc")."""
+    from bootstrap.host.parse import ldd_version
 
-    if "GLIBC" not in banner.upper() and "GNU" not in banner.upper():
+    found = ldd_version(banner)
+    if found is None or found[0] != "glibc" or not found[1]:
         return None
-    m = re.search(r"(\d+)\.(\d+)\s*$", banner.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    major, minor = found[1].split(".")[:2]
+    return int(major), int(minor)
 
 
 class PreflightStep(EveryRun):
@@ -463,13 +466,14 @@ class RunThereStep(EveryRun):
         if target.bundle_remote:
             argv += ["--cache-bundle", target.bundle_remote]
         argv += ["--profile", profile, "--report-out", f"{STAGE}/report.json", *spec.argv]
-        env = f"BOOTSTRAP_HANDOFF_ELAPSED={elapsed:.3f} BOOTSTRAP_NO_METRICS=1"
-        command = f"cd {target.dir_word} && {env} {shlex.join(argv)}"
+        env = {"BOOTSTRAP_HANDOFF_ELAPSED": f"{elapsed:.3f}", "BOOTSTRAP_NO_METRICS": "1"}
+        command = f"cd {target.dir_word} && exec {shlex.join(argv)}"
         prefix = f"  [{target.name}] "
         res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
             on_line=lambda line: ctx.view.output(prefix + line),
+            env=env,
         )
         target.exit_code = res.returncode
         return f"exit {res.returncode} in {res.duration:.2f}s"
@@ -535,7 +539,9 @@ def run_handoff(
 
     preflight = plan.step(specs.Preflight)
     transfer = plan.step(specs.Transfer)
-    assert preflight is not None and transfer is not None  # noqa: S101 - a handoff plan
+    assert preflight is not None  # noqa: S101 - a handoff plan
+    # A devcontainer mounts the repository instead of receiving it: no transfer step.
+    repo = Path(transfer.repo) if transfer is not None else Path(specs.__file__).parents[2]
     hosts = preflight.hosts
     if not hosts:
         raise UserError(
@@ -557,7 +563,7 @@ def run_handoff(
             refresh=refresh,
             deliver=deliver,
             host_summary=host_summary,
-            repo=Path(transfer.repo),
+            repo=repo,
         )
 
     if preflight.parallel and len(hosts) > 1:
@@ -658,8 +664,10 @@ def _one_target(
         state.record(f"bundle:{host}", "done", "", sha256=target.bundle_sha)
     phases = dict(timer_phases)
     phases["handoff"] = timer.phases.get("handoff", 0.0)
+    if "container" in timer.phases:  # a devcontainer's image and create (or reuse)
+        phases["container"] = timer.phases["container"]
     for name, value in (there.get("phases") or {}).items():
-        if isinstance(value, (int, float)) and name not in ("handoff",):
+        if isinstance(value, (int, float)) and name not in ("handoff", "container"):
             phases[name] = round(phases.get(name, 0.0) + float(value), 4)
     from bootstrap.report.model import PHASES
 

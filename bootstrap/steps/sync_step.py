@@ -24,6 +24,12 @@ class Sync:
             list(lock.groups),
             ctx.python,
             ctx.uv_version,
+            # Only the selection beyond extras and groups, so that earlier records match.
+            *[
+                f
+                for f in lock.uv_flags()
+                if f not in ("--extra", "--group", *lock.extras, *lock.groups)
+            ],
         )
 
     def check(self, spec: specs.Sync, ctx: Context) -> str | None:

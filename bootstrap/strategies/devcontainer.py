@@ -1,13 +1,24 @@
-"""Devcontainer: the environment lives in a container built from the project's
-devcontainer.json (the @devcontainers/cli `devcontainer` command)."""
+"""Devcontainer: the environment lives in a container that the Dev Containers CLI makes
+from the project's devcontainer.json (written from the profile unless the user has one).
+
+The check is pure: a container engine that answered detection (a Docker client with no
+daemon behind it is not one), an image or config in the profile, and the variant the
+host's driver allows, since a container uses the host's GPU driver. `up` hands over
+through :mod:`bootstrap.strategies.devcontainer_cli` (bootstrap.steps.handoff): write
+the config, `devcontainer up`, ship the bundle into the read-only bundle mount, run stage
+0 with `devcontainer exec`, read its report through the workspace mount.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
+from bootstrap.plan import accel as accel_mod
 from bootstrap.plan.accel import GpuView
-from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.specs import Preflight, StepSpec
 from bootstrap.plan.strategy import (
     Check,
     StepInputs,
@@ -15,78 +26,156 @@ from bootstrap.plan.strategy import (
     gpu_need_unmet,
     no_fit_why,
     remote_fix,
+    repo_of,
     resources_block,
 )
 from bootstrap.profiles import Profile
 
+if TYPE_CHECKING:
+    from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+
 NAME = "devcontainer"
-CARRIED_OUT = False
+ENGINE_FIX = (
+    "start the Docker daemon / Docker Desktop (`docker version` must show a Server), "
+    "or install Podman (`podman version`)"
+)
+
+
+def container_gpus(facts: HostFacts) -> GpuView:
+    """What a container on this host can use: the host's NVIDIA driver (passed through
+    by the engine), nothing on macOS, no ROCm (its devices are not requested)."""
+    if facts.os == "macos":
+        return GpuView(none_why="containers on macOS get no GPU (Docker Desktop, Podman machine)")
+    return accel_mod.host_gpus(facts, rocm_ok=False)
 
 
 def check(facts: HostFacts, profile: Profile) -> Check:
     settings = profile.strategies.devcontainer
+    engine = facts.tools.container_engine
     ev: dict[str, Any] = {
         "docker": facts.tools.docker,
         "devcontainer_cli": facts.tools.devcontainer,
+        "container_engine": engine,
     }
-    if facts.container:
-        return Check("devcontainer", False, f"already inside a {facts.container} container", ev)
-    if not (settings.image or settings.config):
+    if not (settings.image or settings.config or settings.dockerfile):
         return Check(
             "devcontainer",
             False,
             "the profile configures no devcontainer",
             ev,
-            "set [strategies.devcontainer] image = '...' or "
-            "config = '.devcontainer/devcontainer.json'",
+            "set [strategies.devcontainer] image = '...' (or dockerfile, or "
+            "config = '.devcontainer/devcontainer.json')",
         )
-    if not facts.tools.docker:
-        return Check(
-            "devcontainer",
-            False,
-            "docker was not found",
-            ev,
-            "install Docker Engine, Docker Desktop or Podman",
-        )
-    ev["container_engine"] = facts.tools.container_engine
-    if facts.tools.container_engine is None:
-        return Check(
-            "devcontainer",
-            False,
-            "a docker client is installed but no container engine answers"
-            + (f" ({facts.tools.engine_error})" if facts.tools.engine_error else ""),
-            ev,
-            "start the Docker daemon / Docker Desktop, or install Podman",
-        )
-    # No GPU is planned into a container: none on macOS at all, and on Linux `--gpus` is
-    # only worth adding after a test run proves the runtime works.
-    gpu = GpuView(none_why="a devcontainer is planned without GPU access")
+    if engine is None:
+        if facts.container and not facts.tools.engine_error:
+            why = f"already inside a {facts.container} container, and no engine answers here"
+        elif facts.tools.engine_error:
+            why = (
+                "a container client is installed but no container engine answers "
+                f"({facts.tools.engine_error})"
+            )
+        else:
+            why = "no container engine (Docker or Podman) was found"
+        return Check("devcontainer", False, why, ev, ENGINE_FIX)
+    gpu = container_gpus(facts)
     fit = fit_for(profile, f"linux-{facts.arch}", gpu)
-    ev["image"] = settings.image
+    ev["image"] = settings.image or settings.dockerfile or settings.config
+    ev.update(gpu.evidence())
     if fit.variant is None or gpu_need_unmet(profile, fit):
         return Check("devcontainer", False, no_fit_why(profile, fit), ev, remote_fix(), fit)
     blocked = resources_block(facts, profile)
     if blocked:
         return Check("devcontainer", False, blocked[0], ev, blocked[1], fit)
-    why = f"a linux-{facts.arch} container runs the lock"
+    image = settings.image or settings.dockerfile or settings.config
+    why = f"{engine} answers; a linux-{facts.arch} container from {image} runs the lock"
+    if facts.container:
+        why += f" (nested in this {facts.container} container)"
     if facts.os == "macos":
-        why += " (arm64 image: amd64 images are emulated and containers get no GPU on macOS)"
+        why += " (use an arm64 image: amd64 images are emulated; containers get no GPU on macOS)"
+    elif fit.variant is not None and accel_mod.is_gpu(fit.variant.accel):
+        request = "--gpus=all" if engine == "docker" else "the CDI device nvidia.com/gpu=all"
+        why += (
+            f"; GPU passthrough with {request} (the host's driver serves the container; "
+            "needs the NVIDIA Container Toolkit)"
+        )
+    else:
+        why += f"; no GPU passthrough: {gpu.none_why}"
+    ev["gpu_request"] = engine if fit.variant and accel_mod.is_gpu(fit.variant.accel) else None
     return Check("devcontainer", True, why, ev, None, fit)
 
 
 def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
-    from bootstrap.plan.strategy import handoff_steps
+    from bootstrap.plan.specs import (
+        CollectReport,
+        ContainerUp,
+        DevcontainerConfig,
+        PostCreate,
+        ShipBundle,
+    )
+    from bootstrap.strategies import devcontainer_config as dc
+    from bootstrap.strategies.devcontainer_cli import CLI_VERSION
 
     settings = inp.profile.strategies.devcontainer
-    image = settings.image or settings.config or "devcontainer.json"
-    return handoff_steps(NAME, inp, hosts=(image,), directory="/workspaces/" + inp.project_name)
+    workspace = repo_of(inp.profile)
+    engine = str(inp.evidence.get("container_engine") or "docker")
+    profile_there = _relative(inp.profile.source, workspace)
+    online = inp.network == "online"
+    gpu = None
+    if inp.evidence.get("gpu_request"):
+        gpu = "required" if inp.profile.needs.gpu == "required" else "optional"
+    doc = dc.build(
+        profile_name=inp.profile.name,
+        profile_path=profile_there,
+        project_name=inp.project_name,
+        image=settings.image,
+        dockerfile=settings.dockerfile,
+        engine=engine,
+        gpu=gpu,
+        run_args=settings.run_args,
+        online=online,
+    )
+    config_path = settings.config or ".devcontainer/devcontainer.json"
+    return (
+        DevcontainerConfig(workspace=workspace, path=config_path, config_json=dc.render(doc)),
+        ContainerUp(
+            hosts=(workspace,),
+            directory=dc.WORKSPACE,
+            min_disk_gb=inp.profile.needs.min_disk_gb or 0.0,
+            workspace=workspace,
+            config_path=config_path,
+            engine=engine,
+            cli_version=CLI_VERSION,
+            mounts=tuple(dc.mounts()),
+            remote_env=tuple(f"{k}={v}" for k, v in dc.container_env(inp.project_name).items()),
+            pass_proxy=online,
+        ),
+        ShipBundle(bundle=inp.cache_bundle),
+        PostCreate(command=dc.stage0_command(profile_there, online=online)),
+        CollectReport(),
+    )
 
 
-def describe(inp_profile: str) -> list[str]:
-    return [
-        "`devcontainer up --workspace-folder <project>`",
-        "mount a named volume at the uv cache (UV_CACHE_DIR) so later rebuilds stay offline",
-        "`devcontainer exec --workspace-folder <project> ./install.sh --profile "
-        + inp_profile
-        + "`",
-    ]
+def _relative(path: str, root: str) -> str:
+    """``path`` as the container names it: relative to the workspace, else the name."""
+    try:
+        return PurePath(path).relative_to(root).as_posix()
+    except ValueError:
+        return PurePath(path).stem
+
+
+def transport(
+    host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None
+) -> DevcontainerLink:
+    """The dev container of the workspace the plan names."""
+    from pathlib import Path
+
+    from bootstrap.plan.specs import ContainerUp
+    from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+
+    assert isinstance(preflight, ContainerUp)  # noqa: S101 - a devcontainer plan's preflight
+    return DevcontainerLink(
+        Path(preflight.workspace),
+        engine=preflight.engine,
+        cli_version=preflight.cli_version,
+        dry_run=dry_run,
+    )

@@ -22,7 +22,6 @@ from bootstrap.plan.strategy import (
 from bootstrap.profiles import Profile
 
 NAME = "native"
-CARRIED_OUT = True
 
 
 def check(facts: HostFacts, profile: Profile) -> Check:

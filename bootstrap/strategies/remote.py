@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from bootstrap.strategies.ssh import Ssh
 
 NAME = "remote"
-CARRIED_OUT = True
 
 
 def check(facts: HostFacts, profile: Profile) -> Check:

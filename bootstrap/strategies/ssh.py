@@ -13,13 +13,13 @@ import os
 import re
 import shlex
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_UNREACHABLE, BootstrapError
-from bootstrap.strategies.transport import home_word, show
+from bootstrap.strategies.transport import env_prefix, home_word, show
 
 CONNECT_TIMEOUT = 10  # seconds for the TCP connection and the handshake
 
@@ -140,9 +140,16 @@ class Ssh:
     def _show(self, argv: Sequence[str]) -> bool:
         return show(self.dry_run, argv)
 
-    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> proc.Result:
         """Run a shell command there; a connection failure (ssh's 255) raises."""
-        argv = self.argv(command)
+        argv = self.argv(env_prefix(env) + command)
         if self._show(argv):
             return proc.Result(tuple(argv), 0, "", "", 0.0)
         res = proc.run(argv, timeout=timeout, input=input)
@@ -160,9 +167,14 @@ class Ssh:
         return res
 
     def stream(
-        self, command: str, *, timeout: float, on_line: Callable[[str], None]
+        self,
+        command: str,
+        *,
+        timeout: float,
+        on_line: Callable[[str], None],
+        env: Mapping[str, str] | None = None,
     ) -> proc.Streamed:
-        argv = self.argv(command)
+        argv = self.argv(env_prefix(env) + command)
         if self._show(argv):
             return proc.Streamed(tuple(argv), 0, (), 0.0)
         res = proc.stream(argv, timeout=timeout, on_line=on_line)

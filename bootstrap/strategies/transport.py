@@ -14,7 +14,7 @@ not run, and results are empty successes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -25,11 +25,25 @@ class Transport(Protocol):
     name: str
     dry_run: Callable[[str], None] | None
 
-    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
-        """Run a shell command there and capture its output."""
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> proc.Result:
+        """Run a shell command there and capture its output; ``env`` is set there for it
+        (each transport carries it its own way: ssh in the command line, wsl.exe
+        through WSLENV)."""
 
     def stream(
-        self, command: str, *, timeout: float, on_line: Callable[[str], None]
+        self,
+        command: str,
+        *,
+        timeout: float,
+        on_line: Callable[[str], None],
+        env: Mapping[str, str] | None = None,
     ) -> proc.Streamed:
         """Run a shell command there, each output line to ``on_line``."""
 
@@ -61,6 +75,15 @@ def home_word(directory: str) -> str:
     if directory.startswith("~/"):
         return '"$HOME"/' + shlex.quote(directory[2:])
     return shlex.quote(directory)
+
+
+def env_prefix(env: Mapping[str, str] | None) -> str:
+    """A POSIX shell prefix that exports ``env`` for the command after it ("" for none)."""
+    import shlex
+
+    if not env:
+        return ""
+    return "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " && "
 
 
 def show(dry_run: Callable[[str], None] | None, argv: Sequence[str]) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
-from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.specs import Preflight, StepSpec, UserAction
 from bootstrap.plan.strategy import (
     Check,
     StepInputs,
@@ -17,10 +18,12 @@ from bootstrap.plan.strategy import (
     resources_block,
 )
 from bootstrap.profiles import Profile
-from bootstrap.strategies.wsl2_readiness import wsl2_blockers, wsl2_evidence
+from bootstrap.strategies.wsl2_readiness import DEFAULT_DISTRO, wsl2_blockers, wsl2_evidence
+
+if TYPE_CHECKING:
+    from bootstrap.strategies.wsl import Wsl
 
 NAME = "wsl2"
-CARRIED_OUT = False
 
 
 def wsl2_distro(facts: HostFacts, profile: Profile) -> tuple[str | None, str | None]:
@@ -51,7 +54,12 @@ def check(facts: HostFacts, profile: Profile) -> Check:
     ev.update(wsl2_evidence(facts))
     blockers = wsl2_blockers(facts, profile.strategies.wsl2.distro)
     if blockers:
-        return Check("wsl2", False, blockers[0].message, ev, blockers[0].fix)
+        # Planned anyway (when nothing else fits) as "do this, then re-run": the fit is
+        # what the distro would get once the blockers are cleared.
+        ev["blockers"] = [dict(b.__dict__) for b in blockers]
+        ev["distro"] = profile.strategies.wsl2.distro or facts.wsl_default_distro or DEFAULT_DISTRO
+        fit = fit_for(profile, f"linux-{facts.arch}", accel_mod.host_gpus(facts, rocm_ok=False))
+        return Check("wsl2", False, blockers[0].message, ev, blockers[0].fix, fit)
     distro, why_not = wsl2_distro(facts, profile)
     if distro is None:
         wanted = profile.strategies.wsl2.distro or "Ubuntu"
@@ -85,17 +93,52 @@ def check(facts: HostFacts, profile: Profile) -> Check:
     )
 
 
+def directory(profile: Profile) -> str:
+    """Where the project lives in the distro: its own filesystem (``~/src/<project>``)
+    unless the profile insists; a Windows path is turned into its /mnt form."""
+    from bootstrap.strategies.wsl import windows_to_wsl
+
+    given = profile.strategies.wsl2.directory
+    if not given:
+        name = profile.project.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+        return "~/src/" + name
+    return windows_to_wsl(given) or given
+
+
+def warnings(profile: Profile) -> list[str]:
+    """What the plan warns about when this strategy is chosen."""
+    where = directory(profile)
+    if where == "/mnt" or where.startswith("/mnt/"):
+        return [
+            f"[strategies.wsl2] directory = {where!r} is on a Windows drive: file I/O there "
+            "goes through 9P and is several times slower than in the distro's own "
+            "filesystem; leave it unset for ~/src/<project>"
+        ]
+    return []
+
+
 def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     from bootstrap.plan.strategy import handoff_steps
 
-    distro = inp.evidence.get("distro") or "the default distro"
-    return handoff_steps(NAME, inp, hosts=(str(distro),), directory="~/src/" + inp.project_name)
+    distro = str(inp.evidence.get("distro") or DEFAULT_DISTRO)
+    first: tuple[StepSpec, ...] = ()
+    blockers = inp.evidence.get("blockers") or []
+    if blockers:
+        b = blockers[0]  # the first to clear; the re-run finds the next one
+        first = (
+            UserAction(
+                code="wsl2." + str(b["code"]),
+                message=str(b["message"]),
+                fix=str(b["fix"]),
+                admin=bool(b["admin"]),
+                reboot=bool(b["reboot"]),
+            ),
+        )
+    return first + handoff_steps(NAME, inp, hosts=(distro,), directory=directory(inp.profile))
 
 
-def describe(inp_profile: str) -> list[str]:
-    # WSL_UTF8=1 makes wsl.exe print UTF-8 instead of UTF-16LE, so its output can be read.
-    return [
-        "check the distro: `wsl.exe --list --verbose` (with WSL_UTF8=1)",
-        "copy or clone the project into the distro's own filesystem (not /mnt/c: 9P is slow)",
-        "inside the distro: `./install.sh --profile " + inp_profile + "`",
-    ]
+def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None) -> Wsl:
+    """The distro ``host`` through ``wsl.exe``."""
+    from bootstrap.strategies.wsl import Wsl
+
+    return Wsl(host, dry_run=dry_run)

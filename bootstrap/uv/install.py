@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bootstrap import net
 from bootstrap.errors import BootstrapError, IntegrityError, NetworkError
 from bootstrap.paths import Paths
 from bootstrap.uv import fetch
@@ -142,6 +143,8 @@ def extract(artifact: Path, kind: str, version: str, triple: str, dest: Path) ->
                             shutil.copyfileobj(data, out, 1 << 20)
                         found.add(base)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+        if net.is_no_space(exc):  # a full disk is not a broken artifact
+            raise
         raise IntegrityError(f"{origin}: cannot unpack it: {exc}", code="uv.bad_artifact") from exc
     missing = names - found
     if missing:
@@ -179,10 +182,17 @@ def _install_candidate(file: Path, art: Artifact, job: _Job, target: Path) -> No
     lines = [f"artifact {art.sha256}"]
     lines += [f"{n} {sha256_file(stage / exe(n, triple))}" for n in ("uv", "uvx")]
     (stage / MARKER).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    old = work / "old"
-    if target.exists():
-        target.rename(old)
-    stage.rename(target)
+    place(stage, target, triple)
+
+
+def place(stage: Path, target: Path, triple: str) -> None:
+    """Move the verified binaries from ``stage`` into ``target``. Another stage 0 may be
+    about to run ``target/uv`` this very moment (six first runs in one HOME), so the
+    directory is never moved aside: each file is renamed over the old one (atomic on one
+    filesystem; ``stage`` is under the same parent), uv after uvx, the marker last."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (exe("uvx", triple), exe("uv", triple), MARKER):
+        (stage / name).replace(target / name)
 
 
 def ensure(
@@ -212,6 +222,30 @@ def ensure(
         )
     order = source_config.order(sources, env)
     reasons: list[str] = [] if why == "not installed" else [f"existing: {why}"]
+    try:
+        return _install(paths, pin, triple, order=order, reasons=reasons, env=env)
+    except OSError as exc:
+        if net.is_no_space(exc):
+            raise net.no_space(paths.data / "uv") from None
+        raise
+    except BootstrapError as exc:
+        if exc.code == "disk.no_space":  # named after the temp dir it was written in
+            raise net.no_space(paths.data / "uv") from None
+        raise
+
+
+def _install(
+    paths: Paths,
+    pin: Pin,
+    triple: str,
+    *,
+    order: Sequence[str],
+    reasons: list[str],
+    env: Mapping[str, str],
+) -> EnsureResult:
+    wheel, archive = _pinned(pin, triple)
+    target = paths.uv_dir(pin.version)
+    uv_path = target / exe("uv", triple)
     (paths.data / "uv").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=paths.data / "uv", prefix=".tmp-") as tmp:
         job = _Job(pin, triple, wheel, archive, Path(tmp), env)

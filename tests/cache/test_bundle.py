@@ -7,16 +7,16 @@ import hashlib
 import io
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from cachekit import REPO, TINY, Packed
+from support.interrupt import kill_when
 
 from bootstrap.cache import Expect, UvPin, import_bundle, verify
 from bootstrap.cache.bundle import MANIFEST, SUMS, Manifest, sums_text
@@ -311,6 +311,21 @@ def test_size_cap_refuses_before_writing_past_it(
     assert err.value.code == "bundle.too_large"
 
 
+def test_files_beyond_the_manifests_unpacked_size_are_refused_before_they_are_written(
+    packed: Packed, tmp_path: Path
+) -> None:
+    """The manifest records what the files unpack to; a bundle whose files add up to more
+    is refused at the member that passes it, before that member is read."""
+    bad = resealed(tmp_path / "small.tar", members(packed.path), unpacked_size=100)
+    wheelhouse = tmp_path / "wheels"
+    with pytest.raises(IntegrityError, match="more than the 100 bytes") as err:
+        import_bundle(bad, wheelhouse, expect(packed))
+    assert err.value.code == "bundle.too_large"
+    assert not any(p.is_file() for p in wheelhouse.rglob("*"))
+    with pytest.raises(IntegrityError, match="more than the 100 bytes"):
+        verify(bad, expect(packed))
+
+
 # -- import: idempotent, converges after kill -9 ---------------------------------------------
 
 
@@ -345,22 +360,43 @@ def test_kill_9_during_import_then_rerun_converges(packed: Packed, tmp_path: Pat
     argv += [str(p) for p in LOCKS]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     staging = wheelhouse / ".tmp"
-    killed = False
-    for _ in range(20):
-        child = subprocess.Popen(argv, env=env)
-        deadline = time.monotonic() + 30
-        while child.poll() is None and time.monotonic() < deadline:
-            if staging.is_dir() and any(staging.rglob("*.whl")):
-                child.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.0005)
-        child.wait()
-        if child.returncode == -signal.SIGKILL:
-            killed = True
-            break
+    killed = kill_when(
+        argv, env=env, ready=lambda: staging.is_dir() and any(staging.rglob("*.whl")), timeout=30
+    )
     assert killed, "the import always finished before it could be killed"
     assert any(staging.iterdir())  # the dead import's staging is still there...
     result = import_bundle(packed.path, wheelhouse, expect(packed))
     assert not result.skipped
     assert not any(staging.iterdir())  # ...and the next import reclaimed it
     assert all((wheelhouse / n).is_file() for n in result.bundle.wheels)
+
+
+def test_a_wheel_name_longer_than_ustar_allows_is_written_and_read_by_every_reader(
+    tmp_path: Path,
+) -> None:
+    """Wheel names with several platform tags pass ustar's 100 characters (pydantic_core,
+    charset_normalizer); the bundle writes them with a pax record, which Python, GNU tar
+    and busybox tar (stage 0's readers) all list under the full name."""
+    from bootstrap.cache.bundle import iter_members, write_bundle
+
+    name = (
+        "charset_normalizer-3.4.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64"
+        ".manylinux_2_28_x86_64.whl"
+    )
+    assert len(f"wheels/{name}") > 100
+    (tmp_path / name).write_bytes(b"wheel bytes")
+    (tmp_path / "uv.whl").write_bytes(b"uv bytes")
+    manifest = Manifest("linux-x86_64-cpu", "0.0.0", "uv/uv.whl", "now", "p")
+    out = tmp_path / "long.tar"
+    write_bundle(
+        out, manifest, {f"wheels/{name}": tmp_path / name, "uv/uv.whl": tmp_path / "uv.whl"}
+    )
+    with out.open("rb") as fh:
+        assert fh.read(262)[257:262] == b"ustar"  # stage 0's first check still holds
+    read = {i.name: r.read() for i, r in iter_members(out, tmp_path / "dest")}
+    assert read[f"wheels/{name}"] == b"wheel bytes"
+    for tar in (["tar"], ["busybox", "tar"]):
+        if shutil.which(tar[0]) is None:
+            continue
+        listed = subprocess.run([*tar, "-tf", str(out)], capture_output=True, text=True, check=True)
+        assert f"wheels/{name}" in listed.stdout.splitlines(), listed.stdout

@@ -179,3 +179,37 @@ def test_a_sparse_member_is_refused_by_both(packed: Packed, tmp_path: Path) -> N
     assert res.returncode == 2, res.stderr
     assert "more than the file's" in res.stderr and "[bundle.unsafe_member]" in res.stderr
     nothing_installed(home)
+
+
+def test_stage0_killed_during_import_then_rerun_converges(packed: Packed, tmp_path: Path) -> None:
+    """kill -9 of stage 0 (its whole process group) while it unpacks the bundle leaves a
+    staging directory; the next run removes it (its process is gone) and finishes."""
+    import signal
+    import time
+
+    home, env = machine(tmp_path)
+    staging = data(home) / "wheels" / ".tmp"
+    argv = offline(["sh", str(REPO / "install.sh"), "--cache-bundle", str(packed.path), "--no-run"])
+    killed = False
+    for _ in range(20):
+        child = subprocess.Popen(
+            argv, env=env, cwd=REPO, start_new_session=True, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while child.poll() is None and time.monotonic() < deadline:
+            if staging.is_dir() and any(staging.glob("*-stage0/b/wheels/*")):
+                os.killpg(child.pid, signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        child.wait()
+        if child.returncode == -signal.SIGKILL:
+            killed = True
+            break
+        shutil.rmtree(data(home), ignore_errors=True)
+    assert killed, "stage 0 always finished before it could be killed"
+    assert any(staging.iterdir())  # the killed run's staging is still there...
+    again = stage0(packed.path, env, "--no-run")
+    assert again.returncode == 0, again.stderr
+    assert not any(staging.iterdir())  # ...and the next run reclaimed it
+    (tool,) = (data(home) / "tool").iterdir()
+    assert (tool / ".ok").is_file()

@@ -6,17 +6,16 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cachekit import REPO, TINY_LOCK, Packed
 from helpers import netns_available, offline
+from support.interrupt import kill_when
 
 from bootstrap.plan.model import LockChoice
 from bootstrap.sync import (
@@ -190,20 +189,14 @@ def test_killed_sync_then_rerun_succeeds(uv_bin: Path, tmp_path: Path, warm_cach
     env = dict(env_for(warm_cache), UV_LINK_MODE="copy", PYTHONPATH=str(REPO))
     argv = [sys.executable, "-c", SYNC_SCRIPT, str(uv_bin), str(project)]
     site = project / ".venv" / "lib"
-    killed = False
-    for _ in range(5):
-        shutil.rmtree(project / ".venv", ignore_errors=True)
-        child = subprocess.Popen(argv, env=env, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while child.poll() is None and time.monotonic() < deadline:
-            if any(site.glob("python*/site-packages/*.dist-info")):
-                os.killpg(child.pid, signal.SIGKILL)  # the tool and uv under it
-                break
-            time.sleep(0.001)
-        child.wait()
-        if child.returncode == -signal.SIGKILL:
-            killed = True
-            break
+    killed = kill_when(
+        argv,
+        env=env,
+        before=lambda: shutil.rmtree(project / ".venv", ignore_errors=True),
+        ready=lambda: any(site.glob("python*/site-packages/*.dist-info")),
+        group=True,  # the tool and uv under it
+        tries=5,
+    )
     assert killed, "the sync always finished before it could be killed"
     assert not is_synced(uv_bin, project, BASE, env=env)
     rerun = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)

@@ -63,9 +63,56 @@ def test_nvidia_smi_table(
         assert len(smi.gpus) == 3
 
 
-def test_nvidia_smi_without_cuda_column_is_not_a_table() -> None:
-    # Drivers before CUDA 10 print no "CUDA Version": the header tells us nothing usable.
-    assert parse.nvidia_smi(real("nvidia-smi/linux-331.62-no-cuda.txt")) is None
+@pytest.mark.parametrize(
+    ("name", "driver", "gpus"),
+    [
+        ("linux-331.62-no-cuda.txt", "331.62", ["GeForce GTX 680"] * 2),
+        ("linux-384.90-no-cuda.txt", "384.90", ["GeForce GTX 108...", "Quadro K5000"]),
+    ],
+)
+def test_nvidia_smi_without_cuda_column_still_gives_the_driver(
+    name: str, driver: str, gpus: list[str]
+) -> None:
+    # Drivers before CUDA 10 print no "CUDA Version" column: the driver and the GPUs are
+    # still there (the table's first line is a timestamp, not an error message).
+    smi = parse.nvidia_smi(real(f"nvidia-smi/{name}"))
+    assert smi is not None
+    assert (smi.driver_version, smi.cuda_version, smi.cuda_error) == (driver, None, None)
+    assert [g.name for g in smi.gpus] == gpus
+
+
+@pytest.mark.parametrize(
+    ("name", "driver", "error"),
+    [
+        ("wsl2-546.80-cuda-err.txt", "546.80", "ERR!"),  # a broken WSL2 GPU stack
+        ("linux-410.78-cuda-na.txt", "410.78", "N/A"),  # libcuda missing or mismatched
+        ("550.40.07.txt", "550.40.07", None),
+    ],
+)
+def test_nvidia_smi_keeps_what_it_printed_instead_of_a_cuda_version(
+    name: str, driver: str, error: str | None
+) -> None:
+    smi = parse.nvidia_smi(real(f"nvidia-smi/{name}"))
+    assert smi is not None
+    assert smi.driver_version == driver
+    assert smi.cuda_error == error
+    if error:
+        assert smi.cuda_version is None
+
+
+def test_nvidia_smi_on_a_jetson() -> None:
+    smi = parse.nvidia_smi(real("nvidia-smi/jetson-orin-540.3.0.txt"))
+    assert smi is not None
+    assert (smi.driver_version, smi.cuda_version, smi.cuda_error) == (None, "12.2", None)
+    assert [(g.name, g.memory_bytes) for g in smi.gpus] == [("Orin (nvgpu)", None)]
+
+
+@pytest.mark.parametrize(
+    ("version", "l4t"),
+    [("35.3.1", True), ("36.4.7", True), ("550.54.14", False), ("384.98", False), ("x", False)],
+)
+def test_l4t_releases_are_not_driver_versions(version: str, l4t: bool) -> None:
+    assert parse.is_l4t_release(version) is l4t
 
 
 @pytest.mark.parametrize("name", ["failed-no-driver.txt", "failed-wsl-nvml.txt"])
@@ -130,6 +177,8 @@ def test_os_release_quoting_and_comments() -> None:
         ("glibc-2.25.txt", ("glibc", "2.25")),
         ("glibc-ubuntu-2.23.txt", ("glibc", "2.23")),
         ("ubuntu-glibc-2.39.txt", ("glibc", "2.39")),
+        # A distribution patchset in the parentheses, no "glibc" anywhere.
+        ("gentoo-2.43.txt", ("glibc", "2.43")),
         ("musl-1.1.24.txt", ("musl", "1.1.24")),
         # Older musl takes --version as a file name: still musl, version unknown.
         ("musl-cannot-load-version.txt", ("musl", None)),

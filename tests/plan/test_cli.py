@@ -45,8 +45,9 @@ def test_plan_json_from_a_replayed_capture() -> None:
 
 
 def test_plan_replayed_windows_capture_shows_the_wsl2_decision() -> None:
-    """A Windows capture whose firmware has virtualization off: the wsl2 check says so,
-    with the new facts in its evidence and the fix to run."""
+    """A Windows capture whose firmware has virtualization off: nothing fits until the
+    user switches it on, so the plan is wsl2 with that action first; the strategy
+    reason has the new facts in its evidence and the fix to run."""
     r = bootstrap(
         "plan",
         "--profile",
@@ -55,8 +56,18 @@ def test_plan_replayed_windows_capture_shows_the_wsl2_decision() -> None:
         str(CAPTURES / "windows-virtualization-off"),
         "--json",
     )
-    assert r.returncode == 1, r.stderr
-    wsl2 = next(x for x in json.loads(r.stdout)["reasons"] if x["decision"] == "check:wsl2")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["strategy"] == "wsl2"
+    action = data["steps"][0]
+    assert action["name"] == "action-required"
+    assert (action["code"], action["admin"], action["reboot"]) == (
+        "wsl2.virtualization_off",
+        False,
+        True,
+    )
+    assert "enable Intel VT-x" in action["fix"]
+    wsl2 = next(x for x in data["reasons"] if x["decision"] == "strategy")
     assert wsl2["why"].startswith("virtualization is off in the firmware")
     assert "enable Intel VT-x" in wsl2["fix"]
     assert wsl2["evidence"]["virtualization_firmware"] is False
@@ -93,15 +104,15 @@ def test_plan_text_shows_steps_then_why() -> None:
 
 def test_plan_that_fails_prints_every_check_and_exits_1() -> None:
     profile = str(PROFILES / "linux-only-cpu.toml")
-    r = bootstrap("plan", "--profile", profile, "--facts", str(HOSTS / "windows-no-wsl.json"))
+    r = bootstrap("plan", "--profile", profile, "--facts", str(HOSTS / "macos-arm64.json"))
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert "error: no strategy fits profile 'linux-only-cpu'" in r.stderr
     for check in ("check:native", "check:wsl2", "check:remote", "check:devcontainer"):
         assert check in r.stdout
-    assert "fix: run in WSL2 (`wsl --install -d Ubuntu`" in r.stdout
+    assert "fix: use a remote Linux box ([strategies.remote] hosts)" in r.stdout
     j = bootstrap(
-        "plan", "--profile", profile, "--facts", str(HOSTS / "windows-no-wsl.json"), "--json"
+        "plan", "--profile", profile, "--facts", str(HOSTS / "macos-arm64.json"), "--json"
     )
     assert j.returncode == 1
     data = json.loads(j.stdout)

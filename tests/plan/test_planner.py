@@ -82,10 +82,8 @@ def test_plan_table(host_name: str, prof: str, strategy: str, target: str, lock:
 
 FAILS = [
     ("macos-arm64", "linux-only-cpu", ["native", "remote", "devcontainer", "wsl2"]),
-    ("windows-no-wsl", "linux-only-cpu", ["native", "wsl2", "remote", "devcontainer"]),
     ("macos-rosetta", "linux-gpu", ["native", "remote", "devcontainer", "wsl2"]),
     ("linux-small", "strict-resources", ["native", "devcontainer", "remote", "wsl2"]),
-    ("windows-no-wsl", "pylock", ["native", "wsl2", "remote", "devcontainer"]),
 ]
 
 
@@ -106,14 +104,48 @@ def test_no_strategy_lists_every_check(host_name: str, prof: str, order: list[st
     assert caught.value.exit_code == 1
 
 
-def test_windows_without_wsl_says_how_to_get_it() -> None:
-    with pytest.raises(PlanError) as caught:
-        make_plan(host("windows-no-wsl"), profile("linux-only-cpu"))
-    wsl = next(r for r in caught.value.plan.reasons if r.decision == "check:wsl2")
-    assert wsl.why == "WSL has no Linux distro installed"
-    assert "wsl --install -d Ubuntu" in (wsl.fix or "")
-    native = next(r for r in caught.value.plan.reasons if r.decision == "check:native")
-    assert "needs.linux_only = true" in native.why
+@pytest.mark.parametrize("prof", ["linux-only-cpu", "pylock"])
+def test_windows_without_a_distro_plans_wsl2_with_the_action_first(prof: str) -> None:
+    """Nothing fits until the user installs a distro: the plan is wsl2, and its first
+    step stops with the command to run (`up` exits EXIT_ACTION_REQUIRED there)."""
+    plan = make_plan(host("windows-no-wsl"), profile(prof))
+    assert plan.strategy == "wsl2"
+    strategy = reason(plan, "strategy")
+    assert strategy.why == "WSL has no Linux distro installed"
+    assert "wsl --install -d Ubuntu" in (strategy.fix or "")
+    assert "windows-x86_64" in str(strategy.rejected)  # why native does not fit
+    action = plan.steps[0]
+    assert isinstance(action, specs.UserAction)
+    assert (action.code, action.fix) == (
+        "wsl2.no_distro",
+        "`wsl --install -d Ubuntu --no-launch`, then re-run",
+    )
+    assert (action.admin, action.reboot) == (False, False)
+    assert [s.name for s in plan.steps[1:3]] == ["preflight", "transfer"]
+
+
+def test_a_blocked_wsl2_does_not_win_over_a_strategy_that_fits() -> None:
+    prof = profile("linux-only-cpu")
+    remote = replace(prof.strategies.remote, hosts=("me@box",))
+    prof = replace(prof, strategies=replace(prof.strategies, remote=remote))
+    plan = make_plan(host("windows-no-wsl"), prof)
+    assert plan.strategy == "remote"
+    assert not any(isinstance(s, specs.UserAction) for s in plan.steps)
+
+
+def test_the_wsl2_directory_is_the_distros_own_unless_the_profile_insists() -> None:
+    prof = profile("linux-only-cpu")
+    plan = make_plan(host("windows-wsl2"), prof)
+    pre = plan.step(specs.Preflight)
+    assert pre is not None and pre.directory == "~/src/python-service"
+    assert plan.warnings == ()
+    wsl2 = replace(prof.strategies.wsl2, directory="C:\\Users\\a\\proj")
+    prof = replace(prof, strategies=replace(prof.strategies, wsl2=wsl2))
+    plan = make_plan(host("windows-wsl2"), prof)
+    pre = plan.step(specs.Preflight)
+    assert pre is not None and pre.directory == "/mnt/c/Users/a/proj"
+    (warning,) = plan.warnings
+    assert "several times slower" in warning
 
 
 def test_rejected_cuda_variants_say_why() -> None:
@@ -142,6 +174,62 @@ def test_driver_table_when_no_cuda_version_reported() -> None:
     assert acc.evidence["max_cuda"] == "12.3"
     assert acc.choice == "cpu"
     assert any("supports <= 12.3" in r["why"] for r in acc.rejected)
+
+
+def test_cuda_err_is_kept_and_the_plan_warns_with_the_fix() -> None:
+    # microsoft/WSL#11589: WSL2's nvidia-smi prints "CUDA Version: ERR!".
+    facts = host("wsl2-nvidia-cuda-err")
+    assert facts.nvidia is not None and facts.nvidia.cuda_error == "ERR!"
+    assert facts.nvidia.cuda_version is None  # not filled in as if CUDA worked
+    plan = make_plan(facts, profile("ai-training"))
+    acc = reason(plan, "accelerator")
+    assert acc.evidence["cuda_error"] == "ERR!"
+    assert acc.evidence["cuda_source"] == "driver table; nvidia-smi printed CUDA Version: ERR!"
+    (warning,) = plan.warnings
+    assert warning.startswith("nvidia-smi printed `CUDA Version: ERR!` (driver 546.80)")
+    assert "judged by the driver version alone" in warning
+    assert "`wsl --update`" in warning  # the WSL2 fix
+
+
+def test_cuda_na_with_a_driver_new_enough_chooses_by_driver_with_the_warning() -> None:
+    # The N/A paste (pytorch/pytorch#25117), on a driver the table gives CUDA 12.6.
+    base = host("linux-nvidia-410-cuda-na")
+    assert base.nvidia is not None and base.nvidia.cuda_error == "N/A"
+    gpu = replace(base.nvidia, driver_version="560.35.03")
+    plan = make_plan(replace(base, gpus=(gpu,)), profile("ai-training"))
+    assert plan.target == "linux-x86_64-cu126"
+    (warning,) = plan.warnings
+    assert "CUDA Version: N/A" in warning
+    assert "cu126 may not run until it works" in warning
+    assert "reinstall the NVIDIA driver" in warning
+
+
+def test_old_nvidia_smi_without_cuda_column_reads_the_driver() -> None:
+    facts = host("linux-nvidia-384-old-smi")
+    assert [g.driver_version for g in facts.gpus] == ["384.90", "384.90"]
+    # Replayed through the probe: it succeeds (it used to fail with the table's first
+    # line, a timestamp, as its error text).
+    assert replay(CAPTURES / "linux-nvidia-384-old-smi").probes["nvidia"].status == "ok"
+    acc = reason(make_plan(facts, profile("ai-training")), "accelerator")
+    assert acc.choice == "cpu"
+    assert "driver 384.90 supports no CUDA version" in acc.rejected[0]["why"]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("linux-jetson-r35", "NVIDIA Jetson (L4T 35.3.1)"), ("linux-jetson-r36-smi", "NVIDIA Jetson")],
+)
+def test_jetson_is_recognised_and_gets_no_discrete_gpu_cuda(name: str, label: str) -> None:
+    facts = host(name)
+    nv = facts.nvidia
+    assert nv is not None and nv.l4t_release is not None
+    assert nv.driver_version is None  # "35.3.1" is an L4T release, not a driver
+    plan = make_plan(facts, profile("ai-training"))
+    assert plan.target == "linux-arm64-cpu"
+    (warning,) = plan.warnings
+    assert warning.startswith(f"{label}: planned without CUDA")
+    acc = reason(plan, "accelerator")
+    assert all(label in r["why"] for r in acc.rejected)
 
 
 def test_macos_never_gets_cuda() -> None:

@@ -45,7 +45,7 @@ ERRORS = [
     (
         '[[locks]]\nkind = "uv"\nvariant = {}',
         "unknown key `locks[0].variant` (did you mean `variants`?)",
-        "known keys in [locks[0]]: files, kind, path, platforms, variants",
+        "known keys in [locks[0]]: all_extras, all_groups, extras, files, groups, kind,",
     ),
     (
         "[needs]\nlinux_onyl = true",
@@ -55,7 +55,13 @@ ERRORS = [
     (
         '[strategies.wsl2]\ndistribution = "Ubuntu"',
         "unknown key `strategies.wsl2.distribution` (did you mean `distro`?)",
-        "known keys in [strategies.wsl2]: distro",
+        "known keys in [strategies.wsl2]: directory, distro",
+    ),
+    (
+        '[strategies.wsl2]\ndirectory = "src/proj"',
+        "`strategies.wsl2.directory`: expected an absolute path, one under ~/, or a Windows "
+        "path (C:\\...), found a string 'src/proj'",
+        None,
     ),
     (
         '[first_run]\ntimeout_seconds = "10"',

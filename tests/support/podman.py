@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from bootstrap.strategies.devcontainer_cli import CLI_VERSION
 from support.rootfs import HOST_CA_BUNDLE
 
-DEVCONTAINER_CLI_VERSION = "0.89.0"
+# The product pins the CLI it runs through npx; the tests install the same version.
+DEVCONTAINER_CLI_VERSION = CLI_VERSION
 IMAGE = "localhost/debian:bookworm"
 IMAGE_LABEL = "org.bootstrap.rootfs"
 CLI_CACHE_NAME = "bootstrap-devcontainer-cli"

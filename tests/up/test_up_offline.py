@@ -24,10 +24,11 @@ pytestmark = [
 HOST_CPU = "linux-x86_64-cpu"
 
 
-def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    script = 'ip link set lo up 2>/dev/null || true; exec sh ./install.sh "$@"'
+def offline(tree: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """``argv`` in ``tree`` with no network but loopback (the service answers itself)."""
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
     return subprocess.run(
-        ["unshare", "-n", "sh", "-c", script, "stage0", *args],
+        ["unshare", "-n", "sh", "-c", script, "offline", *argv],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -35,6 +36,10 @@ def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.Co
         timeout=300,
         check=False,
     )
+
+
+def stage0_offline(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return offline(tree, env, "sh", "./install.sh", *args)
 
 
 def with_bundle(
@@ -101,23 +106,13 @@ def test_bundle_takes_a_bare_machine_to_a_timed_first_run(
     assert {"bottle", "itsdangerous"} <= installed(tree / "examples" / "python-service" / ".venv")
 
     # A re-run with the same bundle (still offline) is a no-op like any other.
-    again = subprocess.run(
-        [
-            "unshare",
-            "-n",
-            "sh",
-            "./install.sh",
-            "--cache-bundle",
-            str(bundle("python-service", HOST_CPU)),
-            "--profile",
-            "python-service",
-        ],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    again = stage0_offline(
+        tree,
+        env,
+        "--cache-bundle",
+        str(bundle("python-service", HOST_CPU)),
+        "--profile",
+        "python-service",
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "up to date" in again.stderr
@@ -253,16 +248,7 @@ def test_up_without_stage0_takes_uv_from_the_bundle(
     (tool,) = (data / "tool").iterdir()
     argv = [str(tool / "bin" / "python"), "-m", "bootstrap", "up", "--profile", "python-service"]
     argv += ["--cache-bundle", str(bundle("python-service", HOST_CPU)), "--refresh"]
-    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
-    again = subprocess.run(
-        ["unshare", "-n", "sh", "-c", script, "up", *argv],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    again = offline(tree, env, *argv)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "installed uv" in again.stdout + again.stderr
     assert "service ok on port" in again.stdout
@@ -275,3 +261,89 @@ def test_corrupt_bundle_is_refused_and_installs_nothing(tree: Path, tmp_path: Pa
     assert res.returncode != 0
     assert "bundle" in res.stderr.lower()
     assert not (tree / "examples" / "python-service" / ".venv").exists()
+
+
+def test_up_refuses_every_hostile_bundle_before_anything_lands(
+    tree: Path, tmp_path: Path, bundle: Callable[[str, str], Path]
+) -> None:
+    """The hostile-bundle matrix through `bootstrap up --cache-bundle` itself (stage 0
+    set up the bootstrapper once from the good bundle): links, devices, fifos, absolute
+    and `..` paths, a changed project wheel, another Python, another target, format 1 and
+    a gzip. Each: exit 2, one line naming what is wrong, no environment, no new file in
+    the wheelhouse, the injected code never run, nothing outside."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cache"))
+    from test_bundle import HOSTILE, MARKER_CODE, members, resealed
+
+    good = bundle("python-service", HOST_CPU)
+    res, env = with_bundle(tree, tmp_path / "machine", good, "python-service")
+    assert res.returncode == 0, res.stdout + res.stderr
+    data = Path(env["HOME"]) / ".local" / "share" / "bootstrap"
+    shutil.rmtree(tree / "examples" / "python-service" / ".venv")
+    shutil.rmtree(data / "wheels")  # what the good bundle put there (stage 0 and up)
+    (tool,) = (data / "tool").iterdir()
+
+    raw = members(good)
+    (bottle,) = [n for n in raw if n.startswith("wheels/bottle-")]
+    marker = tmp_path / "INJECTED"
+    import io
+    import tarfile
+    import zipfile
+
+    injected = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw[bottle])) as src, zipfile.ZipFile(injected, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "bottle.py":
+                body = MARKER_CODE.format(path=str(marker)).encode() + body
+            dst.writestr(item, body)
+    bomb = tmp_path / "bomb.tar"
+    with tarfile.open(bomb, "w:gz") as tar:
+        info = tarfile.TarInfo("wheels/zeros-1.0-py3-none-any.whl")
+        info.size = 64 << 20
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    cases = {
+        **{c: (resealed(tmp_path / f"{c}.tar", raw, HOSTILE[c]), "") for c in HOSTILE},
+        "tampered": (
+            resealed(tmp_path / "t.tar", {**raw, bottle: injected.getvalue()}),
+            "the lock says",
+        ),
+        "python": (resealed(tmp_path / "py.tar", raw, pythons=["3.99"]), "serve Python 3.99"),
+        "target": (
+            resealed(tmp_path / "mac.tar", raw, target="macos-arm64-cpu"),
+            "is for macos-arm64-cpu",
+        ),
+        "format-1": (resealed(tmp_path / "v1.tar", raw, format=1), "bundle format 1"),
+        "gzip": (bomb, "not a cache bundle"),
+    }
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
+    for case, (bad, says) in cases.items():
+        argv = [
+            str(tool / "bin" / "python"),
+            "-m",
+            "bootstrap",
+            "up",
+            "--profile",
+            "python-service",
+        ]
+        run = subprocess.run(
+            ["unshare", "-n", "sh", "-c", script, "up", *argv, "--cache-bundle", str(bad)],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        err = run.stdout + run.stderr
+        assert run.returncode == 2, (case, err)
+        line = next(x for x in err.splitlines() if x.startswith("error: "))
+        assert says in line if says else str(bad) in line, (case, line)
+        assert not (tree / "examples" / "python-service" / ".venv").exists(), case
+        wheelhouse = data / "wheels"
+        assert not any(p.suffix == ".whl" for p in wheelhouse.rglob("*")), case
+        assert not marker.exists(), case
+        assert not (tmp_path / "outside").exists() and not Path("/tmp/abs-outside").exists()
+    assert history(env)[-1]["outcome"] == "failure"

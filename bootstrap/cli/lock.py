@@ -1,0 +1,67 @@
+"""`bootstrap lock`: per-target PEP 751 locks from uv.lock, and the drift gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  bootstrap lock --profile ai-training            write pylock.<target>.toml per target
+  bootstrap lock --profile ai-training --check    CI: exit 1 if any file would change
+
+\b
+Exit codes: 0 written (or, with --check, up to date), 1 drift (--check), 2 bad input.
+"""
+)
+@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option("--check", "check_only", is_flag=True, help="Compare only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--uv", "uv_path", type=click.Path(path_type=Path), help="uv to run (default: pinned)."
+)
+def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) -> int:
+    """Write one PEP 751 lock per target of the profile (every <os>-<arch> its uv lock
+    serves x every variant), derived from uv.lock with `uv export`; --check compares."""
+    from bootstrap.console import line, print_json
+    from bootstrap.policy import locks
+    from bootstrap.policy.uvbin import policy_uv
+    from bootstrap.profiles import load_profile
+
+    prof = load_profile(profile)
+    uv = policy_uv(uv_path)
+    project = Path(prof.project.path)
+    if check_only:
+        drift = locks.check(uv, prof)
+        if as_json:
+            print_json(
+                {"profile": prof.name, "ok": not drift, "drift": [d.to_dict() for d in drift]}
+            )
+            return 1 if drift else 0
+        if not drift:
+            line(f"ok: {len(locks.targets(prof))} per-target lock(s) of {prof.name} match uv.lock")
+            return 0
+        for d in drift:
+            line(f"drift: {d.file} ({d.target}, {d.status})")
+            for text in d.lines():
+                line(f"  {text}")
+        line(f"fix: bootstrap lock --profile {prof.name}   (in {project}; commit the files)")
+        return 1
+    written, removed = locks.write(uv, prof)
+    if as_json:
+        print_json(
+            {
+                "profile": prof.name,
+                "written": [w.__dict__ for w in written],
+                "removed": removed,
+            }
+        )
+        return 0
+    for w in written:
+        line(f"{'wrote ' if w.changed else 'same  '} {w.file}")
+    for rel in removed:
+        line(f"removed {rel} (no longer a target)")
+    return 0

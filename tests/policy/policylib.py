@@ -1,0 +1,72 @@
+"""Helpers for the policy command tests: a copy of a fixture project with a profile."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECTS = HERE / "projects"
+
+SPLIT_PROFILE = """\
+name = "split"
+[project]
+path = "project"
+python = ">=3.9"
+
+[[locks]]
+kind = "pylock"
+path = "pylock.{target}.toml"
+
+[[locks]]
+kind = "uv"
+platforms = ["linux-x86_64", "macos-arm64"]
+[locks.variants.cpu]
+extras = ["cpu"]
+[locks.variants.cu126]
+extras = ["cu126"]
+platforms = ["linux-x86_64"]
+"""
+
+
+def copy_project(name: str, dest: Path, profile: str = SPLIT_PROFILE) -> Path:
+    """``dest/project`` (a copy of the fixture) and ``dest/profile.toml``; returns the
+    profile path."""
+    shutil.copytree(PROJECTS / name, dest / "project")
+    (dest / "profile.toml").write_text(profile, encoding="utf-8")
+    return dest / "profile.toml"
+
+
+def bootstrap(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bootstrap", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def tree_hash(root: Path) -> str:
+    """One hash over every path, mode, link target and file content under ``root``."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames + dirnames):
+            p = Path(dirpath) / name
+            rel = p.relative_to(root).as_posix()
+            st = p.lstat()
+            h.update(f"{rel}\0{st.st_mode}\0".encode())
+            if p.is_symlink():
+                h.update(str(p.readlink()).encode())
+            elif p.is_file():
+                h.update(p.read_bytes())
+    return h.hexdigest()
