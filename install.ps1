@@ -25,7 +25,11 @@ wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45
 '@
 # <<< uv pin <<<
 
+function Get-Epoch { ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString([Globalization.CultureInfo]::InvariantCulture) }
 $Stage0Now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
+# Stage 0's parts become phases of the report, as in install.sh: the moment each part
+# ended goes to BOOTSTRAP_STAGE0_MARKS (begin= this script's own start).
+$Stage0Marks = 'begin=' + $Stage0Now.ToString([Globalization.CultureInfo]::InvariantCulture)
 # A handoff passes the seconds it already spent, so `total` counts from its first second
 # (elapsed time, not a timestamp: the two clocks need not agree). As in install.sh.
 $HandoffElapsed = 0.0
@@ -599,8 +603,10 @@ if ($Bundle) {
         [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
         $Sources = 'local'
     }
+    $Stage0Marks += ' bundle=' + (Get-Epoch)
 }
 $Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
+$Stage0Marks += ' uv=' + (Get-Epoch)
 if ($imported) {
     New-ToolEnv $Uv $repo $toolEnv $imported
     Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue
@@ -616,6 +622,7 @@ if ($ModifyPath) {
 }
 
 $env:BOOTSTRAP_STAGE0_START = $Stage0Start
+$env:BOOTSTRAP_STAGE0_MARKS = $Stage0Marks
 $env:BOOTSTRAP_UV = $Uv
 if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
 if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }

@@ -24,10 +24,18 @@ wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45
 '
 # <<< uv pin <<<
 
-STAGE0_START=$(date +%s.%N 2>/dev/null)
-case $STAGE0_START in
-  *[!0-9.]* | *. | .* | "") STAGE0_START=$(date +%s) ;;
-esac
+# Wall-clock seconds (sub-second where date has %N; whole seconds elsewhere, e.g. macOS).
+now_epoch() {
+  _now=$(date +%s.%N 2>/dev/null)
+  case $_now in
+    *[!0-9.]* | *. | .* | "") _now=$(date +%s) ;;
+  esac
+  printf '%s' "$_now"
+}
+STAGE0_START=$(now_epoch)
+# Stage 0's parts become phases of the report: the moment each part ended is handed over
+# in BOOTSTRAP_STAGE0_MARKS (begin= this script's own start, before a handoff's shift).
+STAGE0_MARKS="begin=$STAGE0_START"
 # A handoff (bootstrap up on another machine, then this script over ssh, in WSL or in a
 # container) passes the seconds it already spent, so `total` counts from its first
 # second. Elapsed time, not a timestamp: the two clocks need not agree.
@@ -997,6 +1005,62 @@ modify_path() {
   say "added $UV_DIR to PATH in your shell profile (open a new shell)"
 }
 
+# ----- TLS like the rest of the machine -------------------------------------------------
+# curl and wget (which fetched uv) trust the system's certificate store; uv trusts its own
+# built-in roots unless UV_SYSTEM_CERTS=1. Behind a TLS-inspecting proxy only the system
+# store holds the organisation's CA: when uv's first download fails on the certificate
+# and succeeds with the system store, every uv call gets UV_SYSTEM_CERTS=1 from then on
+# (remembered in the data dir) and the run says so once. A download that fails either
+# way is the network's problem, exit 10, never "bad input".
+EXIT_NETWORK=10
+tls_remembered() {
+  [ -f "$DATA/tls-system-certs" ] || return 0
+  case ${UV_SYSTEM_CERTS:-}${UV_NATIVE_TLS:-} in "") ;; *) return 0 ;; esac
+  UV_SYSTEM_CERTS=1
+  export UV_SYSTEM_CERTS
+  say "TLS: uv trusts the system's certificate store (UV_SYSTEM_CERTS=1), as an earlier run found"
+}
+
+die_network() { # MESSAGE FIX
+  printf 'install.sh: error: %s\n  fix: %s\n' "$1" "$2" >&2
+  exit "$EXIT_NETWORK"
+}
+
+# The bootstrapper's own environment, made before the handover when it is not there yet:
+# the first uv download of a new machine, where a certificate problem shows.
+prepare_tool_env() { # REPO [--offline]
+  [ -f "$1/.venv/pyvenv.cfg" ] && return 0
+  _log=$DATA/.tool-env.$$.log
+  # shellcheck disable=SC2086  # $2 is one flag or nothing
+  if "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+    rm -f "$_log"
+    return 0
+  fi
+  if grep -q -e 'invalid peer certificate' -e 'UnknownIssuer' -e 'system TLS certificates' "$_log"; then
+    # shellcheck disable=SC2086
+    if [ -z "${UV_SYSTEM_CERTS:-}" ] &&
+      UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+      rm -f "$_log"
+      UV_SYSTEM_CERTS=1
+      export UV_SYSTEM_CERTS
+      : >"$DATA/tls-system-certs"
+      say "TLS: uv's built-in roots reject the index's certificate and the system's store (as curl) accepts it: every uv call now uses it (UV_SYSTEM_CERTS=1)"
+      return 0
+    fi
+    cat "$_log" >&2
+    rm -f "$_log"
+    die_network "uv could not verify the index's TLS certificate (above), not even with the system's store" \
+      "put your organisation's CA in the system's certificate store, or check the index URL (UV_INDEX_URL)"
+  fi
+  if grep -q -e 'error sending request' -e 'dns error' -e 'failed to lookup address' -e 'Connection refused' "$_log"; then
+    cat "$_log" >&2
+    rm -f "$_log"
+    die_network "uv could not reach the index (above) to set up the bootstrapper's environment" \
+      "check the network (and HTTPS_PROXY), or run offline: ./install.sh --cache-bundle FILE"
+  fi
+  rm -f "$_log" # another failure: `uv run` below reports it in full
+}
+
 # ----- main --------------------------------------------------------------------------
 main() {
   NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
@@ -1060,12 +1124,16 @@ main() {
     else
       import_bundle "$BUNDLE"
     fi
+    STAGE0_MARKS="$STAGE0_MARKS bundle=$(now_epoch)"
   fi
   ensure_uv
+  tls_remembered
+  STAGE0_MARKS="$STAGE0_MARKS uv=$(now_epoch)"
   [ -z "$BUNDLE" ] || tool_env
   [ -z "$MODIFY_PATH" ] || modify_path
 
   export BOOTSTRAP_STAGE0_START="$STAGE0_START"
+  export BOOTSTRAP_STAGE0_MARKS="$STAGE0_MARKS"
   export BOOTSTRAP_UV="$UV"
   if [ -n "$UV_MODE" ]; then
     cleanup
@@ -1088,6 +1156,7 @@ main() {
       # A bundle set this environment up: use it, online or not.
       exec "$TOOL_ENV/bin/python" -m bootstrap up "$@"
     fi
+    prepare_tool_env "$REPO" "$_offline"
     # shellcheck disable=SC2086  # _offline is one flag or nothing
     exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap up "$@"
   fi

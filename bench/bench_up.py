@@ -25,7 +25,11 @@
       (--torch-wheels DIR, default PIP_FIND_LINKS), served on 127.0.0.1 as a find-links
       page with its SHA-256 so that uv locks it with a hash; no multi-GB download.
                                                                    goal: <= 30 s
-  ((f) and (g) are issue 12's benchmarks (e) and (f).)
+  (i) the no-op re-run as a user types it, `./install.sh --profile python-service`
+      (stage 0, `uv run` into the tool's environment, `bootstrap up`), vs a no-op
+      `uv sync --frozen --offline`, with the split of where the time goes.
+                                                                   goal: ours/raw <= 3
+  ((f) and (g) are issue 12's benchmarks (e) and (f); (h) is bench_devcontainer.py.)
 
 Every figure comes with the CPU time (user + system of all the processes) and the load
 average it ran under: on a shared machine, wall time follows the load, CPU time far less.
@@ -39,7 +43,7 @@ bundle); the timed runs need none. Resets between runs (deleting the venv, copyi
 repository) are not timed; each command is run once untimed first to warm the page cache,
 and compared commands run round-robin so that the machine's load hits them alike.
 
-    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f,g] [--uv-artifact WHEEL]
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f,g,i] [--uv-artifact WHEEL]
         [--torch-wheels DIR]
 """
 
@@ -84,6 +88,7 @@ EXAMPLE = REPO / "examples" / PROFILE
 FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request succeeded
 GOAL_A, GOAL_B, GOAL_C, GOAL_D, GOAL_E = 1.10, 10.0, 2.0, 3.0, 1.10
 GOAL_D_MB, GOAL_F, GOAL_G = 30.0, 1.2, 30.0  # (d) MB; (f) bundle/(wheels + uv); (g) s
+GOAL_I = 3.0  # (i) ./install.sh no-op / uv sync no-op
 TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
 TEAM_FIRST_RUN_OK = "1 passed"  # the fixture project's one test
 WEB_STACK = Path(__file__).resolve().parent / "projects" / "web-stack"
@@ -504,6 +509,81 @@ class Bench:
             )
         ]
 
+    def bench_i(self) -> list[str]:
+        """(i): `./install.sh` no-op vs `uv sync --frozen --offline` no-op, and its parts:
+        stage 0 alone (`install.sh --no-run`), `uv run` into the tool's environment with
+        an empty program, and `bootstrap up` started directly."""
+        clone = copy_repo(self.root / "i-repo")
+        install: list[Arg] = ["sh", clone / "install.sh", "--profile", PROFILE]
+        say("(i) a first `./install.sh` in a clone (untimed: the tool's environment)")
+        self.run(install, cwd=clone)
+        say("(i) ./install.sh no-op re-run vs uv sync --frozen --offline no-op")
+        uv_run: list[Arg] = [self.uv, "run", "--frozen", "--no-dev", "--project", clone]
+        tool = clone / ".venv" / "bin" / "bootstrap"
+        samples = measure(
+            [
+                Measure(
+                    "./install.sh (no-op)", [Step(install, clone)], self.env, expect="up to date"
+                ),
+                Measure(
+                    "uv sync --frozen --offline (no-op)",
+                    [Step([self.uv, "sync", "--frozen", "--offline"], self.project)],
+                    self.raw_env,
+                ),
+                Measure(
+                    "install.sh --no-run",
+                    [Step(["sh", clone / "install.sh", "--no-run"], clone)],
+                    self.env,
+                ),
+                Measure(
+                    "uv run --frozen python -c pass",
+                    [Step([*uv_run, "python", "-c", "pass"], clone)],
+                    self.env,
+                ),
+                Measure(
+                    "bootstrap up (no-op), started directly",
+                    [
+                        Step(
+                            [tool, "up", "--profile", PROFILE],
+                            clone,
+                        )
+                    ],
+                    self.env,
+                    expect="up to date",
+                ),
+                # An option the quick no-op does not take (`--wait`, at its default):
+                # the same no-op through click and the whole CLI, for comparison.
+                Measure(
+                    "bootstrap up --wait 300 (no-op through the full CLI)",
+                    [Step([tool, "up", "--profile", PROFILE, "--wait", "300"], clone)],
+                    self.env,
+                    expect="up to date",
+                ),
+            ],
+            runs=self.runs,
+        )
+        ours, raw, stage0, uv_run_s, direct, full_cli = samples
+        self.measured(*samples)
+        self.notes.append(
+            f"(i) split (medians, each measured alone): stage 0 up to the handover "
+            f"{stage0.median:.3f} s; `uv run` + interpreter start {uv_run_s.median:.3f} s; "
+            f"`bootstrap up` no-op started directly {direct.median:.3f} s; "
+            f"sum {stage0.median + uv_run_s.median + direct.median:.3f} s vs "
+            f"`./install.sh` {ours.median:.3f} s; the same no-op through the full CLI "
+            f"(click) {full_cli.median:.3f} s"
+        )
+        ratio = ours.median / raw.median
+        return [
+            row(
+                "(i) no-op re-run `./install.sh` vs `uv sync --frozen --offline`",
+                ours,
+                raw,
+                ratio=ratio,
+                goal=f"ours/raw <= {GOAL_I:.0f}",
+                ok=ratio <= GOAL_I,
+            )
+        ]
+
     def bench_d(self) -> list[str]:
         return self.bundle_first_run(
             "d",
@@ -819,7 +899,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d,e,f,g", help="comma-separated subset of a-g")
+    ap.add_argument("--only", default="a,b,c,d,e,f,g,i", help="comma-separated subset of a-g, i")
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
     ap.add_argument(
         "--torch-wheels",
@@ -829,8 +909,8 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcdefg"):
-        ap.error(f"--only takes letters from a,b,c,d,e,f,g, not {args.only!r}")
+    if not only or only - set("abcdefgi"):
+        ap.error(f"--only takes letters from a,b,c,d,e,f,g,i, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
@@ -850,6 +930,8 @@ def main() -> int:
             rows += bench.bench_f()
         if "g" in only:
             rows += bench.bench_g(args.torch_wheels)
+        if "i" in only:
+            rows += bench.bench_i()
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()

@@ -19,7 +19,7 @@ from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.state import RunState, file_digest, fingerprint
-from bootstrap.timing import Timer, stage0_start
+from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
     from bootstrap.host.facts import HostFacts
@@ -131,25 +131,65 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
 
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
         state = RunState.load(paths, key)
-        done = state.success
-        from bootstrap.cache.use import imported_before
-
-        bundle_new = options.cache_bundle and not imported_before(options.cache_bundle, paths)
-        shortcut = not (options.refresh or options.dry_run or bundle_new)
-        if shortcut and done:
-            inputs = dict(done["inputs"])
-            container = inputs.pop("container", None)
-            files = [Path(p) for p in inputs["files"]]
-            if inputs == _noop_inputs(files, options) and _container_up(container):
-                view.note(
-                    f"up to date: profile {_profile_label(options)!r} had a successful first "
-                    "run with "
-                    "these inputs (--refresh checks everything again)"
-                )
-                return UpResult(0, noop=True, next=list(done.get("next", [])))
+        noop_next = _noop_next(state, options, paths)
+        if noop_next is not None:
+            _say_up_to_date(options, view)
+            return UpResult(0, noop=True, next=noop_next)
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
+
+
+def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] | None:
+    """The fast no-op: a recorded success whose inputs (files, host signature, overrides)
+    are all unchanged -- the environment's synced marker is one of the files -- and, for
+    a devcontainer, whose container still runs. Returns the closing commands to print
+    again, or None when there is work to do."""
+    done = state.success
+    if not done or options.refresh or options.dry_run:
+        return None
+    if options.cache_bundle:
+        from bootstrap.cache.use import imported_before
+
+        if not imported_before(options.cache_bundle, paths):
+            return None
+    inputs = dict(done["inputs"])
+    container = inputs.pop("container", None)
+    files = [Path(p) for p in inputs["files"]]
+    if inputs == _noop_inputs(files, options) and _container_up(container):
+        return list(done.get("next", []))
+    return None
+
+
+def _say_up_to_date(options: UpOptions, view: StepView) -> None:
+    view.note(
+        f"up to date: profile {_profile_label(options)!r} had a successful first run with "
+        "these inputs (--refresh checks everything again)"
+    )
+
+
+def quick_noop(profile: str | None, *, online: bool = False) -> bool:
+    """`bootstrap up [--profile NAME] [--online]` answered before the CLI is imported:
+    True (and "up to date" and the closing commands said) when it is the no-op; False
+    for anything else -- another run holds the lock, or there is work to do -- and the
+    full command then runs as usual."""
+    from bootstrap.console import line
+    from bootstrap.errors import Busy
+
+    options = UpOptions(profile=profile, online=online, wait_seconds=0.0)
+    paths = Paths.from_env()
+    try:
+        with RunLock(paths.lock_file, wait_seconds=0.0, on_wait=lambda: None):
+            state = RunState.load(paths, _state_key(options))
+            noop_next = _noop_next(state, options, paths)
+    except Busy:
+        return False
+    if noop_next is None:
+        return False
+    _say_up_to_date(options, StepView())
+    for text in noop_next:
+        line(text)
+    return True
 
 
 def _run(
@@ -163,7 +203,18 @@ def _run(
 ) -> UpResult:
     from bootstrap.steps import Context, run_steps
 
+    if not options.dry_run and state.success is not None:
+        # Whatever this run does, the last success no longer vouches for the
+        # environment until this run succeeds: an interrupted run is never a no-op.
+        state.success = None
+        state.save()
     timer = Timer()
+    from bootstrap import STARTED_AT
+
+    timer.phases.update(stage0_phases(started, start_origin, STARTED_AT, time.time()))
+    # Whether this profile (in this directory) has had a successful first run before:
+    # a first run on an environment that had one is a re-sync, not a first run.
+    had_first_run = state.steps.get("first-run", {}).get("status") == "done"
     facts: HostFacts | None = None
     ctx: Context | None = None
     profile: Any = None
@@ -187,8 +238,9 @@ def _run(
             )
         for warning in plan.warnings:
             view.note(f"warning: {warning}")
-        for warning in _flush_spool(paths, profile):
-            view.note(f"warning: {warning}")
+        with timer.phase("report"):
+            for warning in _flush_spool(paths, profile):
+                view.note(f"warning: {warning}")
         if plan.strategy != "native":
             from bootstrap.steps.handoff import run_handoff
 
@@ -214,6 +266,7 @@ def _run(
             for step in plan.steps:
                 view.note(f"would {step.name}: {step.describe()}")
             return UpResult(0, plan=plan.to_dict())
+        _system_certs(plan, view)
         ctx = Context(
             paths=paths,
             plan=plan,
@@ -224,6 +277,7 @@ def _run(
             refresh=options.refresh,
         )
         run_steps(ctx)
+        _mark_synced(ctx)
     except BootstrapError as exc:
         if getattr(exc, "recorded", False):
             raise  # a handoff recorded its own report
@@ -242,6 +296,7 @@ def _run(
         total=total,
         start_origin=start_origin,
         error=error,
+        run_kind=_run_kind(options, ctx, had_first_run),
     )
     if options.report_out:
         _write_report_out(Path(options.report_out), report.to_dict())
@@ -261,6 +316,46 @@ def _run(
         delivery=delivery,
         next=commands,
     )
+
+
+def _mark_synced(ctx: Context) -> None:
+    """Every step passed, so uv has confirmed the environment matches the lock (it synced
+    it, or its check found it so): an environment from an older version of this tool
+    gets the synced marker the no-op shortcut needs."""
+    from bootstrap.plan.specs import Sync
+    from bootstrap.sync import mark_synced
+
+    spec = ctx.plan.step(Sync)
+    if spec is not None:
+        mark_synced(ctx.venv, spec.lock)
+
+
+def _system_certs(plan: Plan, view: StepView) -> None:
+    """The profile asks uv to trust the system's certificate store: every uv call of
+    this run gets UV_SYSTEM_CERTS=1 (the Context copies this environment), said once."""
+    from bootstrap import tls
+    from bootstrap.plan.specs import EnsureUv
+
+    spec = plan.step(EnsureUv)
+    if spec is None or not spec.system_certs or tls.enabled(os.environ):
+        return
+    tls.enable(os.environ)
+    view.note(tls.note("the profile sets [sync] system_certs = true"))
+
+
+def _run_kind(options: UpOptions, ctx: Context | None, had_first_run: bool) -> str:
+    """first, resync, noop or refresh (the report's run_kind; see report.model)."""
+    ran = ctx.ran if ctx is not None else []
+    if "first-run" in ran and not had_first_run:
+        return "first"  # --refresh or not: nothing had run here before
+    if options.refresh:
+        return "refresh"
+    # Steps that change the environment (ensure-uv and python look every time).
+    if {"import-cache", "sync", "first-run"} & set(ran):
+        return "resync"
+    if ctx is None:  # stopped before any step: planning failed
+        return "resync" if had_first_run else "first"
+    return "noop"
 
 
 def _next_commands(ctx: Any, plan: Plan) -> list[str]:
@@ -422,6 +517,7 @@ def _report(
     start_origin: str,
     error: BootstrapError | None,
     target: str | None = None,
+    run_kind: str = "first",
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, new_report, resolve_salt
@@ -443,6 +539,8 @@ def _report(
         cache_hit=bool(ctx.cache_hit) if ctx else False,
         bundle_used=ctx.bundle_used if ctx else False,
         budget_seconds=plan.budget_seconds,
+        run_kind=run_kind,
+        first_run_ran=ctx is not None and "first-run" in ctx.ran,
         spool_dropped=take_dropped(paths),
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
@@ -452,6 +550,14 @@ def _report(
         "errors": list(delivery.errors),
         "warnings": list(delivery.warnings),
     }
+
+
+_KIND_WORDS = {
+    "resync": "re-synced (the first run succeeded before with this environment)",
+    "noop": "checked, nothing to do",
+    "refresh": "refreshed (not a first run)",
+    "first": "first run",
+}
 
 
 def summary_lines(result: UpResult) -> list[str]:
@@ -471,10 +577,14 @@ def summary_lines(result: UpResult) -> list[str]:
     if total is not None:
         budget = report.get("budget_seconds")
         over = " -- over the profile's budget" if report.get("over_budget") else ""
-        lines.append(
-            f"time to first successful run: {total:.2f}s"
-            + (f" (budget {budget:g}s){over}" if budget else "")
-        )
+        if report.get("time_to_first_run_seconds") is not None:
+            lines.append(
+                f"time to first successful run: {total:.2f}s"
+                + (f" (budget {budget:g}s){over}" if budget else "")
+            )
+        else:
+            # Not a time to first run: the environment had one before (or --refresh).
+            lines.append(f"{_KIND_WORDS.get(report.get('run_kind', ''), 'run')}: {total:.2f}s")
         phases = report.get("phases", {})
         lines.append(
             "  "

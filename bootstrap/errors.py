@@ -18,6 +18,7 @@ EXIT_ACTION_REQUIRED = 6  # the user must do something first (the fix says what)
 EXIT_UNREACHABLE = 7  # the target (a remote box) cannot be reached: network, port, DNS
 EXIT_TARGET_REFUSED = 8  # the target refused us: authentication or an unknown host key
 EXIT_TARGET_UNFIT = 9  # the target cannot hold the environment (OS, arch, libc, Python, disk)
+EXIT_NETWORK = 10  # a download failed: the network (DNS, connection) or TLS (certificate)
 EXIT_BUG = 70  # a bug: one line, the traceback in a log file (sysexits EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 
@@ -62,6 +63,13 @@ class CommandError(BootstrapError):
 
 class NetworkError(BootstrapError):
     """An HTTP request failed after its retries (raised by :mod:`bootstrap.net`)."""
+
+
+class DownloadFailed(NetworkError):
+    """uv (or stage 0) could not download what the run needs: the network is down or out
+    of reach, or TLS failed (a certificate nobody here trusts). Not bad input."""
+
+    exit_code = EXIT_NETWORK
 
 
 class IntegrityError(BootstrapError):

@@ -273,3 +273,22 @@ def _get(http: httpx.Client, url: str, part: Path, accept: str, lim: _Limits) ->
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise _Retryable(f"transfer from {current} broke off: {exc}") from None
     raise NetworkError(f"too many redirects from {url}", code=f"{prefix}.too_many_redirects")
+
+
+def system_store_trusts(url: str, timeout: float = CONNECT_TIMEOUT) -> bool:
+    """Whether a TLS handshake with ``url``'s server verifies against the system's
+    certificate store (OpenSSL's default paths, SSL_CERT_FILE / SSL_CERT_DIR included:
+    what curl trusts). No request is sent."""
+    import socket
+    import ssl
+
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    ctx = ssl.create_default_context()
+    try:
+        raw = socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout)
+        with raw, ctx.wrap_socket(raw, server_hostname=parts.hostname):
+            return True
+    except (OSError, ValueError):
+        return False

@@ -174,6 +174,9 @@ class FirstRun:
 @dataclass(frozen=True)
 class SyncSettings:
     network: str = "offline"  # "offline" | "allow": may `up` use the index on a cache miss
+    # uv trusts the system's certificate store (UV_SYSTEM_CERTS), e.g. behind a TLS-
+    # inspecting proxy whose CA is there and not in uv's built-in roots.
+    system_certs: bool = False
 
 
 @dataclass(frozen=True)
@@ -552,7 +555,7 @@ SCHEMA = Table(
             }
         ),
         "first_run": Table({"command": Command(), "timeout_seconds": Num()}),
-        "sync": Table({"network": Enum("offline", "allow")}),
+        "sync": Table({"network": Enum("offline", "allow"), "system_certs": Bool()}),
         "metrics": Table({"enabled": Bool(), "salt": Str(), "sinks": TableList(SINK)}),
         "tools": Map(
             Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a package name (ruff, pre-commit)"),

@@ -16,6 +16,16 @@ is touched; ``tests/cache/test_sync.py`` checks this. A sync killed while instal
 leave a partial environment; the next run's :func:`is_synced` sees it (``uv sync
 --check`` compares the environment with the lock) and syncs again, which repairs it.
 
+The *synced marker* (:data:`MARKER`, a small file inside the environment) is removed
+before a sync starts and written after it succeeds, so a sync killed at any moment (kill
+-9 included) leaves no marker: the no-op shortcut of the next ``up`` counts the marker
+among its inputs and runs the full check instead of saying "up to date".
+
+Before either, :func:`ensure_lock_current` asks uv whether ``uv.lock`` still satisfies
+``pyproject.toml`` (``uv lock --check --offline``: a lock that validates costs no
+resolution): a dependency added without ``uv lock`` is refused with uv's message, never
+synced from the stale lock.
+
 On a miss, uv names only the first distribution it could not find. :func:`sync` then
 asks uv again, excluding what it already knows is missing, until uv is satisfied, so the
 error lists every missing ``name==version``.
@@ -29,12 +39,12 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.errors import CommandError, OfflineMiss, UserError
+from bootstrap.errors import CommandError, DownloadFailed, OfflineMiss, UserError
 from bootstrap.plan.model import LockChoice
 
 SYNC_TIMEOUT = 3600.0
@@ -56,6 +66,11 @@ _OFFLINE_CAUSES = (
     "not found in the cache",
 )
 _NOT_CACHED = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the cache")
+# `uv lock --check --offline` on a stale lock: uv says so online, and offline it fails
+# trying to resolve the new requirements.
+_STALE_LOCK = ("needs to be updated", "No solution found", "network was disabled")
+# Inside the environment: present only after a sync that finished (see the docstring).
+MARKER = ".bootstrap-synced"
 _INSTALLED = re.compile(r"^ \+ (\S+)", re.MULTILINE)
 _REMOVED = re.compile(r"^ - (\S+)", re.MULTILINE)
 
@@ -190,8 +205,10 @@ def is_synced(
     """The cheap "already done?" check: does the environment match the lock exactly?
 
     No network, no install: ``uv sync --frozen --offline --check`` (uv lock) or
-    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine."""
+    ``uv pip sync --dry-run --offline`` (pylock). About 20 ms on a warm machine.
+    Changes nothing. Raises UserError when uv.lock no longer satisfies pyproject.toml."""
     job = _job(uv, project, lock, venv=venv, env=env, python=python)
+    ensure_lock_current(job)
     if not _venv_python(job.venv).exists():
         return False
     if lock.kind == "uv":
@@ -201,14 +218,87 @@ def is_synced(
             cwd=project,
             timeout=CHECK_TIMEOUT,
         )
-        return res.ok
-    res = proc.run(
-        _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
-        env=job.env,
-        cwd=project,
-        timeout=CHECK_TIMEOUT,
+        ok = res.ok
+    else:
+        res = proc.run(
+            _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
+            env=job.env,
+            cwd=project,
+            timeout=CHECK_TIMEOUT,
+        )
+        ok = res.ok and "Would make no changes" in res.stderr
+    return ok
+
+
+def mark_synced(venv: Path, lock: LockChoice) -> None:
+    """Give an environment that uv found matching the lock its synced marker, when it
+    has none (synced by an older version of this tool). `up` calls it after its steps;
+    :func:`is_synced` itself changes nothing (`bootstrap doctor` relies on that)."""
+    if venv.is_dir() and not (venv / MARKER).is_file():
+        _write_marker_at(venv, lock)
+
+
+def ensure_lock_current(job: _Job) -> None:
+    """Refuse a uv.lock that no longer satisfies pyproject.toml (a dependency added or
+    changed without ``uv lock``), with uv's own message and the fix. ``--offline``: a
+    lock that validates needs no resolution; one that does not makes uv try to resolve,
+    which fails offline as well, so any failure means the lock is stale."""
+    if job.lock.kind != "uv":
+        return  # a pylock file is the whole truth; nothing to compare it with
+    # Once per run and pair of files (the check before a sync, then the sync itself).
+    seen = (str(job.lock_path), _stamp(job.lock_path), _stamp(job.project / "pyproject.toml"))
+    if seen in _CURRENT:
+        return
+    argv = [str(job.uv), "lock", "--check", "--offline", "--project", str(job.project)]
+    if job.python:
+        argv += ["--python", job.python]
+    res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
+    if res.ok:
+        _CURRENT.add(seen)
+        return
+    if not any(sign in res.stderr for sign in _STALE_LOCK):
+        return  # another problem (no Python, ...) that the sync reports itself
+    said = [
+        line.strip()
+        for line in res.stderr.splitlines()
+        if line.strip() and not line.startswith("Using ") and not line.startswith("Resolved ")
+    ]
+    raise UserError(
+        f"{job.lock_path} no longer satisfies {job.project / 'pyproject.toml'} (changed "
+        f"without re-locking); uv lock --check says: {' | '.join(said[:4]) or res.describe()}",
+        fix=f"run `uv lock` in {job.project} (it needs the index) and commit uv.lock, "
+        "then run again",
+        code="sync.lock_outdated",
     )
-    return res.ok and "Would make no changes" in res.stderr
+
+
+_CURRENT: set[tuple[str, str, str]] = set()
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "absent"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _write_marker(job: _Job) -> None:
+    _write_marker_at(job.venv, job.lock)
+
+
+def _write_marker_at(venv: Path, lock: LockChoice) -> None:
+    from bootstrap.paths import atomic_write
+
+    body = f"{lock.path}\n{'.'.join(lock.extras)}\n{'.'.join(lock.groups)}\n"
+    atomic_write(venv / MARKER, (body + f"{time.time():.6f}\n").encode())
+
+
+def _clear_marker(job: _Job) -> None:
+    import contextlib
+
+    with contextlib.suppress(FileNotFoundError):
+        (job.venv / MARKER).unlink()
 
 
 def sync(
@@ -238,18 +328,25 @@ def sync(
     if uv_cache_dir is not None:
         env_map["UV_CACHE_DIR"] = str(uv_cache_dir)
     job = _job(uv, project, lock, venv=venv, env=env_map, python=python)
+    ensure_lock_current(job)
     warnings = cache_warnings(job)
+    # From here until the sync has finished, the environment is not to be trusted.
+    _clear_marker(job)
     start = time.monotonic()
     offline = not online
-    if offline and find_links is not None:
-        res = _wheelhouse_sync(job, find_links, timeout=timeout)
-        argv = list(res.argv)
-    elif lock.kind == "uv":
-        argv = _uv_sync_argv(job, offline=offline)
-        res = proc.run(argv, env=job.env, cwd=project, timeout=timeout)
-    else:
-        res = _pylock_sync(job, offline=offline, timeout=timeout)
-        argv = list(res.argv)
+
+    def attempt() -> proc.Result:
+        if offline and find_links is not None:
+            return _wheelhouse_sync(job, find_links, timeout=timeout)
+        if lock.kind == "uv":
+            argv = _uv_sync_argv(job, offline=offline)
+            return proc.run(argv, env=job.env, cwd=project, timeout=timeout)
+        return _pylock_sync(job, offline=offline, timeout=timeout)
+
+    res = attempt()
+    if not res.ok and online:
+        res = _online_failure(job, res, attempt, warnings)
+    argv = list(res.argv)
     if not res.ok:
         if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
             raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
@@ -257,6 +354,7 @@ def sync(
             missing = _missing(job, res.stderr)
             raise _offline_miss(job, missing)
         raise CommandError(res.describe(), code="sync.failed")
+    _write_marker(job)
     out = res.stderr + res.stdout
     installed = len(_INSTALLED.findall(out))
     return SyncResult(
@@ -270,6 +368,46 @@ def sync(
         already_synced=installed == 0 and not _REMOVED.search(out),
         warnings=tuple(warnings),
         command=tuple(argv),
+    )
+
+
+def _online_failure(
+    job: _Job, res: proc.Result, attempt: Callable[[], proc.Result], warnings: list[str]
+) -> proc.Result:
+    """An online uv run failed. A certificate uv's built-in roots reject but the system
+    store (what curl and install.sh trust) accepts: retry once with UV_SYSTEM_CERTS=1,
+    kept for every later uv call of this run, and say so. A failure that is still the
+    network's or TLS's: DownloadFailed (exit 10), never "bad input"."""
+    from bootstrap import tls
+
+    problem = tls.classify(res.stderr)
+    if problem == "tls" and not tls.enabled(job.env):
+        from bootstrap.net import system_store_trusts
+
+        url = tls.failing_url(res.stderr)
+        if url and system_store_trusts(url):
+            tls.enable(job.env)
+            tls.enable(os.environ)
+            why = "uv's built-in roots reject the index's certificate, the system's store does not"
+            warnings.append(tls.note(why))
+            res = attempt()
+            problem = None if res.ok else tls.classify(res.stderr)
+    if res.ok or problem is None:
+        return res
+    said = [ln.strip() for ln in res.stderr.splitlines() if ln.strip()][-3:]
+    if problem == "tls":
+        raise DownloadFailed(
+            f"uv could not verify the index's TLS certificate: {' | '.join(said)}",
+            fix="if your organisation inspects TLS, put its CA in the system's certificate "
+            "store (then `bootstrap up` uses it), or set [sync] system_certs = true in the "
+            "profile; else check the index URL",
+            code="net.tls",
+        )
+    raise DownloadFailed(
+        f"uv could not reach the index: {' | '.join(said)}",
+        fix="check the network (and HTTPS_PROXY), or run offline with a cache bundle: "
+        "`bootstrap up --cache-bundle FILE`",
+        code="net.unreachable",
     )
 
 

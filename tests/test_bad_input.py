@@ -233,7 +233,8 @@ def test_ctrl_c_during_start_up(delay_ms: int) -> None:
     # finished before the signal arrived.
     assert proc.returncode in (130, -signal.SIGINT, 0), (proc.returncode, err)
     if proc.returncode == 130:
-        assert err.strip().splitlines() == ["interrupted"], err
+        (line,) = err.strip().splitlines()
+        assert line.startswith("interrupted"), err
 
 
 def test_a_bug_prints_one_line_and_logs_the_traceback(

@@ -91,18 +91,52 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: expected errors print one line and a fix; a bug prints one line with
     the log file that holds its traceback (exit ``EXIT_BUG``); never a bare traceback."""
+    _stop_on_signals()
     try:
         code = _main(argv)
-    except KeyboardInterrupt:
-        code = _interrupted()
+    except KeyboardInterrupt as exc:
+        code = _interrupted(exc)
     sys.exit(code)
 
 
-def _interrupted() -> int:
-    # Ctrl-C at any moment, even while the output is being written: one line, exit 130.
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled exactly like Ctrl-C: whatever cleans up after a
+    KeyboardInterrupt (the first run's process group, the run lock, a half-written
+    file) cleans up after these too; the exit code is 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)  # Windows has no SIGHUP
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(sig, handler)
+
+
+def _interrupted(exc: BaseException | None = None) -> int:
+    # Ctrl-C, SIGTERM or SIGHUP at any moment, even while the output is being written:
+    # one line, exit 128 + the signal (130, 143, 129).
+    while exc is not None and not isinstance(exc, Terminated):
+        exc = exc.__cause__ or exc.__context__  # click wraps it in Abort
+    signum = exc.signum if isinstance(exc, Terminated) else 2
+    import signal
+
+    name = signal.Signals(signum).name if signum != 2 else "Ctrl-C"
     with contextlib.suppress(Exception):
-        sys.stderr.write("interrupted\n")
-    return 130
+        sys.stderr.write(
+            f"interrupted ({name}): nothing started by this run is left running; "
+            "run the same command again to finish\n"
+        )
+    return 128 + signum
 
 
 def _main(argv: list[str] | None) -> int:
@@ -110,8 +144,8 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         rv: Any = cli.main(args=argv, prog_name="bootstrap", standalone_mode=False)
-    except click.exceptions.Abort:  # click's name for a KeyboardInterrupt inside a command
-        return _interrupted()
+    except click.exceptions.Abort as exc:  # click's name for a KeyboardInterrupt inside a command
+        return _interrupted(exc)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -122,8 +156,8 @@ def _main(argv: list[str] | None) -> int:
 
         error(exc.message, exc.fix)
         return exc.exit_code
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except OSError as exc:
         from bootstrap.crash import environment_message
 

@@ -76,17 +76,19 @@ def show(profile: str | None, last: int, as_json: bool) -> None:
             r.profile,
             r.target or "-",
             r.strategy or "-",
+            r.run_kind,
             "ok" if r.outcome == "success" else f"FAILED {r.error_code}",
             _fmt(r.total_seconds),
             (f"over {_fmt(r.budget_seconds)}" if r.over_budget else ""),
         )
         for r in recent
     ]
-    head = ("UTC", "profile", "target", "strategy", "outcome", "total", "budget")
+    head = ("UTC", "profile", "target", "strategy", "kind", "outcome", "total", "budget")
     summary = [
         (
             name,
             str(s["runs"]),
+            str(s["first_runs"]),
             str(s["failures"]),
             _fmt(s["p50_seconds"]),
             _fmt(s["p90_seconds"]),
@@ -95,7 +97,7 @@ def show(profile: str | None, last: int, as_json: bool) -> None:
         )
         for name, s in per_profile.items()
     ]
-    shead = ("profile", "runs", "failed", "p50", "p90", "budget", "over budget")
+    shead = ("profile", "runs", "first runs", "failed", "p50", "p90", "budget", "over budget")
     _table(f"last {len(recent)} of {len(reports)} runs", head, rows)
     _table("time to a successful first run, per profile", shead, summary)
     if waiting:

@@ -25,7 +25,8 @@ Exit codes: 0 success (or already up to date), 1 the first run or a step failed,
 4 offline and the cache lacks what the lock needs, 5 another run holds the lock,
 6 an action only you can take comes first (the message names it; then re-run),
 7 the remote box cannot be reached, 8 it refused us (authentication, host key),
-9 it cannot hold the environment (OS, arch, libc, Python, disk).
+9 it cannot hold the environment (OS, arch, libc, Python, disk), 10 a download failed
+on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 """
 )
 @click.option(

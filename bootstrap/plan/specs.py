@@ -106,11 +106,21 @@ class EnsureUv(StepSpec):
     name: ClassVar[str] = "ensure-uv"
     version: str = "pinned"  # the repository's pin (bootstrap/uv/pin.txt)
     bundle: str | None = None  # take uv from this cache bundle (checked against the pin)
+    # Every uv call of the run trusts the system's certificate store (UV_SYSTEM_CERTS):
+    # the profile's [sync] system_certs. Shown in the plan only when set.
+    system_certs: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        if not self.system_certs:
+            del out["system_certs"]
+        return out
 
     def describe(self) -> str:
         where = f" (from cache bundle {self.bundle})" if self.bundle else ""
         version = "the pinned uv" if self.version == "pinned" else f"the pinned uv {self.version}"
-        return f"find or install {version} and verify its SHA-256{where}"
+        tls = "; uv trusts the system's certificate store" if self.system_certs else ""
+        return f"find or install {version} and verify its SHA-256{where}{tls}"
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,11 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     project = inp.profile.project
     downloads = project.python_downloads
     steps: list[StepSpec] = [
-        EnsureUv(version=inp.uv_version, bundle=inp.cache_bundle),
+        EnsureUv(
+            version=inp.uv_version,
+            bundle=inp.cache_bundle,
+            system_certs=inp.profile.sync.system_certs,
+        ),
         ProvidePython(
             request=project.python or ">=3.9",
             downloads=downloads,

@@ -1,9 +1,11 @@
-"""The TimingReport (schema version 1): what one `bootstrap up` took, and how it ended.
+"""The TimingReport (schema version 2): what one `bootstrap up` took, and how it ended.
 
-The JSON form is a contract: ``timing-report-v1.schema.json`` beside this module is the
+The JSON form is a contract: ``timing-report-v2.schema.json`` beside this module is the
 schema, ``tests/report`` validates generated reports against it, and docs/report.md
-lists every field. Identity is hashes only: ``host_summary`` never puts a hostname,
-username or path into the report, and errors are stable codes, never messages.
+lists every field and the mapping from version 1 (:func:`upgrade`: a version 1
+report in the history or the spool is read as version 2). Identity is hashes only:
+``host_summary`` never puts a hostname, username or path into the report, and errors
+are stable codes, never messages.
 """
 
 from __future__ import annotations
@@ -22,16 +24,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import BootstrapError, ConfigError
+from bootstrap.timing import PHASES as TIMING_PHASES
 
 if TYPE_CHECKING:
     from bootstrap.host.facts import HostFacts
     from bootstrap.paths import Paths
 
-SCHEMA_VERSION = 1
-SCHEMA_FILE = Path(__file__).with_name("timing-report-v1.schema.json")
-# `handoff`: reaching, checking and filling the target of a non-native strategy.
-PHASES = ("detect", "plan", "handoff", "container", "uv", "python", "cache", "sync", "first_run")
+SCHEMA_VERSION = 2
+SCHEMA_FILE = Path(__file__).with_name("timing-report-v2.schema.json")
+# `handoff`: reaching, checking and filling the target of a non-native strategy; the
+# `stage0_*` parts and `startup`: see bootstrap.timing.
+PHASES = TIMING_PHASES
 OUTCOMES = ("success", "failure")
+# first: a new environment whose first run ran in this run; resync: an environment that
+# had a success before was (re)synced or its first run re-ran for a new lock; noop: every
+# step found its work done; refresh: `--refresh` on an environment that had a success.
+RUN_KINDS = ("first", "resync", "noop", "refresh")
 ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 # Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.
 MEMORY_BUCKETS_GIB = (4, 8, 16, 32, 64, 128, 256)
@@ -58,6 +66,12 @@ class TimingReport:
     bundle_used: bool = False  # a cache bundle was imported
     budget_seconds: float | None = None  # the profile's time-to-first-run budget
     over_budget: bool = False
+    run_kind: str = "first"  # one of RUN_KINDS
+    first_run_ran: bool = False  # the first-run command ran in this run
+    # total_seconds when this run is a time to first successful run (run_kind "first",
+    # the command ran, success); else None. What p50/p90 and the metrics aggregate.
+    time_to_first_run_seconds: float | None = None
+    upgraded_from: int | None = None  # 1: read from a version 1 report (see upgrade())
     # Spooled reports of earlier runs dropped (oldest first) to keep the spool under its
     # cap since the previous report: they never reached their sink.
     spool_dropped: int = 0
@@ -81,6 +95,9 @@ class TimingReport:
         if not isinstance(d, Mapping):
             raise _bad(where, "the report", "a JSON object", d)
         version = d.get("schema_version")
+        if version == 1:
+            d = upgrade(d)
+            version = d["schema_version"]
         if version != SCHEMA_VERSION:
             raise ConfigError(
                 f"{where}: schema_version is {version!r}; this version reads {SCHEMA_VERSION}",
@@ -119,9 +136,23 @@ def _check(k: dict[str, Any], where: str) -> None:
     for name in ("uv_version", "target", "strategy", "error_code"):
         if k.get(name) is not None and not isinstance(k[name], str):
             raise _bad(where, f"`{name}`", "a string or null", k[name])
-    for name in ("offline", "network_used", "cache_hit", "bundle_used", "over_budget"):
+    for name in (
+        "offline",
+        "network_used",
+        "cache_hit",
+        "bundle_used",
+        "over_budget",
+        "first_run_ran",
+    ):
         if name in k and not isinstance(k[name], bool):
             raise _bad(where, f"`{name}`", "true or false", k[name])
+    if k.get("run_kind", "first") not in RUN_KINDS:
+        raise _bad(where, "`run_kind`", " or ".join(RUN_KINDS), k["run_kind"])
+    ttfr = k.get("time_to_first_run_seconds")
+    if ttfr is not None and not (_is_num(ttfr) and ttfr >= 0):
+        raise _bad(where, "`time_to_first_run_seconds`", "a number >= 0 or null", ttfr)
+    if k.get("upgraded_from") not in (None, 1):
+        raise _bad(where, "`upgraded_from`", "1 or null", k["upgraded_from"])
     try:
         uuid.UUID(k["report_id"], version=4)
     except ValueError:
@@ -153,6 +184,25 @@ def _check(k: dict[str, Any], where: str) -> None:
         raise _bad(where, "`created_at`", "an RFC 3339 UTC time", k["created_at"]) from None
 
 
+def upgrade(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A version 1 report as version 2 (docs/report.md has the table). Version 1 did not
+    tell a first run from a re-run, and recorded every run that was not the fast no-op
+    as the time to a first successful run; the upgrade keeps exactly that meaning
+    (run_kind "first", time_to_first_run_seconds = total_seconds on success) and marks
+    the report ``upgraded_from: 1`` so that a query can leave such reports out."""
+    out = dict(d)
+    out["schema_version"] = SCHEMA_VERSION
+    phases = out.get("phases")
+    success = out.get("outcome") == "success"
+    out.setdefault("run_kind", "first")
+    out.setdefault(
+        "first_run_ran", isinstance(phases, Mapping) and phases.get("first_run") is not None
+    )
+    out.setdefault("time_to_first_run_seconds", out.get("total_seconds") if success else None)
+    out["upgraded_from"] = 1
+    return out
+
+
 def parse_time(text: str) -> dt.datetime:
     """``created_at`` back to an aware datetime (3.9's fromisoformat lacks ``Z``)."""
     if not text.endswith("Z"):
@@ -181,10 +231,13 @@ def new_report(
     cache_hit: bool = False,
     bundle_used: bool = False,
     budget_seconds: float | None = None,
+    run_kind: str = "first",
+    first_run_ran: bool = False,
     spool_dropped: int = 0,
 ) -> TimingReport:
     """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
-    (or ``error_code``) is given; the code comes from :func:`error_code_for`."""
+    (or ``error_code``) is given; the code comes from :func:`error_code_for`. Only a
+    successful ``first`` run whose first-run command ran gets a time to first run."""
     from bootstrap import __version__
 
     code = error_code if error_code is not None else error_code_for(error)
@@ -216,6 +269,11 @@ def new_report(
         bundle_used=bundle_used,
         budget_seconds=budget_seconds,
         over_budget=budget_seconds is not None and total > budget_seconds,
+        run_kind=run_kind if run_kind in RUN_KINDS else "first",
+        first_run_ran=first_run_ran,
+        time_to_first_run_seconds=(
+            total if code is None and run_kind == "first" and first_run_ran else None
+        ),
         spool_dropped=spool_dropped,
     )
 
@@ -318,6 +376,7 @@ def load_schema() -> dict[str, Any]:
 
 __all__ = [
     "PHASES",
+    "RUN_KINDS",
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
     "TimingReport",
@@ -328,4 +387,5 @@ __all__ = [
     "memory_bucket",
     "new_report",
     "resolve_salt",
+    "upgrade",
 ]

@@ -18,8 +18,10 @@ _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
 # name -> (help). All gauges: each value is a fact about one run.
 METRICS = {
     "bootstrap_time_to_first_run_seconds": (
-        "Seconds from stage 0's start to the end of the run (the report's total_seconds)."
+        "Seconds from stage 0's start to a new environment's first successful run "
+        "(only runs that are one: run_kind first, the first-run command ran)."
     ),
+    "bootstrap_run_seconds": "Seconds from stage 0's start to the end of any run, by run_kind.",
     "bootstrap_phase_seconds": "Seconds spent in each phase of the run.",
     "bootstrap_success": "1 if the run reached a successful first run, else 0.",
     "bootstrap_over_budget": "1 if the run took longer than the profile's budget, else 0.",
@@ -30,11 +32,14 @@ METRICS = {
 
 
 def grouping_labels(report: TimingReport) -> dict[str, str]:
-    """The labels that identify one machine's group: what a new push replaces."""
+    """The labels that identify one machine's group: what a new push replaces. The run
+    kind is one of them, so a later re-sync or no-op of the same machine never replaces
+    the group that holds its time to first run."""
     return {
         "profile": report.profile,
         "target": report.target or "none",
         "strategy": report.strategy or "none",
+        "run_kind": report.run_kind,
         "instance": str(report.host.get("host_id", ""))[:16] or "unknown",
     }
 
@@ -79,13 +84,22 @@ def samples(
         "os": str(report.host.get("os", "")),
         "arch": str(report.host.get("arch", "")),
     }
-    out: list[tuple[str, dict[str, str], float]] = [
+    out: list[tuple[str, dict[str, str], float]] = []
+    if report.time_to_first_run_seconds is not None:
+        out.append(
+            (
+                "bootstrap_time_to_first_run_seconds",
+                {**base, "outcome": report.outcome},
+                report.time_to_first_run_seconds,
+            )
+        )
+    out.append(
         (
-            "bootstrap_time_to_first_run_seconds",
-            {**base, "outcome": report.outcome},
+            "bootstrap_run_seconds",
+            {**base, "outcome": report.outcome, "run_kind": report.run_kind},
             report.total_seconds,
-        ),
-    ]
+        )
+    )
     for phase in PHASES:
         value = report.phases.get(phase)
         if value is not None:

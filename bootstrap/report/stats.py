@@ -20,17 +20,23 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def by_profile(reports: Sequence[TimingReport]) -> dict[str, dict[str, Any]]:
-    """Per profile: runs, successes, failures, p50/p90 of total_seconds over successful
-    runs (time to a *successful* first run), and how many runs were over budget."""
+    """Per profile: runs, successes, failures, and p50/p90 of the time to a successful
+    first run -- over the runs that are one (``time_to_first_run_seconds``: run_kind
+    "first", the first-run command ran, success), never re-syncs, no-ops or refreshes --
+    and how many runs were over budget."""
     out: dict[str, dict[str, Any]] = {}
     for profile in sorted({r.profile for r in reports}):
         runs = [r for r in reports if r.profile == profile]
-        ok = [r.total_seconds for r in runs if r.outcome == "success"]
-        p50, p90 = percentile(ok, 0.5), percentile(ok, 0.9)
+        successes = sum(1 for r in runs if r.outcome == "success")
+        firsts = [
+            r.time_to_first_run_seconds for r in runs if r.time_to_first_run_seconds is not None
+        ]
+        p50, p90 = percentile(firsts, 0.5), percentile(firsts, 0.9)
         out[profile] = {
             "runs": len(runs),
-            "successes": len(ok),
-            "failures": len(runs) - len(ok),
+            "successes": successes,
+            "first_runs": len(firsts),
+            "failures": len(runs) - successes,
             "p50_seconds": None if p50 is None else round(p50, 3),
             "p90_seconds": None if p90 is None else round(p90, 3),
             "over_budget": sum(1 for r in runs if r.over_budget),

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bootstrap.errors import BootstrapError
-from bootstrap.plan.specs import StepSpec
+
+# The specs are imported only for typing here: the no-op re-run imports this package (the
+# run lock, the run state) and nothing of the plan (docs/bench.md (i)).
 
 if TYPE_CHECKING:
     from bootstrap.console import StepView
     from bootstrap.host.facts import HostFacts
     from bootstrap.paths import Paths
     from bootstrap.plan.model import Plan
+    from bootstrap.plan.specs import StepSpec
     from bootstrap.steps.state import RunState
     from bootstrap.timing import Timer
 
@@ -53,6 +56,8 @@ class Context:
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A handoff's result: the target's own report, and the exit code to propagate.
     handoff: dict[str, Any] = field(default_factory=dict)
+    # The steps that did work in this run (the others found it done): the run's kind.
+    ran: list[str] = field(default_factory=list)
 
     @property
     def project(self) -> Path:
@@ -69,6 +74,8 @@ class Context:
         if self.plan.profile_path:
             files.append(Path(self.plan.profile_path))
         files.append(self.venv / "pyvenv.cfg")
+        # Written after a sync finished, removed before one starts (bootstrap.sync).
+        files.append(self.venv / ".bootstrap-synced")
         if self.uv is not None:
             files.append(self.uv)
         return files
@@ -89,7 +96,7 @@ def _project_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-S_contra = TypeVar("S_contra", bound=StepSpec, contravariant=True)
+S_contra = TypeVar("S_contra", bound="StepSpec", contravariant=True)
 
 
 class Executor(Protocol[S_contra]):
@@ -170,6 +177,7 @@ def run_steps(ctx: Context, steps: tuple[StepSpec, ...] | None = None) -> None:
                 if already is not None:
                     ctx.view.finish(spec.name, "skipped", time.monotonic() - start, already)
                     continue
+                ctx.ran.append(spec.name)
                 note = executor.run(spec, ctx)
             except BootstrapError as exc:
                 ctx.state.record(spec.name, "failed", fp, error=exc.code)

@@ -689,6 +689,8 @@ def _one_target(
         cache_hit=bool(there.get("cache_hit", False)),
         bundle_used=bool(there.get("bundle_used", False)) or bool(target.bundle_sha),
         budget_seconds=plan.budget_seconds,
+        run_kind=str(there.get("run_kind") or "first"),
+        first_run_ran=bool(there.get("first_run_ran", False)),
     )
     delivery = deliver(report)
     result = HostResult(

@@ -28,6 +28,8 @@ def make_report(facts: HostFacts, **overrides: Any) -> TimingReport:
         "strategy": "native",
         "uv_version": "0.13.9",
         "budget_seconds": 60.0,
+        "run_kind": "first",
+        "first_run_ran": True,
     }
     args.update(overrides)
     return new_report(**args)

@@ -38,26 +38,40 @@ def _seed(facts: HostFacts, paths: Paths) -> list[str]:
     return [*ids, failed.report_id, other.report_id]
 
 
+def _seed_reruns(facts: HostFacts, paths: Paths) -> None:
+    """Runs that are no time to a first run: they count as runs, never in p50/p90."""
+    for kind, ran in (("resync", False), ("noop", False), ("refresh", True), ("resync", True)):
+        history.append(
+            paths, make_report(facts, total_seconds=1.0, run_kind=kind, first_run_ran=ran)
+        )
+    history.append(paths, make_report(facts, total_seconds=0.5, first_run_ran=False))
+
+
 def test_show_lists_runs_percentiles_and_budget_overruns(
     facts: HostFacts, paths: Paths, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _seed(facts, paths)
+    _seed_reruns(facts, paths)
     code, out, _ = run(capsys, "show", "--json", "--profile", "python-service")
     assert code == 0
     data = json.loads(out)
-    assert len(data["runs"]) == 6
+    assert len(data["runs"]) == 10
     stats = data["profiles"]["python-service"]
-    # successful runs only: 10, 20, 30, 40, 100 -> p50 30, p90 76 (linear interpolation)
+    # successful first runs that ran the command only: 10, 20, 30, 40, 100 -> p50 30,
+    # p90 76 (linear interpolation); re-syncs, no-ops, refreshes and a first run whose
+    # command did not run are left out
     assert stats["p50_seconds"] == 30.0 and stats["p90_seconds"] == 76.0
-    assert stats["runs"] == 6 and stats["failures"] == 1 and stats["over_budget"] == 1
+    assert stats["runs"] == 11 and stats["first_runs"] == 5 and stats["failures"] == 1
+    assert stats["over_budget"] == 1
     assert "ai-training" not in data["profiles"]
-    code, out, _ = run(capsys, "show", "--last", "3")
+    code, out, _ = run(capsys, "show", "--last", "8")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "last 3 of 7 runs:"
+    assert lines[0] == "last 8 of 12 runs:"
     assert sum(line.endswith("over 60.00s") for line in lines) == 1
     assert any("FAILED sync.offline_miss" in line for line in lines)
-    assert any(line.split()[:4] == ["python-service", "6", "1", "30.00s"] for line in lines)
+    assert any(" noop " in line for line in lines) and any(" resync " in line for line in lines)
+    assert any(line.split()[:5] == ["python-service", "11", "5", "1", "30.00s"] for line in lines)
 
 
 def test_show_with_no_history_and_with_a_damaged_one(
@@ -158,10 +172,13 @@ def test_export_prom_is_the_latest_run_per_group(
     code, out, _ = run(capsys, "export", "--format", "prom", "--job", "laptops")
     assert code == 0
     samples = parse_exposition(out)
+    runs = {s[1]["profile"]: s for s in samples if s[0] == "bootstrap_run_seconds"}
+    assert runs["python-service"][2] == 5.0  # the latest python-service run (the failure)
+    assert runs["python-service"][1]["outcome"] == "failure"
+    assert runs["ai-training"][1]["job"] == "laptops"
+    # A time to first run only for a successful first run (the failure has none).
     ttfr = {s[1]["profile"]: s for s in samples if s[0] == "bootstrap_time_to_first_run_seconds"}
-    assert ttfr["python-service"][2] == 5.0  # the latest python-service run (the failure)
-    assert ttfr["python-service"][1]["outcome"] == "failure"
-    assert ttfr["ai-training"][1]["job"] == "laptops"
+    assert set(ttfr) == {"ai-training"} and ttfr["ai-training"][2] == 50.0
     infos = [s[1]["report_id"] for s in samples if s[0] == "bootstrap_report_info"]
     assert sorted(infos) == sorted([ids[-2], ids[-1]])
     # One HELP/TYPE per metric, each before its samples.

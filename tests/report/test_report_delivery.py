@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths
 from bootstrap.report import MetricsConfig, SinkConfig, deliver, flush, history, record
 from bootstrap.report import spool as spool_mod
+from bootstrap.report.model import SCHEMA_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -133,6 +135,45 @@ def test_opt_out_holds_spooled_reports_instead_of_sending_them(
     monkeypatch.delenv("DO_NOT_TRACK")
     assert flush(paths).remaining == 0
     assert receiver.accepted == {report.report_id: 1}
+
+
+V2_ONLY = ("run_kind", "first_run_ran", "time_to_first_run_seconds", "upgraded_from")
+
+
+def as_v1(report: dict[str, object]) -> dict[str, object]:
+    """The same run as version 1 wrote it: no v2 fields, v1's phases only."""
+    v1 = {k: v for k, v in report.items() if k not in V2_ONLY}
+    v1["schema_version"] = 1
+    v1["phases"] = {"detect": 0.1, "plan": 0.01, "sync": 2.5, "first_run": 1.25}
+    return v1
+
+
+@pytest.mark.usefixtures("metrics_on")
+def test_a_version_1_report_in_the_spool_is_delivered_as_version_2(
+    facts: HostFacts, paths: Paths, receiver: Receiver
+) -> None:
+    import jsonschema
+
+    receiver.fail_first = 1
+    report = make_report(facts)
+    deliver(report, _config(_http(receiver.url)), paths)
+    (entry,) = spool_mod.pending(paths)
+    body = json.loads(entry.read_text())
+    body["report"] = as_v1(body["report"])
+    old_schema = json.loads((REPO / "bootstrap/report/timing-report-v1.schema.json").read_text())
+    jsonschema.validate(body["report"], old_schema)  # what version 1 really wrote
+    entry.write_text(json.dumps(body))
+    paths.history.parent.mkdir(parents=True, exist_ok=True)
+    with paths.history.open("a") as fh:  # and a version 1 line in the history
+        fh.write(json.dumps(as_v1({**report.to_dict(), "report_id": str(uuid.uuid4())})) + "\n")
+    result = flush(paths)
+    assert result.delivered == [f"http-json {receiver.url} {report.report_id}"], result
+    sent = receiver.bodies[report.report_id]
+    assert sent["schema_version"] == 2 and sent["upgraded_from"] == 1
+    assert sent["run_kind"] == "first" and sent["time_to_first_run_seconds"] == 7.5
+    jsonschema.validate(sent, json.loads(SCHEMA_FILE.read_text()))
+    (old,) = history.load(paths)[-1:]
+    assert old.upgraded_from == 1 and old.schema_version == 2
 
 
 @pytest.mark.usefixtures("metrics_on")

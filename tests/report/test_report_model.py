@@ -30,7 +30,7 @@ def validator() -> jsonschema.Draft202012Validator:
 
 def test_schema_ships_inside_the_package() -> None:
     assert SCHEMA_FILE.parent == REPO / "bootstrap" / "report"
-    assert load_schema()["properties"]["schema_version"] == {"const": 1}
+    assert load_schema()["properties"]["schema_version"] == {"const": 2}
 
 
 def test_schema_lists_every_field_of_the_model() -> None:
@@ -55,7 +55,7 @@ def test_generated_reports_are_valid(
         strategy=None,
         error=RuntimeError("boom"),
     )
-    odd = make_report(facts, phases={"detect": 0.5, "report": 0.01, "sync": 1e-7})
+    odd = make_report(facts, phases={"detect": 0.5, "remote": 0.01, "sync": 1e-7})
     assert set(odd.phases) == {"detect", "sync"}
     for report in (ok, failed, bare, odd):
         validator.validate(json.loads(report.to_json()))
@@ -90,7 +90,9 @@ def test_round_trip(facts: HostFacts) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": 2}, "schema_version is 2"),
+        ({"schema_version": 3}, "schema_version is 3"),
+        ({"run_kind": "again"}, "`run_kind` must be first or resync or noop or refresh"),
+        ({"first_run_ran": 1}, "`first_run_ran` must be true or false"),
         ({"outcome": "maybe"}, "`outcome` must be success or failure, found 'maybe'"),
         ({"total_seconds": "7"}, "`total_seconds` must be a number >= 0"),
         ({"phases": {"sync": -1}}, "`phases.sync` must be a number >= 0 or null"),

@@ -93,6 +93,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 total_seconds=total,
                 target=target,
                 strategy="native",
+                first_run_ran=True,
             )
         )
     for i, total in enumerate([5, 15]):
@@ -105,6 +106,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 total_seconds=total,
                 target="macos-arm64-cpu",
                 strategy="native",
+                first_run_ran=True,
             )
         )
     host = host_summary(lin, "s", hostname="broken", username="u")

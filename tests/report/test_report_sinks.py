@@ -124,14 +124,26 @@ def test_otlp_payload_is_a_valid_export_request(facts: HostFacts) -> None:
     assert attrs["host.arch"].string_value == "amd64"
     assert attrs["bootstrap.profile"].string_value == "python-service"
     metrics = {m.name: m for m in rm.scope_metrics[0].metrics}
-    ttfr = metrics["bootstrap.time_to_first_run"]
-    assert ttfr.unit == "s"
-    (point,) = ttfr.gauge.data_points
+    assert "bootstrap.time_to_first_run" not in metrics  # a failure is no first run
+    run = metrics["bootstrap.run.duration"]
+    assert run.unit == "s"
+    (point,) = run.gauge.data_points
     assert point.as_double == report.total_seconds
     assert {a.key: a.value.string_value for a in point.attributes} == {
         "outcome": "failure",
         "error.type": "sync.offline_miss",
+        "bootstrap.run_kind": "first",
     }
+    for kind, ran, counted in (
+        ("first", True, True),
+        ("first", False, False),
+        ("resync", True, False),
+        ("noop", False, False),
+        ("refresh", True, False),
+    ):
+        sent = payload(make_report(facts, run_kind=kind, first_run_ran=ran))
+        names = {m["name"] for m in sent["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]}
+        assert ("bootstrap.time_to_first_run" in names) is counted, (kind, ran)
     assert point.time_unix_nano > 1_700_000_000 * 10**9
     phases = {
         next(a.value.string_value for a in p.attributes if a.key == "phase"): p.as_double
@@ -180,6 +192,7 @@ def test_pushgateway_receives_values_and_labels(facts: HostFacts, pushgateway: s
         "profile": "python-service",
         "target": "linux-x86_64-cu124",
         "strategy": "native",
+        "run_kind": "first",
         "instance": report.host["host_id"][:16],
         "os": "linux",
         "arch": "x86_64",
@@ -207,10 +220,11 @@ def test_pushgateway_replaces_a_machines_group_and_encodes_odd_values(
     make_sink(config).send(first)
     make_sink(config).send(second)
     samples = _group(scrape(pushgateway), "team/onboarding")
-    ttfr = [(lab, v) for n, lab, v in samples if n == "bootstrap_time_to_first_run_seconds"]
+    ttfr = [(lab, v) for n, lab, v in samples if n == "bootstrap_run_seconds"]
     assert len(ttfr) == 1  # the same machine's group was replaced, not added to
     assert ttfr[0][0]["profile"] == "ml/training"
     assert ttfr[0][1] == 12.0 and ttfr[0][0]["outcome"] == "failure"
+    assert not [n for n, _, _ in samples if n == "bootstrap_time_to_first_run_seconds"]
     path = grouping_path(config.job, grouping_labels(second))
     encoded = base64.urlsafe_b64encode(b"ml/training").decode()
     assert f"/profile@base64/{encoded}/" in path and path.startswith("/metrics/job@base64/")

@@ -140,7 +140,7 @@ def test_json_prints_the_timing_report(tree: Path, home: Path) -> None:
     if code != 0:
         pytest.skip(f"python-service could not be synced here: {err.strip().splitlines()[-1:]}")
     report = json.loads(out)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["profile"] == "python-service"
     assert report["outcome"] == "success"
     assert set(report["phases"]) >= {"detect", "plan", "uv", "python", "sync", "first_run"}

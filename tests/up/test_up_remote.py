@@ -93,7 +93,11 @@ def test_remote_up_runs_the_first_run_there_offline(tree, bundle, make_remote_bo
     assert report["bundle_used"] is True
     phases = report["phases"]
     assert phases["handoff"] > 0 and phases["first_run"] > 0 and phases["sync"] >= 0
-    assert report["total_seconds"] >= sum(v for v in phases.values() if v)
+    # The host's phases and the box's (its stage 0 included) add up to total (within 5 %).
+    total = report["total_seconds"]
+    assert abs(sum(v for v in phases.values() if v) - total) <= 0.05 * total, phases
+    assert {"stage0_uv", "stage0_tool_env"} <= set(phases)
+    assert report["run_kind"] == "first" and report["time_to_first_run_seconds"] == total
     leaked = subprocess.run(
         ["grep", "-rl", secret, str(box.remote_home), str(box.upper)],
         capture_output=True, text=True, check=False,

@@ -73,12 +73,24 @@ def payload(report: TimingReport) -> dict[str, Any]:
     run = {"outcome": report.outcome}
     if report.error_code:
         run["error.type"] = report.error_code
-    metrics = [
+    metrics = []
+    if report.time_to_first_run_seconds is not None:
+        # Only a new environment's first successful run is a time to first run.
+        metrics.append(
+            _gauge(
+                "bootstrap.time_to_first_run",
+                "s",
+                "Seconds from stage 0's start to a new environment's first successful run.",
+                [(report.time_to_first_run_seconds, run)],
+                ts,
+            )
+        )
+    metrics += [
         _gauge(
-            "bootstrap.time_to_first_run",
+            "bootstrap.run.duration",
             "s",
-            "Seconds from stage 0's start to the end of the run.",
-            [(report.total_seconds, run)],
+            "Seconds from stage 0's start to the end of the run, by run kind.",
+            [(report.total_seconds, {**run, "bootstrap.run_kind": report.run_kind})],
             ts,
         ),
         _gauge(
