@@ -3,6 +3,7 @@ what the remote strategy's tests rely on."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -241,10 +242,9 @@ def test_stop_ends_everything_in_the_box(make_remote_box: MakeRemoteBox) -> None
     inside = _processes_in_pid_namespace(sshd)
     cmdlines = []
     for pid in inside:
-        try:
+        # A short-lived process of the login (the session's shell) may end meanwhile.
+        with contextlib.suppress(OSError):
             cmdlines.append(Path(f"/proc/{pid}/cmdline").read_bytes())
-        except OSError:  # a short-lived process of the login (the session's shell) ended
-            pass
     assert b"sleep\x00300\x00" in cmdlines
     box.stop()
     assert not [pid for pid in inside if Path(f"/proc/{pid}").exists()]
