@@ -214,6 +214,7 @@ def _venv_python(venv: Path) -> Path:
 
 
 def venv_matches_lock(m: Machine) -> list[Finding]:
+    from bootstrap.errors import UserError
     from bootstrap.plan.model import LockChoice
     from bootstrap.sync import is_synced
 
@@ -225,8 +226,11 @@ def venv_matches_lock(m: Machine) -> list[Finding]:
     variant = _variant(lock)
     choice = LockChoice(lock.path, "uv", variant.extras, variant.groups)
     # uv's own check: `uv sync --frozen --offline --check` compares and changes nothing.
-    if is_synced(m.uv, m.project, choice, venv=m.venv, env=m.env):
-        return []
+    try:
+        if is_synced(m.uv, m.project, choice, venv=m.venv, env=m.env):
+            return []
+    except UserError as exc:  # the lock itself no longer satisfies pyproject.toml
+        return [_find("lock-outdated", exc.message, exc.fix or "uv lock", lock.path)]
     return [
         _find(
             "venv-drift",

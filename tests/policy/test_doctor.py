@@ -147,3 +147,18 @@ def test_verify_names_a_file_changed_after_install(
     assert str(found["message"]).startswith("six-1.17.0: 1 file(s) changed")
     assert found["details"] == ["changed: six.py"]
     assert hashes(world, _isolated_home) == before
+
+
+def test_a_lock_that_no_longer_satisfies_pyproject(
+    world: dict[str, object], _isolated_home: Path
+) -> None:
+    project = Path(str(world["project"]))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace("dependencies = [", 'dependencies = [\n  "idna>=3",', 1)
+    )
+    before = hashes(world, _isolated_home)
+    found = checks(doctor(world))["lock-outdated"]
+    assert "no longer satisfies" in str(found["message"])
+    assert "uv lock" in str(found["fix"])
+    assert hashes(world, _isolated_home) == before
