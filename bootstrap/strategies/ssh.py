@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_UNREACHABLE, BootstrapError
-from bootstrap.strategies.transport import env_prefix, home_word, show
+from bootstrap.strategies.transport import CommandTransport, env_prefix, home_word, show
 
 CONNECT_TIMEOUT = 10  # seconds for the TCP connection and the handshake
 
@@ -90,7 +90,7 @@ def _classify(dest: Destination, stderr: str) -> BootstrapError:
 
 
 @dataclass
-class Ssh:
+class Ssh(CommandTransport):
     """One remote box: ssh and rsync argv with the shared connection options."""
 
     dest: Destination
@@ -140,51 +140,21 @@ class Ssh:
     def _show(self, argv: Sequence[str]) -> bool:
         return show(self.dry_run, argv)
 
-    def run(
-        self,
-        command: str,
-        *,
-        timeout: float = 60.0,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> proc.Result:
-        """Run a shell command there; a connection failure (ssh's 255) raises."""
-        argv = self.argv(env_prefix(env) + command)
-        if self._show(argv):
-            return proc.Result(tuple(argv), 0, "", "", 0.0)
-        res = proc.run(argv, timeout=timeout, input=input)
-        if res.not_found:
-            raise Unreachable(
-                "ssh was not found", fix="install an OpenSSH client", code="remote.no_ssh"
-            )
-        if res.timed_out:
-            raise Unreachable(
-                f"{self.dest}: `{command[:60]}` timed out after {timeout:g}s",
-                code="remote.timeout",
-            )
-        if res.returncode == 255:
-            raise _classify(self.dest, res.stderr)
-        return res
+    def command_argv(self, command: str, env: Mapping[str, str] | None) -> list[str]:
+        return self.argv(env_prefix(env) + command)
 
-    def stream(
-        self,
-        command: str,
-        *,
-        timeout: float,
-        on_line: Callable[[str], None],
-        env: Mapping[str, str] | None = None,
-    ) -> proc.Streamed:
-        argv = self.argv(env_prefix(env) + command)
-        if self._show(argv):
-            return proc.Streamed(tuple(argv), 0, (), 0.0)
-        res = proc.stream(argv, timeout=timeout, on_line=on_line)
-        if res.not_found:
+    def check(self, returncode: int | None, not_found: bool, output: str) -> None:
+        if not_found:
             raise Unreachable(
                 "ssh was not found", fix="install an OpenSSH client", code="remote.no_ssh"
             )
-        if res.returncode == 255:
-            raise _classify(self.dest, "\n".join(res.tail))
-        return res
+        if returncode == 255:  # ssh's own failure: connection, authentication, host key
+            raise _classify(self.dest, output)
+
+    def timed_out(self, command: str, timeout: float) -> Exception:
+        return Unreachable(
+            f"{self.dest}: `{command[:60]}` timed out after {timeout:g}s", code="remote.timeout"
+        )
 
     def rsync(
         self, args: Sequence[str], *, timeout: float, input: str | None = None

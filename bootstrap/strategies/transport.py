@@ -66,6 +66,68 @@ class Transport(Protocol):
         """Release the connection and anything kept for it."""
 
 
+class CommandTransport:
+    """``run`` and ``stream`` for a transport that reaches its target through one local
+    command per call (ssh, wsl.exe). A subclass says how a command becomes that argv
+    (:meth:`command_argv`), which environment the local command gets
+    (:meth:`command_env`), and which outcomes are the transport's own failure
+    (:meth:`check`, :meth:`timed_out`); a dry run shows the argv instead."""
+
+    dry_run: Callable[[str], None] | None = None
+
+    def command_argv(self, command: str, env: Mapping[str, str] | None) -> list[str]:
+        raise NotImplementedError
+
+    def command_env(self, env: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        return None  # the local command inherits ours
+
+    def shown(self, argv: Sequence[str]) -> bool:
+        return show(self.dry_run, argv)
+
+    def check(self, returncode: int | None, not_found: bool, output: str) -> None:
+        """Raise when the transport itself failed (``output``: what it printed)."""
+
+    def failure_output(self, stdout: str, stderr: str) -> str:
+        """What :meth:`check` reads of a captured run (where the transport writes its own
+        messages)."""
+        return stderr
+
+    def timed_out(self, command: str, timeout: float) -> Exception:
+        raise NotImplementedError
+
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> proc.Result:
+        argv = self.command_argv(command, env)
+        if self.shown(argv):
+            return proc.Result(tuple(argv), 0, "", "", 0.0)
+        res = proc.run(argv, timeout=timeout, input=input, env=self.command_env(env))
+        self.check(res.returncode, res.not_found, self.failure_output(res.stdout, res.stderr))
+        if res.timed_out:
+            raise self.timed_out(command, timeout)
+        return res
+
+    def stream(
+        self,
+        command: str,
+        *,
+        timeout: float,
+        on_line: Callable[[str], None],
+        env: Mapping[str, str] | None = None,
+    ) -> proc.Streamed:
+        argv = self.command_argv(command, env)
+        if self.shown(argv):
+            return proc.Streamed(tuple(argv), 0, (), 0.0)
+        res = proc.stream(argv, timeout=timeout, on_line=on_line, env=self.command_env(env))
+        self.check(res.returncode, res.not_found, "\n".join(res.tail))
+        return res
+
+
 def home_word(directory: str) -> str:
     """A POSIX shell word for ``directory``: ``~/x`` becomes ``"$HOME"/x``."""
     import shlex

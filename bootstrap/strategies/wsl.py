@@ -24,7 +24,7 @@ from pathlib import Path, PureWindowsPath
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_UNREACHABLE, ActionRequired, BootstrapError, UserError
-from bootstrap.strategies.transport import home_word
+from bootstrap.strategies.transport import CommandTransport, home_word
 
 # A folder on this machine that plays a Windows drive, as "c=/path;d=/path": lets the
 # Windows side be driven from a capture on Linux (tests, support). Unset on Windows.
@@ -84,7 +84,7 @@ def with_wslenv(env: Mapping[str, str], base: Mapping[str, str]) -> dict[str, st
 
 
 @dataclass
-class Wsl:
+class Wsl(CommandTransport):
     """One WSL distro, reached with ``wsl.exe``."""
 
     distro: str
@@ -104,17 +104,32 @@ class Wsl:
     def dir_word(self, directory: str) -> str:
         return home_word(directory)
 
-    def _show(self, argv: list[str]) -> bool:
+    def shown(self, argv: Sequence[str]) -> bool:
         # Shown as the command line wsl.exe passes on (the words joined by spaces).
         if self.dry_run is None:
             return False
         self.dry_run(" ".join(argv))
         return True
 
+    def command_argv(self, command: str, env: Mapping[str, str] | None) -> list[str]:
+        return self.argv(command)
+
+    def command_env(self, env: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        return self._env(env)
+
+    def failure_output(self, stdout: str, stderr: str) -> str:
+        return stdout + stderr  # wsl.exe prints its own errors on stdout
+
+    def timed_out(self, command: str, timeout: float) -> Exception:
+        return Unreachable(
+            f"{self.distro}: `{command[:60]}` timed out after {timeout:g}s", code="wsl2.timeout"
+        )
+
     def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return with_wslenv({**WSL_ENV, **(extra or {})}, os.environ)
 
-    def _check(self, res_code: int | None, not_found: bool, text: str) -> None:
+    def check(self, res_code: int | None, not_found: bool, output: str) -> None:
+        text = _text(output)
         if not_found and not on_windows():
             raise UserError(
                 "wsl.exe was not found: the wsl2 strategy hands over from Windows, "
@@ -135,41 +150,6 @@ class Wsl:
                 fix=f"`wsl --install -d {self.distro} --no-launch`, then re-run",
                 code="wsl2.distro_missing",
             )
-
-    def run(
-        self,
-        command: str,
-        *,
-        timeout: float = 60.0,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> proc.Result:
-        argv = self.argv(command)
-        if self._show(argv):
-            return proc.Result(tuple(argv), 0, "", "", 0.0)
-        res = proc.run(argv, timeout=timeout, input=input, env=self._env(env))
-        self._check(res.returncode, res.not_found, _text(res.stdout + res.stderr))
-        if res.timed_out:
-            raise Unreachable(
-                f"{self.distro}: `{command[:60]}` timed out after {timeout:g}s",
-                code="wsl2.timeout",
-            )
-        return res
-
-    def stream(
-        self,
-        command: str,
-        *,
-        timeout: float,
-        on_line: Callable[[str], None],
-        env: Mapping[str, str] | None = None,
-    ) -> proc.Streamed:
-        argv = self.argv(command)
-        if self._show(argv):
-            return proc.Streamed(tuple(argv), 0, (), 0.0)
-        res = proc.stream(argv, timeout=timeout, on_line=on_line, env=self._env(env))
-        self._check(res.returncode, res.not_found, _text("\n".join(res.tail)))
-        return res
 
     def sync_tree(
         self, repo: Path, files: Sequence[str], directory: str, *, timeout: float
