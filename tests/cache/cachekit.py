@@ -47,3 +47,17 @@ def uv_version(uv: Path) -> str:
 def copy_tiny(dest: Path) -> Path:
     shutil.copytree(TINY, dest, ignore=shutil.ignore_patterns(".venv"))
     return dest
+
+
+def gzip_bomb(path: Path, unpacked: int = 256 << 20) -> Path:
+    """A bundle-named gzip tar of well under 2 MB that unpacks to ``unpacked`` bytes of
+    zeros (a sparse file packs to almost nothing)."""
+    import tarfile
+
+    zeros = path.with_name(path.name + ".zeros")
+    with zeros.open("wb") as fh:
+        fh.truncate(unpacked)
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(zeros, arcname="wheels/zeros-1.0-py3-none-any.whl")
+    zeros.unlink()
+    return path

@@ -11,11 +11,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed
+from cachekit import REPO, TINY, Packed, gzip_bomb
 from helpers import netns_available, offline
 from test_bundle import HOSTILE, hostile, members, resealed, tampered
 
@@ -112,13 +111,7 @@ def test_a_gzip_bomb_is_refused_before_the_disk_fills(
     tmpfs: refused as not a bundle before a byte is unpacked; the tmpfs stays empty."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("needs root for a tmpfs in a mount namespace")
-    bomb = tmp_path / "bomb.tar"
-    zeros = tmp_path / "zeros"
-    with zeros.open("wb") as fh:
-        fh.truncate(256 << 20)
-    with tarfile.open(bomb, "w:gz") as tar:
-        tar.add(zeros, arcname="wheels/zeros-1.0-py3-none-any.whl")
-    zeros.unlink()
+    bomb = gzip_bomb(tmp_path / "bomb.tar")
     assert bomb.stat().st_size < 2 << 20
     home = tmp_path / "home"
     home.mkdir()

@@ -203,26 +203,17 @@ def test_a_changed_project_wheel_is_refused_by_up_and_never_runs(
 ) -> None:
     """Stage 0 takes only the bootstrapper's wheels; `bootstrap up` checks the project's
     against the project's lock: a bottle with one injected line is refused there."""
-    import io
-    import zipfile
 
     sys_path = str(Path(__file__).resolve().parents[1] / "cache")
     import sys
 
     sys.path.insert(0, sys_path)
-    from test_bundle import MARKER_CODE, members, resealed
+    from test_bundle import injected_wheel, members, resealed
 
     raw = members(bundle("python-service", HOST_CPU))
     (name,) = [n for n in raw if n.startswith("wheels/bottle-")]
     marker = tmp_path / "INJECTED"
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw[name])) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "bottle.py":
-                data = MARKER_CODE.format(path=str(marker)).encode() + data
-            dst.writestr(item, data)
-    raw[name] = out.getvalue()
+    raw[name] = injected_wheel(raw[name], "bottle.py", marker)
     bad = resealed(tmp_path / "bad.tar", raw)
     res, _ = with_bundle(tree, tmp_path / "machine", bad, "python-service")
     assert res.returncode == 2, res.stdout + res.stderr
@@ -275,7 +266,7 @@ def test_up_refuses_every_hostile_bundle_before_anything_lands(
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cache"))
-    from test_bundle import HOSTILE, MARKER_CODE, members, resealed
+    from test_bundle import HOSTILE, injected_wheel, members, resealed
 
     good = bundle("python-service", HOST_CPU)
     res, env = with_bundle(tree, tmp_path / "machine", good, "python-service")
@@ -290,15 +281,7 @@ def test_up_refuses_every_hostile_bundle_before_anything_lands(
     marker = tmp_path / "INJECTED"
     import io
     import tarfile
-    import zipfile
 
-    injected = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw[bottle])) as src, zipfile.ZipFile(injected, "w") as dst:
-        for item in src.infolist():
-            body = src.read(item)
-            if item.filename == "bottle.py":
-                body = MARKER_CODE.format(path=str(marker)).encode() + body
-            dst.writestr(item, body)
     bomb = tmp_path / "bomb.tar"
     with tarfile.open(bomb, "w:gz") as tar:
         info = tarfile.TarInfo("wheels/zeros-1.0-py3-none-any.whl")
@@ -307,7 +290,10 @@ def test_up_refuses_every_hostile_bundle_before_anything_lands(
     cases = {
         **{c: (resealed(tmp_path / f"{c}.tar", raw, HOSTILE[c]), "") for c in HOSTILE},
         "tampered": (
-            resealed(tmp_path / "t.tar", {**raw, bottle: injected.getvalue()}),
+            resealed(
+                tmp_path / "t.tar",
+                {**raw, bottle: injected_wheel(raw[bottle], "bottle.py", marker)},
+            ),
             "the lock says",
         ),
         "python": (resealed(tmp_path / "py.tar", raw, pythons=["3.99"]), "serve Python 3.99"),
