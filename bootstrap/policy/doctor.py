@@ -374,6 +374,34 @@ def run_state(m: Machine) -> list[Finding]:
     return out
 
 
+def tls(m: Machine) -> list[Finding]:
+    """uv cannot verify the index with its own roots here while the system store can
+    (stage 0 found that out and remembered it, or the profile says so), and the shell
+    that runs uv by hand does not tell uv to use the system store: `uv add`, `uv lock`
+    and `uvx` fail there with UnknownIssuer. Reads a marker file and the environment."""
+    from bootstrap import tls as tls_mod
+
+    learnt = (m.paths.data / "tls-system-certs").is_file()
+    if not (learnt or m.profile.sync.system_certs) or tls_mod.enabled(m.env):
+        return []
+    why = (
+        "stage 0 found that uv's own certificate roots reject the index while the "
+        "system's certificate store trusts it (a TLS-inspecting proxy's CA)"
+        if learnt
+        else "the profile sets [sync] system_certs = true"
+    )
+    return [
+        _find(
+            "tls",
+            f"uv run by hand will fail TLS here (invalid peer certificate: UnknownIssuer): {why}; "
+            "`bootstrap up` sets it for its own uv calls, your shell does not",
+            "add `export UV_SYSTEM_CERTS=1` to your shell's profile (or `system-certs = true` "
+            "in uv.toml)",
+            str(m.paths.data / "tls-system-certs") if learnt else None,
+        )
+    ]
+
+
 PROBES: dict[str, Probe] = {
     "uv-on-path": uv_on_path,
     "python-shim": python_shims,
@@ -383,6 +411,7 @@ PROBES: dict[str, Probe] = {
     "disk": disk,
     "spool": spool,
     "run-state": run_state,
+    "tls": tls,
 }
 
 
