@@ -27,6 +27,10 @@ METRICS = {
     "bootstrap_over_budget": "1 if the run took longer than the profile's budget, else 0.",
     "bootstrap_budget_seconds": "The profile's time-to-first-run budget in seconds.",
     "bootstrap_report_timestamp_seconds": "When the report was made, in Unix seconds.",
+    "bootstrap_spool_dropped_reports": (
+        "Undelivered reports this machine dropped from its full spool before this one "
+        "(present only when some were)."
+    ),
     "bootstrap_report_info": "Always 1; labels identify the report (its id, versions, error).",
 }
 
@@ -115,6 +119,8 @@ def samples(
             parse_time(report.created_at).timestamp(),
         )
     )
+    if report.spool_dropped:
+        out.append(("bootstrap_spool_dropped_reports", dict(base), float(report.spool_dropped)))
     info = {
         **base,
         "report_id": report.report_id,

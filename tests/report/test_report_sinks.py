@@ -295,3 +295,23 @@ def test_sinks_from_the_environment() -> None:
         base.with_env({"BOOTSTRAP_METRICS_SINKS": "pushgateway"})
     with pytest.raises(ConfigError, match=r"BOOTSTRAP_METRICS_SINKS\[0\]: missing `kind`"):
         base.with_env({"BOOTSTRAP_METRICS_SINKS": '[{"url": "https://x"}]'})
+
+
+def test_reports_dropped_from_a_full_spool_reach_the_fleet(
+    facts: HostFacts, pushgateway: str
+) -> None:
+    """The count the next report carries is a metric where the team looks (Pushgateway
+    and OTLP), and absent when nothing was dropped."""
+    from bootstrap.report.sinks.otlp_http import payload
+
+    report = make_report(facts, spool_dropped=3)
+    make_sink(SinkConfig(kind="pushgateway", url=pushgateway, job="dropped")).send(report)
+    dropped = [s for s in _group(scrape(pushgateway), "dropped") if "spool_dropped" in s[0]]
+    assert [(name, value) for name, _, value in dropped] == [
+        ("bootstrap_spool_dropped_reports", 3.0)
+    ]
+    metrics = payload(report)["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+    (otlp,) = [m for m in metrics if m["name"] == "bootstrap.spool.dropped"]
+    assert otlp["gauge"]["dataPoints"][0]["asDouble"] == 3.0
+    clean = payload(make_report(facts))["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+    assert "bootstrap.spool.dropped" not in {m["name"] for m in clean}

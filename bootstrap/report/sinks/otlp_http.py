@@ -125,6 +125,16 @@ def payload(report: TimingReport) -> dict[str, Any]:
                 "bootstrap.budget", "s", "The profile's budget.", [(report.budget_seconds, {})], ts
             )
         )
+    if report.spool_dropped:
+        metrics.append(
+            _gauge(
+                "bootstrap.spool.dropped",
+                "{report}",
+                "Undelivered reports this machine dropped from its full spool before this one.",
+                [(float(report.spool_dropped), {})],
+                ts,
+            )
+        )
     return {
         "resourceMetrics": [
             {
