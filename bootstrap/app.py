@@ -277,7 +277,8 @@ def _run(
             refresh=options.refresh,
         )
         run_steps(ctx)
-        _mark_synced(ctx)
+        with timer.phase("sync"):
+            _mark_synced(ctx)
     except BootstrapError as exc:
         if getattr(exc, "recorded", False):
             raise  # a handoff recorded its own report

@@ -67,7 +67,10 @@ class Timer:
         try:
             yield
         finally:
-            self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - start, 4)
+            self.add(name, time.monotonic() - start)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.phases[name] = round(self.phases.get(name, 0.0) + seconds, 4)
 
 
 def _marks(environ: Mapping[str, str]) -> dict[str, float]:

@@ -116,57 +116,68 @@ class UnknownStep(BootstrapError):
     """A plan holds a step no executor is registered for: a bug, never skipped."""
 
 
-def executors() -> dict[type[StepSpec], Executor[Any] | None]:
-    """One executor per spec type. ``None``: the orchestrator's own bookkeeping (the
-    report is written after the steps, whatever their outcome)."""
-    from bootstrap.plan import specs
-    from bootstrap.steps import (
-        devcontainer,
-        ensure_uv,
-        first_run_step,
-        handoff,
-        import_cache,
-        python,
-        sync_step,
-        user_action,
-        warm_tools,
-    )
+# One executor per spec type, as "module:Class" under bootstrap.steps, imported only when
+# a plan holds that step (a native run never imports the handoff's modules). None: the
+# orchestrator's own bookkeeping (the report is written after the steps, whatever their
+# outcome).
+EXECUTORS: dict[str, str | None] = {
+    "EnsureUv": "ensure_uv:EnsureUv",
+    "ProvidePython": "python:ProvidePython",
+    "ImportCache": "import_cache:ImportCache",
+    "Sync": "sync_step:Sync",
+    "WarmTools": "warm_tools:WarmTools",
+    "FirstRun": "first_run_step:FirstRunStep",
+    "Preflight": "handoff:PreflightStep",
+    "Transfer": "handoff:TransferStep",
+    "DetectThere": "handoff:DetectThereStep",
+    "ShipBundle": "handoff:ShipBundleStep",
+    "RunThere": "handoff:RunThereStep",
+    "CollectReport": "handoff:CollectReportStep",
+    "UserAction": "user_action:UserActionStep",
+    "DevcontainerConfig": "devcontainer:DevcontainerConfigStep",
+    "ContainerUp": "devcontainer:ContainerUpStep",
+    "PostCreate": "devcontainer:PostCreateStep",
+    "Report": None,
+}
 
-    return {
-        specs.EnsureUv: ensure_uv.EnsureUv(),
-        specs.ProvidePython: python.ProvidePython(),
-        specs.ImportCache: import_cache.ImportCache(),
-        specs.Sync: sync_step.Sync(),
-        specs.WarmTools: warm_tools.WarmTools(),
-        specs.FirstRun: first_run_step.FirstRunStep(),
-        specs.Preflight: handoff.PreflightStep(),
-        specs.Transfer: handoff.TransferStep(),
-        specs.DetectThere: handoff.DetectThereStep(),
-        specs.ShipBundle: handoff.ShipBundleStep(),
-        specs.RunThere: handoff.RunThereStep(),
-        specs.CollectReport: handoff.CollectReportStep(),
-        specs.UserAction: user_action.UserActionStep(),
-        specs.DevcontainerConfig: devcontainer.DevcontainerConfigStep(),
-        specs.ContainerUp: devcontainer.ContainerUpStep(),
-        specs.PostCreate: devcontainer.PostCreateStep(),
-        specs.Report: None,
-    }
+
+def executor_for(spec_type: type[StepSpec]) -> Executor[Any] | None:
+    """The executor of ``spec_type`` (its module imported now); UnknownStep if none."""
+    import importlib
+
+    name = spec_type.__name__
+    if name not in EXECUTORS:
+        raise UnknownStep(f"no executor for plan step {name}", code="steps.unknown")
+    where = EXECUTORS[name]
+    if where is None:
+        return None
+    module, _, cls = where.partition(":")
+    executor: Executor[Any] = getattr(importlib.import_module(f"bootstrap.steps.{module}"), cls)()
+    return executor
+
+
+def executors() -> dict[type[StepSpec], Executor[Any] | None]:
+    """Every spec type with its executor (imports them all: for tests and tools)."""
+    from bootstrap.plan import specs
+
+    return {getattr(specs, name): executor_for(getattr(specs, name)) for name in EXECUTORS}
 
 
 def run_steps(ctx: Context, steps: tuple[StepSpec, ...] | None = None) -> None:
     import time
 
-    table = executors()
     todo = ctx.plan.steps if steps is None else steps
-    unknown = [type(s).__name__ for s in todo if type(s) not in table]
+    unknown = [type(s).__name__ for s in todo if type(s).__name__ not in EXECUTORS]
     if unknown:
         raise UnknownStep(
             f"no executor for plan step(s) {', '.join(unknown)}", code="steps.unknown"
         )
     for spec in todo:
-        executor = table[type(spec)]
+        loading = time.monotonic()
+        executor = executor_for(type(spec))
         if executor is None:
             continue
+        ctx.timer.add(executor.phase, time.monotonic() - loading)  # its import counts too
         with ctx.timer.phase(executor.phase):
             ctx.view.start(spec.name, spec.describe())
             start = time.monotonic()
