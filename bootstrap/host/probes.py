@@ -447,15 +447,36 @@ def probe_engine(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[s
     podman machine fails it with "Cannot connect to ..."); the template prints only that
     version, so a capture never holds the host name or paths that `info` would."""
     errors: list[str] = []
-    for name in ENGINES:
-        path = src.value(f"which.{name}", lambda n=name: shutil.which(n))  # type: ignore[misc]
-        if not path:
-            continue
-        r = src.run([str(path), "version", "--format", "{{.Server.Version}}"], timeout)
+    found = [
+        (name, path)
+        for name in ENGINES
+        if (path := src.value(f"which.{name}", lambda n=name: shutil.which(n)))  # type: ignore[misc]
+    ]
+    # Asked at once (each costs a process start and a socket), read in order: an answer
+    # (or error) after the first engine that answered is never looked at, as if never
+    # asked (a capture holds only what a sequential probe asked).
+    answers: list[Any] = [None] * len(found)
+
+    def ask(i: int, path: str) -> None:
+        try:
+            answers[i] = src.run([str(path), "version", "--format", "{{.Server.Version}}"], timeout)
+        except Exception as exc:  # re-raised below if this answer is the one that counts
+            answers[i] = exc
+
+    askers = [
+        threading.Thread(target=ask, args=(i, p), daemon=True) for i, (_, p) in enumerate(found)
+    ]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    for (name, _path), r in zip(found, answers):
+        if isinstance(r, Exception):
+            raise r
         if r.ok and r.stdout.strip():
             # An engine that did not answer before this one is still worth telling.
-            found = {"container_engine": name, "engine_error": "; ".join(errors) or None}
-            return found, f"{name} {r.stdout.strip()}"
+            result = {"container_engine": name, "engine_error": "; ".join(errors) or None}
+            return result, f"{name} {r.stdout.strip()}"
         if r.timed_out:
             errors.append(f"{name}: no answer within {timeout:.0f}s")
         else:
