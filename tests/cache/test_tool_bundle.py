@@ -258,3 +258,39 @@ def test_a_tool_wheel_unlike_the_tools_lock_is_refused_naming_it(
     assert f"{name.split('/', 1)[1]} does not match {lock}" in first, r.stderr
     wheelhouse = tmp_path / "home" / "bootstrap" / "data" / "wheels"
     assert not list(wheelhouse.rglob("*.whl"))  # nothing from the bundle landed
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available here")
+def test_up_with_the_bundle_warms_the_tool_with_no_network(
+    tool_bundle: ToolBundle, tmp_path: Path, uv_bin: Path
+) -> None:
+    """`bootstrap up --cache-bundle` on a machine with no uv, no cache and no network:
+    the warm-tools step runs the bundled ruff from the wheelhouse, and its summary names
+    the command that runs it afterwards."""
+    shutil.copytree(
+        tool_bundle.root / "proj", tmp_path / "proj", ignore=shutil.ignore_patterns(".venv")
+    )
+    profile = tmp_path / "toolbox.toml"
+    first_run = '[first_run]\ncommand = ["python", "-c", "import six; print(six.__version__)"]\n'
+    profile.write_text(PROFILE + first_run)
+    home = tmp_path / "home"
+    env = machine(home, uv_bin)
+    env["PATH"] = os.environ["PATH"]  # no uv on it: `up` takes the pinned one from the bundle
+    up = run("up", "--profile", str(profile), "--cache-bundle", str(tool_bundle.bundle),
+             env=env, no_net=True)  # fmt: skip
+    assert up.returncode == 0, up.stdout + up.stderr
+    wheelhouse = home / "bootstrap" / "data" / "wheels"
+    command = f"uvx --offline --find-links {wheelhouse} ruff@{RUFF}"
+    assert "[warm-tools] done in" in up.stdout
+    assert f"(1 warmed: {command})" in up.stdout, up.stdout
+    uvx = home / "bootstrap" / "data" / "uv" / uv_version(uv_bin) / "uvx"
+    ran = subprocess.run(
+        offline([str(uvx), *command.split()[1:], "--version"]),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == f"ruff {RUFF}"
