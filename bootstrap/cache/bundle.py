@@ -38,7 +38,7 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 UV_DIR = "uv"
 WHEELS_DIR = "wheels"
-PARTS = ("tool", "project")
+PARTS = ("tool", "project", "tools")  # the bootstrapper, the project, the [tools]
 CHUNK = 1 << 20
 # A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
 # climb out of a directory or mean something to a shell.
@@ -139,7 +139,7 @@ class Manifest:
             k in PARTS and isinstance(v, list) and all(isinstance(x, str) for x in v)
             for k, v in parts.items()
         ):
-            raise bad(f"'parts' should map {' and '.join(PARTS)} to lists of file names")
+            raise bad(f"'parts' should map {', '.join(PARTS)} to lists of file names")
         size = body["unpacked_size"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise bad("'unpacked_size' should be a number of bytes")

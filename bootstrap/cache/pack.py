@@ -9,6 +9,8 @@ offline sync installs, and nothing else.
      --no-install-project``, or ``uv pip sync`` of a pylock file), and
    * the bootstrapper's own *runtime* closure (``uv sync --frozen --no-dev
      --no-install-project``: never its dev group, and nothing to build).
+   * the profile's pinned ``[tools]`` from their repository lock, ``pylock.tools.toml``
+     (``uv pip sync`` into one more throw-away environment).
 2. Each installed distribution is mapped to the file its lock names (by name, version
    and the wheel tags in its ``.dist-info/WHEEL``), and that file is downloaded from the
    URL in the lock and checked against the lock's SHA-256.
@@ -41,7 +43,7 @@ PYPI_SIMPLE = "https://pypi.org/simple"
 
 @dataclass(frozen=True)
 class Part:
-    name: str  # tool, project, uv
+    name: str  # tool (the bootstrapper), project, tools (the profile's [tools]), uv
     files: tuple[str, ...]
     size: int  # bytes
 
@@ -76,6 +78,7 @@ def pack(
     profile: str = "",
     tool: Path | None = None,
     include_tool: bool = True,
+    tools_lock: Path | None = None,
     pythons: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     index_url: str = PYPI_SIMPLE,
@@ -119,6 +122,8 @@ def pack(
 
         plat = ["--python-platform", tgt.uv_platform.triple] if cross else []
         wanted: dict[str, dict[str, LockedFile]] = {"tool": {}, "project": {}}
+        if tools_lock is not None:
+            wanted["tools"] = {}
         served: list[str] = []
         for n, py in enumerate(pythons or [None]):
             pyargs = ["--python", py] if py else []
@@ -136,10 +141,24 @@ def pack(
                 _run(argv, dict(run_env, UV_PROJECT_ENVIRONMENT=str(tvenv)), timeout)
                 for f in _lock_files_for(tvenv, tool / "uv.lock"):
                     wanted["tool"][f.name] = f
+            if tools_lock is not None:
+                xvenv = work / f"venv-tools-{n}"
+                tools = LockChoice(tools_lock.name, "pylock", (), ())
+                _sync_project(
+                    uv,
+                    tools_lock.parent,
+                    tools,
+                    venv=xvenv,
+                    env=run_env,
+                    extra=plat + pyargs,
+                    timeout=timeout,
+                )
+                for f in _lock_files_for(xvenv, tools_lock):
+                    wanted["tools"][f.name] = f
 
         wheels_dir = work / "wheels"
         files: dict[str, Path] = {f"{UV_DIR}/{artifact.name}": artifact}
-        every = {**wanted["project"], **wanted["tool"]}
+        every = {k: v for found in wanted.values() for k, v in found.items()}
         for name in sorted(every):
             files[f"{WHEELS_DIR}/{name}"] = download_locked(every[name], wheels_dir)
         manifest = write_bundle(
@@ -229,7 +248,10 @@ def _installed(venv: Path) -> list[tuple[str, str, frozenset[str]]]:
             wheel = info / "WHEEL"
             tags = re.findall(r"(?m)^Tag:\s*(\S+)", wheel.read_text()) if wheel.is_file() else []
             if name and version:
-                out.append((_norm(name.group(1)), version.group(1), frozenset(tags)))
+                # Some wheels write compressed tags (py3-none-a.b) in WHEEL: expand them
+                # as a file name's are.
+                expanded = frozenset(t for tag in tags for t in wheel_tags(f"x-{tag}.whl"))
+                out.append((_norm(name.group(1)), version.group(1), expanded))
     return out
 
 

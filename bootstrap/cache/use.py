@@ -32,12 +32,19 @@ if TYPE_CHECKING:
 
 
 def locks_for(project_lock: Path) -> list[Path]:
-    """The lock files that vouch for a bundle's files: the project's and (from a
-    checkout) the bootstrapper's own."""
+    """The lock files that vouch for a bundle's files: the project's, the lock of the
+    profile's pinned tools beside it (when there is one), and (from a checkout) the
+    bootstrapper's own."""
     from bootstrap.cache.pack import tool_project
+    from bootstrap.policy.toollock import TOOLS_LOCK
 
     tool = tool_project()
-    return [project_lock] + ([tool / "uv.lock"] if tool is not None else [])
+    tools = project_lock.parent / TOOLS_LOCK
+    return (
+        [project_lock]
+        + ([tools] if tools.is_file() else [])
+        + ([tool / "uv.lock"] if tool is not None else [])
+    )
 
 
 def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:

@@ -48,16 +48,38 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
     return repo_pin()
 
 
-def _profile_lock(profile: str, target: str | None) -> tuple[str, Path, LockChoice]:
+def _profile_lock(
+    profile: str, target: str | None
+) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...]]:
     """The target, project and lock the planner picks for ``profile`` -- on this host, or
-    for ``target`` when given (a bundle for another machine)."""
+    for ``target`` when given (a bundle for another machine) -- and its pinned tools."""
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
 
     loaded = load_profile(profile)
     plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
-    return plan.target, Path(loaded.project.path), plan.lock
+    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools
+
+
+def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | None:
+    """The repository's lock of the pinned tools, which vouches for their wheels; it must
+    lock every pin (else the bundle would carry what the profile no longer asks for)."""
+    from bootstrap.errors import UserError
+    from bootstrap.policy.toollock import TOOLS_LOCK, check_covers
+
+    if not tools:
+        return None
+    path = project / TOOLS_LOCK
+    if not path.is_file():
+        raise UserError(
+            f"{path}: not found; the profile pins [tools] and a bundle carries them only "
+            "with the lock that vouches for their files",
+            fix="write it and commit it: bootstrap lock --profile NAME",
+            code="cache.no_tools_lock",
+        )
+    check_covers(path, tools)
+    return path
 
 
 @cache.command("pack")
@@ -117,8 +139,9 @@ def pack_cmd(
 ) -> None:
     """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
     the wheels the plan installs (the bootstrapper's runtime closure and the project's
-    lock with its extras and groups, for each Python), and the pinned uv. Prints what it
-    carries, by part, with sizes."""
+    lock with its extras and groups, for each Python), with --profile the wheels of its
+    pinned [tools] (from pylock.tools.toml), and the pinned uv. Prints what it carries,
+    by part, with sizes."""
     from bootstrap.cache import pack
     from bootstrap.console import line, print_json
     from bootstrap.plan.model import LockChoice
@@ -137,8 +160,10 @@ def pack_cmd(
             # The plan decides the lock and variant: packing anything else would carry
             # what `bootstrap up` does not install.
             raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
-        target, project, lock = _profile_lock(profile, target)
+        target, project, lock, tools = _profile_lock(profile, target)
+        tools_lock = _tools_lock(project, tools)
     else:
+        tools_lock = None
         if target is None:
             raise click.UsageError("--target is required without --profile")
         lock_path = lock_path or "uv.lock"
@@ -156,6 +181,7 @@ def pack_cmd(
         uv_artifact=uv_artifact,
         profile=profile,
         include_tool=not no_tool,
+        tools_lock=tools_lock.resolve() if tools_lock else None,
         pythons=pythons,
         index_url=index_url,
     )
@@ -214,6 +240,11 @@ def _expect(
             path = Path(loaded.project.path) / spec.path.replace("{target}", manifest.target)
             if path.is_file():
                 chosen.append(path)
+        from bootstrap.policy.toollock import TOOLS_LOCK
+
+        tools = Path(loaded.project.path) / TOOLS_LOCK
+        if tools.is_file():
+            chosen.append(tools)
     return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
 
 

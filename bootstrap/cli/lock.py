@@ -11,6 +11,7 @@ import click
     epilog="""\b
 Examples:
   bootstrap lock --profile ai-training            write pylock.<target>.toml per target
+                                                  (and pylock.tools.toml for [tools])
   bootstrap lock --profile ai-training --check    CI: exit 1 if any file would change
 
 \b
@@ -25,7 +26,8 @@ Exit codes: 0 written (or, with --check, up to date), 1 drift (--check), 2 bad i
 )
 def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) -> int:
     """Write one PEP 751 lock per target of the profile (every <os>-<arch> its uv lock
-    serves x every variant), derived from uv.lock with `uv export`; --check compares."""
+    serves x every variant), derived from uv.lock with `uv export`, and
+    pylock.tools.toml for its pinned [tools]; --check compares."""
     from bootstrap.console import line, print_json
     from bootstrap.policy import locks
     from bootstrap.policy.uvbin import policy_uv
@@ -42,7 +44,12 @@ def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) ->
             )
             return 1 if drift else 0
         if not drift:
-            line(f"ok: {len(locks.targets(prof))} per-target lock(s) of {prof.name} match uv.lock")
+            has_uv = any(spec.kind == "uv" for spec in prof.locks)
+            if has_uv or not prof.tools:
+                n = len(locks.targets(prof))
+                line(f"ok: {n} per-target lock(s) of {prof.name} match uv.lock")
+            if prof.tools:
+                line(f"ok: pylock.tools.toml locks the {len(prof.tools)} pinned tool(s)")
             return 0
         for d in drift:
             line(f"drift: {d.file} ({d.target}, {d.status})")

@@ -97,6 +97,8 @@ class Drift:
     def lines(self) -> list[str]:
         if self.status == "missing":
             return ["the file does not exist yet"]
+        if self.status == "stale" and self.target == "pylock.tools.toml":
+            return ["the profile pins no [tools] any more"]
         if self.status == "stale":
             return ["generated for a target the profile no longer declares"]
         out = [c.render() for c in self.changes]
@@ -338,8 +340,10 @@ def write(
 ) -> tuple[list[Written], list[str]]:
     """Write every target's file (only those whose bytes change); remove generated files
     for targets no longer declared. Returns what was written and what was removed."""
+    from bootstrap.policy import toollock
+
     project = Path(profile.project.path)
-    wanted = targets(profile)
+    wanted = _targets_or_tools(profile)
     written = []
     for t in wanted:
         text = render(uv, profile, t, env)
@@ -349,26 +353,47 @@ def write(
         if old != new:
             _atomic_write(path, new)
         written.append(Written(t.key, t.file, old != new))
+    tools_text = toollock.render(uv, profile, env)
+    if tools_text is not None:
+        path = project / toollock.TOOLS_LOCK
+        old = path.read_bytes() if path.is_file() else None
+        new = tools_text.encode("utf-8")
+        if old != new:
+            _atomic_write(path, new)
+        written.append(Written("tools", toollock.TOOLS_LOCK, old != new))
     removed = _stale(project, profile, wanted)
     for rel in removed:
         (project / rel).unlink()
     return written, removed
 
 
+def _targets_or_tools(profile: Profile) -> list[LockTarget]:
+    """The per-target locks; none (rather than an error) for a profile without a uv lock
+    that still pins [tools], whose lock is written on its own."""
+    if profile.tools and not any(lock.kind == "uv" for lock in profile.locks):
+        return []
+    return targets(profile)
+
+
 def check(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> list[Drift]:
     """Regenerate every file in memory and compare with the project's; nothing is written."""
+    from bootstrap.policy import toollock
+
     project = Path(profile.project.path)
-    wanted = targets(profile)
+    wanted = _targets_or_tools(profile)
+    rendered = [(t.key, t.file, render(uv, profile, t, env)) for t in wanted]
+    tools_text = toollock.render(uv, profile, env)
+    if tools_text is not None:
+        rendered.append(("tools", toollock.TOOLS_LOCK, tools_text))
     drift = []
-    for t in wanted:
-        new = render(uv, profile, t, env)
-        path = project / t.file
+    for key, file, new in rendered:
+        path = project / file
         if not path.is_file():
-            drift.append(Drift(t.key, t.file, "missing"))
+            drift.append(Drift(key, file, "missing"))
             continue
         old = path.read_text(encoding="utf-8")
         if old != new:
-            drift.append(Drift(t.key, t.file, "changed", tuple(diff(old, new))))
+            drift.append(Drift(key, file, "changed", tuple(diff(old, new))))
     drift += [Drift(rel, rel, "stale") for rel in _stale(project, profile, wanted)]
     return drift
 
@@ -397,9 +422,17 @@ def _versions(text: str) -> dict[str, str]:
 
 
 def _stale(project: Path, profile: Profile, wanted: list[LockTarget]) -> list[str]:
+    from bootstrap.policy import toollock
+
     pattern = output_pattern(profile)
     keep = {t.file for t in wanted}
     out = []
+    tools_lock = project / toollock.TOOLS_LOCK
+    if not profile.tools and tools_lock.is_file():
+        with tools_lock.open("r", encoding="utf-8", errors="replace") as fh:
+            if fh.readline().startswith(HEADER_MARK):
+                out.append(toollock.TOOLS_LOCK)  # the profile pins no tools any more
+    keep.add(toollock.TOOLS_LOCK)
     for path in sorted(project.glob(pattern.replace("{target}", "*"))):
         rel = path.relative_to(project).as_posix()
         if rel in keep or not path.is_file():

@@ -4,6 +4,9 @@ works offline from the first day.
 A tool that cannot be warmed (offline with nothing cached, an index error) does not fail
 the run: the environment and the first run do not need it. It is named in the summary
 with the command that warms it later.
+
+After a cache bundle was imported, each tool it carries is warmed from the wheelhouse
+(``--find-links``), with no network; the summary names the command that runs it.
 """
 
 from __future__ import annotations
@@ -24,16 +27,22 @@ class WarmTools:
 
     def run(self, spec: specs.WarmTools, ctx: Context) -> str:
         from bootstrap import proc
+        from bootstrap.cache.use import wheelhouse
+        from bootstrap.policy.tools import Tool, run_argv
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
+        offline = spec.network == "offline"
+        house = wheelhouse(ctx.paths)
         warmed: list[str] = []
         missed: list[str] = []
         for name, version in spec.tools:
-            argv = [str(ctx.uv), "tool", "run"]
-            if spec.network == "offline":
-                argv.append("--offline")
-            res = proc.run([*argv, f"{name}@{version}", "--version"], env=ctx.env, timeout=600)
-            (warmed if res.ok else missed).append(f"{name}@{version}")
+            tool = Tool(name, version)
+            argv = [*run_argv(ctx.uv, tool, offline=offline, wheelhouse=house), "--version"]
+            res = proc.run(argv, env=ctx.env, timeout=600)
+            if res.ok:
+                warmed.append(tool.command_with(house))
+            else:
+                missed.append(f"{name}@{version}")
             if not res.ok:
                 ctx.notes.append(
                     f"tool {name}@{version} is not in the cache ({res.describe()}); "
@@ -41,4 +50,4 @@ class WarmTools:
                 )
         if missed:
             return f"{len(warmed)} of {len(spec.tools)} warmed; not: {', '.join(missed)}"
-        return f"{len(warmed)} warmed: " + ", ".join(f"uvx {w}" for w in warmed)
+        return f"{len(warmed)} warmed: " + ", ".join(warmed)
