@@ -215,7 +215,6 @@ def _venv_python(venv: Path) -> Path:
 
 def venv_matches_lock(m: Machine) -> list[Finding]:
     from bootstrap.errors import UserError
-    from bootstrap.plan.model import LockChoice
     from bootstrap.sync import is_synced
 
     if m.uv is None or not _venv_python(m.venv).exists():
@@ -224,7 +223,7 @@ def venv_matches_lock(m: Machine) -> list[Finding]:
     if lock is None or not (m.project / lock.path).is_file():
         return []
     variant = _variant(lock)
-    choice = LockChoice(lock.path, "uv", variant.extras, variant.groups)
+    choice = variant.lock_choice(lock.path, "uv")  # every uv selection key, as `up` syncs
     # uv's own check: `uv sync --frozen --offline --check` compares and changes nothing.
     try:
         if is_synced(m.uv, m.project, choice, venv=m.venv, env=m.env):

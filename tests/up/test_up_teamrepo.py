@@ -148,6 +148,16 @@ def test_project_profile_through_project_offline_installs_only_its_group(
     )  # fmt: skip
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "teamrepo" in shown.stdout  # the run just recorded, in the same history
+    # doctor checks the environment with the same selection (only the tests group).
+    doctor = launcher.replace(
+        " report show", f" doctor --profile {project / 'bootstrap.toml'} --json"
+    )
+    checked = subprocess.run(
+        ["unshare", "-n", "sh", "-c", doctor], cwd=tmp_path, env=clean, capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    found = {f["check"] for f in json.loads(checked.stdout)["findings"]}
+    assert "venv-drift" not in found, checked.stdout
 
     # The no-op re-run prints the same commands again.
     again = subprocess.run(
