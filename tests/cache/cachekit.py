@@ -61,3 +61,25 @@ def gzip_bomb(path: Path, unpacked: int = 256 << 20) -> Path:
         tar.add(zeros, arcname="wheels/zeros-1.0-py3-none-any.whl")
     zeros.unlink()
     return path
+
+
+def on_small_tmpfs(
+    argv: list[str], env: dict[str, str], *, cwd: Path
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``argv`` with no network and ``$HOME`` on a fresh 64 MB tmpfs (a private mount
+    namespace: needs root): its result and the KB it left used on that tmpfs."""
+    script = (
+        'mount -t tmpfs -o size=64m tmpfs "$HOME" && "$@"; rc=$?; '
+        'df -k "$HOME" | tail -n 1; exit $rc'
+    )
+    res = subprocess.run(
+        ["unshare", "-m", "-n", "sh", "-c", script, "tmpfs", *argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    used_kb = int(res.stdout.strip().splitlines()[-1].split()[2])
+    return res, used_kb

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed, gzip_bomb
+from cachekit import REPO, TINY, Packed, gzip_bomb, on_small_tmpfs
 from helpers import netns_available, offline
 from test_bundle import HOSTILE, hostile, members, resealed, tampered
 
@@ -119,22 +119,9 @@ def test_a_gzip_bomb_is_refused_before_the_disk_fills(
     argv += ["--lock", str(TINY / "uv.lock")]
     if verb == "import":
         argv += ["--wheelhouse", str(home / "wheels")]
-    script = (
-        'mount -t tmpfs -o size=64m tmpfs "$HOME" && "$@"; rc=$?; '
-        'df -k "$HOME" | tail -n 1; exit $rc'
-    )
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(REPO)}
     env["BOOTSTRAP_HOME"] = str(home / "bootstrap")
-    res = subprocess.run(
-        ["unshare", "-m", "-n", "sh", "-c", script, "bomb", *argv],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    res, used_kb = on_small_tmpfs(argv, env, cwd=REPO)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "not a cache bundle" in res.stderr, res.stderr
-    used_kb = int(res.stdout.strip().splitlines()[-1].split()[2])
     assert used_kb < 1024, res.stdout

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, Packed, gzip_bomb
+from cachekit import REPO, Packed, gzip_bomb, on_small_tmpfs
 from helpers import netns_available, offline
 from test_bundle import HOSTILE, hostile, members, resealed, tampered
 
@@ -126,22 +126,10 @@ def test_stage0_refuses_a_compressed_bundle_without_filling_the_disk(
     bomb = gzip_bomb(tmp_path / "bomb.tar")
     assert bomb.stat().st_size < 2 << 20
     _, env = machine(tmp_path)
-    script = (
-        'mount -t tmpfs -o size=64m tmpfs "$HOME" && '
-        'sh "$0" --cache-bundle "$1" --no-run; rc=$?; df -k "$HOME" | tail -n 1; exit $rc'
-    )
-    res = subprocess.run(
-        ["unshare", "-m", "-n", "sh", "-c", script, str(REPO / "install.sh"), str(bomb)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    argv = ["sh", str(REPO / "install.sh"), "--cache-bundle", str(bomb), "--no-run"]
+    res, used_kb = on_small_tmpfs(argv, env, cwd=REPO)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "[bundle.not_tar]" in res.stderr
-    used_kb = int(res.stdout.split()[2])
     assert used_kb < 1024, res.stdout
 
 
