@@ -214,34 +214,34 @@ def test_uv_uses_the_system_store_when_its_own_roots_fail(
     )  # fmt: skip
     assert raw.returncode != 0 and "UnknownIssuer" in raw.stderr, raw.stderr
 
-    up = subprocess.run(
-        _in_namespace(
-            [sys.executable, "-m", "bootstrap", "up", "--profile", str(_profile(tmp_path, project)),
-             "--online"],
-            pki["store"],
-        ),
-        env=_env(tmp_path, BOOTSTRAP_HOME=str(home)), capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
+    up = _up(tmp_path, home, _profile(tmp_path, project), pki["store"])
     out = up.stdout + up.stderr
     assert up.returncode == 0, out
     assert out.count("uv now trusts the system's certificate store") == 1  # said once
     assert "tlsprobe ran" in out  # the package came over TLS and was installed
 
 
-def test_a_certificate_nobody_trusts_is_a_network_failure_not_bad_input(
-    tmp_path: Path, home: Path, pki: dict[str, Path], index: str
-) -> None:
-    project = _project(tmp_path, index, pki["ca"])
-    up = subprocess.run(
+def _up(
+    tmp_path: Path, home: Path, profile: Path, store: Path | None
+) -> subprocess.CompletedProcess[str]:
+    """`bootstrap up --online` in the test's mount namespace, ``store`` its system trust
+    store (None: the machine's as it is)."""
+    return subprocess.run(
         _in_namespace(
-            [sys.executable, "-m", "bootstrap", "up", "--profile", str(_profile(tmp_path, project)),
-             "--online"],
-            None,  # the system store as it is: the test CA is in no store at all
+            [sys.executable, "-m", "bootstrap", "up", "--profile", str(profile), "--online"],
+            store,
         ),
         env=_env(tmp_path, BOOTSTRAP_HOME=str(home)), capture_output=True, text=True,
         timeout=300, check=False,
     )  # fmt: skip
+
+
+def test_a_certificate_nobody_trusts_is_a_network_failure_not_bad_input(
+    tmp_path: Path, home: Path, pki: dict[str, Path], index: str
+) -> None:
+    project = _project(tmp_path, index, pki["ca"])
+    # The system store as it is: the test CA is in no store at all.
+    up = _up(tmp_path, home, _profile(tmp_path, project), None)
     assert up.returncode == 10, up.stdout + up.stderr
     assert "could not verify the index's TLS certificate" in up.stderr
     assert "fix:" in up.stderr and "Traceback" not in up.stderr
@@ -253,14 +253,7 @@ def test_profile_setting_turns_it_on_from_the_start(
     project = _project(tmp_path, index, pki["ca"])
     profile = _profile(tmp_path, project)
     profile.write_text(profile.read_text().replace("[sync]\n", "[sync]\nsystem_certs = true\n"))
-    up = subprocess.run(
-        _in_namespace(
-            [sys.executable, "-m", "bootstrap", "up", "--profile", str(profile), "--online"],
-            pki["store"],
-        ),
-        env=_env(tmp_path, BOOTSTRAP_HOME=str(home)), capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
+    up = _up(tmp_path, home, profile, pki["store"])
     out = up.stdout + up.stderr
     assert up.returncode == 0, out
     assert out.count("uv now trusts the system's certificate store") == 1
