@@ -21,6 +21,7 @@ Examples:
   bootstrap report send --sink http-json --url https://metrics.example.com/ingest \\
       --token-env METRICS_TOKEN --last        send the latest report from a CI job
   bootstrap report export --format prom       the latest report as Prometheus text
+  bootstrap report rules --out fleet/         Prometheus rules, their tests, a dashboard
 """
 )
 def report() -> None:
@@ -285,8 +286,78 @@ def export(fmt: str, profile: str | None, last: int | None, job: str) -> None:
 
 
 @report.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the rules, their promtool tests and the dashboard into.",
+)
+@click.option(
+    "--success-ratio",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Alert when fewer first runs than this share succeeded in the last day.",
+)
+@click.option(
+    "--regression-factor",
+    type=float,
+    default=1.5,
+    show_default=True,
+    help="Alert when the last day's p90 is at least this many times the week before's.",
+)
+@click.option(
+    "--min-machines",
+    type=int,
+    default=3,
+    show_default=True,
+    help="First runs a profile needs in the last day before its ratios can alert.",
+)
+@click.option(
+    "--for",
+    "alert_for",
+    default="15m",
+    show_default=True,
+    help="How long a condition holds before its alert fires (a Prometheus duration).",
+)
+@click.option("--severity", default="warning", show_default=True, help="The alerts' label.")
+def rules(
+    out: Path,
+    success_ratio: float,
+    regression_factor: float,
+    min_machines: int,
+    alert_for: str,
+    severity: str,
+) -> None:
+    """Write Prometheus recording and alerting rules for the fleet metrics, their
+    `promtool test rules` file (with the default thresholds only: its cases assume them)
+    and a Grafana dashboard. docs/report.md explains every series."""
+    from bootstrap import console
+    from bootstrap.report.fleet import RULES_FILE, RULES_TEST_FILE, Thresholds, write
+
+    thresholds = Thresholds(
+        success_ratio=success_ratio,
+        regression_factor=regression_factor,
+        min_machines=min_machines,
+        alert_for=alert_for,
+        severity=severity,
+    )
+    thresholds.check()
+    for path in write(out, thresholds):
+        console.line(f"wrote {path}")
+    if thresholds.is_default():
+        console.line(f"check: promtool check rules {out / RULES_FILE}")
+        console.line(f"test:  promtool test rules {out / RULES_TEST_FILE}")
+    else:
+        console.line(
+            f"check: promtool check rules {out / RULES_FILE}  (no {RULES_TEST_FILE}: "
+            "its cases assume the default thresholds)"
+        )
+
+
+@report.command()
 def schema() -> None:
-    """Print the TimingReport JSON Schema (version 1)."""
+    """Print the TimingReport JSON Schema (version 2)."""
     import sys
 
     from bootstrap.report.model import SCHEMA_FILE

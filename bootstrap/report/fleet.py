@@ -74,6 +74,11 @@ class Thresholds:
             )
         import re
 
+        if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", self.severity):
+            raise UserError(
+                f"--severity must be a plain word (letters, digits, _ . -), found {self.severity!r}",
+                code="report.rules_threshold",
+            )
         if not re.match(r"^(0|([0-9]+(ms|s|m|h|d|w|y))+)$", self.alert_for):
             raise UserError(
                 f"--for must be a Prometheus duration (30s, 15m, 1h), found {self.alert_for!r}",
