@@ -48,10 +48,11 @@ def _fmt(seconds: float | None) -> str:
 @click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print runs and per-profile stats.")
 def show(profile: str | None, last: int, as_json: bool) -> None:
-    """Recent runs (newest last), p50/p90 of total per profile, runs over budget."""
+    """Recent runs (newest last), p50/p90 of total per profile, runs over budget; then the
+    last run's phases as a waterfall and its profile's time to first run as a chart."""
     from bootstrap import console
     from bootstrap.paths import Paths
-    from bootstrap.report import spool, stats
+    from bootstrap.report import charts, spool, stats
 
     reports = _load(profile)
     recent = reports[-last:]
@@ -101,6 +102,14 @@ def show(profile: str | None, last: int, as_json: bool) -> None:
     shead = ("profile", "runs", "first runs", "failed", "p50", "p90", "budget", "over budget")
     _table(f"last {len(recent)} of {len(reports)} runs", head, rows)
     _table("time to a successful first run, per profile", shead, summary)
+    plain, columns = console.is_plain(), console.width()
+    last_run = recent[-1]
+    console.line()
+    console.print_segments(charts.waterfall(last_run, width=columns, plain=plain), plain=plain)
+    console.line()
+    console.print_segments(
+        charts.history(reports, last_run.profile, width=columns, plain=plain), plain=plain
+    )
     if waiting:
         console.line(f"{waiting} report(s) waiting in the spool: `bootstrap report flush`")
 
@@ -321,7 +330,7 @@ def export(fmt: str, profile: str | None, last: int | None, job: str) -> None:
     help="How long a condition holds before its alert fires (a Prometheus duration).",
 )
 @click.option("--severity", default="warning", show_default=True, help="The alerts' label.")
-def rules(
+def rules(  # noqa: PLR0917 - click passes each option as an argument
     out: Path,
     success_ratio: float,
     regression_factor: float,

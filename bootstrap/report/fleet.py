@@ -76,7 +76,8 @@ class Thresholds:
 
         if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", self.severity):
             raise UserError(
-                f"--severity must be a plain word (letters, digits, _ . -), found {self.severity!r}",
+                "--severity must be a plain word (letters, digits, _ . -), "
+                f"found {self.severity!r}",
                 code="report.rules_threshold",
             )
         if not re.match(r"^(0|([0-9]+(ms|s|m|h|d|w|y))+)$", self.alert_for):
@@ -95,8 +96,8 @@ def _recent(metric: str, seconds_from: int, seconds_to: int, on: str = MACHINE) 
     age = "machine:bootstrap_report_age_seconds"
     if on == ONBOARD_MACHINE:
         age = f"(time() - {ONBOARD_TIMESTAMP})"
-    cond = f"{age} < {seconds_to}" if not seconds_from else (
-        f"{age} >= {seconds_from} < {seconds_to}"
+    cond = (
+        f"{age} < {seconds_to}" if not seconds_from else (f"{age} >= {seconds_from} < {seconds_to}")
     )
     return f"{metric}\n  and on ({on})\n{cond}"
 
@@ -372,7 +373,9 @@ def write(out: Path, t: Thresholds) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / RULES_FILE]
     (out / RULES_FILE).write_text(rules_yaml(t), encoding="utf-8")
-    names: Sequence[str] = (DASHBOARD_FILE, RULES_TEST_FILE) if t.is_default() else (DASHBOARD_FILE,)
+    names: Sequence[str] = (
+        (DASHBOARD_FILE, RULES_TEST_FILE) if t.is_default() else (DASHBOARD_FILE,)
+    )
     for name in names:
         shutil.copyfile(FLEET_DIR / name, out / name)
         written.append(out / name)

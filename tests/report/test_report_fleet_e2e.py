@@ -11,6 +11,7 @@ deadline keep it bounded; all of it listens on loopback only."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -98,7 +99,12 @@ def _project(root: Path, home: Path) -> Path:
     )
     (uv,) = (home / "data" / "uv").glob("*/uv")
     locked = subprocess.run(
-        [str(uv), "lock", "--offline"], cwd=project, capture_output=True, text=True, timeout=60
+        [str(uv), "lock", "--offline"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert locked.returncode == 0, locked.stderr
     return project
@@ -124,7 +130,9 @@ def _up(profile: Path, home: Path, pushgateway: str) -> dict[str, Any]:
     env.update(
         BOOTSTRAP_HOME=str(home),
         CI="1",
-        BOOTSTRAP_METRICS_SINKS=json.dumps([{"kind": "pushgateway", "url": pushgateway, "job": JOB}]),
+        BOOTSTRAP_METRICS_SINKS=json.dumps(
+            [{"kind": "pushgateway", "url": pushgateway, "job": JOB}]
+        ),
     )
     ran = subprocess.run(
         [sys.executable, "-m", "bootstrap", "up", "--profile", str(profile), "--json"],
@@ -146,8 +154,17 @@ def fleet(pushgateway: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     root = tmp_path_factory.mktemp("fleet-e2e")
     home = _home(root)
     rules = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "report", "rules", "--out", str(root / "rules")]
-        + ["--for", "0s"],
+        [
+            sys.executable,
+            "-m",
+            "bootstrap",
+            "report",
+            "rules",
+            "--out",
+            str(root / "rules"),
+            "--for",
+            "0s",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -220,7 +237,9 @@ def test_the_slowed_run_fires_the_over_budget_alert_and_the_normal_one_does_not(
     # The normal run's numbers went through the same rules (its p90 is recorded) and are
     # under the same budget: no alert, in Prometheus or at the webhook.
     p90 = f'profile_os_strategy:bootstrap_time_to_first_run_seconds:p90_1d{{profile="{FAST}"}}'
-    ((_, value),) = _wait("the normal profile's p90", lambda: promstack.query(fleet.prometheus, p90), deadline)
+    ((_, value),) = _wait(
+        "the normal profile's p90", lambda: promstack.query(fleet.prometheus, p90), deadline
+    )
     assert value == pytest.approx(fast["total_seconds"])
     time.sleep(3)  # a few more evaluations and Alertmanager group intervals
     assert promstack.query(fleet.prometheus, f'ALERTS{{profile="{FAST}"}}') == []
@@ -235,24 +254,33 @@ def test_every_dashboard_query_returns_data(fleet: Fleet) -> None:
     assert len(queries) == 8
     for title, expr in queries:
         promql = expr.replace("$profile", "fleet-e2e-.*")
-        rows = _wait(f"data for {title!r}: {promql}", lambda q=promql: promstack.query(fleet.prometheus, q), deadline)
-        assert all(value == value for _, value in rows), (title, rows)  # no NaN
-    # What the panels show is what the two runs reported.
-    phases = dict(
-        (m["phase"], v)
-        for m, v in promstack.query(
-            fleet.prometheus,
-            'avg by (phase) (machine:bootstrap_first_run_phase_seconds:7d{profile=~"fleet-e2e-.*"})',
+        rows = _wait(
+            f"data for {title!r}: {promql}",
+            lambda q=promql: promstack.query(fleet.prometheus, q),
+            deadline,
         )
-    )
+        assert not any(math.isnan(value) for _, value in rows), (title, rows)
+    # What the panels show is what the two runs reported.
+    ours = '{profile=~"fleet-e2e-.*"}'
+    phases = {
+        m["phase"]: v
+        for m, v in promstack.query(
+            fleet.prometheus, f"avg by (phase) (machine:bootstrap_first_run_phase_seconds:7d{ours})"
+        )
+    }
     assert phases["first_run"] == pytest.approx(
-        (fleet.reports[FAST]["phases"]["first_run"] + fleet.reports[SLOW]["phases"]["first_run"]) / 2
+        (fleet.reports[FAST]["phases"]["first_run"] + fleet.reports[SLOW]["phases"]["first_run"])
+        / 2
     )
     versions = promstack.query(
         fleet.prometheus,
-        'count by (tool_version, uv_version, lock_hash) (bootstrap_report_info{profile=~"fleet-e2e-.*"})',
+        f"count by (tool_version, uv_version, lock_hash) (bootstrap_report_info{ours})",
     )
     assert [(m["tool_version"], m["uv_version"], m["lock_hash"]) for m, _ in versions] == [
-        (fleet.reports[FAST]["tool_version"], fleet.reports[FAST]["uv_version"], fleet.reports[FAST]["lock_hash"])
+        (
+            fleet.reports[FAST]["tool_version"],
+            fleet.reports[FAST]["uv_version"],
+            fleet.reports[FAST]["lock_hash"],
+        )
     ]
     assert versions[0][1] == 2

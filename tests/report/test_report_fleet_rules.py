@@ -87,8 +87,9 @@ def _machine(name: str, stamp: int, ttfr: int | None) -> str:
         f"      - series: 'bootstrap_budget_seconds{{{labels}}}'\n        values: '900+0x60'",
     ]
     if ttfr is not None:
+        ttfr_labels = labels + ', outcome="success"'
         out.append(
-            f"      - series: 'bootstrap_time_to_first_run_seconds{{{labels}, outcome=\"success\"}}'\n"
+            f"      - series: 'bootstrap_time_to_first_run_seconds{{{ttfr_labels}}}'\n"
             f"        values: '{ttfr}+0x60'"
         )
     return "\n".join(out)
@@ -111,7 +112,9 @@ SERIES = "\n".join(
         (["--regression-factor", "5", "--min-machines", "5"], []),
     ],
 )
-def test_thresholds_change_what_fires(tmp_path: Path, options: list[str], firing: list[str]) -> None:
+def test_thresholds_change_what_fires(
+    tmp_path: Path, options: list[str], firing: list[str]
+) -> None:
     out = tmp_path / "fleet"
     args = ["report", "rules", "--out", str(out), "--for", "0s", *options]
     result = CliRunner().invoke(cli, args)
@@ -119,7 +122,7 @@ def test_thresholds_change_what_fires(tmp_path: Path, options: list[str], firing
     assert not (out / RULES_TEST_FILE).exists()  # its cases assume the default thresholds
     assert promtool("check", "rules", RULES_FILE, cwd=out).returncode == 0
     expected = "".join(
-        f"\n          - labels: 'ALERTS{{alertname=\"{name}\", alertstate=\"firing\", "
+        f'\n          - labels: \'ALERTS{{alertname="{name}", alertstate="firing", '
         'profile="p", severity="warning"}\'\n            value: 1'
         for name in firing
     )
@@ -167,7 +170,9 @@ def test_the_dashboard_follows_grafanas_documented_fields() -> None:
     for p in board["panels"]:
         g = p["gridPos"]
         assert g["x"] + g["w"] <= 24
-        mine = {(x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])}
+        mine = {
+            (x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])
+        }
         assert not mine & cells, p["title"]
         cells |= mine
     assert len(list(dashboard_queries(board))) == 8
