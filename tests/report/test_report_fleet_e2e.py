@@ -213,6 +213,7 @@ def test_the_slowed_run_fires_the_over_budget_alert_and_the_normal_one_does_not(
     # The premise, from the reports themselves: one first run under budget, one over.
     fast, slow = fleet.reports[FAST], fleet.reports[SLOW]
     assert fast["run_kind"] == slow["run_kind"] == "first"
+    assert fast["lock_hash"] == slow["lock_hash"] and len(fast["lock_hash"]) == 16
     assert fast["over_budget"] is False, f"the normal run took {fast['total_seconds']}s"
     assert slow["over_budget"] is True and slow["total_seconds"] > BUDGET
 

@@ -39,7 +39,7 @@ _query = promstack.query
 @pytest.mark.slow
 def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
     queries = _doc_queries()
-    assert len(queries) == 4, queries
+    assert len(queries) == 5, queries
     sink = make_sink(SinkConfig(kind="pushgateway", url=pushgateway, job="fleet-docs"))
     lin = HostFacts(os="linux", os_version="24.04", arch="x86_64", kernel="6.8")
     mac = HostFacts(os="macos", os_version="15.1", arch="arm64", kernel="24.1")
@@ -55,6 +55,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 target=target,
                 strategy="native",
                 first_run_ran=True,
+                lock_hash="a" * 16,
             )
         )
     for i, total in enumerate([5, 15]):
@@ -68,6 +69,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 target="macos-arm64-cpu",
                 strategy="native",
                 first_run_ran=True,
+                lock_hash="b" * 16,
             )
         )
     host = host_summary(lin, "s", hostname="broken", username="u")
@@ -98,3 +100,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
     assert failed["fleet-docs"] == pytest.approx(1 / 8)
     (slowest,) = [(m, v) for m, v in _query(prometheus, queries[3]) if m["profile"] == "fleet-docs"]
     assert slowest[0]["phase"] == "sync"
+    by_lock = {
+        m["lock_hash"]: v for m, v in _query(prometheus, queries[4]) if m["profile"] == "fleet-docs"
+    }
+    assert by_lock == {"a" * 16: 76.0, "b" * 16: 14.0}
