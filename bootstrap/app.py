@@ -521,7 +521,7 @@ def _report(
     run_kind: str = "first",
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
-    from bootstrap.report.model import host_summary, new_report, resolve_salt
+    from bootstrap.report.model import host_summary, lock_hash_of, new_report, resolve_salt
     from bootstrap.report.spool import take_dropped
 
     config = _metrics_config(profile)
@@ -543,6 +543,7 @@ def _report(
         run_kind=run_kind,
         first_run_ran=ctx is not None and "first-run" in ctx.ran,
         spool_dropped=take_dropped(paths),
+        lock_hash=lock_hash_of(Path(plan.project) / plan.lock.path) if plan.project else None,
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,10 +18,56 @@ if TYPE_CHECKING:
 
 
 def is_plain() -> bool:
-    """True where live, coloured output would be noise: pipes, CI logs, dumb terminals."""
-    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+    """True where live, coloured output would be noise: pipes, CI logs, dumb terminals,
+    and wherever the user asked for no colour (https://no-color.org: set and not empty)."""
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb" or os.environ.get("NO_COLOR"):
         return True
     return not sys.stdout.isatty()
+
+
+def width(limit: int = 100) -> int:
+    """Columns to draw charts in: the terminal's (or $COLUMNS), at most ``limit``."""
+    if is_plain():
+        import shutil
+
+        return min(limit, shutil.get_terminal_size((80, 24)).columns)
+    return min(limit, console().width)
+
+
+def print_segments(lines: Sequence[Sequence[tuple[str, str]]], *, plain: bool) -> None:
+    """Lines of (text, style) segments (charts): plain text, or styled through rich."""
+    if plain:
+        sys.stdout.write("".join("".join(t for t, _ in line) + "\n" for line in lines))
+        return
+    for text in _styled(lines):
+        console().print(text)
+
+
+def render_segments(lines: Sequence[Sequence[tuple[str, str]]], *, columns: int) -> str:
+    """What :func:`print_segments` shows on a colour terminal ``columns`` wide, as a
+    string with its ANSI codes (snapshots)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    target = Console(
+        file=out,
+        width=columns,
+        force_terminal=True,
+        color_system="standard",
+        no_color=False,
+        highlight=False,
+    )
+    for text in _styled(lines):
+        target.print(text)
+    return out.getvalue()
+
+
+def _styled(lines: Sequence[Sequence[tuple[str, str]]]) -> list[Any]:
+    from rich.text import Text
+
+    return [Text.assemble(*((t, s or "") for t, s in line), no_wrap=True) for line in lines]
 
 
 _console: Console | None = None

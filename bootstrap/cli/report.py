@@ -21,6 +21,7 @@ Examples:
   bootstrap report send --sink http-json --url https://metrics.example.com/ingest \\
       --token-env METRICS_TOKEN --last        send the latest report from a CI job
   bootstrap report export --format prom       the latest report as Prometheus text
+  bootstrap report rules --out fleet/         Prometheus rules, their tests, a dashboard
 """
 )
 def report() -> None:
@@ -47,10 +48,11 @@ def _fmt(seconds: float | None) -> str:
 @click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print runs and per-profile stats.")
 def show(profile: str | None, last: int, as_json: bool) -> None:
-    """Recent runs (newest last), p50/p90 of total per profile, runs over budget."""
+    """Recent runs (newest last), p50/p90 of total per profile, runs over budget; then the
+    last run's phases as a waterfall and its profile's time to first run as a chart."""
     from bootstrap import console
     from bootstrap.paths import Paths
-    from bootstrap.report import spool, stats
+    from bootstrap.report import charts, spool, stats
 
     reports = _load(profile)
     recent = reports[-last:]
@@ -100,6 +102,14 @@ def show(profile: str | None, last: int, as_json: bool) -> None:
     shead = ("profile", "runs", "first runs", "failed", "p50", "p90", "budget", "over budget")
     _table(f"last {len(recent)} of {len(reports)} runs", head, rows)
     _table("time to a successful first run, per profile", shead, summary)
+    plain, columns = console.is_plain(), console.width()
+    last_run = recent[-1]
+    console.line()
+    console.print_segments(charts.waterfall(last_run, width=columns, plain=plain), plain=plain)
+    console.line()
+    console.print_segments(
+        charts.history(reports, last_run.profile, width=columns, plain=plain), plain=plain
+    )
     if waiting:
         console.line(f"{waiting} report(s) waiting in the spool: `bootstrap report flush`")
 
@@ -285,8 +295,78 @@ def export(fmt: str, profile: str | None, last: int | None, job: str) -> None:
 
 
 @report.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the rules, their promtool tests and the dashboard into.",
+)
+@click.option(
+    "--success-ratio",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Alert when fewer first runs than this share succeeded in the last day.",
+)
+@click.option(
+    "--regression-factor",
+    type=float,
+    default=1.5,
+    show_default=True,
+    help="Alert when the last day's p90 is at least this many times the week before's.",
+)
+@click.option(
+    "--min-machines",
+    type=int,
+    default=3,
+    show_default=True,
+    help="First runs a profile needs in the last day before its ratios can alert.",
+)
+@click.option(
+    "--for",
+    "alert_for",
+    default="15m",
+    show_default=True,
+    help="How long a condition holds before its alert fires (a Prometheus duration).",
+)
+@click.option("--severity", default="warning", show_default=True, help="The alerts' label.")
+def rules(  # noqa: PLR0917 - click passes each option as an argument
+    out: Path,
+    success_ratio: float,
+    regression_factor: float,
+    min_machines: int,
+    alert_for: str,
+    severity: str,
+) -> None:
+    """Write Prometheus recording and alerting rules for the fleet metrics, their
+    `promtool test rules` file (with the default thresholds only: its cases assume them)
+    and a Grafana dashboard. docs/report.md explains every series."""
+    from bootstrap import console
+    from bootstrap.report.fleet import RULES_FILE, RULES_TEST_FILE, Thresholds, write
+
+    thresholds = Thresholds(
+        success_ratio=success_ratio,
+        regression_factor=regression_factor,
+        min_machines=min_machines,
+        alert_for=alert_for,
+        severity=severity,
+    )
+    thresholds.check()
+    for path in write(out, thresholds):
+        console.line(f"wrote {path}")
+    if thresholds.is_default():
+        console.line(f"check: promtool check rules {out / RULES_FILE}")
+        console.line(f"test:  promtool test rules {out / RULES_TEST_FILE}")
+    else:
+        console.line(
+            f"check: promtool check rules {out / RULES_FILE}  (no {RULES_TEST_FILE}: "
+            "its cases assume the default thresholds)"
+        )
+
+
+@report.command()
 def schema() -> None:
-    """Print the TimingReport JSON Schema (version 1)."""
+    """Print the TimingReport JSON Schema (version 2)."""
     import sys
 
     from bootstrap.report.model import SCHEMA_FILE

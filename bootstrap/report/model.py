@@ -41,6 +41,7 @@ OUTCOMES = ("success", "failure")
 # step found its work done; refresh: `--refresh` on an environment that had a success.
 RUN_KINDS = ("first", "resync", "noop", "refresh")
 ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+LOCK_HASH_RE = re.compile(r"^[0-9a-f]{16}$")
 # Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.
 MEMORY_BUCKETS_GIB = (4, 8, 16, 32, 64, 128, 256)
 
@@ -75,6 +76,9 @@ class TimingReport:
     # Spooled reports of earlier runs dropped (oldest first) to keep the spool under its
     # cap since the previous report: they never reached their sink.
     spool_dropped: int = 0
+    # The first 16 hex digits of the SHA-256 of the lock file the run synced from (None
+    # when no lock was reached): lets the fleet view tell one lock's runs from the next.
+    lock_hash: str | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -161,6 +165,9 @@ def _check(k: dict[str, Any], where: str) -> None:
         raise _bad(where, "`outcome`", " or ".join(OUTCOMES), k["outcome"])
     if k.get("error_code") is not None and not ERROR_CODE_RE.match(k["error_code"]):
         raise _bad(where, "`error_code`", "a dotted lower-case code", k["error_code"])
+    lock_hash = k.get("lock_hash")
+    if lock_hash is not None and not (isinstance(lock_hash, str) and LOCK_HASH_RE.match(lock_hash)):
+        raise _bad(where, "`lock_hash`", "16 lower-case hex digits or null", lock_hash)
     dropped = k.get("spool_dropped", 0)
     if isinstance(dropped, bool) or not isinstance(dropped, int) or dropped < 0:
         raise _bad(where, "`spool_dropped`", "a whole number >= 0", dropped)
@@ -234,6 +241,7 @@ def new_report(
     run_kind: str = "first",
     first_run_ran: bool = False,
     spool_dropped: int = 0,
+    lock_hash: str | None = None,
 ) -> TimingReport:
     """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
     (or ``error_code``) is given; the code comes from :func:`error_code_for`. Only a
@@ -275,7 +283,21 @@ def new_report(
             total if code is None and run_kind == "first" and first_run_ran else None
         ),
         spool_dropped=spool_dropped,
+        lock_hash=lock_hash if lock_hash and LOCK_HASH_RE.match(lock_hash) else None,
     )
+
+
+def lock_hash_of(path: Path) -> str | None:
+    """The ``lock_hash`` of a lock file: the first 16 hex digits of its SHA-256, or None
+    when it cannot be read (the run failed before a lock existed)."""
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 16), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()[:16]
 
 
 def error_code_for(error: BaseException | None, *, fallback: str | None = None) -> str | None:
@@ -384,6 +406,7 @@ __all__ = [
     "hash_id",
     "host_summary",
     "load_schema",
+    "lock_hash_of",
     "memory_bucket",
     "new_report",
     "resolve_salt",

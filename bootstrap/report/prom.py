@@ -2,7 +2,10 @@
 ``bootstrap report export --format prom`` (e.g. node_exporter's textfile collector).
 
 Every push of one machine replaces its previous group, so the fleet view is the latest
-report of each (profile, target, strategy, instance): see docs/report.md for queries.
+report of each (profile, run kind, instance): one series per machine and profile for the
+time to first run, whatever target or strategy it ran with. The metrics' own version
+(:data:`METRICS_VERSION`, on ``bootstrap_report_info``) says which grouping and labels a
+series follows; docs/report.md has the model, the shipped rules and the queries.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from collections.abc import Iterable, Mapping
 from bootstrap.report.model import PHASES, TimingReport, parse_time
 
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# 1: grouping key job/profile/target/strategy/run_kind/instance. 2: target and strategy
+# left the grouping key for sample labels (with accel), so a machine that moves to another
+# target or strategy replaces its group instead of counting twice; the info metric gained
+# lock_hash and metrics_version.
+METRICS_VERSION = 2
 
 # name -> (help). All gauges: each value is a fact about one run.
 METRICS = {
@@ -31,18 +39,19 @@ METRICS = {
         "Undelivered reports this machine dropped from its full spool before this one "
         "(present only when some were)."
     ),
-    "bootstrap_report_info": "Always 1; labels identify the report (its id, versions, error).",
+    "bootstrap_report_info": (
+        "Always 1; labels identify the report (its id, tool and uv versions, lock hash, error)."
+    ),
 }
 
 
 def grouping_labels(report: TimingReport) -> dict[str, str]:
     """The labels that identify one machine's group: what a new push replaces. The run
     kind is one of them, so a later re-sync or no-op of the same machine never replaces
-    the group that holds its time to first run."""
+    the group that holds its time to first run; target and strategy are not (they are
+    sample labels), so the machine has one such group per profile."""
     return {
         "profile": report.profile,
-        "target": report.target or "none",
-        "strategy": report.strategy or "none",
         "run_kind": report.run_kind,
         "instance": str(report.host.get("host_id", ""))[:16] or "unknown",
     }
@@ -83,10 +92,15 @@ def samples(
 ) -> list[tuple[str, dict[str, str], float]]:
     """(metric, labels, value) for one report. ``extra`` labels go first on each sample
     (the export adds the grouping labels; a push carries them in its URL instead)."""
+    target = report.target or "none"
     base = {
         **(extra or {}),
         "os": str(report.host.get("os", "")),
         "arch": str(report.host.get("arch", "")),
+        # The accelerator variant: the target key's last part ("cpu", "cu126", "rocm6.2").
+        "accel": target.split("-", 2)[2] if target.count("-") >= 2 else "none",
+        "target": target,
+        "strategy": report.strategy or "none",
     }
     out: list[tuple[str, dict[str, str], float]] = []
     if report.time_to_first_run_seconds is not None:
@@ -126,6 +140,8 @@ def samples(
         "report_id": report.report_id,
         "tool_version": report.tool_version,
         "uv_version": report.uv_version or "",
+        "lock_hash": report.lock_hash or "",
+        "metrics_version": str(METRICS_VERSION),
         "error_code": report.error_code or "",
         "offline": str(report.offline).lower(),
         "cache_hit": str(report.cache_hit).lower(),

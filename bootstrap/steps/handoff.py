@@ -612,7 +612,7 @@ def _one_target(
     host_summary: Callable[[HostFacts], dict[str, Any]],
     repo: Path,
 ) -> tuple[HostResult, dict[str, Any] | None]:
-    from bootstrap.report.model import new_report
+    from bootstrap.report.model import lock_hash_of, new_report
     from bootstrap.steps import run_steps
     from bootstrap.steps.state import RunState
     from bootstrap.strategies import REGISTRY
@@ -691,6 +691,9 @@ def _one_target(
         budget_seconds=plan.budget_seconds,
         run_kind=str(there.get("run_kind") or "first"),
         first_run_ran=bool(there.get("first_run_ran", False)),
+        # The lock the host sent: hashed here, from the repository, not taken from the
+        # target's word.
+        lock_hash=lock_hash_of(Path(plan.project) / plan.lock.path) if plan.project else None,
     )
     delivery = deliver(report)
     result = HostResult(

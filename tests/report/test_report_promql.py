@@ -5,18 +5,13 @@ Pushgateway tests cover the pushed data; this checks the documented fleet querie
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import promstack
 import pytest
-from report_helpers import free_port
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.report import SinkConfig, host_summary, new_report
@@ -34,51 +29,17 @@ def _doc_queries() -> list[str]:
 
 @pytest.fixture
 def prometheus(pushgateway: str, tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("prometheus")
-    if binary is None:
-        pytest.skip("prometheus is not installed (apt-get install prometheus)")
-    target = (
-        pushgateway.removeprefix("http://") if hasattr(str, "removeprefix") else pushgateway[7:]
-    )
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global:\n  scrape_interval: 1s\n"
-        "scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n"
-        f"    static_configs:\n      - targets: ['{target}']\n"
-    )
-    port = free_port()
-    log = (tmp_path / "prometheus.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+    with promstack.prometheus(tmp_path / "prometheus", pushgateway) as url:
+        yield url
 
 
-def _query(url: str, promql: str) -> list[tuple[dict[str, str], float]]:
-    qs = urllib.parse.urlencode({"query": promql})
-    with urllib.request.urlopen(f"{url}/api/v1/query?{qs}", timeout=5) as r:
-        data = json.load(r)
-    assert data["status"] == "success", data
-    return [(x["metric"], float(x["value"][1])) for x in data["data"]["result"]]
+_query = promstack.query
 
 
 @pytest.mark.slow
 def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
     queries = _doc_queries()
-    assert len(queries) == 4, queries
+    assert len(queries) == 5, queries
     sink = make_sink(SinkConfig(kind="pushgateway", url=pushgateway, job="fleet-docs"))
     lin = HostFacts(os="linux", os_version="24.04", arch="x86_64", kernel="6.8")
     mac = HostFacts(os="macos", os_version="15.1", arch="arm64", kernel="24.1")
@@ -94,6 +55,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 target=target,
                 strategy="native",
                 first_run_ran=True,
+                lock_hash="a" * 16,
             )
         )
     for i, total in enumerate([5, 15]):
@@ -107,6 +69,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
                 target="macos-arm64-cpu",
                 strategy="native",
                 first_run_ran=True,
+                lock_hash="b" * 16,
             )
         )
     host = host_summary(lin, "s", hostname="broken", username="u")
@@ -137,3 +100,7 @@ def test_documented_fleet_queries(pushgateway: str, prometheus: str) -> None:
     assert failed["fleet-docs"] == pytest.approx(1 / 8)
     (slowest,) = [(m, v) for m, v in _query(prometheus, queries[3]) if m["profile"] == "fleet-docs"]
     assert slowest[0]["phase"] == "sync"
+    by_lock = {
+        m["lock_hash"]: v for m, v in _query(prometheus, queries[4]) if m["profile"] == "fleet-docs"
+    }
+    assert by_lock == {"a" * 16: 76.0, "b" * 16: 14.0}

@@ -190,12 +190,13 @@ def test_pushgateway_receives_values_and_labels(facts: HostFacts, pushgateway: s
     assert ttfr[0] == {
         "job": "onboarding-a",
         "profile": "python-service",
-        "target": "linux-x86_64-cu124",
-        "strategy": "native",
         "run_kind": "first",
         "instance": report.host["host_id"][:16],
         "os": "linux",
         "arch": "x86_64",
+        "accel": "cu124",
+        "target": "linux-x86_64-cu124",
+        "strategy": "native",
         "outcome": "success",
     }
     phases = {labels["phase"]: value for labels, value in by_name["bootstrap_phase_seconds"]}

@@ -69,6 +69,8 @@ def payload(report: TimingReport) -> dict[str, Any]:
     }
     if report.uv_version:
         resource["bootstrap.uv_version"] = report.uv_version
+    if report.lock_hash:
+        resource["bootstrap.lock_hash"] = report.lock_hash
     ts = str(int(parse_time(report.created_at).timestamp() * 1e9))
     run = {"outcome": report.outcome}
     if report.error_code:

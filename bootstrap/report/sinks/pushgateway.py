@@ -1,8 +1,9 @@
 """``pushgateway``: PUT the report's metrics to a Prometheus Pushgateway.
 
-The grouping key is job, profile, target, strategy and the hashed instance, so a new
-run of the same machine replaces its previous metrics (PUT semantics) and a re-sent
-report changes nothing: the push is idempotent by construction."""
+The grouping key is job, profile, run kind and the hashed instance (metrics version 2,
+see bootstrap.report.prom), so a new run of the same machine and kind replaces its
+previous metrics (PUT semantics) and a re-sent report changes nothing: the push is
+idempotent by construction."""
 
 from __future__ import annotations
 
