@@ -185,19 +185,17 @@ clt_stub() { # true when python3 in the shim's directory would be Apple's stub
   [ "$CLT_STUB" != no ]
 }
 
-# path_for_uv: PATH without the stub's directory (PATH itself where there is no stub).
-path_for_uv() {
-  if ! clt_stub; then
-    printf '%s' "$PATH"
-    return
-  fi
-  _rest=$PATH: _kept=""
+# uv_path: UV_PATH is PATH without the stub's directory (PATH itself where there is no
+# stub). A variable, not output: clt_stub must run in this shell, not a subshell.
+uv_path() {
+  UV_PATH=$PATH
+  clt_stub || return 0
+  _rest=$PATH: UV_PATH=""
   while [ -n "$_rest" ]; do
     _d=${_rest%%:*}
     _rest=${_rest#*:}
-    [ "$_d" = "$CLT_STUB" ] || _kept=${_kept:+$_kept:}$_d
+    [ "$_d" = "$CLT_STUB" ] || UV_PATH=${UV_PATH:+$UV_PATH:}$_d
   done
-  printf '%s' "$_kept"
 }
 
 # ----- the pin -----------------------------------------------------------------------
@@ -937,9 +935,9 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
     -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
   _made=""
-  _uvpath=$(path_for_uv)
+  uv_path
   for _py in ${BUNDLE_PYTHONS:-3}; do
-    if PATH=$_uvpath "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
+    if PATH=$UV_PATH "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
       _made=$_py
       break
     fi
@@ -1112,16 +1110,16 @@ die_network() { # MESSAGE FIX
 prepare_tool_env() { # REPO [--offline]
   [ -f "$1/.venv/pyvenv.cfg" ] && return 0
   _log=$DATA/.tool-env.$$.log
-  _uvpath=$(path_for_uv)
+  uv_path
   # shellcheck disable=SC2086  # $2 is one flag or nothing
-  if PATH=$_uvpath "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+  if PATH=$UV_PATH "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
     rm -f "$_log"
     return 0
   fi
   if grep -q -e 'invalid peer certificate' -e 'UnknownIssuer' -e 'system TLS certificates' "$_log"; then
     # shellcheck disable=SC2086
     if [ -z "${UV_SYSTEM_CERTS:-}" ] &&
-      PATH=$_uvpath UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+      PATH=$UV_PATH UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
       rm -f "$_log"
       UV_SYSTEM_CERTS=1
       export UV_SYSTEM_CERTS

@@ -67,7 +67,7 @@ def test_a_mac_imports_the_bundle_offline_and_never_runs_the_stub(
     data = home / "Library" / "Application Support" / "bootstrap"
     (tool,) = (data / "tool").iterdir()
     assert (tool / ".ok").read_text().strip() == str(REPO)
-    assert "Command Line Tools are not installed" in first.stderr
+    assert first.stderr.count("Command Line Tools are not installed") == 1, first.stderr
     again = stage0(mac, shell, bundle, home, pin)
     assert again.returncode == 0, again.stderr
     assert "already imported" in again.stderr
@@ -86,6 +86,7 @@ def test_a_mac_with_no_python_is_told_so_without_running_the_stub(
     res = stage0(mac, "bash", bundle, home, pin)
     assert res.returncode == 2, res.stderr
     assert "[bundle.python]" in res.stderr and "this machine has no Python" in res.stderr
+    assert res.stderr.count("Command Line Tools are not installed") == 1, res.stderr
     assert mac.stub_runs() == []
 
 
