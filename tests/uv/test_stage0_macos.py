@@ -208,7 +208,7 @@ def login_shell_finds(shell: list[str], home: Path) -> str:
 
 @pytest.mark.parametrize(
     ("where", "bash_profile"),
-    [("mac", False), ("mac", True), ("linux-zsh", False), ("linux-zsh", True)],
+    [(w, b) for w in ("mac-bash", "mac-zsh", "linux-zsh") for b in (False, True)],
 )
 def test_modify_path_reaches_zsh_and_bash_login_shells(  # noqa: PLR0917 - pytest parameters
     where: str,
@@ -225,9 +225,10 @@ def test_modify_path_reaches_zsh_and_bash_login_shells(  # noqa: PLR0917 - pytes
     home.mkdir()
     if bash_profile:  # bash then reads only this file, never ~/.profile
         (home / ".bash_profile").write_text("# mine\nexport EDITOR=vi\n")
-    if where == "mac":
+    if where.startswith("mac-"):  # install.sh run by the Mac's sh: bash or zsh
         env = mac_env(mac, home, pin, BOOTSTRAP_UV_LOCAL=str(local))
-        run = lambda: run_mac(mac, "bash", ["--no-run", "--modify-path"], env)  # noqa: E731
+        sh = where.removeprefix("mac-")
+        run = lambda: run_mac(mac, sh, ["--no-run", "--modify-path"], env)  # noqa: E731
         uv = mac_uv_dir(home, artifacts.version) / "uv"
     else:
         env = {
