@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,3 +178,20 @@ def test_every_shell_script_in_the_repository_is_lf() -> None:
     eol = dict(line.rsplit(": eol: ", 1) for line in attrs.splitlines())
     assert eol.pop("install.ps1") == "crlf"
     assert set(eol.values()) == {"lf"}, eol
+
+
+@pytest.mark.devcontainer
+@pytest.mark.slow
+def test_the_devcontainer_handoff_refuses_a_crlf_install_sh_before_any_container(
+    tree: Path, podman_env: Any, tmp_path: Path
+) -> None:
+    """Real podman and the Dev Containers CLI: the workspace's install.sh is checked
+    before a container is made (it would run there as `sh install.sh`)."""
+    from test_up_devcontainer import dc_profile, host_env, up
+
+    crlf(tree / "install.sh")
+    env = host_env(tmp_path, podman_env)
+    code, out = up(tree, env, "--profile", str(dc_profile(tree)), "--strategy", "devcontainer")
+    assert code == 2, out
+    assert f"{tree / 'install.sh'} has Windows line endings (CRLF)" in out
+    assert podman_env.containers_of(tree) == []
