@@ -2,14 +2,20 @@
 # The same contract as install.sh: find or install the pinned uv (SHA-256 always checked
 # against the pin below), then hand over to `uv run --frozen --project <repo> bootstrap up`.
 #
-#   .\install.ps1 [OPTIONS] [-- ARGS FOR `bootstrap up`]
+#   powershell -ExecutionPolicy Bypass -File install.ps1 [OPTIONS] ['--' ARGS FOR `bootstrap up`]
+#   [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor 3072
 #   & ([scriptblock]::Create((irm https://<host>/install.ps1))) [OPTIONS] [ARGS]
 #
 # Options and environment variables are install.sh's (see docs/install.md). No admin
-# rights, no PATH edits unless --modify-path.
+# rights, no PATH edits unless --modify-path. ASCII only: Windows PowerShell 5.1 reads a
+# script without a byte order mark in the ANSI code page. It never calls `exit` but in
+# one place at the end (see there): inside a scriptblock `exit` would close the window.
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
+# A script file (-File, .\install.ps1) or a scriptblock (irm ... | Create): decides how the
+# run ends (see "the one exit" at the bottom). Read here: in a function it names the function.
+$RunFromFile = $MyInvocation.MyCommand.CommandType -eq 'ExternalScript'
 
 # >>> uv pin: generated from bootstrap/uv/pin.txt; do not edit >>>
 $PinData = @'
@@ -29,7 +35,8 @@ function Get-Epoch { ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
 $Stage0Now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
 # Stage 0's parts become phases of the report, as in install.sh: the moment each part
 # ended goes to BOOTSTRAP_STAGE0_MARKS (begin= this script's own start).
-$Stage0Marks = 'begin=' + $Stage0Now.ToString([Globalization.CultureInfo]::InvariantCulture)
+# Shared with the functions below through this one object (read, then changed in place).
+$Stage0State = @{ Code = 0; Marks = 'begin=' + $Stage0Now.ToString([Globalization.CultureInfo]::InvariantCulture) }
 # A handoff passes the seconds it already spent, so `total` counts from its first second
 # (elapsed time, not a timestamp: the two clocks need not agree). As in install.sh.
 $HandoffElapsed = 0.0
@@ -45,10 +52,26 @@ $Stage0Start = $Stage0Now.ToString([Globalization.CultureInfo]::InvariantCulture
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor
     [Net.SecurityProtocolType]::Tls12
 
-function Fail([string]$Message, [string]$Fix = '') {
+# Stop-Install CODE: end the run with CODE, from any depth. A thrown exception carrying the
+# code, so that `exit` happens in one place only, at the end of the script.
+function Stop-Install([int]$Code) {
+    $stop = New-Object System.Exception "install.ps1 stops with exit code $Code"
+    $stop.Data['Stage0Exit'] = $Code
+    throw $stop
+}
+
+# The exit code a Stop-Install carries, or $null for any other error.
+function Get-StopCode($Err) {
+    for ($e = $Err.Exception; $null -ne $e; $e = $e.InnerException) {
+        if ($e.Data.Contains('Stage0Exit')) { return [int]$e.Data['Stage0Exit'] }
+    }
+    return $null
+}
+
+function Fail([string]$Message, [string]$Fix = '', [int]$Code = 1) {
     [Console]::Error.WriteLine("install.ps1: error: $Message")
     if ($Fix) { [Console]::Error.WriteLine("  fix: $Fix") }
-    exit 1
+    Stop-Install $Code
 }
 
 function Say([string]$Message) { [Console]::Error.WriteLine("install.ps1: $Message") }
@@ -58,9 +81,25 @@ function Env([string]$Name, [string]$Default = '') {
     if ([string]::IsNullOrEmpty($v)) { return $Default } else { return $v }
 }
 
+# A path the user gave (an argument or a variable) as a full file system path. .NET's
+# [IO.File] resolves a relative path against the process's start directory, which is not
+# PowerShell's current location (Set-Location does not change it): the provider resolves
+# it against the location the user sees, as every cmdlet does.
+function Resolve-UserPath([string]$Path) {
+    if (-not $Path) { return $Path }
+    try { return $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path) }
+    catch { return $Path }  # not a file system path (a URL, a drive that is not there): as given
+}
+
+# Text written for other programs gets an explicit encoding: 5.1's Set-Content writes the
+# ANSI code page and 7's UTF-8, so the bytes would depend on the PowerShell version.
+$Utf8 = New-Object System.Text.UTF8Encoding $false
+function Write-Text([string]$Path, [string]$Text) { [IO.File]::WriteAllText($Path, $Text, $Utf8) }
+function Read-Text([string]$Path) { return [IO.File]::ReadAllText($Path, $Utf8) }
+
 # ----- where things live (must match bootstrap.paths.Paths) ---------------------------
 function Get-DataDir {
-    $home_ = Env 'BOOTSTRAP_HOME'
+    $home_ = Resolve-UserPath (Env 'BOOTSTRAP_HOME')
     if ($home_) { return (Join-Path $home_ 'data') }
     return (Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'bootstrap')
 }
@@ -69,14 +108,18 @@ function Get-DataDir {
 function Get-Triple {
     $forced = Env 'BOOTSTRAP_UV_TRIPLE'
     if ($forced) { return $forced }
-    $arch = ''
-    try {
-        $arch = [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
-    } catch { $arch = '' }
+    # The OS's architecture, not this process's: an x64 PowerShell emulated on ARM64
+    # Windows sees AMD64 in its own PROCESSOR_ARCHITECTURE, has no ARCHITEW6432 (that is
+    # for 32-bit processes only), and on .NET Framework even OSArchitecture says X64. The
+    # machine-wide variable in the registry holds the native one in every process
+    # (dotnet/dnceng#5419, dotnet/install-scripts#283).
+    $arch = [Environment]::GetEnvironmentVariable('PROCESSOR_ARCHITECTURE', [EnvironmentVariableTarget]::Machine)
     if (-not $arch) {
-        # A 32-bit or emulated process: the OS's own architecture is in ARCHITEW6432.
-        $arch = Env 'PROCESSOR_ARCHITEW6432' (Env 'PROCESSOR_ARCHITECTURE')
+        try {
+            $arch = [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+        } catch { $arch = '' }
     }
+    if (-not $arch) { $arch = Env 'PROCESSOR_ARCHITEW6432' (Env 'PROCESSOR_ARCHITECTURE') }
     switch -Regex ($arch) {
         '^(X64|AMD64)$' { return 'x86_64-pc-windows-msvc' }
         '^(Arm64|ARM64)$' { return 'aarch64-pc-windows-msvc' }
@@ -87,8 +130,11 @@ function Get-Triple {
 # ----- the pin -----------------------------------------------------------------------
 function Read-Pin([string]$Triple) {
     $text = $PinData
-    $file = Env 'BOOTSTRAP_UV_PIN_FILE'
-    if ($file) { $text = [IO.File]::ReadAllText($file) }
+    $file = Resolve-UserPath (Env 'BOOTSTRAP_UV_PIN_FILE')
+    if ($file) {
+        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { Fail "cannot read the uv pin $file" 'unset BOOTSTRAP_UV_PIN_FILE or point it at a pin file' }
+        $text = Read-Text $file
+    }
     $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = ''; SelfFile = ''; SelfSha = '' }
     foreach ($line in ($text -split "`n")) {
         $w = ($line -replace '#.*$', '').Trim() -split '\s+'
@@ -114,9 +160,31 @@ $RetryDelay = [double](Env 'BOOTSTRAP_RETRY_DELAY' '1')
 # One overall deadline per download, retries included (as install.sh): a server that
 # trickles a few bytes a second never trips the read timeout.
 $DownloadDeadline = 0
-if (-not [int]::TryParse((Env 'BOOTSTRAP_DOWNLOAD_DEADLINE' '600'), [ref]$DownloadDeadline) -or $DownloadDeadline -le 0) {
-    [Console]::Error.WriteLine("install.ps1: error: BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not '$(Env 'BOOTSTRAP_DOWNLOAD_DEADLINE')'")
-    exit 2
+$DeadlineOk = [int]::TryParse((Env 'BOOTSTRAP_DOWNLOAD_DEADLINE' '600'), [ref]$DownloadDeadline) -and $DownloadDeadline -gt 0
+
+# Proxies: Windows PowerShell 5.1's web requests use the system (WinINET/WPAD) proxy but
+# send it no credentials (HTTP 407 from an authenticating proxy) and ignore HTTPS_PROXY,
+# which curl, uv and the docs honour. HTTPS_PROXY (or https_proxy) wins, NO_PROXY's hosts
+# bypass it; else the system proxy, with the signed-in user's credentials.
+function Get-Proxy([string]$Url) {
+    $explicit = Env 'HTTPS_PROXY' (Env 'https_proxy')
+    if ($explicit) {
+        if ($explicit -notmatch '^[a-z]+://') { $explicit = "http://$explicit" }
+        $proxy = New-Object System.Net.WebProxy ([Uri]$explicit), $true
+        $bypass = @()
+        foreach ($h in ((Env 'NO_PROXY' (Env 'no_proxy')) -split ',')) {
+            $h = $h.Trim().TrimStart('.')
+            if ($h -eq '*') { return $null }
+            if ($h) { $bypass += ('(^|\.)' + [regex]::Escape($h) + '(:[0-9]+)?$') }
+        }
+        $host_ = ([Uri]$Url).Authority
+        foreach ($b in $bypass) { if ($host_ -match $b) { return $null } }
+        $proxy.UseDefaultCredentials = $true
+        return $proxy
+    }
+    $proxy = [System.Net.WebRequest]::DefaultWebProxy
+    if ($null -ne $proxy) { $proxy.Credentials = [System.Net.CredentialCache]::DefaultCredentials }
+    return $proxy
 }
 
 function Test-LoopbackHttp([string]$Url) {
@@ -142,6 +210,7 @@ function Invoke-Fetch([string]$Url, [string]$OutFile, [string]$Accept = '*/*') {
                 $leftMs = [int][Math]::Max(1000, $DownloadDeadline * 1000 - $clock.ElapsedMilliseconds)
                 $req = [Net.HttpWebRequest]::Create($current)
                 $req.AllowAutoRedirect = $false
+                if (-not (Test-LoopbackHttp $current)) { $req.Proxy = Get-Proxy $current }
                 $req.Timeout = [Math]::Min(($ConnectTimeout + $ReadTimeout) * 1000, $leftMs)
                 $req.ReadWriteTimeout = [Math]::Min($ReadTimeout * 1000, $leftMs)
                 $req.Accept = $Accept
@@ -197,7 +266,7 @@ function Find-OnIndex([string]$Index, [string]$Project, [string]$File, [string]$
     $page = $Index.TrimEnd('/') + "/$Project/"
     $html = Join-Path $Work 'index.html'
     $final = Invoke-Fetch $page $html 'text/html'
-    foreach ($m in [regex]::Matches([IO.File]::ReadAllText($html), 'href\s*=\s*["'']([^"'']+)["'']')) {
+    foreach ($m in [regex]::Matches((Read-Text $html), 'href\s*=\s*["'']([^"'']+)["'']')) {
         $href = ($m.Groups[1].Value -replace '&amp;', '&') -replace '#.*$', ''
         if ($href.Split('/')[-1] -eq $File) { return ([Uri]::new([Uri]$final, $href)).AbsoluteUri }
     }
@@ -251,8 +320,10 @@ function Install-Candidate($Pin, [string]$File, [string]$Kind, [string]$Sha, [st
     if ($got -ne $Sha) { throw "checksum mismatch for $(Split-Path -Leaf $File): pinned $Sha, got $got" }
     $stage = Join-Path $Work 'root'
     Expand-Uv $File $Kind $Pin.Version $Triple $stage
-    $ver = & (Join-Path $stage 'uv.exe') --version 2>$null
-    if (-not ("$ver" -like "uv $($Pin.Version)*")) { throw "the uv inside $(Split-Path -Leaf $File) reports '$ver', not uv $($Pin.Version)" }
+    # Not `2>$null`: under 'Stop', 5.1 ends the script at a native command's first stderr
+    # line once it is redirected. uv --version writes none; its exit code is checked.
+    $ver = & (Join-Path $stage 'uv.exe') --version
+    if ($LASTEXITCODE -ne 0 -or -not ("$ver" -like "uv $($Pin.Version)*")) { throw "the uv inside $(Split-Path -Leaf $File) reports '$ver', not uv $($Pin.Version)" }
     $lines = @("artifact $Sha", "uv $(Get-Sha256 (Join-Path $stage 'uv.exe'))", "uvx $(Get-Sha256 (Join-Path $stage 'uvx.exe'))")
     [IO.File]::WriteAllLines((Join-Path $stage '.verified'), $lines)
     Set-UvFiles $Pin $stage $Dir
@@ -266,8 +337,25 @@ function Set-UvFiles($Pin, [string]$Stage, [string]$Dir) {
     New-Item -ItemType Directory -Force -Path $Dir | Out-Null
     foreach ($name in 'uvx.exe', 'uv.exe', '.verified') {
         $from = Join-Path $Stage $name; $to = Join-Path $Dir $name
-        if (Test-Path -LiteralPath $to) { [IO.File]::Replace($from, $to, [NullString]::Value) }
-        else { [IO.File]::Move($from, $to) }  # same volume: a rename
+        Invoke-Rename $from $to
+    }
+}
+
+# Rename FROM over TO (same volume), retried: right after a file is written, an antivirus
+# scanner may hold it open for a moment (a sharing violation), as uv retries its own
+# renames. Ten attempts over about five seconds, then the error as it is.
+function Invoke-Rename([string]$From, [string]$To) {
+    for ($attempt = 1; ; $attempt++) {
+        try {
+            if (Test-Path -LiteralPath $To) { [IO.File]::Replace($From, $To, [NullString]::Value) }
+            else { [IO.File]::Move($From, $To) }
+            return
+        } catch {
+            $io = $_.Exception -is [IO.IOException] -or $_.Exception -is [UnauthorizedAccessException] -or
+                $_.Exception.InnerException -is [IO.IOException] -or $_.Exception.InnerException -is [UnauthorizedAccessException]
+            if (-not $io -or $attempt -ge 10 -or (Test-DiskFull $_.Exception)) { throw }
+            Start-Sleep -Milliseconds ([Math]::Min(1000, 50 * [Math]::Pow(2, $attempt - 1)))
+        }
     }
 }
 
@@ -295,7 +383,7 @@ function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [boo
             try {
                 switch ($source.Trim()) {
                     'local' {
-                        $p = Env 'BOOTSTRAP_UV_LOCAL'
+                        $p = Resolve-UserPath (Env 'BOOTSTRAP_UV_LOCAL')
                         if (-not $p) { break }
                         if (Test-Path -LiteralPath $p -PathType Container) {
                             foreach ($f in @($Pin.WheelFile, $Pin.ArchiveFile)) {
@@ -331,12 +419,13 @@ function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [boo
                         Install-Candidate $Pin $file 'wheel' $Pin.WheelSha $Triple $work $dir
                         $from = "index $index"
                     }
-                    default { Fail "unknown uv source '$source'" 'use a comma-separated list of local, mirror, index, release' }
+                    default { Fail "unknown uv source '$source'" "use a comma-separated list of local, mirror, index, release: install.ps1 --sources 'local,index'" }
                 }
                 if (-not $from) { continue }
                 Say "installed uv $($Pin.Version) into $dir (from $from)"
                 return (Join-Path $dir 'uv.exe')
             } catch {
+                if ($null -ne (Get-StopCode $_)) { throw }  # Fail inside a source: not a reason
                 if (Test-DiskFull $_.Exception) {
                     Fail "no space left on $(Join-Path $Data 'uv')" 'free some space there (uv needs about 150 MB while it installs), then re-run'
                 }
@@ -353,9 +442,7 @@ function Install-Uv($Pin, [string]$Triple, [string]$Data, [string]$Sources, [boo
 # files named manifest.json, SHA256SUMS, uv/<file>, wheels/<file>; the uv artifact is
 # checked against the pin, every wheel the repository's uv.lock names against its hash.
 function Fail-Bundle([string]$Code, [string]$Message, [string]$Fix = 're-create it with: bootstrap cache pack') {
-    [Console]::Error.WriteLine("install.ps1: error: $Message [$Code]")
-    [Console]::Error.WriteLine("  fix: $Fix")
-    exit 2
+    Fail "$Message [$Code]" $Fix 2
 }
 
 function Get-LockSums([string]$Lock) {
@@ -386,12 +473,12 @@ function Get-ToolEnvDir([string]$Repo, [string]$Data) {
 
 function Test-ToolEnv([string]$ToolEnv, [string]$Repo) {
     $ok = Join-Path $ToolEnv '.ok'
-    return ((Test-Path -LiteralPath $ok) -and ((Get-Content -Raw -LiteralPath $ok).Trim() -eq $Repo))
+    return ((Test-Path -LiteralPath $ok) -and ((Read-Text $ok).Trim() -eq $Repo))
 }
 
 function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [string]$Repo) {
     if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail-Bundle 'bundle.missing' "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
-    if (-not $Repo) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)' 'run .\install.ps1 from the repository' }
+    if (-not $Repo) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)' 'run powershell -ExecutionPolicy Bypass -File install.ps1 from the repository' }
     $wheelhouse = Join-Path $Data 'wheels'
     New-Item -ItemType Directory -Force -Path (Join-Path $wheelhouse '.tmp') | Out-Null
     Clear-StaleStaging $wheelhouse
@@ -399,6 +486,10 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     $dir = Join-Path $work 'b'
     New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    # Windows' own tar (bsdtar, Windows 10 1803 and later), never the first tar on PATH: a
+    # PowerShell started from Git Bash finds GNU tar there, which reads C:\ as a remote host.
+    $tar = Join-Path $env:SystemRoot 'System32\tar.exe'
+    if (-not (Test-Path -LiteralPath $tar -PathType Leaf)) { Fail-Bundle 'bundle.not_tar' "no $tar to read $Bundle with (Windows 10 1803 or later has it)" 'run the bundle import on Windows 10 1803 or later, or in WSL: ./install.sh --cache-bundle FILE' }
     # An uncompressed tar only (ustar magic at offset 257): tar would inflate a gzip.
     $fs = [IO.File]::OpenRead($Bundle)
     try { $head = New-Object byte[] 262; $n = $fs.Read($head, 0, 262) } finally { $fs.Close() }
@@ -406,7 +497,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     $size = (Get-Item -LiteralPath $Bundle).Length
     $cap = [int64](Env 'BOOTSTRAP_BUNDLE_MAX_BYTES' '34359738368')
     if ($size -gt $cap) { Fail-Bundle 'bundle.too_large' "$Bundle is $size bytes, more than the cap (BOOTSTRAP_BUNDLE_MAX_BYTES)" 'raise BOOTSTRAP_BUNDLE_MAX_BYTES if a bundle this large is expected' }
-    $long = @(& tar -tvf $Bundle)
+    $long = @(& $tar -tvf $Bundle)
     if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.not_tar' "$Bundle is not a readable tar" }
     # The members of an uncompressed tar fit in it, unless one is sparse: Windows' tar
     # (bsdtar) lists "mode links uid gid size ...".
@@ -414,7 +505,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     foreach ($l in $long) { $f = -split $l; if ($f.Count -gt 4) { $sum += [int64]$f[4] } }
     if ($sum -gt $size) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: its members unpack to $sum bytes, more than the file's $size (a sparse member); a bundle holds only regular files" }
     foreach ($l in $long) { if (-not $l.StartsWith('-')) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: member '$l' is not a regular file; a bundle holds only regular files" } }
-    $names = @(& tar -tf $Bundle)
+    $names = @(& $tar -tf $Bundle)
     $seen = @{}
     foreach ($m in $names) {
         if ($seen.ContainsKey($m)) { Fail-Bundle 'bundle.duplicate' "${Bundle}: member '$m' appears twice" }
@@ -424,7 +515,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
             Fail-Bundle 'bundle.unsafe_path' "${Bundle}: unexpected member '$m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)"
         }
     }
-    & tar -xf $Bundle -C $dir
+    & $tar -xf $Bundle -C $dir
     if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.truncated' "cannot unpack $Bundle (truncated or corrupt)" }
     foreach ($i in (Get-ChildItem -LiteralPath $dir -Recurse -Force)) {
         if ($i.Attributes -band [IO.FileAttributes]::ReparsePoint) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: '$($i.Name)' is not a regular file" }
@@ -444,7 +535,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     foreach ($m in $names) {
         if ($m -ne 'SHA256SUMS' -and -not $listed.ContainsKey($m)) { Fail-Bundle 'bundle.extra_member' "${Bundle}: $m is not covered by SHA256SUMS" }
     }
-    $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json
+    $manifest = Read-Text (Join-Path $dir 'manifest.json') | ConvertFrom-Json
     if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format $($manifest.format), this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
     if ($manifest.uv_version -ne $Pin.Version) { Fail-Bundle 'bundle.uv_version' "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
     $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
@@ -465,7 +556,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
             $ours += $w
         }
     }
-    foreach ($w in $ours) { Move-Item -Force -LiteralPath $w.FullName -Destination (Join-Path $wheelhouse $w.Name) }
+    foreach ($w in $ours) { Invoke-Rename $w.FullName (Join-Path $wheelhouse $w.Name) }
     return @{ Dir = $work; Artifact = (Join-Path $dir $manifest.uv_artifact); Wheelhouse = $wheelhouse
               Pythons = @($manifest.pythons); Profile = "$($manifest.profile)"; Target = "$($manifest.target)" }
 }
@@ -480,8 +571,7 @@ function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
     if ($LASTEXITCODE -ne 0) { Fail "uv cannot read $Repo\uv.lock" }
     $made = ''
     foreach ($py in $Imported.Pythons) {
-        & $Uv venv -q --offline --no-python-downloads --allow-existing --python $py $ToolEnv 2>$null
-        if ($LASTEXITCODE -eq 0) { $made = $py; break }
+        if ((Invoke-Quietly $Uv @('venv', '-q', '--offline', '--no-python-downloads', '--allow-existing', '--python', $py, $ToolEnv)) -eq 0) { $made = $py; break }
     }
     if (-not $made) {
         $serves = $Imported.Pythons -join ', '
@@ -491,13 +581,41 @@ function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
     & $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req
     if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.tool_missing' 'the bundle lacks wheels the bootstrapper needs (above)' 'pack the bundle again with this checkout: bootstrap cache pack' }
     # The bootstrapper runs from this checkout's source: nothing is built.
-    Set-Content -LiteralPath (Join-Path $ToolEnv 'Lib\site-packages\bootstrap-checkout.pth') -Value $Repo
-    Set-Content -LiteralPath (Join-Path $ToolEnv '.ok') -Value $Repo
+    Write-Text (Join-Path $ToolEnv 'Lib\site-packages\bootstrap-checkout.pth') (Get-PthLine $Repo)
+    Write-Text (Join-Path $ToolEnv '.ok') "$Repo`n"
+}
+
+# The .pth line that puts REPO on sys.path, in ASCII whatever the path holds: Python
+# before 3.13 decodes .pth files in the ANSI code page, 3.13 and later as UTF-8 first, so
+# only ASCII means the same to every version. A path with other characters becomes an
+# `import` line (site.py runs those) with the path as an escaped Python string.
+function Get-PthLine([string]$Repo) {
+    if ($Repo -notmatch '[^\x20-\x7e]') { return "$Repo`n" }
+    $sb = New-Object System.Text.StringBuilder
+    for ($k = 0; $k -lt $Repo.Length; $k++) {
+        $c = $Repo[$k]
+        if ([char]::IsHighSurrogate($c) -and $k + 1 -lt $Repo.Length) {
+            [void]$sb.AppendFormat('\U{0:x8}', [char]::ConvertToUtf32($c, $Repo[$k + 1])); $k++
+        } elseif ([int]$c -gt 126 -or [int]$c -lt 32) { [void]$sb.AppendFormat('\u{0:x4}', [int]$c) }
+        elseif ($c -eq '\' -or $c -eq "'") { [void]$sb.Append('\').Append($c) }
+        else { [void]$sb.Append($c) }
+    }
+    return "import sys; sys.path.append('$($sb.ToString())')`n"
+}
+
+# Run a native command for its exit code only, its output discarded. Here (and only here)
+# 'Continue': under 'Stop', 5.1 turns a redirected native command's first stderr line into
+# a terminating error, so a Python that is not there would end the script instead of
+# letting the next one be tried.
+function Invoke-Quietly([string]$Exe, [string[]]$Argv) {
+    $ErrorActionPreference = 'Continue'
+    & $Exe @Argv 2>$null | Out-Null
+    return $LASTEXITCODE
 }
 
 # ----- the bootstrapper itself, when piped -------------------------------------------
 function Find-Repo {
-    $forced = Env 'BOOTSTRAP_REPO'
+    $forced = Resolve-UserPath (Env 'BOOTSTRAP_REPO')
     if ($forced) { return $forced }
     if ($PSScriptRoot -and (Test-Path (Join-Path $PSScriptRoot 'pyproject.toml')) -and (Test-Path (Join-Path $PSScriptRoot 'bootstrap'))) { return $PSScriptRoot }
     return ''
@@ -509,7 +627,7 @@ function Get-Self([string]$Data, $Pin) {
     $url = Env 'BOOTSTRAP_SELF_URL'; $sha = Env 'BOOTSTRAP_SELF_SHA256'
     if (-not $sha -and $Pin.SelfSha -and (-not $url -or $url.Split('/')[-1] -eq $Pin.SelfFile)) { $sha = $Pin.SelfSha }
     if (-not $sha -or (-not $url -and -not $Pin.SelfFile)) {
-        Fail 'not run from a checkout, and no pinned bootstrapper to fetch' 'run .\install.ps1 from the repository, or set BOOTSTRAP_SELF_URL (wheel) and BOOTSTRAP_SELF_SHA256'
+        Fail 'not run from a checkout, and no pinned bootstrapper to fetch' 'run powershell -ExecutionPolicy Bypass -File install.ps1 from the repository, or set BOOTSTRAP_SELF_URL (wheel) and BOOTSTRAP_SELF_SHA256'
     }
     $dir = Join-Path $Data "self\$sha"
     New-Item -ItemType Directory -Force -Path $dir | Out-Null
@@ -525,120 +643,264 @@ function Get-Self([string]$Data, $Pin) {
     Invoke-Fetch $url $tmp | Out-Null
     $got = Get-Sha256 $tmp
     if ($got -ne $sha) { Remove-Item -LiteralPath $tmp; Fail "the bootstrapper does not match its pinned checksum: pinned $sha, got $got" 'check BOOTSTRAP_SELF_URL and BOOTSTRAP_SELF_SHA256' }
-    Move-Item -LiteralPath $tmp -Destination $file
+    Invoke-Rename $tmp $file
     return $file
+}
+
+# ----- TLS like the rest of the machine (install.sh's prepare_tool_env) ---------------
+# The downloads above use Windows' certificate store; uv uses its own built-in roots
+# unless UV_SYSTEM_CERTS=1. Behind a TLS-inspecting proxy only the Windows store holds
+# the organisation's CA: when uv's first download (the bootstrapper's own environment)
+# fails on the certificate and works with the system store, every uv call gets
+# UV_SYSTEM_CERTS=1 from then on (remembered in the data dir), and the run says so once.
+# A download that fails either way is the network's problem: exit 10, never "bad input".
+$ExitNetwork = 10
+
+function Use-RememberedTls([string]$Data) {
+    if (-not (Test-Path -LiteralPath (Join-Path $Data 'tls-system-certs'))) { return }
+    if ((Env 'UV_SYSTEM_CERTS') -or (Env 'UV_NATIVE_TLS')) { return }
+    $env:UV_SYSTEM_CERTS = '1'
+    Say 'TLS: uv trusts the system''s certificate store (UV_SYSTEM_CERTS=1), as an earlier run found'
+}
+
+# Run uv with ARGV, its stderr collected (one string) rather than shown; the exit code is
+# returned. 'Continue' for the reason Invoke-Quietly gives.
+function Invoke-UvCollect([string]$Uv, [string[]]$Argv, [ref]$Errors) {
+    $ErrorActionPreference = 'Continue'
+    $lines = & $Uv @Argv 2>&1 | ForEach-Object { "$_" }
+    $Errors.Value = ($lines -join "`n")
+    return $LASTEXITCODE
+}
+
+function Initialize-ToolEnv([string]$Uv, [string]$Repo, [string]$Data, [string[]]$Offline) {
+    if (Test-Path -LiteralPath (Join-Path $Repo '.venv\pyvenv.cfg')) { return }
+    $argv = @('sync', '-q', '--frozen', '--no-dev') + $Offline + @('--project', $Repo)
+    $log = ''
+    if ((Invoke-UvCollect $Uv $argv ([ref]$log)) -eq 0) { return }
+    if ($log -match 'invalid peer certificate|UnknownIssuer|system TLS certificates') {
+        if (-not (Env 'UV_SYSTEM_CERTS')) {
+            $env:UV_SYSTEM_CERTS = '1'
+            if ((Invoke-UvCollect $Uv $argv ([ref]$log)) -eq 0) {
+                New-Item -ItemType Directory -Force -Path $Data | Out-Null
+                Write-Text (Join-Path $Data 'tls-system-certs') ''
+                Say 'TLS: uv''s built-in roots reject the index''s certificate and the system''s store accepts it: every uv call now uses it (UV_SYSTEM_CERTS=1)'
+                return
+            }
+            Remove-Item Env:UV_SYSTEM_CERTS
+        }
+        [Console]::Error.WriteLine($log)
+        Fail 'uv could not verify the index''s TLS certificate (above), not even with the system''s store' 'put your organisation''s CA in the Windows certificate store, or check the index URL (UV_INDEX_URL)' $ExitNetwork
+    }
+    if ($log -match 'error sending request|dns error|failed to lookup address|Connection refused|No such host') {
+        [Console]::Error.WriteLine($log)
+        Fail 'uv could not reach the index (above) to set up the bootstrapper''s environment' 'check the network (and HTTPS_PROXY), or run offline: install.ps1 --cache-bundle FILE' $ExitNetwork
+    }
+    # Another failure: `uv run` below reports it in full.
+}
+
+# ----- PATH (only when asked) ---------------------------------------------------------
+# The user's PATH is HKCU\Environment\Path, usually REG_EXPAND_SZ holding %USERPROFILE%
+# and the like. [Environment]::GetEnvironmentVariable expands them and SetEnvironmentVariable
+# writes REG_SZ: every variable in it would be frozen to today's value. Read it raw, keep
+# its type, prepend the directory once; then tell running programs (Explorer, new
+# terminals) that the environment changed.
+function Add-UserPath([string]$Dir) {
+    $key = [Microsoft.Win32.Registry]::CurrentUser.OpenSubKey('Environment', $true)
+    if ($null -eq $key) { $key = [Microsoft.Win32.Registry]::CurrentUser.CreateSubKey('Environment') }
+    try {
+        $raw = [string]$key.GetValue('Path', '', [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
+        $kind = [Microsoft.Win32.RegistryValueKind]::ExpandString
+        if ($raw) { $kind = $key.GetValueKind('Path') }
+        foreach ($entry in ($raw -split ';')) {
+            if ([Environment]::ExpandEnvironmentVariables($entry).TrimEnd('\') -eq $Dir.TrimEnd('\')) { return $false }
+        }
+        $new = if ($raw) { "$Dir;$raw" } else { $Dir }
+        $key.SetValue('Path', $new, $kind)
+    } finally { $key.Close() }
+    # SetEnvironmentVariable broadcasts WM_SETTINGCHANGE; a throwaway variable carries it.
+    [Environment]::SetEnvironmentVariable('INSTALL_PS1_PATH_CHANGED', '1', 'User')
+    [Environment]::SetEnvironmentVariable('INSTALL_PS1_PATH_CHANGED', [NullString]::Value, 'User')
+    return $true
+}
+
+# ----- handing over -------------------------------------------------------------------
+# One argument as the Windows C runtime (and Rust's std, which uv uses) splits a command
+# line back: quoted when empty or holding a space, tab or '"'; '"' escaped with '\', and
+# the backslashes before a '"' (or the closing quote) doubled (Microsoft's "Parsing C++
+# command-line arguments"). Windows PowerShell 5.1 does neither: an empty argument
+# vanishes and an embedded '"' splits the argument, so the handover builds the line itself.
+function ConvertTo-WinArg([string]$Arg) {
+    if ($Arg.Length -gt 0 -and $Arg -notmatch '[ \t"]') { return $Arg }
+    $sb = New-Object System.Text.StringBuilder
+    [void]$sb.Append('"')
+    $slashes = 0
+    foreach ($c in $Arg.ToCharArray()) {
+        if ($c -eq [char]'\') { $slashes++; continue }
+        if ($c -eq [char]'"') { [void]$sb.Append([char]'\', 2 * $slashes + 1); $slashes = 0 }
+        elseif ($slashes -gt 0) { [void]$sb.Append([char]'\', $slashes); $slashes = 0 }
+        [void]$sb.Append($c)
+    }
+    [void]$sb.Append([char]'\', 2 * $slashes)
+    [void]$sb.Append('"')
+    return $sb.ToString()
+}
+
+# Run EXE with ARGV, attached to this console (output streams live, Ctrl-C reaches it),
+# and return its exit code.
+function Invoke-Native([string]$Exe, [string[]]$Argv) {
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $Exe
+    $words = @()
+    foreach ($word in $Argv) { $words += ConvertTo-WinArg $word }
+    $psi.Arguments = $words -join ' '
+    $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath
+    $child = [System.Diagnostics.Process]::Start($psi)
+    $child.WaitForExit()
+    return $child.ExitCode
 }
 
 function Show-Usage {
     @'
 install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
 
-Usage: install.ps1 [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
+Usage: install.ps1 [OPTIONS] ['--'] [ARGS FOR `bootstrap up`...]
   --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
   --modify-path  --print-triple  --print-data-dir  -h, --help
-Options are taken wherever they appear; everything else goes to `bootstrap up`; `--`
-ends option parsing. (The same options and environment variables as install.sh; see
-docs/install.md.)
+Options are taken wherever they appear; everything else goes to `bootstrap up`; '--'
+ends option parsing (quoted: PowerShell itself removes a bare -- before the script sees
+it). --sources local,index and --sources 'local,index' are the same. (The same options
+and environment variables as install.sh; see docs/install.md.)
 '@ | Write-Output
 }
 
 # ----- main --------------------------------------------------------------------------
-$NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
-$ModifyPath = $false; $PrintTriple = $false
-# Our options are taken wherever they appear; every other argument goes on to
-# `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
-# `--uv` hands the rest to uv. As in install.sh.
-$all = @($args)
-$rest = @()
-$stray = ''
-for ($i = 0; $i -lt $all.Count; $i++) {
-    $a = [string]$all[$i]
-    $tail = @(if ($i + 1 -lt $all.Count) { $all[($i + 1)..($all.Count - 1)] })
-    switch -Regex ($a) {
-        '^--no-run$' { $NoRun = $true; continue }
-        '^--uv$' { $UvMode = $true; break }
-        '^--cache-bundle$' {
-            if ($i + 1 -ge $all.Count) { Fail '--cache-bundle needs a file' 'install.ps1 --cache-bundle FILE' }
-            $i++; $Bundle = [string]$all[$i]; continue
-        }
-        '^--cache-bundle=' { $Bundle = $a.Substring(15); continue }
-        '^--sources$' {
-            if ($i + 1 -ge $all.Count) { Fail '--sources needs a list' 'install.ps1 --sources local,index' }
-            $i++; $Sources = [string]$all[$i]; continue
-        }
-        '^--sources=' { $Sources = $a.Substring(10); continue }
-        '^--verify$' { $Verify = $true; continue }
-        '^--modify-path$' { $ModifyPath = $true; continue }
-        '^--print-triple$' { $PrintTriple = $true; continue }
-        '^--print-data-dir$' { Write-Output (Get-DataDir); exit 0 }
-        '^(-h|--help)$' { Show-Usage; exit 0 }
-        '^--$' { $rest += $tail; $i = $all.Count; break }
-        default { $rest += $a; if (-not $stray) { $stray = $a } }
+# Sets $Stage0State.Code and returns, or stops through Fail / Stop-Install; never exits.
+function Invoke-Stage0([string[]]$Argv) {
+    if (-not $DeadlineOk) {
+        Fail "BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not '$(Env 'BOOTSTRAP_DOWNLOAD_DEADLINE')'" 'unset it, or give a number of seconds such as 600' 2
     }
-    if ($UvMode) { break }
-}
-if ($UvMode) {
-    if ($stray) {
-        Fail "$stray comes before --uv: everything after --uv goes to uv, nothing before it may go to ``bootstrap up``" "put $stray after --uv, or leave out --uv"
+    $NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
+    $ModifyPath = $false; $PrintTriple = $false
+    # Our options are taken wherever they appear; every other argument goes on to
+    # `bootstrap up`, in its order. '--' ends option parsing (the rest goes on as is);
+    # `--uv` hands the rest to uv. As in install.sh.
+    $all = @($Argv)
+    $rest = @()
+    $stray = ''
+    $tail = @()
+    for ($i = 0; $i -lt $all.Count; $i++) {
+        $a = $all[$i]
+        $tail = @(if ($i + 1 -lt $all.Count) { $all[($i + 1)..($all.Count - 1)] })
+        switch -Regex ($a) {
+            '^--no-run$' { $NoRun = $true; continue }
+            '^--uv$' { $UvMode = $true; break }
+            '^--cache-bundle$' {
+                if ($i + 1 -ge $all.Count) { Fail '--cache-bundle needs a file' 'install.ps1 --cache-bundle FILE' 2 }
+                $i++; $Bundle = Resolve-UserPath $all[$i]; continue
+            }
+            '^--cache-bundle=' { $Bundle = Resolve-UserPath $a.Substring(15); continue }
+            '^--sources$' {
+                if ($i + 1 -ge $all.Count) { Fail '--sources needs a list' "install.ps1 --sources 'local,index'" 2 }
+                $i++; $Sources = $all[$i]; continue
+            }
+            '^--sources=' { $Sources = $a.Substring(10); continue }
+            '^--verify$' { $Verify = $true; continue }
+            '^--modify-path$' { $ModifyPath = $true; continue }
+            '^--print-triple$' { $PrintTriple = $true; continue }
+            '^--print-data-dir$' { Write-Output (Get-DataDir); return }
+            '^(-h|--help)$' { Show-Usage; return }
+            '^--$' { $rest += $tail; $i = $all.Count; break }
+            default { $rest += $a; if (-not $stray) { $stray = $a } }
+        }
+        if ($UvMode) { break }
     }
-    $rest = $tail
-}
-if (Env 'BOOTSTRAP_UV_VERIFY') { $Verify = $true }
+    if ($UvMode) {
+        if ($stray) {
+            Fail "$stray comes before --uv: everything after --uv goes to uv, nothing before it may go to ``bootstrap up``" "put $stray after --uv, or leave out --uv"
+        }
+        $rest = $tail
+    }
+    if (Env 'BOOTSTRAP_UV_VERIFY') { $Verify = $true }
 
-$Triple = Get-Triple
-if ($PrintTriple) { Write-Output $Triple; exit 0 }
-$Pin = Read-Pin $Triple
-$Data = Get-DataDir
-if (-not $Sources) { $Sources = Env 'BOOTSTRAP_UV_SOURCES' 'local,mirror,index,release' }
+    $Triple = Get-Triple
+    if ($PrintTriple) { Write-Output $Triple; return }
+    $Pin = Read-Pin $Triple
+    $Data = Get-DataDir
+    if (-not $Sources) { $Sources = Env 'BOOTSTRAP_UV_SOURCES' 'local,mirror,index,release' }
 
-$imported = $null
-$repo = Find-Repo
-$toolEnv = if ($repo) { Get-ToolEnvDir $repo $Data } else { '' }
-if ($Bundle) {
-    $uvHere = Join-Path $Data "uv\$($Pin.Version)\uv.exe"
-    if ($toolEnv -and (Test-ToolEnv $toolEnv $repo) -and (Test-Path -LiteralPath $uvHere)) {
-        Say "the cache bundle's tools are already imported"
+    $imported = $null
+    $repo = Find-Repo
+    $toolEnv = if ($repo) { Get-ToolEnvDir $repo $Data } else { '' }
+    if ($Bundle) {
+        $uvHere = Join-Path $Data "uv\$($Pin.Version)\uv.exe"
+        if ($toolEnv -and (Test-ToolEnv $toolEnv $repo) -and (Test-Path -LiteralPath $uvHere)) {
+            Say "the cache bundle's tools are already imported"
+        } else {
+            $imported = Import-Bundle $Bundle $Pin $Triple $Data $repo
+            [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
+            $Sources = 'local'
+        }
+        $Stage0State.Marks += ' bundle=' + (Get-Epoch)
+    }
+    $Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
+    Use-RememberedTls $Data
+    $Stage0State.Marks += ' uv=' + (Get-Epoch)
+    if ($imported) {
+        New-ToolEnv $Uv $repo $toolEnv $imported
+        Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    if ($ModifyPath) {
+        # The user's PATH in HKCU only (no admin); never without --modify-path.
+        $dir = Split-Path -Parent $Uv
+        if (Add-UserPath $dir) { Say "added $dir to your user PATH (open a new terminal)" }
+    }
+
+    $env:BOOTSTRAP_STAGE0_START = $Stage0Start
+    $env:BOOTSTRAP_STAGE0_MARKS = $Stage0State.Marks
+    $env:BOOTSTRAP_UV = $Uv
+    if ($UvMode) { $Stage0State.Code = Invoke-Native $Uv $rest; return }
+    if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; return }
+    $offline = @()
+    if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
+    # No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
+    # (no admin, no PATH change). The bootstrapper decides, not this script, whether the
+    # environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their
+    # fixes, the choice of distro and variant, and the report on this side.
+    if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
+        # A bundle set this environment up: use it, online or not.
+        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') (@('-m', 'bootstrap', 'up') + $rest)
+    } elseif ($repo) {
+        Initialize-ToolEnv $Uv $repo $Data $offline
+        $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap', 'up') + $rest)
     } else {
-        $imported = Import-Bundle $Bundle $Pin $Triple $Data $repo
-        [Environment]::SetEnvironmentVariable('BOOTSTRAP_UV_LOCAL', $imported.Artifact)
-        $Sources = 'local'
-    }
-    $Stage0Marks += ' bundle=' + (Get-Epoch)
-}
-$Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
-$Stage0Marks += ' uv=' + (Get-Epoch)
-if ($imported) {
-    New-ToolEnv $Uv $repo $toolEnv $imported
-    Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue
-}
-if ($ModifyPath) {
-    # The user's PATH in HKCU only (no admin); never without --modify-path.
-    $dir = Split-Path -Parent $Uv
-    $userPath = [Environment]::GetEnvironmentVariable('Path', 'User')
-    if (-not (($userPath -split ';') -contains $dir)) {
-        [Environment]::SetEnvironmentVariable('Path', "$dir;$userPath", 'User')
-        Say "added $dir to your user PATH (open a new terminal)"
+        $self = Get-Self $Data $Pin
+        $Stage0State.Code = Invoke-Native $Uv (@('tool', 'run') + $offline + @('--from', $self, 'bootstrap', 'up') + $rest)
     }
 }
 
-$env:BOOTSTRAP_STAGE0_START = $Stage0Start
-$env:BOOTSTRAP_STAGE0_MARKS = $Stage0Marks
-$env:BOOTSTRAP_UV = $Uv
-if ($UvMode) { & $Uv @rest; exit $LASTEXITCODE }
-if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; exit 0 }
-$offline = @()
-if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
-# No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
-# (no admin, no PATH change). The bootstrapper decides, not this script, whether the
-# environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their fixes,
-# the choice of distro and variant, and the report on this side.
-if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
-    # A bundle set this environment up: use it, online or not.
-    & (Join-Path $toolEnv 'Scripts\python.exe') -m bootstrap up @rest
-} elseif ($repo) {
-    & $Uv run --frozen --no-dev @offline --project $repo bootstrap up @rest
-} else {
-    $self = Get-Self $Data $Pin
-    & $Uv tool run @offline --from $self bootstrap up @rest
+# The arguments as the user typed them. PowerShell hands over an unquoted `a,b` as one
+# array argument (so `--sources local,index` arrived as "local index"): each array is
+# joined back with the commas it was typed with; everything else becomes a string.
+$Stage0Argv = New-Object System.Collections.Generic.List[string]
+foreach ($arg in $args) {
+    if ($arg -is [System.Array]) { $Stage0Argv.Add(($arg -join ',')) } else { $Stage0Argv.Add([string]$arg) }
 }
-exit $LASTEXITCODE
+
+# ----- the one exit ------------------------------------------------------------------
+# Run from a file (`powershell -File install.ps1`, `.\install.ps1`), `exit` ends the
+# script and its code is the process's or the caller's $LASTEXITCODE. Run as a scriptblock
+# (`& ([scriptblock]::Create((irm ...)))`), `exit` would end the user's PowerShell
+# session, closing the window and the error message with it: the code is left in
+# $LASTEXITCODE instead.
+try {
+    Invoke-Stage0 -Argv $Stage0Argv.ToArray()
+} catch {
+    $Stage0State.Code = Get-StopCode $_
+    if ($null -eq $Stage0State.Code) {
+        [Console]::Error.WriteLine("install.ps1: error: $($_.Exception.Message)")
+        $Stage0State.Code = 1
+    }
+}
+if ($RunFromFile) { exit $Stage0State.Code }
+$global:LASTEXITCODE = $Stage0State.Code

@@ -24,11 +24,23 @@ wheel x86_64-unknown-linux-musl uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl 2c45
 '
 # <<< uv pin <<<
 
-# Wall-clock seconds (sub-second where date has %N; whole seconds elsewhere, e.g. macOS).
+# Wall-clock seconds, sub-second everywhere: stage 0's own time is part of the timing the
+# product reports. GNU date has %N; BSD date (macOS) prints a literal N, so there the
+# shell's own clock (bash >= 5 and zsh's EPOCHREALTIME, zsh after loading zsh/datetime)
+# or perl's Time::HiRes (part of every macOS) gives the fraction. Never python3: on a
+# Mac without the Command Line Tools it is Apple's stub, which opens an install dialog.
+[ -z "${ZSH_VERSION:-}" ] || zmodload zsh/datetime 2>/dev/null
 now_epoch() {
-  _now=$(date +%s.%N 2>/dev/null)
+  # shellcheck disable=SC3028  # set by bash >= 5 and zsh; empty (so skipped) elsewhere
+  _now=${EPOCHREALTIME:-}
   case $_now in
-    *[!0-9.]* | *. | .* | "") _now=$(date +%s) ;;
+    *[!0-9.]* | *. | .* | "") _now=$(date +%s.%N 2>/dev/null) ;;
+  esac
+  case $_now in
+    *[!0-9.]* | *. | .* | "")
+      _now=$(perl -MTime::HiRes=time -e 'printf "%.6f", time' 2>/dev/null)
+      case $_now in *[!0-9.]* | *. | .* | "") _now=$(date +%s) ;; esac
+      ;;
   esac
   printf '%s' "$_now"
 }
@@ -153,6 +165,39 @@ detect_triple() {
   esac
 }
 
+# On a Mac without the Xcode Command Line Tools, /usr/bin/python3 (like git, clang and
+# ~75 more names there) is Apple's xcode-select shim: running it, even to ask its version,
+# opens the "install developer tools" dialog, and it exits 1. Whether the tools are there
+# is `xcode-select -p` (a real binary, and quiet). Stage 0 then never runs python3, and
+# the uv calls that look for a Python on PATH (the bootstrapper's environment) get a PATH
+# without the shim's directory: uv executes every python3 it finds there to learn its
+# version. Asked only where a Python is looked for, so a re-run pays nothing.
+CLT_STUB=""
+clt_stub() { # true when python3 in the shim's directory would be Apple's stub
+  if [ -z "$CLT_STUB" ]; then
+    CLT_STUB=no
+    if [ "$(uname -s)" = Darwin ] && ! xcode-select -p >/dev/null 2>&1; then
+      _xs=$(command -v xcode-select 2>/dev/null) || _xs=/usr/bin/xcode-select
+      CLT_STUB=${_xs%/*}
+      say "the Xcode Command Line Tools are not installed: $CLT_STUB/python3 is Apple's stub, which stage 0 never runs"
+    fi
+  fi
+  [ "$CLT_STUB" != no ]
+}
+
+# uv_path: UV_PATH is PATH without the stub's directory (PATH itself where there is no
+# stub). A variable, not output: clt_stub must run in this shell, not a subshell.
+uv_path() {
+  UV_PATH=$PATH
+  clt_stub || return 0
+  _rest=$PATH: UV_PATH=""
+  while [ -n "$_rest" ]; do
+    _d=${_rest%%:*}
+    _rest=${_rest#*:}
+    [ "$_d" = "$CLT_STUB" ] || UV_PATH=${UV_PATH:+$UV_PATH:}$_d
+  done
+}
+
 # ----- the pin -----------------------------------------------------------------------
 load_pin() {
   if [ -n "${BOOTSTRAP_UV_PIN_FILE:-}" ]; then
@@ -180,13 +225,15 @@ EOF
 }
 
 # ----- checksums ---------------------------------------------------------------------
+# sha256sum where it exists (Linux); else openssl before shasum: on macOS shasum is a
+# perl script that takes 10-14 ms to start on every run, openssl (LibreSSL) a few.
 pick_hasher() {
   if command -v sha256sum >/dev/null 2>&1; then
     HASHER=sha256sum
-  elif command -v shasum >/dev/null 2>&1; then
-    HASHER=shasum
   elif command -v openssl >/dev/null 2>&1; then
     HASHER=openssl
+  elif command -v shasum >/dev/null 2>&1; then
+    HASHER=shasum
   else
     die "no SHA-256 tool found (sha256sum, shasum or openssl): refusing to install an unverified uv" \
       "install coreutils (sha256sum), perl (shasum) or openssl, then re-run"
@@ -497,7 +544,7 @@ extract_artifact() { # FILE KIND DEST
       elif command -v busybox >/dev/null 2>&1 && busybox unzip -l "$_file" >"$WORK/ls" 2>/dev/null; then
         awk 'NR>2 && $4 != "" && $1 ~ /^[0-9]+$/ { sub(/^ *[0-9]+ +[^ ]+ +[^ ]+ +/, ""); print }' "$WORK/ls" >"$WORK/members"
         _unzip="busybox unzip -qo"
-      elif command -v python3 >/dev/null 2>&1; then
+      elif ! clt_stub && command -v python3 >/dev/null 2>&1; then
         python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' \
           "$_file" >"$WORK/members" 2>/dev/null || { say "$_file: not a readable wheel"; return 1; }
         _unzip=python3
@@ -825,9 +872,10 @@ $WORK"
     FILENAME == ARGV[1] { have[$2] = $1; next }
     $0 == "" { next }
     { listed[$2] = 1
-      if (!($2 in have)) { print "bundle.missing_member " b ": SHA256SUMS lists " $2 ", which is missing"; exit }
-      if (have[$2] != $1) { print "bundle.checksum " b ": " $2 " does not match SHA256SUMS (corrupt or tampered bundle)"; exit } }
-    END { for (f in have) if (!(f in listed)) { print "bundle.extra_member " b ": " f " is not covered by SHA256SUMS"; exit } }
+      if (!($2 in have)) { print "bundle.missing_member " b ": SHA256SUMS lists " $2 ", which is missing"; failed = 1; exit }
+      if (have[$2] != $1) { print "bundle.checksum " b ": " $2 " does not match SHA256SUMS (corrupt or tampered bundle)"; failed = 1; exit } }
+    END { if (failed) exit  # "exit" above still runs END: one reason, not a false second
+      for (f in have) if (!(f in listed)) { print "bundle.extra_member " b ": " f " is not covered by SHA256SUMS"; exit } }
   ' "$WORK/have" "$_b/SHA256SUMS")
   [ -z "$_why" ] || bundle_die "${_why%% *}" "${_why#* }"
   _fmt=$(sed -n 's/^  "format": \([0-9]*\),*$/\1/p' "$_b/manifest.json")
@@ -887,14 +935,16 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
     -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
   _made=""
+  uv_path
   for _py in ${BUNDLE_PYTHONS:-3}; do
-    if "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
+    if PATH=$UV_PATH "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
       _made=$_py
       break
     fi
   done
   if [ -z "$_made" ]; then
-    _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    _have=""
+    clt_stub || _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
@@ -991,6 +1041,30 @@ sh_quote() {
   printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
 }
 
+# The files a login shell reads, as each shell documents it: sh/dash/ksh and bash without
+# its own files read ~/.profile; bash reads the first of ~/.bash_profile, ~/.bash_login,
+# ~/.profile that exists (only that one); zsh (the login shell of a new Mac) reads
+# ~/.zprofile and never ~/.profile. Interactive non-login shells read ~/.bashrc, ~/.zshrc.
+rc_files() {
+  printf '%s\n' "$HOME/.profile"
+  for _rc in "$HOME/.bash_profile" "$HOME/.bash_login"; do
+    if [ -f "$_rc" ]; then
+      printf '%s\n' "$_rc"
+      break
+    fi
+  done
+  case ${SHELL:-} in
+    */zsh) _zsh=1 ;;
+    *) _zsh="" ;;
+  esac
+  if [ -n "$_zsh" ] || [ -f "$HOME/.zprofile" ] || [ "$(uname -s)" = Darwin ]; then
+    printf '%s\n' "$HOME/.zprofile"
+  fi
+  for _rc in "$HOME/.bashrc" "$HOME/.zshrc"; do
+    [ ! -f "$_rc" ] || printf '%s\n' "$_rc"
+  done
+}
+
 modify_path() {
   _env=$DATA/env
   _qdir=$(sh_quote "$UV_DIR")
@@ -998,11 +1072,16 @@ modify_path() {
   printf 'case ":${PATH}:" in *:%s:*) ;; *) PATH=%s:"$PATH"; export PATH ;; esac\n' \
     "$_qdir" "$_qdir" >"$_env"
   _line=". $(sh_quote "$_env")"
-  for _rc in "$HOME/.profile" "$HOME/.bashrc" "$HOME/.zshrc"; do
-    [ "$_rc" = "$HOME/.profile" ] || [ -f "$_rc" ] || continue
-    grep -qF "$_line" "$_rc" 2>/dev/null || printf '\n%s\n' "$_line" >>"$_rc"
-  done
-  say "added $UV_DIR to PATH in your shell profile (open a new shell)"
+  _done=""
+  while IFS= read -r _rc; do
+    if ! grep -qF "$_line" "$_rc" 2>/dev/null; then
+      printf '\n%s\n' "$_line" >>"$_rc" || die "cannot write $_rc" "check its permissions, or add $UV_DIR to PATH yourself"
+    fi
+    _done="$_done ~/${_rc#"$HOME/"}"
+  done <<EOF
+$(rc_files)
+EOF
+  say "added $UV_DIR to PATH in$_done (open a new shell)"
 }
 
 # ----- TLS like the rest of the machine -------------------------------------------------
@@ -1031,15 +1110,16 @@ die_network() { # MESSAGE FIX
 prepare_tool_env() { # REPO [--offline]
   [ -f "$1/.venv/pyvenv.cfg" ] && return 0
   _log=$DATA/.tool-env.$$.log
+  uv_path
   # shellcheck disable=SC2086  # $2 is one flag or nothing
-  if "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+  if PATH=$UV_PATH "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
     rm -f "$_log"
     return 0
   fi
   if grep -q -e 'invalid peer certificate' -e 'UnknownIssuer' -e 'system TLS certificates' "$_log"; then
     # shellcheck disable=SC2086
     if [ -z "${UV_SYSTEM_CERTS:-}" ] &&
-      UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
+      PATH=$UV_PATH UV_SYSTEM_CERTS=1 "$UV" sync -q --frozen --no-dev ${2:-} --project "$1" 2>"$_log"; then
       rm -f "$_log"
       UV_SYSTEM_CERTS=1
       export UV_SYSTEM_CERTS

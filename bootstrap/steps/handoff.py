@@ -251,6 +251,34 @@ class PreflightStep(EveryRun):
         )
 
 
+# -- the script that runs there ---------------------------------------------------------
+
+STAGE0_SCRIPT = "install.sh"
+
+
+def check_stage0_script(folder: Path) -> None:
+    """Refuse to hand over an install.sh with CR line endings (a Windows checkout made
+    before the repository's .gitattributes, or an editor's): the target runs it with
+    `sh install.sh`, and dash, bash and busybox stop at its first line with a CR, with a
+    message about that line, not about the file. Refused here, named, with the fix;
+    never rewritten behind the user's back (the file is theirs, and tracked)."""
+    path = folder / STAGE0_SCRIPT
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return  # no script here: the transfer or the target names what is missing
+    if b"\r" not in head:
+        return
+    raise UserError(
+        f"{path} has Windows line endings (CRLF): `sh {STAGE0_SCRIPT}` on the target "
+        "would stop at its first line",
+        code="handoff.crlf_script",
+        fix=f"check it out again with LF endings: cd {shlex.quote(str(folder))} && "
+        f"rm {STAGE0_SCRIPT} && git -c core.autocrlf=false checkout -- {STAGE0_SCRIPT}",
+    )
+
+
 # -- transfer -------------------------------------------------------------------------
 
 
@@ -548,6 +576,13 @@ def run_handoff(
             "no remote host: set [strategies.remote] hosts or give --remote [user@]host[:port]",
             code="remote.no_host",
         )
+
+    # What the target runs: the repository sent, or the workspace a container mounts.
+    check_stage0_script(
+        Path(transfer.repo)
+        if transfer is not None
+        else Path(getattr(preflight, "workspace", "") or repo)
+    )
 
     def one(host: str) -> tuple[HostResult, dict[str, Any] | None]:
         return _one_target(
