@@ -16,8 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from bootstrap import proc
 from bootstrap.paths import Paths
+
+if TYPE_CHECKING:
+    from bootstrap.host.sources import Source
 from bootstrap.policy.findings import Finding
 from bootstrap.profiles import LockSpec, Profile, Variant
 
@@ -273,11 +278,20 @@ def slow_path(m: Machine) -> list[Finding]:
     return out
 
 
-def _is_wsl() -> bool:
-    try:
-        return "microsoft" in Path("/proc/version").read_text().lower()
-    except OSError:
-        return False
+def _is_wsl(src: Source | None = None, kernel: str | None = None) -> bool:
+    """Whether this runs inside WSL, by detection's own rule (the kernel release, then
+    /proc/version, then WSL's variables and interop marker); ``src`` and ``kernel`` are
+    the live machine's unless given."""
+    import platform
+
+    from bootstrap.host.probes import wsl_generation
+    from bootstrap.host.sources import Source
+
+    if src is None:
+        if platform.system() != "Linux":
+            return False
+        src = Source()
+    return wsl_generation(src, platform.release() if kernel is None else kernel)[0] is not None
 
 
 def _filesystem(path: Path) -> str | None:
