@@ -116,9 +116,10 @@ class ContainerUpStep(EveryRun):
             (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
-        from bootstrap.strategies.devcontainer_cli import without_proxy
+        from bootstrap.strategies.devcontainer_cli import cli_environment
 
-        env = dict(os.environ) if spec.pass_proxy else without_proxy(os.environ)
+        link.pass_proxy = spec.pass_proxy
+        env = cli_environment(os.environ, pass_proxy=spec.pass_proxy)
         res, result = link.up(skip_post_create=not user, env=env, timeout=UP_TIMEOUT)
         if link.dry_run is not None:
             target.probe = {"dry_run": "1"}
