@@ -67,9 +67,7 @@ _SMI_HEADER = re.compile(
 # (A Jetson prints "N/A" where the persistence mode goes.) A GPU row always has a second
 # cell after the first "|": a process row ("|    0   N/A  N/A   1084  C+G  ...exe  N/A  |",
 # N/A in its memory column on Windows and WSL2) ends there.
-_SMI_GPU = re.compile(
-    r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|\s*\S"
-)
+_SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|\s*\S")
 # The table's second section lists processes, not GPUs: the GPU section ends at its header.
 _SMI_PROCESSES = re.compile(r"^\|\s*Processes:", re.MULTILINE)
 _SMI_MEM = re.compile(r"(?P<used>\d+)MiB\s*/\s*(?P<total>\d+)MiB")

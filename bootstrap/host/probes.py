@@ -274,7 +274,9 @@ def probe_nvidia(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[s
         return {"gpus": [gpu]}, origin
     if driver is None:  # pragma: no cover - ruled out above
         raise Absent
-    only = Gpu("nvidia", "NVIDIA GPU", None, driver, max_cuda_for_driver(driver), count_unknown=True)
+    only = Gpu(
+        "nvidia", "NVIDIA GPU", None, driver, max_cuda_for_driver(driver), count_unknown=True
+    )
     return {"gpus": [only]}, origin
 
 

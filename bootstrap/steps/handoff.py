@@ -15,7 +15,6 @@ and nothing secret is sent (only tracked files and the bundle).
 from __future__ import annotations
 
 import contextlib
-import json
 import shlex
 import time
 from collections.abc import Callable
@@ -25,6 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError, UserError
+from bootstrap.peer import (
+    REPLY_LIMIT,
+    check_facts,
+    check_probe,
+    check_report,
+    clean_line,
+    overflowed,
+    parse_object,
+)
 from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
@@ -231,8 +239,10 @@ class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
-        res = target.link.run(script, timeout=30)
-        probe = parse_probe(res.stdout)
+        res = target.link.run(script, timeout=30, limit=REPLY_LIMIT)
+        if res.overflow:
+            raise overflowed(target.name, "probe")
+        probe = check_probe(parse_probe(res.stdout), target=target.name)
         target.probe = probe
         if target.link.dry_run is not None:
             return "dry run"
@@ -296,20 +306,17 @@ def _rsync_sent(stats: str) -> int:
 
 
 def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
-    """No rsync on one side: send only the files whose SHA-256 differs from the manifest
-    the last transfer left there, as one tar stream."""
+    """No rsync on one side: send only the files whose SHA-256 differs from the file
+    there, as one tar stream. The hashes are computed there, of the files as they are
+    now (a file deleted or edited there is sent again); never read from a manifest the
+    box keeps about itself."""
     import hashlib
     import subprocess
     import tarfile
 
-    manifest_path = f"{target.dir_word}/{STAGE}.manifest.json"
-    old_res = target.link.run(f"cat {manifest_path} 2>/dev/null || true", timeout=30)
-    try:
-        old = json.loads(old_res.stdout or "{}")
-    except ValueError:
-        old = {}
+    there = _hashes_there(target, files)
     new = {n: hashlib.sha256((repo / n).read_bytes()).hexdigest() for n in files}
-    changed = [n for n in files if old.get(n) != new[n]]
+    changed = [n for n in files if there.get(n) != new[n]]
     if changed:
         argv = target.link.pipe_argv(
             f"mkdir -p {target.dir_word} && tar -xf - -C {target.dir_word}"
@@ -325,8 +332,31 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
                     f"tar to {target.name} failed (exit {child.returncode})",
                     code="remote.transfer",
                 )
-    target.link.run(f"cat > {manifest_path}", timeout=30, input=json.dumps(new, sort_keys=True))
     return len(changed)
+
+
+def _hashes_there(target: Target, files: list[str]) -> dict[str, str]:
+    """{name: sha256} of those of ``files`` that exist there, computed there by
+    `sha256sum` (the preflight made sure it exists). A line that is not ``<64 hex>  <one
+    of our names>`` (sha256sum escapes odd names with a leading backslash) is ignored:
+    that file is sent again."""
+    import re
+
+    listing = "\0".join(files)
+    res = target.link.run(
+        f"cd {target.dir_word} 2>/dev/null && xargs -0 sha256sum -- 2>/dev/null; true",
+        timeout=300,
+        input=listing,
+    )
+    if res.overflow:
+        raise overflowed(target.name, "file hashes")
+    wanted = set(files)
+    out: dict[str, str] = {}
+    for line in res.stdout.splitlines():
+        m = re.fullmatch(r"([0-9a-f]{64})  (.+)", line)
+        if m and m.group(2) in wanted:
+            out[m.group(2)] = m.group(1)
+    return out
 
 
 # -- detect there, re-plan ---------------------------------------------------------------
@@ -334,7 +364,6 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
 
 class DetectThereStep(EveryRun):
     def run(self, spec: specs.DetectThere, ctx: Context) -> str:
-        from bootstrap.host.facts import HostFacts
         from bootstrap.plan.planner import Overrides, make_plan
         from bootstrap.profiles import load_profile
 
@@ -349,12 +378,10 @@ class DetectThereStep(EveryRun):
                 f"{target.name}: detection failed there: {res.describe()}",
                 code="remote.detect",
             )
-        try:
-            target.facts = HostFacts.from_dict(json.loads(res.stdout))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Unfit(
-                f"{target.name}: detection there printed no facts ({exc})", code="remote.detect"
-            ) from exc
+        if res.overflow:
+            raise overflowed(target.name, "detection facts")
+        facts = parse_object(res.stdout, target=target.name, what="detection facts")
+        target.facts = check_facts(facts, target=target.name)
         there = make_plan(target.facts, load_profile(spec.profile), Overrides(strategy="native"))
         target.target_key = there.target
         accel = next((r for r in there.reasons if r.decision == "accelerator"), None)
@@ -472,7 +499,7 @@ class RunThereStep(EveryRun):
         res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
-            on_line=lambda line: ctx.view.output(prefix + line),
+            on_line=lambda line: ctx.view.output(prefix + clean_line(line)),
             env=env,
         )
         target.exit_code = res.returncode
@@ -490,16 +517,20 @@ def _profile_there(profile: str, repo: Path) -> str:
 class CollectReportStep(EveryRun):
     def run(self, spec: specs.CollectReport, ctx: Context) -> str:
         target = _target(ctx)
-        res = target.link.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
+        res = target.link.run(
+            f"cat {target.dir_word}/{STAGE}/report.json", timeout=30, limit=REPLY_LIMIT
+        )
         if target.link.dry_run is not None:
             return "dry run"
-        try:
-            target.report = json.loads(res.stdout) if res.ok else None
-        except ValueError:
+        if res.overflow:
+            raise overflowed(target.name, "report")
+        if not res.ok:
             target.report = None
-        if target.report is None:
             return "the target wrote no report"
-        return f"report {target.report.get('report_id', '?')[:8]} ({target.report.get('outcome')})"
+        raw = parse_object(res.stdout, target=target.name, what="report")
+        target.report = check_report(raw, target=target.name)
+        outcome = raw.get("outcome") if raw.get("outcome") in ("success", "failure") else "?"
+        return f"report of {target.report.get('target') or '?'} ({outcome})"
 
 
 # -- the orchestration ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 
 from bootstrap import proc
 from bootstrap.errors import ActionRequired, BootstrapError
-from bootstrap.strategies.transport import show
+from bootstrap.strategies.transport import CAPTURE_LIMIT, show
 
 CLI_VERSION = "0.89.0"
 CLI_PACKAGE = "@devcontainers/cli"
@@ -192,12 +192,19 @@ class DevcontainerLink:
             argv += ["-w", self.folder]
         return [*argv, self.container_id, "sh", "-c", command]
 
-    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        input: str | None = None,
+        limit: int = CAPTURE_LIMIT,
+    ) -> proc.Result:
         if self.dry_run is not None:
             show(self.dry_run, [self.engine, "exec", "<container>", "sh", "-c", command])
             return proc.Result((), 0, "", "", 0.0)
         return proc.run(self._engine_exec(command, stdin=input is not None), timeout=timeout,
-                        input=input)  # fmt: skip
+                        input=input, limit=limit)  # fmt: skip
 
     def stream(
         self,

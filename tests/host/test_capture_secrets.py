@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PASSWORD = "Pw9-unique"
+PASSWORD = "Pw9-unique"  # noqa: S105 - planted, searched for
 
 # (variable, value): each hides the password differently.
 SPELLINGS = {

@@ -79,9 +79,7 @@ def _capture(tmp_path: Path, values: dict[str, Any], *, files=None, commands=Non
         index["files"][path] = f"files/{n:04d}"
     for n, (argv, out) in enumerate(commands or []):
         (d / f"commands/{n:04d}.out").write_text(out)
-        index["commands"].append(
-            {"argv": argv, "returncode": 0, "stdout": f"commands/{n:04d}.out"}
-        )
+        index["commands"].append({"argv": argv, "returncode": 0, "stdout": f"commands/{n:04d}.out"})
     (d / "capture.json").write_text(json.dumps(index))
     return d
 
@@ -161,10 +159,12 @@ WSL1_1607 = real("wsl/proc-version-wsl1-1607.txt")
     [
         # Windows 10 1607: `uname -r` is "3.4.0+", /proc/version names Microsoft's builder.
         ("3.4.0+", WSL1_1607, {}, 1),
-        ("4.4.0-19041-Microsoft", "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com)", {}, 1),
+        ("4.4.0-19041-Microsoft", "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com)",
+         {}, 1),
         ("5.15.146.1-microsoft-standard-WSL2", None, {}, 2),
         # A self-built WSL2 kernel: the release says nothing, WSL's variable does.
-        ("6.6.36-custom", "Linux version 6.6.36-custom (me@box) (gcc 13)", {"WSL_DISTRO_NAME": "Ubuntu"}, 2),
+        ("6.6.36-custom", "Linux version 6.6.36-custom (me@box) (gcc 13)",
+         {"WSL_DISTRO_NAME": "Ubuntu"}, 2),
         ("6.8.0-51-generic", "Linux version 6.8.0-51-generic (buildd@lcy02-amd64-036)", {}, None),
     ],
 )  # fmt: skip

@@ -80,6 +80,8 @@ def test_local_env_of_a_users_file_copies_no_host_secret(
                 assert secret.encode() not in path.read_bytes(), path
     (report,) = [
         json.loads(line)
-        for line in (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl").read_text().splitlines()
+        for line in (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl")
+        .read_text()
+        .splitlines()
     ]
     assert report["error_code"] == "devcontainer.post_create"
