@@ -412,6 +412,9 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
+    from bootstrap.profiles import check_pyproject
+
+    check_pyproject(profile.project.path)
     if project is not None:
         from bootstrap.profiles import check_project
 

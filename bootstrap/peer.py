@@ -53,6 +53,12 @@ def clean_line(text: str, limit: int = LINE_LIMIT) -> str:
     return _CONTROL.sub("", text)
 
 
+def clean_text(text: str) -> str:
+    """Like :func:`clean_line` for text of several lines (an error and its fix): line
+    breaks stay, nothing is cut."""
+    return "\n".join(_CONTROL.sub("", line) for line in text.split("\n"))
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -165,7 +171,16 @@ def check_facts(data: Mapping[str, Any], *, target: str) -> Any:
     from bootstrap.host.facts import HostFacts
     from bootstrap.host.facts import check_facts as check
 
-    _check_strings(data, target=target, what="detection facts", depth=0)
+    what = "detection facts"
+    _check_strings(data, target=target, what=what, depth=0)
+    for key, kinds, expected in _FACT_TYPES:
+        if key in data and not (
+            isinstance(data[key], kinds) and not (int in kinds and isinstance(data[key], bool))
+        ):
+            raise _fail(target, what, key, expected, data[key])
+    for key in ("gpus", "wsl_distros"):
+        if any(not isinstance(item, Mapping) for item in data.get(key) or ()):
+            raise _fail(target, what, key, "a list of objects", data[key])
     try:
         facts = HostFacts.from_dict(dict(data))
         check(facts)
@@ -178,6 +193,24 @@ def check_facts(data: Mapping[str, Any], *, target: str) -> Any:
             f"{target}: its detection facts: {clean_line(str(exc), 200)}", code="peer.bad_field"
         ) from None
     return facts
+
+
+_FACT_TYPES: tuple[tuple[str, tuple[type, ...], str], ...] = (
+    ("os", (str,), "a string"),
+    ("arch", (str,), "a string"),
+    ("kernel", (str,), "a string"),
+    ("os_version", (str,), "a string"),
+    ("cpu_count", (int,), "a whole number"),
+    ("memory_bytes", (int,), "a whole number"),
+    ("disk_free_bytes", (int,), "a whole number"),
+    ("gpus", (list,), "a list"),
+    ("wsl_distros", (list,), "a list"),
+    ("tools", (dict,), "an object"),
+    ("probes", (dict,), "an object"),
+    ("overrides", (dict,), "an object"),
+    ("distro", (dict, type(None)), "an object or null"),
+    ("libc", (dict, type(None)), "an object or null"),
+)
 
 
 def _check_strings(value: object, *, target: str, what: str, depth: int) -> None:

@@ -73,7 +73,9 @@ class DevcontainerConfigStep(EveryRun):
             return f"would write {spec.path} unless the user has one"
         result = write_config(workspace, spec.path, text)
         if result.status == "kept":
-            ctx.handoff["user_config"] = dc.parse(result.path.read_text(errors="replace")) or {}
+            ctx.handoff["user_config"] = dc.check_user_config(
+                spec.path, result.path.read_text(errors="replace")
+            )
             if result.diff:
                 ctx.view.note(
                     f"{spec.path} is yours: it is used as it is (`bootstrap devcontainer "

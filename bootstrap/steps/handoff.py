@@ -369,17 +369,19 @@ class DetectThereStep(EveryRun):
 
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
-        res = target.link.run(f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60)
+        res = target.link.run(
+            f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60, limit=REPLY_LIMIT
+        )
         if target.link.dry_run is not None:
             target.target_key = ctx.plan.target
             return "dry run: the plan's variant"
-        if not res.ok:
-            raise Unfit(
-                f"{target.name}: detection failed there: {res.describe()}",
-                code="remote.detect",
-            )
         if res.overflow:
             raise overflowed(target.name, "detection facts")
+        if not res.ok:
+            raise Unfit(
+                f"{target.name}: detection failed there: {clean_line(res.describe(), 600)}",
+                code="remote.detect",
+            )
         facts = parse_object(res.stdout, target=target.name, what="detection facts")
         target.facts = check_facts(facts, target=target.name)
         there = make_plan(target.facts, load_profile(spec.profile), Overrides(strategy="native"))
@@ -430,7 +432,15 @@ class ShipBundleStep(EveryRun):
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
                 return f"bundle for {key} already imported there"
         remote = f"{STAGE}/{bundle.name}"
-        res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
+        from bootstrap.strategies.ssh import Ssh
+
+        # ssh copies the bundle with rsync; a box without it gets it through stdin, as
+        # the tar transfer sends the files (wsl.exe and a container copy it locally).
+        no_rsync = isinstance(target.link, Ssh) and "rsync" not in target.probe
+        if no_rsync and target.link.dry_run is None:
+            res = _pipe_file(target, bundle, remote)  # through stdin, as the tar transfer
+        else:
+            res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
         if not res.ok:
             raise BootstrapError(
                 f"sending the bundle to {target.name} failed: {res.describe()}",
@@ -438,6 +448,27 @@ class ShipBundleStep(EveryRun):
             )
         target.bundle_remote = remote
         return f"{bundle.name} ({bundle.stat().st_size / 1e6:.1f} MB) for {key}"
+
+
+def _pipe_file(target: Target, path: Path, name: str) -> Any:
+    """``path`` to ``name`` (relative to the target's directory) through the transport's
+    stdin, for a box without rsync: written to a partial file, renamed when complete."""
+    import shutil
+    import subprocess
+
+    from bootstrap import proc
+
+    dest = f"{target.dir_word}/{shlex.quote(name)}"
+    argv = target.link.pipe_argv(f"cat > {dest}.partial && mv -f {dest}.partial {dest}")
+    start = time.monotonic()
+    with subprocess.Popen(argv, stdin=subprocess.PIPE) as child, path.open("rb") as fh:
+        assert child.stdin is not None  # noqa: S101
+        with contextlib.suppress(BrokenPipeError):  # the exit code says why
+            shutil.copyfileobj(fh, child.stdin, 1 << 20)
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.close()
+        code = child.wait(timeout=1800)
+    return proc.Result(tuple(argv), code, "", "", time.monotonic() - start)
 
 
 def _pack_here(ctx: Context, key: str) -> Path | None:
