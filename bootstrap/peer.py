@@ -118,6 +118,7 @@ def check_seconds(value: object, *, target: str, what: str, key: str) -> float:
 TARGET_KEY = re.compile(r"(linux|macos|windows)-(x86_64|arm64)-(cpu|cu\d{2,3}|rocm\d+\.\d+)")
 VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_~-]{0,63}")
 ERROR_CODE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
+_DISTRO = re.compile(r"[A-Za-z0-9._-]{0,64}")
 
 
 def check_report(report: Mapping[str, Any], *, target: str) -> dict[str, Any]:
@@ -181,6 +182,17 @@ def check_facts(data: Mapping[str, Any], *, target: str) -> Any:
     for key in ("gpus", "wsl_distros"):
         if any(not isinstance(item, Mapping) for item in data.get(key) or ()):
             raise _fail(target, what, key, "a list of objects", data[key])
+    distro = data.get("distro")
+    if isinstance(distro, Mapping):
+        for key in ("id", "version"):
+            if key in distro:
+                check_text(distro[key], target=target, what=what, key=f"distro.{key}",
+                           pattern=_DISTRO)  # fmt: skip
+        like = distro.get("like", [])
+        if not isinstance(like, list) or not all(
+            isinstance(x, str) and _DISTRO.fullmatch(x) for x in like
+        ):
+            raise _fail(target, what, "distro.like", "a list of distribution ids", like)
     try:
         facts = HostFacts.from_dict(dict(data))
         check(facts)

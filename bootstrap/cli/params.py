@@ -5,12 +5,18 @@ empty, and an ssh destination (a host, a port that is a port)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:  # generic from click 8.2 on; the floor (8.1) is not subscriptable
+    _FloatParam = click.ParamType[float]
+    _TextParam = click.ParamType[str]
+else:
+    _FloatParam = _TextParam = click.ParamType
 
-class Seconds(click.ParamType):
+
+class Seconds(_FloatParam):
     """A finite number of seconds from 0 to ``maximum``."""
 
     name = "seconds"
@@ -35,7 +41,7 @@ class Seconds(click.ParamType):
         return number
 
 
-class Label(click.ParamType):
+class Label(_TextParam):
     """A non-empty label of printable characters (a Pushgateway job: no "/")."""
 
     name = "label"

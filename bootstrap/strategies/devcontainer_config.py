@@ -199,7 +199,7 @@ def check_user_config(path: str, text: str) -> dict[str, Any]:
             isinstance(env, dict) and all(isinstance(v, (str, type(None))) for v in env.values())
         ):
             raise UserError(
-                f"{path}: `{key}` must be an object of NAME: \"value\" strings, found "
+                f'{path}: `{key}` must be an object of NAME: "value" strings, found '
                 f"{type(env).__name__}",
                 fix=f'e.g. "{key}": {{"NAME": "value"}}',
                 code="devcontainer.bad_config",
