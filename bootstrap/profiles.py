@@ -30,6 +30,7 @@ import difflib
 import fnmatch
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -850,7 +851,8 @@ def check_project(profile: Profile) -> list[ConfigError]:
                 ConfigError(
                     f"{profile.source}: `locks[{i}].path`: the lock {project / lock.path} "
                     "does not exist",
-                    fix=f"run `uv lock` in {project} and commit uv.lock, or fix `locks[{i}].path`",
+                    fix=f"run `uv lock` in {shlex.quote(str(project))} and commit uv.lock, or "
+                    f"fix `locks[{i}].path`",
                     code="profile.no_lock",
                 )
             )
