@@ -200,13 +200,20 @@ def _run_capped(
         threading.Thread(target=pump, args=(1, child.stdout), daemon=True),
         threading.Thread(target=pump, args=(2, child.stderr), daemon=True),
     ]
+    if input is not None and child.stdin is not None:
+        # Fed from a thread too: a command that never reads its stdin must not block us
+        # past the timeout.
+        def feed(stdin: Any, data: bytes) -> None:
+            with contextlib.suppress(OSError):
+                stdin.write(data)
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+        readers.append(
+            threading.Thread(target=feed, args=(child.stdin, input.encode()), daemon=True)
+        )
     for t in readers:
         t.start()
-    if input is not None and child.stdin is not None:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            child.stdin.write(input.encode())
-        with contextlib.suppress(OSError):
-            child.stdin.close()
     timed_out = False
     try:
         child.wait(timeout=timeout)

@@ -248,3 +248,9 @@ def test_stray_spool_files_are_not_counted_as_dropped(tmp_path: Path) -> None:
     assert dropped == 0
     assert spool.dropped_count(paths) == 0
     assert len(spool.corrupt_files(paths)) >= 4  # kept aside, not deleted
+
+
+def test_a_command_that_never_reads_its_input_times_out() -> None:
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    res = proc.run(sleeper, timeout=2, limit=1 << 20, input="x" * (4 << 20))
+    assert res.timed_out and res.returncode is None

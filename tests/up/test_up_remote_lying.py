@@ -141,6 +141,7 @@ def test_lying_report(tree, bundle, make_remote_box, tmp_path, lie):
     stage0 = "printf 'stage 0 ran\\n'; exit 0\n"
     box, env = liar(make_remote_box, tmp_path, {"stage0": stage0, "report": script})
     profile = profile_for(tree, box.alias)
+    before = _outside(tmp_path)
 
     res = up(
         tree, env, "--profile", str(profile), "--strategy", "remote",
@@ -148,6 +149,7 @@ def test_lying_report(tree, bundle, make_remote_box, tmp_path, lie):
     )  # fmt: skip
 
     assert_one_line(res, EXIT_TARGET_UNFIT, needle)
+    assert _outside(tmp_path) == before
     history_file = Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl"
     assert history_file.stat().st_size < 20_000  # one ordinary line, not the lie
     text = history_file.read_text()
