@@ -38,6 +38,12 @@ def real(name: str) -> str:
         ("windows-577.03-wddm-processes.txt", "577.03", ["NVIDIA GeForce RTX 5070 ..."], 12227),
         ("linux-470.63.01-processes.txt", "470.63.01", ["NVIDIA GeForce ..."], 16116),
         ("wsl2-510.06-processes-header.txt", "510.06", ["NVIDIA GeForce ..."], 8192),
+        (
+            "linux-550.127.05-8gpu-processes.txt",
+            "550.127.05",
+            ["NVIDIA RTX 6000 Ada Gene..."] * 8,
+            49140,
+        ),
     ],
 )
 def test_a_full_table_counts_the_gpu_section_only(
