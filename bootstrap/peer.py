@@ -91,7 +91,10 @@ def parse_object(text: str, *, target: str, what: str, limit: int = REPLY_LIMIT)
 
 
 def _fail(target: str, what: str, key: str, expected: str, found: object) -> PeerError:
-    shown = repr(found) if isinstance(found, (str, int, float, bool)) else type(found).__name__
+    try:
+        shown = repr(found) if isinstance(found, (str, int, float, bool)) else type(found).__name__
+    except ValueError:  # an integer too long to print
+        shown = "a number too long to show"
     return PeerError(
         f"{target}: its {what}: {key} must be {expected}, found {clean_line(shown, 80)}",
         code="peer.bad_field",
@@ -109,8 +112,14 @@ def check_text(
 
 
 def check_seconds(value: object, *, target: str, what: str, key: str) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)) or not 0 <= float(value) <= MAX_SECONDS:  # type: ignore[arg-type]
+    # Compared before any float(): a 4000-digit integer does not fit in one.
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+        and 0 <= value <= MAX_SECONDS
+    )
+    if not ok:
         raise _fail(target, what, key, f"a number of seconds from 0 to {MAX_SECONDS:g}", value)
     return float(value)  # type: ignore[arg-type]
 

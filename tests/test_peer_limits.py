@@ -82,6 +82,7 @@ def test_parse_object_refuses(text: str, needle: str) -> None:
         ({"target": 5}, "target"),
         ({"phases": {"sync": float("inf")}}, "phases.sync"),
         ({"phases": {"sync": 1e308}}, "phases.sync"),
+        ({"phases": {"sync": 10**4000}}, "phases.sync"),
         ({"phases": {"sync": -1}}, "phases.sync"),
         ({"phases": {"sync": True}}, "phases.sync"),
         ({"phases": {"sync": "1"}}, "phases.sync"),
