@@ -255,3 +255,20 @@ def test_a_command_that_never_reads_its_input_times_out() -> None:
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     res = proc.run(sleeper, timeout=2, limit=1 << 20, input="x" * (4 << 20))
     assert res.timed_out and res.returncode is None
+
+
+def test_a_sink_that_answered_500_is_not_called_unreachable() -> None:
+    from bootstrap.app import UpResult, summary_lines
+
+    result = UpResult(
+        0,
+        report={"total_seconds": 1.0, "phases": {}},
+        plan={"lock": {"path": "uv.lock"}, "profile": "p", "target": "t", "strategy": "native"},
+        delivery={
+            "spooled": ["http-json https://metrics.example/x"],
+            "errors": ["http-json https://metrics.example/x: HTTP 500: upstream down"],
+        },
+    )
+    (line,) = [ln for ln in summary_lines(result) if "metrics:" in ln]
+    assert "unreachable" not in line
+    assert "HTTP 500: upstream down" in line and "spooled" in line
