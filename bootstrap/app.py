@@ -412,6 +412,9 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
+    from bootstrap.profiles import check_pyproject
+
+    check_pyproject(profile.project.path)
     if project is not None:
         from bootstrap.profiles import check_project
 
@@ -598,9 +601,12 @@ def summary_lines(result: UpResult) -> list[str]:
         lines.append(f"  note: {note}")
     delivery = result.delivery or {}
     if delivery.get("spooled"):
+        # Say what happened (no answer, HTTP 500, a refused token), not "unreachable"
+        # for every failure: a sink that answered 500 was reached.
+        why = "; ".join(delivery.get("errors") or []) or "no answer"
         lines.append(
-            f"  metrics: {', '.join(delivery['spooled'])} unreachable; spooled for "
-            "`bootstrap report flush`"
+            f"  metrics: not delivered to {', '.join(delivery['spooled'])} ({why}); spooled "
+            "for `bootstrap report flush`"
         )
     for warning in delivery.get("warnings", []):
         lines.append(f"  warning: {warning}")

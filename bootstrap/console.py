@@ -102,13 +102,19 @@ def line(text: str = "") -> None:
 
 
 def error(message: str, fix: str | None = None) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    # An error may quote what a peer said (a box's stderr, a sink's answer): never a
+    # terminal control sequence from it.
+    from bootstrap.peer import clean_text
+
+    sys.stderr.write(f"error: {clean_text(message)}\n")
     if fix:
-        sys.stderr.write(f"  fix: {fix}\n")
+        sys.stderr.write(f"  fix: {clean_text(fix)}\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    from bootstrap.peer import clean_text
+
+    sys.stderr.write(f"warning: {clean_text(message)}\n")
 
 
 class StepView:

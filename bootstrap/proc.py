@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 from bootstrap.errors import CommandError
 
@@ -29,10 +29,11 @@ class Result:
     duration: float
     timed_out: bool = False
     not_found: bool = False
+    overflow: bool = False  # it wrote more than the caller's ``limit``: ended, output cut
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0
+        return self.returncode == 0 and not self.overflow
 
     def describe(self) -> str:
         cmd = " ".join(self.argv)
@@ -40,6 +41,8 @@ class Result:
             return f"{cmd}: command not found"
         if self.timed_out:
             return f"{cmd}: timed out after {self.duration:.1f}s"
+        if self.overflow:
+            return f"{cmd}: wrote more output than allowed; ended"
         tail = (self.stderr or self.stdout).strip().splitlines()[-3:]
         return f"{cmd}: exit {self.returncode}" + (": " + " | ".join(tail) if tail else "")
 
@@ -53,13 +56,22 @@ def run(
     cwd: StrPath | None = None,
     input: str | None = None,
     decode: Callable[[bytes], str] | None = None,
+    limit: int | None = None,
 ) -> Result:
     """Run ``argv`` to completion, capturing text output, killed after ``timeout`` seconds.
 
     ``decode`` turns the raw output into text, for tools whose encoding is not the
-    locale's (wsl.exe writes UTF-16LE); without it the locale's encoding is used."""
+    locale's (wsl.exe writes UTF-16LE); without it the locale's encoding is used.
+    ``limit``: the most bytes kept of stdout and of stderr; a command that writes more
+    is ended there and its result says ``overflow`` (what a peer sends back costs this
+    host no more memory than that)."""
     args = tuple(os.fspath(a) for a in argv)
     start = time.monotonic()
+    if limit is not None:
+        return _run_capped(
+            args, timeout=timeout, env=env, cwd=cwd, input=input, decode=decode,
+            limit=limit, start=start, check=check,
+        )  # fmt: skip
     if decode is not None:
         return _run_decoded(
             args, timeout=timeout, env=env, cwd=cwd, decode=decode, start=start, check=check
@@ -135,6 +147,100 @@ def _run_decoded(
     return res
 
 
+def _run_capped(
+    args: tuple[str, ...],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None,
+    cwd: StrPath | None,
+    input: str | None,
+    decode: Callable[[bytes], str] | None,
+    limit: int,
+    start: float,
+    check: bool,
+) -> Result:
+    """:func:`run` reading at most ``limit`` bytes of each stream."""
+    import signal
+    import threading
+
+    try:
+        child = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            env=None if env is None else dict(env),
+            cwd=None if cwd is None else os.fspath(cwd),
+            start_new_session=os.name == "posix",
+        )
+    except (FileNotFoundError, PermissionError) as exc:
+        err = "" if isinstance(exc, FileNotFoundError) else str(exc)
+        return Result(args, None, "", err, time.monotonic() - start, not_found=True)
+    over = threading.Event()
+    chunks: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
+
+    def end() -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.name == "posix":
+                os.killpg(child.pid, signal.SIGKILL)
+            else:
+                child.kill()
+
+    def pump(fd: int, stream: Any) -> None:
+        buf = chunks[fd]
+        for block in iter(lambda: stream.read1(65536), b""):
+            room = limit - len(buf)
+            buf += block[: max(room, 0)]
+            if len(block) > room:
+                over.set()
+                end()
+                break
+
+    readers = [
+        threading.Thread(target=pump, args=(1, child.stdout), daemon=True),
+        threading.Thread(target=pump, args=(2, child.stderr), daemon=True),
+    ]
+    if input is not None and child.stdin is not None:
+        # Fed from a thread too: a command that never reads its stdin must not block us
+        # past the timeout.
+        def feed(stdin: Any, data: bytes) -> None:
+            with contextlib.suppress(OSError):
+                stdin.write(data)
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+        readers.append(
+            threading.Thread(target=feed, args=(child.stdin, input.encode()), daemon=True)
+        )
+    for t in readers:
+        t.start()
+    timed_out = False
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        end()
+        child.wait()
+    except BaseException:
+        end()
+        raise
+    for t in readers:
+        t.join(timeout=5)
+    text = decode or (lambda b: b.decode(errors="replace"))
+    res = Result(
+        args,
+        None if timed_out else child.returncode,
+        text(bytes(chunks[1])),
+        text(bytes(chunks[2])),
+        time.monotonic() - start,
+        timed_out=timed_out,
+        overflow=over.is_set(),
+    )
+    if check and not res.ok:
+        raise CommandError(res.describe(), code="proc.failed")
+    return res
+
+
 def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
@@ -165,6 +271,7 @@ def stream(
     env: Mapping[str, str] | None = None,
     cwd: StrPath | None = None,
     keep: int = 40,
+    line_limit: int = 1 << 16,
 ) -> Streamed:
     """Run ``argv`` with stdout and stderr merged, handing each line to ``on_line`` as it
     arrives and keeping the last ``keep`` lines. Killed (with its process group, so a
@@ -192,7 +299,9 @@ def stream(
     def pump() -> None:
         if proc.stdout is None:  # pragma: no cover - stdout=PIPE always sets it
             return
-        for raw in iter(proc.stdout.readline, b""):
+        # A line is read in pieces of at most ``line_limit`` bytes: a peer printing one
+        # endless line costs no more memory than that.
+        for raw in iter(lambda: proc.stdout.readline(line_limit), b""):  # type: ignore[union-attr]
             text = raw.decode(errors="replace").rstrip("\r\n")
             tail.append(text)
             on_line(text)

@@ -30,6 +30,7 @@ import difflib
 import fnmatch
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -801,6 +802,33 @@ def load_profile(name_or_path: str | None, *, project: str | Path | None = None)
     return _build(data, path, files)
 
 
+def check_pyproject(project: str | Path) -> None:
+    """Raise a ConfigError naming ``project``'s pyproject.toml and the TOML error when it
+    exists and does not parse: uv would fail on it with its own command line, and a drift
+    check or `doctor` would blame the lock or the environment."""
+    path = Path(project) / "pyproject.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})",
+            fix="make it a readable UTF-8 TOML file",
+            code="project.pyproject",
+        ) from None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            fix="fix the TOML syntax at the line and column shown, then re-run",
+            code="project.pyproject",
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read", code="project.pyproject") from None
+
+
 def check_project(profile: Profile) -> list[ConfigError]:
     """What `profiles validate` adds to the schema: the project directory and its uv
     lock exist (a pylock lock is checked per target by the planner). Not part of
@@ -823,7 +851,8 @@ def check_project(profile: Profile) -> list[ConfigError]:
                 ConfigError(
                     f"{profile.source}: `locks[{i}].path`: the lock {project / lock.path} "
                     "does not exist",
-                    fix=f"run `uv lock` in {project} and commit uv.lock, or fix `locks[{i}].path`",
+                    fix=f"run `uv lock` in {shlex.quote(str(project))} and commit uv.lock, or "
+                    f"fix `locks[{i}].path`",
                     code="profile.no_lock",
                 )
             )

@@ -1,8 +1,11 @@
-"""Keeping secrets out of files and terminals: one function for URLs, one for free text.
+"""Keeping secrets out of files and terminals: one function for URLs, one for free text,
+one for proxy settings.
 
 A URL's userinfo (``http://user:pass@proxy``) and the values of secret-looking query
 parameters (``?apikey=...``, ``&token=...``) are replaced by ``***`` wherever the tool
-stores or prints a URL: captures, the spool, run state, the history, crash logs.
+stores or prints a URL: captures, the spool, run state, the history, crash logs. A proxy
+setting is not always a URL (curl and uv take ``user:pass@proxy:3128`` too, and a
+password may hold ``@``, ``/``, ``#`` or a space): :func:`redact_proxy` reads it as they do.
 """
 
 from __future__ import annotations
@@ -77,3 +80,23 @@ def redact_obj(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [redact_obj(v) for v in value]
     return value
+
+
+_SCHEME = re.compile(r"^(?P<lead>\s*)(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?")
+
+
+def redact_proxy(value: str) -> str:
+    """A proxy setting (``HTTPS_PROXY``, ...) with its credentials masked.
+
+    curl and uv read ``[scheme://][user[:password]@]host[:port][/]``, the scheme being
+    optional (curl assumes ``http://``). A host never contains ``@``, so everything
+    between the scheme and the *last* ``@`` is userinfo, whatever characters the
+    password holds (``@``, ``/``, ``#``, ``?``, a space, percent-escapes): all of it is
+    masked, the host and port stay readable. Secret query values are masked as in URLs."""
+    at = value.rfind("@")
+    if at >= 0:
+        m = _SCHEME.match(value)
+        start = m.end() if m else 0
+        if at >= start:
+            value = f"{value[:start]}{MASK}{value[at:]}"
+    return redact_text(value)

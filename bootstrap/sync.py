@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -266,7 +267,8 @@ def ensure_lock_current(job: _Job) -> None:
     raise UserError(
         f"{job.lock_path} no longer satisfies {job.project / 'pyproject.toml'} (changed "
         f"without re-locking); uv lock --check says: {' | '.join(said[:4]) or res.describe()}",
-        fix=f"run `uv lock` in {job.project} (it needs the index) and commit uv.lock, "
+        fix=f"run `uv lock` in {shlex.quote(str(job.project))} (it needs the index) and "
+        "commit uv.lock, "
         "then run again",
         code="sync.lock_outdated",
     )

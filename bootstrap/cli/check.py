@@ -73,6 +73,15 @@ def check(  # noqa: PLR0917 - click passes each option as an argument
                 code="check.bad_flag",
             )
         wanted = wanted & letters if flag == "--only" else wanted - letters
+    if root is not None and not (root / "pyproject.toml").is_file():
+        # An empty or missing directory has nothing to fail: passing it would say "all
+        # good" about a project that is not there.
+        what = "does not exist" if not root.exists() else "has no pyproject.toml"
+        raise UserError(
+            f"--root {root}: {what}: not a project to check",
+            fix="give the repository's root, the folder that holds pyproject.toml",
+            code="check.no_project",
+        )
     prof = load_profile(profile)
     inp = gate.GateInput(prof, (root or REPO).resolve(), policy_uv(uv_path), cache_bundle)
     results = gate.run(inp, tuple(sorted(wanted)))

@@ -27,10 +27,12 @@ def doctor(profile: str, as_json: bool, verify: bool) -> int:
 
     from bootstrap.console import line, print_json
     from bootstrap.policy import doctor as doc
-    from bootstrap.profiles import load_profile
+    from bootstrap.profiles import check_pyproject, load_profile
 
     start = time.monotonic()
-    m = doc.machine(load_profile(profile))
+    loaded = load_profile(profile)
+    check_pyproject(loaded.project.path)  # else uv's failure reads as a drifted environment
+    m = doc.machine(loaded)
     findings = doc.run(m)
     if verify:
         findings += doc.verify(m)

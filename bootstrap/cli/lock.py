@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -31,9 +32,10 @@ def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) ->
     from bootstrap.console import line, print_json
     from bootstrap.policy import locks
     from bootstrap.policy.uvbin import policy_uv
-    from bootstrap.profiles import load_profile
+    from bootstrap.profiles import check_pyproject, load_profile
 
     prof = load_profile(profile)
+    check_pyproject(prof.project.path)
     uv = policy_uv(uv_path)
     project = Path(prof.project.path)
     if check_only:
@@ -55,7 +57,8 @@ def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) ->
             line(f"drift: {d.file} ({d.target}, {d.status})")
             for text in d.lines():
                 line(f"  {text}")
-        line(f"fix: bootstrap lock --profile {prof.name}   (in {project}; commit the files)")
+        fix = shlex.join(["bootstrap", "lock", "--profile", prof.name])
+        line(f"fix: {fix}   (in {shlex.quote(str(project))}; commit the files)")
         return 1
     written, removed = locks.write(uv, prof)
     if as_json:

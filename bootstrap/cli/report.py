@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bootstrap.cli.params import Label, Seconds
+
 if TYPE_CHECKING:
     from bootstrap.report.model import TimingReport
 
@@ -135,7 +137,7 @@ def _table(title: str, head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -
 
 
 @report.command()
-@click.option("--budget", type=float, help="Stop after this many seconds in total.")
+@click.option("--budget", type=Seconds(), help="Stop after this many seconds in total.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
     "--profile",
@@ -187,7 +189,9 @@ def flush(budget: float | None, as_json: bool, profile: str | None) -> int:
 )
 @click.option("--url", help="Where to send (http-json, pushgateway, otlp-http).")
 @click.option("--path", "path", help="file sink: a .jsonl file or a directory.")
-@click.option("--job", default="bootstrap", show_default=True, help="Pushgateway job name.")
+@click.option(
+    "--job", type=Label(), default="bootstrap", show_default=True, help="Pushgateway job name."
+)
 @click.option("--token-env", metavar="VAR", help="Env var holding a bearer token.")
 @click.option("--timeout", type=float, default=10.0, show_default=True)
 @click.option(
@@ -272,7 +276,9 @@ def _latest(profile: str | None) -> TimingReport:
 @click.option(
     "--last", type=click.IntRange(min=1), help="json: only the last N runs (default: all)."
 )
-@click.option("--job", default="bootstrap", show_default=True, help="prom: the job label.")
+@click.option(
+    "--job", type=Label(), default="bootstrap", show_default=True, help="prom: the job label."
+)
 def export(fmt: str, profile: str | None, last: int | None, job: str) -> None:
     """The history as JSON (a list of reports), or the latest run per profile, target and
     strategy as Prometheus text (for node_exporter's textfile collector)."""

@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from bootstrap.cli.params import Seconds, destination
+
 
 @click.command(
     epilog="""\b
@@ -48,7 +50,7 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 @click.option(
     "--wait",
     "wait_seconds",
-    type=float,
+    type=Seconds(),
     default=300.0,
     show_default=True,
     help="Seconds to wait for another run holding the lock.",
@@ -61,6 +63,7 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 @click.option(
     "--remote",
     metavar="[USER@]HOST[:PORT]",
+    callback=destination,
     help="Hand over to this Linux box over ssh (implies --strategy remote).",
 )
 @click.option(

@@ -61,10 +61,29 @@ def capture(
     """Detect live and write everything the probes read into ``directory``."""
     from bootstrap.host.sources import Recorder
 
-    recorder = Recorder(directory)
+    try:
+        recorder = Recorder(directory)
+    except OSError as exc:
+        raise _capture_dir_error(directory, exc) from None
     found = detect(recorder, timeout=timeout, facts=facts)
-    recorder.save()
+    try:
+        recorder.save()
+    except OSError as exc:
+        raise _capture_dir_error(directory, exc) from None
     return found
+
+
+def _capture_dir_error(directory: Path, exc: OSError) -> Exception:
+    """`--capture DIR` where no directory can be made or written (under a file, in /proc,
+    a name too long, read-only, full): one line, exit 2."""
+    from bootstrap.errors import UserError
+
+    reason = exc.strerror or type(exc).__name__
+    return UserError(
+        f"--capture {directory}: cannot write a capture there ({reason})",
+        fix="pass a directory you can write, e.g. `bootstrap detect --capture ./support`",
+        code="detect.capture_dir",
+    )
 
 
 def replay(

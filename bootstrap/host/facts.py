@@ -44,9 +44,13 @@ class Gpu:
     cuda_error: str | None = None
     # NVIDIA Jetson: the L4T (Linux for Tegra) release its kernel module reports ("35.3.1").
     l4t_release: str | None = None
+    # True when this entry stands for "an NVIDIA driver answered, its GPUs were not
+    # listed" (nvidia-smi printed no readable GPU row, or only the kernel module
+    # answered): one entry, but not a count of one GPU.
+    count_unknown: bool | None = None
 
 
-_SPARSE_GPU = ("cuda_error", "l4t_release")
+_SPARSE_GPU = ("cuda_error", "l4t_release", "count_unknown")
 
 
 @dataclass(frozen=True)
@@ -211,3 +215,5 @@ def check_facts(facts: HostFacts) -> None:
                 fail(f"gpus[{i}].{key}", 'null or a version ("12.4")', value)
         if gpu.memory_bytes is not None:
             integer(f"gpus[{i}].memory_bytes", gpu.memory_bytes, 0)
+        if gpu.count_unknown not in (None, True, False):
+            fail(f"gpus[{i}].count_unknown", "null, true or false", gpu.count_unknown)

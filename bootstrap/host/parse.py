@@ -41,6 +41,21 @@ def wsl_from_kernel(release: str) -> int | None:
     return None
 
 
+def wsl_from_proc_version(text: str) -> int | None:
+    """WSL generation from /proc/version, or None for any other kernel.
+
+    WSL1 on Windows 10 1607 (build 14393) reports the release ``3.4.0+`` with no marker,
+    while /proc/version says ``Linux version 3.4.0-Microsoft (Microsoft@Microsoft.com)``
+    (microsoft/WSL#1090)."""
+    release = text.split()[2] if text.startswith("Linux version ") and len(text.split()) > 2 else ""
+    found = wsl_from_kernel(release)
+    if found is not None:
+        return found
+    if "(Microsoft@Microsoft.com)" in text:  # WSL1's builder line; no real kernel says it
+        return 1
+    return None
+
+
 # R610+ prints "KMD Version: ... CUDA UMD Version: ..." instead (sglang#27487). Drivers
 # before CUDA 10 print no CUDA column at all (cBio/cbio-cluster#38), and a Jetson prints
 # "Driver Version: N/A" (OE4T/linux-tegra-5.10#17).
@@ -49,8 +64,12 @@ _SMI_HEADER = re.compile(
     r"(?:\s+CUDA (?:UMD )?Version:\s*(?P<cuda>[\d.]+|ERR!|N/A))?"
 )
 # "|   0  NVIDIA GeForce RTX 4070        Off |   00000000:2D:00.0  On |"
-# (A Jetson prints "N/A" where the persistence mode goes.)
-_SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|")
+# (A Jetson prints "N/A" where the persistence mode goes.) A GPU row always has a second
+# cell after the first "|": a process row ("|    0   N/A  N/A   1084  C+G  ...exe  N/A  |",
+# N/A in its memory column on Windows and WSL2) ends there.
+_SMI_GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|\s*\S")
+# The table's second section lists processes, not GPUs: the GPU section ends at its header.
+_SMI_PROCESSES = re.compile(r"^\|\s*Processes:", re.MULTILINE)
 _SMI_MEM = re.compile(r"(?P<used>\d+)MiB\s*/\s*(?P<total>\d+)MiB")
 
 
@@ -83,7 +102,8 @@ def nvidia_smi(text: str) -> Smi | None:
     cuda = header.group("cuda") or ""
     driver = header.group("driver")
     gpus: list[SmiGpu] = []
-    lines = text.splitlines()
+    processes = _SMI_PROCESSES.search(text)
+    lines = (text[: processes.start()] if processes else text).splitlines()
     for i, line in enumerate(lines):
         m = _SMI_GPU.match(line)
         if not m:

@@ -137,15 +137,28 @@ def probe_virt(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[str
     container = _container(src)
     if container:
         return {"container": container[0], "wsl": None}, container[1]
-    wsl = parse.wsl_from_kernel(f["kernel"])
+    wsl, origin = wsl_generation(src, f["kernel"])
     if wsl:
-        return {"wsl": wsl}, "kernel release"
-    # A WSL1 kernel always says "-Microsoft" (above); only WSL2 runs custom kernels.
-    if src.env("WSL_DISTRO_NAME") or src.env("WSL_INTEROP"):
-        return {"wsl": 2}, "WSL_* environment"
-    if src.glob("/proc/sys/fs/binfmt_misc/WSLInterop*"):
-        return {"wsl": 2}, "binfmt_misc WSLInterop"
+        return {"wsl": wsl}, origin
     return {"wsl": None, "container": None}, "none"
+
+
+def wsl_generation(src: Source, kernel: str) -> tuple[int | None, str]:
+    """(1 or 2, what said so), or (None, "none") outside WSL. `doctor` asks the same
+    function, so both always agree."""
+    wsl = parse.wsl_from_kernel(kernel)
+    if wsl:
+        return wsl, "kernel release"
+    # WSL1 of Windows 10 1607 reports the release "3.4.0+"; its /proc/version says it.
+    wsl = parse.wsl_from_proc_version(src.read("/proc/version") or "")
+    if wsl:
+        return wsl, "/proc/version"
+    # Every later WSL1 says "-Microsoft" (above); only WSL2 runs custom kernels.
+    if src.env("WSL_DISTRO_NAME") or src.env("WSL_INTEROP"):
+        return 2, "WSL_* environment"
+    if src.glob("/proc/sys/fs/binfmt_misc/WSLInterop*"):
+        return 2, "binfmt_misc WSLInterop"
+    return None, "none"
 
 
 def _container(src: Source) -> tuple[str, str] | None:
@@ -241,17 +254,30 @@ def probe_nvidia(src: Source, f: dict[str, Any], timeout: float) -> tuple[dict[s
             )
             for g in table.gpus
         ] or [
-            Gpu("nvidia", default, None, driver, cuda, cuda_error=table.cuda_error, l4t_release=l4t)
+            # A header but no readable GPU row: the driver is a fact, the count is not.
+            Gpu(
+                "nvidia",
+                default,
+                None,
+                driver,
+                cuda,
+                cuda_error=table.cuda_error,
+                l4t_release=l4t,
+                count_unknown=True,
+            )
         ]
         return {"gpus": gpus}, origin
     if l4t is not None:
-        gpu = Gpu("nvidia", "NVIDIA Jetson (Tegra)", None, None, None, l4t_release=l4t)
+        gpu = Gpu(
+            "nvidia", "NVIDIA Jetson (Tegra)", None, None, None, l4t_release=l4t, count_unknown=True
+        )
         return {"gpus": [gpu]}, origin
     if driver is None:  # pragma: no cover - ruled out above
         raise Absent
-    return {
-        "gpus": [Gpu("nvidia", "NVIDIA GPU", None, driver, max_cuda_for_driver(driver))]
-    }, origin
+    only = Gpu(
+        "nvidia", "NVIDIA GPU", None, driver, max_cuda_for_driver(driver), count_unknown=True
+    )
+    return {"gpus": [only]}, origin
 
 
 def _nvidia_smi_path(src: Source, f: dict[str, Any]) -> str | None:

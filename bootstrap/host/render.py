@@ -48,6 +48,8 @@ def render(facts: HostFacts) -> None:
             bits.append(f"CUDA <= {g.cuda_version}")
         if g.rocm_version:
             bits.append(f"ROCm {g.rocm_version}")
+        if g.count_unknown:
+            bits.append("how many GPUs is unknown (none listed)")
         t.add_row("gpu", ", ".join(bits))
     engine = ("container_engine", "engine_error")
     tools = [

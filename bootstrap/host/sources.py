@@ -42,7 +42,7 @@ from typing import Any
 from bootstrap import __version__, proc
 from bootstrap.errors import ReplayError
 from bootstrap.paths import make_private
-from bootstrap.redact import redact_obj, redact_text
+from bootstrap.redact import redact_obj, redact_proxy, redact_text
 
 FORMAT = 1
 MAX_FILE_BYTES = 1 << 20
@@ -162,7 +162,9 @@ class Recorder(Source):
     def env(self, name: str) -> str | None:
         value = super().env(name)
         with self.lock:
-            self.index["env"][name] = None if value is None else redact_text(value)
+            # Every variable probes read is recorded as a proxy setting would be read: an
+            # "@" in a value ends a userinfo part (a proxy password), whatever it holds.
+            self.index["env"][name] = None if value is None else redact_proxy(value)
         return value
 
     def run(self, argv: list[str], timeout: float) -> Cmd:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bootstrap import proc
 from bootstrap.paths import Paths
+
+if TYPE_CHECKING:
+    from bootstrap.host.sources import Source
 from bootstrap.policy.findings import Finding
 from bootstrap.profiles import LockSpec, Profile, Variant
 
@@ -146,8 +151,9 @@ def leaks(m: Machine) -> list[Finding]:
         return []
     res = proc.run([str(py), "-c", _SYS_PATH], timeout=20, env=m.env, cwd=m.project)
     if not res.ok:
+        refresh = shlex.join(["bootstrap", "up", "--profile", m.profile.name, "--refresh"])
         return [_find("leak", f"the environment's Python does not start: {res.describe()}",
-                      f"bootstrap up --profile {m.profile.name} --refresh", str(py))]  # fmt: skip
+                      refresh, str(py))]  # fmt: skip
     info = json.loads(res.stdout)
     prefix = Path(info["prefix"]).resolve()
     base = Path(info["base"]).resolve()
@@ -224,10 +230,16 @@ def venv_matches_lock(m: Machine) -> list[Finding]:
         return []
     variant = _variant(lock)
     choice = variant.lock_choice(lock.path, "uv")  # every uv selection key, as `up` syncs
-    # uv's own check: `uv sync --frozen --offline --check` compares and changes nothing.
+    # uv's own check: `uv sync --frozen --offline --check` compares and changes nothing
+    # in the environment, but uv caches what it learnt about the interpreter in its cache:
+    # doctor reads only, so uv gets a throw-away cache, removed right after.
+    import tempfile
+
     try:
-        if is_synced(m.uv, m.project, choice, venv=m.venv, env=m.env):
-            return []
+        with tempfile.TemporaryDirectory(prefix="bootstrap-doctor-uv-") as scratch:
+            env = {**m.env, "UV_CACHE_DIR": scratch}
+            if is_synced(m.uv, m.project, choice, venv=m.venv, env=env):
+                return []
     except UserError as exc:  # the lock itself no longer satisfies pyproject.toml
         return [_find("lock-outdated", exc.message, exc.fix or "uv lock", lock.path)]
     return [
@@ -235,7 +247,7 @@ def venv_matches_lock(m: Machine) -> list[Finding]:
             "venv-drift",
             f"the environment {m.venv} does not match {lock.path} ({variant.accel} variant): "
             "packages were added, removed or changed by hand",
-            f"bootstrap up --profile {m.profile.name} --refresh",
+            shlex.join(["bootstrap", "up", "--profile", m.profile.name, "--refresh"]),
             str(m.venv),
         )
     ]
@@ -273,11 +285,20 @@ def slow_path(m: Machine) -> list[Finding]:
     return out
 
 
-def _is_wsl() -> bool:
-    try:
-        return "microsoft" in Path("/proc/version").read_text().lower()
-    except OSError:
-        return False
+def _is_wsl(src: Source | None = None, kernel: str | None = None) -> bool:
+    """Whether this runs inside WSL, by detection's own rule (the kernel release, then
+    /proc/version, then WSL's variables and interop marker); ``src`` and ``kernel`` are
+    the live machine's unless given."""
+    import platform
+
+    from bootstrap.host.probes import wsl_generation
+    from bootstrap.host.sources import Source
+
+    if src is None:
+        if platform.system() != "Linux":
+            return False
+        src = Source()
+    return wsl_generation(src, platform.release() if kernel is None else kernel)[0] is not None
 
 
 def _filesystem(path: Path) -> str | None:
@@ -344,7 +365,7 @@ def run_state(m: Machine) -> list[Finding]:
             steps = dict(data["steps"])
         except (OSError, ValueError, KeyError, TypeError):
             message = f"the last run's record is unreadable ({path.name})"
-            fix = f"bootstrap up --profile {m.profile.name} --refresh"
+            fix = f"bootstrap up --profile {shlex.quote(m.profile.name)} --refresh"
             out.append(_find("run-state", message, fix, str(path)))
             continue
         stopped = [name for name, rec in steps.items() if rec.get("status") != "done"]
@@ -354,7 +375,7 @@ def run_state(m: Machine) -> list[Finding]:
                     "run-state",
                     f"the last run stopped at {', '.join(stopped)} "
                     f"({steps[stopped[0]].get('status')})",
-                    f"bootstrap up --profile {m.profile.name}   (it resumes)",
+                    f"bootstrap up --profile {shlex.quote(m.profile.name)}   (it resumes)",
                     str(path),
                 )
             )
@@ -366,7 +387,7 @@ def run_state(m: Machine) -> list[Finding]:
                 _find(
                     "run-state",
                     "the last successful run's environment is gone: " + ", ".join(gone[:3]),
-                    f"bootstrap up --profile {m.profile.name}",
+                    f"bootstrap up --profile {shlex.quote(m.profile.name)}",
                     str(path),
                 )
             )
@@ -462,7 +483,8 @@ def verify(m: Machine) -> list[Finding]:
                     f"{dist}: {len(changed)} file(s) changed and {len(missing)} missing since "
                     "install",
                     f"reinstall it: `uv sync --frozen --reinstall-package "
-                    f"{dist.rsplit('-', 1)[0]}` (or `bootstrap up --profile {m.profile.name} "
+                    f"{shlex.quote(dist.rsplit('-', 1)[0])}` (or `bootstrap up --profile "
+                    f"{shlex.quote(m.profile.name)} "
                     "--refresh`)",
                     str(record),
                     None,

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def _uv_lock(inp: GateInput) -> CheckResult:
     if not any(lk.kind == "uv" for lk in inp.profile.locks):
         return CheckResult("a", TITLES["a"], skipped="the profile has no uv lock")
     shown = _shown(lock, inp)
-    fix = f"uv lock --project {_shown(project, inp) or '.'}   (then commit uv.lock)"
+    fix = f"uv lock --project {shlex.quote(_shown(project, inp) or '.')}   (then commit uv.lock)"
     if not lock.is_file():
         return CheckResult(
             "a", TITLES["a"], (Finding("uv-lock", "uv.lock does not exist", fix, shown),)
@@ -104,7 +105,9 @@ def _target_locks(inp: GateInput) -> CheckResult:
     present = list(project.glob(pattern.replace("{target}", "*")))
     if not declared and not present:
         return CheckResult("b", TITLES["b"], skipped="the profile declares no per-target locks")
-    fix = f"bootstrap lock --profile {inp.profile.name}   (then commit the pylock files)"
+    fix = (
+        f"bootstrap lock --profile {shlex.quote(inp.profile.name)}   (then commit the pylock files)"
+    )
     drift = locks.check(inp.uv, inp.profile)
     findings = tuple(
         Finding("target-locks", f"{d.target}: {d.status}", fix, _shown(project / d.file, inp),

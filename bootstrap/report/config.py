@@ -62,11 +62,22 @@ class SinkConfig:
                     fix="point the sink at an https URL (plain http only on this machine)",
                     code="report.sink_url",
                 )
+            userinfo = _userinfo(self.url)
+            if userinfo and self.token_env and userinfo != "***":
+                # httpx would send the URL's user:password as Basic auth and the token as
+                # well: which one the server honours is the server's guess. Say which.
+                raise ConfigError(
+                    f"{where}: `url` carries a user name/password and `token_env` names a "
+                    "bearer token: only one of them can authenticate",
+                    fix="drop the user:password from `url` (the token is sent as "
+                    "`Authorization: Bearer`), or drop `token_env` to use Basic auth",
+                    code="report.sink_auth",
+                )
         if not self.job:
             raise ConfigError(f"{where}: `job` must not be empty", code="report.sink_job")
-        if not self.timeout_seconds > 0:
+        if not (self.timeout_seconds > 0 and self.timeout_seconds < 3600):
             raise ConfigError(
-                f"{where}: timeout_seconds must be > 0, found {self.timeout_seconds!r}",
+                f"{where}: timeout_seconds must be > 0 and < 3600, found {self.timeout_seconds!r}",
                 code="report.sink_timeout",
             )
 
@@ -212,6 +223,17 @@ def remote_allowed(config: MetricsConfig | None, environ: Mapping[str, str] | No
     if opted_out(environ):
         return False
     return config is None or config.enabled
+
+
+def _userinfo(url: str) -> str:
+    """The ``user:password`` part of ``url`` ("" when it has none)."""
+    from urllib.parse import urlsplit
+
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return ""
+    return netloc.rpartition("@")[0]
 
 
 def _strip_userinfo(url: str) -> str:

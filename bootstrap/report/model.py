@@ -15,6 +15,7 @@ import getpass
 import hashlib
 import hmac
 import json
+import math
 import re
 import socket
 import uuid
@@ -130,7 +131,11 @@ def _bad(where: str, key: str, expected: str, found: Any) -> ConfigError:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    # Finite only: Infinity and NaN are not JSON, and a history line holding them breaks
+    # every reader after it.
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return isinstance(v, int) or math.isfinite(v)
 
 
 def _check(k: dict[str, Any], where: str) -> None:

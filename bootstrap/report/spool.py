@@ -265,6 +265,15 @@ def prune(paths: Paths, limits: Limits, *, now: float | None = None) -> int:
         claim = try_claim(data)
         if claim is None:
             continue
+        try:
+            read(data)
+        except CorruptEntry:
+            # Not a report (a stray or damaged file): kept aside, and not counted as a
+            # dropped report in the fleet's metric.
+            with contextlib.suppress(OSError):
+                move_aside(paths, data)
+            claim.done()
+            continue
         if data.exists():
             dropped += 1
         claim.done()  # the entry, then its lock file

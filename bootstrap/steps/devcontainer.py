@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap.errors import BootstrapError
+from bootstrap.peer import clean_line
 from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.handoff import STAGE, EveryRun, Unfit, _target
@@ -71,7 +73,9 @@ class DevcontainerConfigStep(EveryRun):
             return f"would write {spec.path} unless the user has one"
         result = write_config(workspace, spec.path, text)
         if result.status == "kept":
-            ctx.handoff["user_config"] = dc.parse(result.path.read_text(errors="replace")) or {}
+            ctx.handoff["user_config"] = dc.check_user_config(
+                spec.path, result.path.read_text(errors="replace")
+            )
             if result.diff:
                 ctx.view.note(
                     f"{spec.path} is yours: it is used as it is (`bootstrap devcontainer "
@@ -116,9 +120,10 @@ class ContainerUpStep(EveryRun):
             (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
-        from bootstrap.strategies.devcontainer_cli import without_proxy
+        from bootstrap.strategies.devcontainer_cli import cli_environment
 
-        env = dict(os.environ) if spec.pass_proxy else without_proxy(os.environ)
+        link.pass_proxy = spec.pass_proxy
+        env = cli_environment(os.environ, pass_proxy=spec.pass_proxy)
         res, result = link.up(skip_post_create=not user, env=env, timeout=UP_TIMEOUT)
         if link.dry_run is not None:
             target.probe = {"dry_run": "1"}
@@ -133,7 +138,13 @@ class ContainerUpStep(EveryRun):
             f"rm -rf {STAGE} && mkdir -p {STAGE}",
             timeout=60,
         )
+        if probe.overflow:
+            from bootstrap.peer import overflowed
+
+            raise overflowed(target.name, "Python check")
         version = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else ""
+        if not re.fullmatch(r"\d{1,3}\.\d{1,4}\.\d{1,4}", version):
+            version = ""  # not a version: what the check printed is not shown as one
         target.probe = {"os": "Linux", "python": version, "python_cmd": "python3"}
         parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
         if not version or parts < (3, 9):
@@ -155,8 +166,8 @@ def _up_failed(
     from bootstrap import proc
 
     assert isinstance(res, proc.Streamed)  # noqa: S101
-    message = str(result.get("message") or "").strip()
-    description = str(result.get("description") or "").strip()
+    message = clean_line(str(result.get("message") or "").strip(), 500)
+    description = clean_line(str(result.get("description") or "").strip(), 500)
     lifecycle = next(
         (
             word
@@ -170,7 +181,7 @@ def _up_failed(
     # The CLI's own JavaScript stack frames tell the user nothing: leave them out.
     log = [ln for ln in res.tail if '"outcome"' not in ln and not ln.lstrip().startswith("at ")]
     for line in log[-20:]:
-        ctx.view.output(line)
+        ctx.view.output(clean_line(line))
     if res.timed_out:
         message = f"timed out after {res.duration:.0f}s"
     what = f"the devcontainer's {lifecycle} failed" if lifecycle else "`devcontainer up` failed"
@@ -198,7 +209,7 @@ class PostCreateStep(EveryRun):
         res = link.stream(
             spec.command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
-            on_line=lambda line: ctx.view.output("[devcontainer] " + line),
+            on_line=lambda line: ctx.view.output("[devcontainer] " + clean_line(line)),
             env=env,
         )
         target.exit_code = res.returncode

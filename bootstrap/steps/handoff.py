@@ -15,7 +15,6 @@ and nothing secret is sent (only tracked files and the bundle).
 from __future__ import annotations
 
 import contextlib
-import json
 import shlex
 import time
 from collections.abc import Callable
@@ -25,6 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError, UserError
+from bootstrap.peer import (
+    REPLY_LIMIT,
+    check_facts,
+    check_probe,
+    check_report,
+    clean_line,
+    overflowed,
+    parse_object,
+)
 from bootstrap.plan import specs
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
@@ -231,8 +239,10 @@ class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
-        res = target.link.run(script, timeout=30)
-        probe = parse_probe(res.stdout)
+        res = target.link.run(script, timeout=30, limit=REPLY_LIMIT)
+        if res.overflow:
+            raise overflowed(target.name, "probe")
+        probe = check_probe(parse_probe(res.stdout), target=target.name)
         target.probe = probe
         if target.link.dry_run is not None:
             return "dry run"
@@ -324,20 +334,17 @@ def _rsync_sent(stats: str) -> int:
 
 
 def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
-    """No rsync on one side: send only the files whose SHA-256 differs from the manifest
-    the last transfer left there, as one tar stream."""
+    """No rsync on one side: send only the files whose SHA-256 differs from the file
+    there, as one tar stream. The hashes are computed there, of the files as they are
+    now (a file deleted or edited there is sent again); never read from a manifest the
+    box keeps about itself."""
     import hashlib
     import subprocess
     import tarfile
 
-    manifest_path = f"{target.dir_word}/{STAGE}.manifest.json"
-    old_res = target.link.run(f"cat {manifest_path} 2>/dev/null || true", timeout=30)
-    try:
-        old = json.loads(old_res.stdout or "{}")
-    except ValueError:
-        old = {}
+    there = _hashes_there(target, files)
     new = {n: hashlib.sha256((repo / n).read_bytes()).hexdigest() for n in files}
-    changed = [n for n in files if old.get(n) != new[n]]
+    changed = [n for n in files if there.get(n) != new[n]]
     if changed:
         argv = target.link.pipe_argv(
             f"mkdir -p {target.dir_word} && tar -xf - -C {target.dir_word}"
@@ -353,8 +360,31 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
                     f"tar to {target.name} failed (exit {child.returncode})",
                     code="remote.transfer",
                 )
-    target.link.run(f"cat > {manifest_path}", timeout=30, input=json.dumps(new, sort_keys=True))
     return len(changed)
+
+
+def _hashes_there(target: Target, files: list[str]) -> dict[str, str]:
+    """{name: sha256} of those of ``files`` that exist there, computed there by
+    `sha256sum` (the preflight made sure it exists). A line that is not ``<64 hex>  <one
+    of our names>`` (sha256sum escapes odd names with a leading backslash) is ignored:
+    that file is sent again."""
+    import re
+
+    listing = "\0".join(files)
+    res = target.link.run(
+        f"cd {target.dir_word} 2>/dev/null && xargs -0 sha256sum -- 2>/dev/null; true",
+        timeout=300,
+        input=listing,
+    )
+    if res.overflow:
+        raise overflowed(target.name, "file hashes")
+    wanted = set(files)
+    out: dict[str, str] = {}
+    for line in res.stdout.splitlines():
+        m = re.fullmatch(r"([0-9a-f]{64})  (.+)", line)
+        if m and m.group(2) in wanted:
+            out[m.group(2)] = m.group(1)
+    return out
 
 
 # -- detect there, re-plan ---------------------------------------------------------------
@@ -362,27 +392,26 @@ def _tar_transfer(target: Target, repo: Path, files: list[str]) -> int:
 
 class DetectThereStep(EveryRun):
     def run(self, spec: specs.DetectThere, ctx: Context) -> str:
-        from bootstrap.host.facts import HostFacts
         from bootstrap.plan.planner import Overrides, make_plan
         from bootstrap.profiles import load_profile
 
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
-        res = target.link.run(f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60)
+        res = target.link.run(
+            f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60, limit=REPLY_LIMIT
+        )
         if target.link.dry_run is not None:
             target.target_key = ctx.plan.target
             return "dry run: the plan's variant"
+        if res.overflow:
+            raise overflowed(target.name, "detection facts")
         if not res.ok:
             raise Unfit(
-                f"{target.name}: detection failed there: {res.describe()}",
+                f"{target.name}: detection failed there: {clean_line(res.describe(), 600)}",
                 code="remote.detect",
             )
-        try:
-            target.facts = HostFacts.from_dict(json.loads(res.stdout))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Unfit(
-                f"{target.name}: detection there printed no facts ({exc})", code="remote.detect"
-            ) from exc
+        facts = parse_object(res.stdout, target=target.name, what="detection facts")
+        target.facts = check_facts(facts, target=target.name)
         there = make_plan(target.facts, load_profile(spec.profile), Overrides(strategy="native"))
         target.target_key = there.target
         accel = next((r for r in there.reasons if r.decision == "accelerator"), None)
@@ -431,7 +460,15 @@ class ShipBundleStep(EveryRun):
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
                 return f"bundle for {key} already imported there"
         remote = f"{STAGE}/{bundle.name}"
-        res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
+        from bootstrap.strategies.ssh import Ssh
+
+        # ssh copies the bundle with rsync; a box without it gets it through stdin, as
+        # the tar transfer sends the files (wsl.exe and a container copy it locally).
+        no_rsync = isinstance(target.link, Ssh) and "rsync" not in target.probe
+        if no_rsync and target.link.dry_run is None:
+            res = _pipe_file(target, bundle, remote)  # through stdin, as the tar transfer
+        else:
+            res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
         if not res.ok:
             raise BootstrapError(
                 f"sending the bundle to {target.name} failed: {res.describe()}",
@@ -439,6 +476,27 @@ class ShipBundleStep(EveryRun):
             )
         target.bundle_remote = remote
         return f"{bundle.name} ({bundle.stat().st_size / 1e6:.1f} MB) for {key}"
+
+
+def _pipe_file(target: Target, path: Path, name: str) -> Any:
+    """``path`` to ``name`` (relative to the target's directory) through the transport's
+    stdin, for a box without rsync: written to a partial file, renamed when complete."""
+    import shutil
+    import subprocess
+
+    from bootstrap import proc
+
+    dest = f"{target.dir_word}/{shlex.quote(name)}"
+    argv = target.link.pipe_argv(f"cat > {dest}.partial && mv -f {dest}.partial {dest}")
+    start = time.monotonic()
+    with subprocess.Popen(argv, stdin=subprocess.PIPE) as child, path.open("rb") as fh:
+        assert child.stdin is not None  # noqa: S101
+        with contextlib.suppress(BrokenPipeError):  # the exit code says why
+            shutil.copyfileobj(fh, child.stdin, 1 << 20)
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.close()
+        code = child.wait(timeout=1800)
+    return proc.Result(tuple(argv), code, "", "", time.monotonic() - start)
 
 
 def _pack_here(ctx: Context, key: str) -> Path | None:
@@ -500,7 +558,7 @@ class RunThereStep(EveryRun):
         res = target.link.stream(
             command,
             timeout=float(ctx.handoff.get("timeout", 3600)),
-            on_line=lambda line: ctx.view.output(prefix + line),
+            on_line=lambda line: ctx.view.output(prefix + clean_line(line)),
             env=env,
         )
         target.exit_code = res.returncode
@@ -518,16 +576,20 @@ def _profile_there(profile: str, repo: Path) -> str:
 class CollectReportStep(EveryRun):
     def run(self, spec: specs.CollectReport, ctx: Context) -> str:
         target = _target(ctx)
-        res = target.link.run(f"cat {target.dir_word}/{STAGE}/report.json", timeout=30)
+        res = target.link.run(
+            f"cat {target.dir_word}/{STAGE}/report.json", timeout=30, limit=REPLY_LIMIT
+        )
         if target.link.dry_run is not None:
             return "dry run"
-        try:
-            target.report = json.loads(res.stdout) if res.ok else None
-        except ValueError:
+        if res.overflow:
+            raise overflowed(target.name, "report")
+        if not res.ok:
             target.report = None
-        if target.report is None:
             return "the target wrote no report"
-        return f"report {target.report.get('report_id', '?')[:8]} ({target.report.get('outcome')})"
+        raw = parse_object(res.stdout, target=target.name, what="report")
+        target.report = check_report(raw, target=target.name)
+        outcome = raw.get("outcome") if raw.get("outcome") in ("success", "failure") else "?"
+        return f"report of {target.report.get('target') or '?'} ({outcome})"
 
 
 # -- the orchestration ---------------------------------------------------------------

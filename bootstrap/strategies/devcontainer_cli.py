@@ -22,7 +22,7 @@ from typing import Any
 
 from bootstrap import proc
 from bootstrap.errors import ActionRequired, BootstrapError
-from bootstrap.strategies.transport import show
+from bootstrap.strategies.transport import CAPTURE_LIMIT, show
 
 CLI_VERSION = "0.89.0"
 CLI_PACKAGE = "@devcontainers/cli"
@@ -53,11 +53,44 @@ def cli_argv(
 
 PROXY_VARS = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy")
 
+# What the CLI (Node), npx and the engines need from this host's environment, and nothing
+# else. A user's devcontainer.json may copy any host variable into the container
+# (`${localEnv:NAME}` in containerEnv, remoteEnv, runArgs, ...), so a sink token, a
+# GITHUB_TOKEN or an index password in our environment must not be there to copy.
+CLI_ENV = frozenset(
+    {
+        # the basics of any process
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ",
+        "TMPDIR", "TMP", "TEMP", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+        "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS",
+        # Windows: where programs, profiles and the shell are
+        "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE",
+        "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES", "PROGRAMFILES(X86)",
+        "PROGRAMW6432", "COMMONPROGRAMFILES", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+        "USERNAME", "USERDOMAIN", "HOMEDRIVE", "HOMEPATH",
+        # which engine the CLI talks to, and how (paths and addresses, no credentials)
+        "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH",
+        "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINER_CONNECTION", "CONTAINERS_CONF",
+        "CONTAINERS_REGISTRIES_CONF", "CONTAINERS_STORAGE_CONF", "BUILDAH_ISOLATION",
+        # Node and npx (the CLI's runtime; the team's CA for npm's registry)
+        "NODE_EXTRA_CA_CERTS", "NPM_CONFIG_REGISTRY", "NPM_CONFIG_CACHE",
+        "NPM_CONFIG_USERCONFIG", "NPM_CONFIG_CAFILE",
+        # what the generated devcontainer.json reads with ${localEnv:...}
+        "BOOTSTRAP_HANDOFF_ELAPSED",
+    }
+)  # fmt: skip
 
-def without_proxy(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without proxy settings (either case): Podman copies them into every
-    container it creates (`--http-proxy` is on by default), credentials included."""
-    return {k: v for k, v in environ.items() if k.lower() not in PROXY_VARS}
+
+def cli_environment(environ: Mapping[str, str], *, pass_proxy: bool = False) -> dict[str, str]:
+    """The environment the Dev Containers CLI starts with: the allow-list above (names
+    compared upper-cased, so Windows' mixed case and npm's lower-case spellings match),
+    plus the proxy settings when the sync may use the network. Without ``pass_proxy`` they
+    stay out: Podman copies them into every container it creates (`--http-proxy` is on
+    by default), credentials included."""
+    out = {k: v for k, v in environ.items() if k.upper() in CLI_ENV or k.startswith("LC_")}
+    if pass_proxy:
+        out.update({k: v for k, v in environ.items() if k.lower() in PROXY_VARS})
+    return out
 
 
 def outcome(lines: Sequence[str]) -> dict[str, Any]:
@@ -84,6 +117,7 @@ class DevcontainerLink:
     config: str | None = None  # --config, relative to the workspace (None: the default)
     mounts: tuple[str, ...] = ()  # --mount, for a user's devcontainer.json
     remote_env: tuple[str, ...] = ()  # --remote-env NAME=value likewise
+    pass_proxy: bool = False  # the CLI gets this host's proxy settings (an online sync)
     dry_run: Callable[[str], None] | None = None
     name: str = "devcontainer"
     container_id: str | None = None
@@ -158,12 +192,19 @@ class DevcontainerLink:
             argv += ["-w", self.folder]
         return [*argv, self.container_id, "sh", "-c", command]
 
-    def run(self, command: str, *, timeout: float = 60.0, input: str | None = None) -> proc.Result:
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        input: str | None = None,
+        limit: int = CAPTURE_LIMIT,
+    ) -> proc.Result:
         if self.dry_run is not None:
             show(self.dry_run, [self.engine, "exec", "<container>", "sh", "-c", command])
             return proc.Result((), 0, "", "", 0.0)
         return proc.run(self._engine_exec(command, stdin=input is not None), timeout=timeout,
-                        input=input)  # fmt: skip
+                        input=input, limit=limit)  # fmt: skip
 
     def stream(
         self,
@@ -178,7 +219,9 @@ class DevcontainerLink:
         argv = self.exec_argv(command, env)
         if show(self.dry_run, argv):
             return proc.Streamed(tuple(argv), 0, (), 0.0)
-        return proc.stream(argv, timeout=timeout, on_line=on_line)
+        # `exec` resolves a user's ${localEnv:...} again: the same allow-listed environment.
+        local = cli_environment(os.environ, pass_proxy=self.pass_proxy)
+        return proc.stream(argv, timeout=timeout, on_line=on_line, env=local)
 
     def pipe_argv(self, command: str) -> list[str]:
         return self._engine_exec(command, stdin=True)

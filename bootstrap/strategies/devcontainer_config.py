@@ -164,9 +164,47 @@ def parse(text: str) -> dict[str, Any] | None:
     allows), or None when it cannot be read."""
     try:
         data = json.loads(_strip_jsonc(text))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def check_user_config(path: str, text: str) -> dict[str, Any]:
+    """A user's devcontainer.json as data, with the keys the handoff reads checked:
+    ``mounts`` a list of strings or objects, ``containerEnv``/``remoteEnv`` objects of
+    strings. Raises UserError naming the file and the key (exit 2)."""
+    from bootstrap.errors import UserError
+
+    data = parse(text)
+    if data is None:
+        raise UserError(
+            f"{path}: not a devcontainer.json: expected a JSON object (comments and "
+            "trailing commas allowed), nested at most a few hundred levels",
+            fix="fix the file, or `bootstrap devcontainer generate --force` to replace it",
+            code="devcontainer.bad_config",
+        )
+    mounts = data.get("mounts")
+    if mounts is not None and not (
+        isinstance(mounts, list) and all(isinstance(m, (str, dict)) for m in mounts)
+    ):
+        raise UserError(
+            f"{path}: `mounts` must be a list of mount strings or objects, found "
+            f"{type(mounts).__name__}",
+            fix='e.g. "mounts": ["type=volume,source=x,target=/x"]',
+            code="devcontainer.bad_config",
+        )
+    for key in ("containerEnv", "remoteEnv"):
+        env = data.get(key)
+        if env is not None and not (
+            isinstance(env, dict) and all(isinstance(v, (str, type(None))) for v in env.values())
+        ):
+            raise UserError(
+                f'{path}: `{key}` must be an object of NAME: "value" strings, found '
+                f"{type(env).__name__}",
+                fix=f'e.g. "{key}": {{"NAME": "value"}}',
+                code="devcontainer.bad_config",
+            )
+    return data
 
 
 def _strip_jsonc(text: str) -> str:

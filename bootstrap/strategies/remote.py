@@ -85,7 +85,6 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     library only) go over the connection as a tar on stdin into a private temporary
     directory, run as ``python3 -m bootstrap.host``, and are removed again."""
     import io
-    import json
     import shlex
     import tarfile
     from pathlib import Path
@@ -107,14 +106,23 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     )
     import base64
 
-    res = ssh.run(script, timeout=60, input=base64.b64encode(buf.getvalue()).decode())
-    try:
-        return HostFacts.from_dict(json.loads(res.stdout))
-    except (ValueError, KeyError, TypeError) as exc:
+    from bootstrap.peer import REPLY_LIMIT, check_facts, overflowed, parse_object
+
+    res = ssh.run(
+        script, timeout=60, input=base64.b64encode(buf.getvalue()).decode(), limit=REPLY_LIMIT
+    )
+    if res.overflow:
+        raise overflowed(str(ssh.dest), "detection facts")
+    if not res.ok:
         err = BootstrapError(
             f"{ssh.dest}: detection there failed: {res.describe()}",
             fix="the box needs a POSIX shell, base64, tar and Python >= 3.9",
             code="remote.detect",
         )
         err.exit_code = EXIT_TARGET_UNFIT
-        raise err from exc
+        raise err
+    facts: HostFacts = check_facts(
+        parse_object(res.stdout, target=str(ssh.dest), what="detection facts"),
+        target=str(ssh.dest),
+    )
+    return facts

@@ -42,11 +42,26 @@ class Destination:
 
     @classmethod
     def parse(cls, text: str) -> Destination:
-        user, _, rest = text.rpartition("@")
+        """Raises UserError for what ssh would misread: no host (an unset variable), a
+        port that is not 1-65535, an option-like or blank word."""
+        from bootstrap.errors import UserError
+
+        user, _, rest = text.strip().rpartition("@")
         host, port = rest, None
         m = re.fullmatch(r"(.+):(\d+)", rest)
         if m:
-            host, port = m.group(1), int(m.group(2))
+            host, port = m.group(1), int(m.group(2)[:6])
+            if len(m.group(2)) > 5 or not 1 <= port <= 65535:
+                raise UserError(
+                    f"remote host {text!r}: port {m.group(2)[:20]} is not a port (1-65535)",
+                    code="remote.bad_host",
+                )
+        if not host or host.startswith("-") or any(c.isspace() for c in host + user):
+            raise UserError(
+                f"remote host {text!r}: expected [user@]host[:port] or an ssh_config alias",
+                fix="give the box, e.g. --remote me@gpu-box or --remote gpu-box:2222",
+                code="remote.bad_host",
+            )
         return cls(host, user or None, port)
 
     def login(self) -> str:
@@ -56,19 +71,28 @@ class Destination:
         return self.login() + (f":{self.port}" if self.port else "")
 
 
-def _classify(dest: Destination, stderr: str) -> BootstrapError:
+def _classify(
+    dest: Destination, stderr: str, resolved: tuple[str, int] | None = None
+) -> BootstrapError:
+    """ssh's own failure as an error with a fix. ``resolved``: (host name, port) as the
+    ssh config resolves ``dest`` (an alias names neither), for the commands in fixes."""
     text = stderr.strip()
     last = text.splitlines()[-1] if text else "ssh exited 255 with no message"
     where = str(dest)
+    host, port = resolved or (dest.host, dest.port or 22)
+    login = shlex.quote(dest.login())
     if "Host key verification failed" in text or "host key for" in text.lower():
         changed = "REMOTE HOST IDENTIFICATION HAS CHANGED" in text
+        # ssh-keyscan reads no ssh config: it needs the real host name and port.
+        known = f"[{host}]:{port}" if port != 22 else host
         return Refused(
             f"{where}: the host key is {'different from the one known' if changed else 'not known'}"
             " (ssh refuses it in batch mode)",
             fix=(
-                "remove the old key with `ssh-keygen -R HOST` after checking why it changed"
+                f"remove the old key with `ssh-keygen -R {shlex.quote(known)}` after checking "
+                "why it changed"
                 if changed
-                else f"check the key and add it: `ssh-keyscan -p {dest.port or 22} {dest.host} "
+                else f"check the key and add it: `ssh-keyscan -p {port} {shlex.quote(host)} "
                 ">> ~/.ssh/known_hosts`, or accept new keys explicitly with "
                 "--accept-new-host-key or [strategies.remote] accept_new_host_keys = true"
             ),
@@ -78,13 +102,13 @@ def _classify(dest: Destination, stderr: str) -> BootstrapError:
         return Refused(
             f"{where}: authentication refused ({last})",
             fix="load your key (`ssh-add`) or set IdentityFile for the host in ~/.ssh/config; "
-            f"check with `ssh -o BatchMode=yes {dest.login()} true`",
+            f"check with `ssh -o BatchMode=yes {login} true`",
             code="remote.auth",
         )
     return Unreachable(
         f"{where}: cannot connect ({last})",
         fix="check the host name and port, the VPN, and that sshd runs there; "
-        f"check with `ssh -o BatchMode=yes {dest.login()} true`",
+        f"check with `ssh -o BatchMode=yes {login} true`",
         code="remote.unreachable",
     )
 
@@ -128,6 +152,20 @@ class Ssh(CommandTransport):
     def name(self) -> str:
         return str(self.dest)
 
+    def resolve(self) -> tuple[str, int] | None:
+        """(host name, port) as the ssh config resolves the destination (`ssh -G`: reads
+        the config only, connects nowhere); None when ssh cannot say."""
+        argv = ["ssh", *(["-F", self.config] if self.config else [])]
+        argv += [*(["-p", str(self.dest.port)] if self.dest.port else []), "-G"]
+        res = proc.run([*argv, "--", self.dest.login()], timeout=10)
+        if not res.ok:
+            return None
+        seen = dict(line.split(" ", 1) for line in res.stdout.splitlines() if " " in line)
+        host, port = seen.get("hostname", "").strip(), seen.get("port", "").strip()
+        if not host or not port.isdigit():
+            return None
+        return host, int(port)
+
     def argv(self, command: str) -> list[str]:
         return [*self.options(), "--", self.dest.login(), command]
 
@@ -149,7 +187,7 @@ class Ssh(CommandTransport):
                 "ssh was not found", fix="install an OpenSSH client", code="remote.no_ssh"
             )
         if returncode == 255:  # ssh's own failure: connection, authentication, host key
-            raise _classify(self.dest, output)
+            raise _classify(self.dest, output, self.resolve())
 
     def timed_out(self, command: str, timeout: float) -> Exception:
         return Unreachable(
@@ -166,7 +204,7 @@ class Ssh(CommandTransport):
             return proc.Result(tuple(argv), 0, "", "", 0.0)
         res = proc.run(argv, timeout=timeout, input=input)
         if res.returncode == 255 or (res.returncode and "connection unexpectedly" in res.stderr):
-            raise _classify(self.dest, res.stderr)
+            raise _classify(self.dest, res.stderr, self.resolve())
         return res
 
     def sync_tree(

@@ -20,6 +20,10 @@ from typing import Protocol
 
 from bootstrap import proc
 
+# The most a peer's captured answer may hold (a probe, facts, a hash list, a report): a
+# bigger one is cut there, and its result says ``overflow``.
+CAPTURE_LIMIT = 8 << 20
+
 
 class Transport(Protocol):
     name: str
@@ -32,10 +36,11 @@ class Transport(Protocol):
         timeout: float = 60.0,
         input: str | None = None,
         env: Mapping[str, str] | None = None,
+        limit: int = CAPTURE_LIMIT,
     ) -> proc.Result:
-        """Run a shell command there and capture its output; ``env`` is set there for it
-        (each transport carries it its own way: ssh in the command line, wsl.exe
-        through WSLENV)."""
+        """Run a shell command there and capture at most ``limit`` bytes of its output;
+        ``env`` is set there for it (each transport carries it its own way: ssh in the
+        command line, wsl.exe through WSLENV)."""
 
     def stream(
         self,
@@ -102,11 +107,12 @@ class CommandTransport:
         timeout: float = 60.0,
         input: str | None = None,
         env: Mapping[str, str] | None = None,
+        limit: int = CAPTURE_LIMIT,
     ) -> proc.Result:
         argv = self.command_argv(command, env)
         if self.shown(argv):
             return proc.Result(tuple(argv), 0, "", "", 0.0)
-        res = proc.run(argv, timeout=timeout, input=input, env=self.command_env(env))
+        res = proc.run(argv, timeout=timeout, input=input, env=self.command_env(env), limit=limit)
         self.check(res.returncode, res.not_found, self.failure_output(res.stdout, res.stderr))
         if res.timed_out:
             raise self.timed_out(command, timeout)

@@ -147,7 +147,7 @@ class Wsl(CommandTransport):
         if res_code not in (0, None) and any(n in text for n in NO_DISTRO):
             raise ActionRequired(
                 f"WSL distro {self.distro!r} is not installed",
-                fix=f"`wsl --install -d {self.distro} --no-launch`, then re-run",
+                fix=f"`wsl --install -d {shlex.quote(self.distro)} --no-launch`, then re-run",
                 code="wsl2.distro_missing",
             )
 

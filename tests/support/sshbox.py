@@ -283,6 +283,7 @@ def start_box(
     authorize_client: bool = True,
     listening: bool = True,
     alias: str = DEFAULT_ALIAS,
+    force_command: str | None = None,
 ) -> RemoteBox:
     """Make the box's files under ``workdir`` and start its sshd (see `make_remote_box`)."""
     sshd_dir = workdir / "sshd"
@@ -316,7 +317,14 @@ def start_box(
     )
 
     config = SSHD_CONFIG
-    if offline:
+    if force_command is not None:
+        # A script of the test's runs every session instead (it sees the command in
+        # SSH_ORIGINAL_COMMAND): a box that answers what the test wants it to.
+        wrapper = sshd_dir / "force-command"
+        wrapper.write_text(force_command)
+        wrapper.chmod(0o755)
+        config += "ForceCommand /run/box/force-command\n"
+    elif offline:
         wrapper = sshd_dir / "offline-shell"
         wrapper.write_text(OFFLINE_WRAPPER)
         wrapper.chmod(0o755)
@@ -397,6 +405,9 @@ def make_remote_box(
     - authorize_client=True: the client key is in authorized_keys (False: another key is)
     - listening=False: start nothing; ssh_config points at a free port nobody listens on
     - alias="remotebox": the ssh_config Host alias
+    - force_command=None: a shell script run for every session instead of the command
+      (its text; the command is in SSH_ORIGINAL_COMMAND; files next to it are in
+      /run/box, the host's ``RemoteBox.sshd_log.parent / "sshd"``): a box that lies
     """
     if not (debian_rootfs / "usr/sbin/sshd").exists():
         pytest.skip("the root filesystem has no sshd")

@@ -9,6 +9,8 @@ from bootstrap import net
 from bootstrap.report.config import SinkConfig
 from bootstrap.report.sinks import SinkError
 
+BODY_LIMIT = 4096  # of an error answer's body: enough for its first line
+
 
 def token_header(config: SinkConfig) -> dict[str, str]:
     if not config.token_env:
@@ -42,16 +44,28 @@ def request(
         raise SinkError(f"{config.label}: {exc}", code="report.sink_url") from None
     all_headers = {**headers, **token_header(config)}
     try:
-        with net.client(timeout=timeout, connect_timeout=timeout, retries=0) as client:
-            response = client.request(method, url, content=body, headers=all_headers)
+        with net.client(timeout=timeout, connect_timeout=timeout, retries=0) as client:  # noqa: SIM117 - Python 3.9
+            with client.stream(method, url, content=body, headers=all_headers) as response:
+                status = response.status_code
+                # The answer's body is read only to quote its first line, and at most
+                # BODY_LIMIT bytes of it: a sink answering with gigabytes costs nothing.
+                head = b""
+                if not (200 <= status < 300 or status in ok_statuses):
+                    for chunk in response.iter_bytes(BODY_LIMIT):
+                        head += chunk
+                        if len(head) >= BODY_LIMIT:
+                            break
     except httpx.HTTPError as exc:
         raise SinkError(
-            f"{config.label}: {type(exc).__name__}: {exc}", code="report.sink_unreachable"
+            f"{config.label}: {type(exc).__name__}: {exc}",
+            code="report.sink_unreachable",
         ) from None
-    if 200 <= response.status_code < 300 or response.status_code in ok_statuses:
+    if 200 <= status < 300 or status in ok_statuses:
         return
-    detail = response.text.strip().splitlines()[:1]
+    from bootstrap.peer import clean_line
+
+    detail = head[:BODY_LIMIT].decode(errors="replace").strip().splitlines()[:1]
     raise SinkError(
-        f"{config.label}: HTTP {response.status_code}" + (f": {detail[0][:200]}" if detail else ""),
+        f"{config.label}: HTTP {status}" + (f": {clean_line(detail[0], 200)}" if detail else ""),
         code="report.sink_rejected",
     )

@@ -1,0 +1,72 @@
+"""Option values the commands share, checked where they are read: a number of seconds
+(finite, not negative: click's FloatRange lets ``nan`` through), a label that must not be
+empty, and an ssh destination (a host, a port that is a port)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:  # generic from click 8.2 on; the floor (8.1) is not subscriptable
+    _FloatParam = click.ParamType[float]
+    _TextParam = click.ParamType[str]
+else:
+    _FloatParam = _TextParam = click.ParamType
+
+
+class Seconds(_FloatParam):
+    """A finite number of seconds from 0 to ``maximum``."""
+
+    name = "seconds"
+
+    def __init__(self, maximum: float = 1e6) -> None:
+        self.maximum = maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                self.fail(f"expected a number of seconds, found {value!r}", param, ctx)
+        if not math.isfinite(number) or not 0 <= number <= self.maximum:
+            self.fail(
+                f"expected a number of seconds from 0 to {self.maximum:g}, found {value!r}",
+                param,
+                ctx,
+            )
+        return number
+
+
+class Label(_TextParam):
+    """A non-empty label of printable characters (a Pushgateway job: no "/")."""
+
+    name = "label"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        if not text.strip():
+            self.fail("expected a name, found an empty value", param, ctx)
+        if "/" in text or not text.isprintable() or len(text) > 200:
+            self.fail(
+                f"expected a name without '/' or control characters, found {text!r}", param, ctx
+            )
+        return text
+
+
+def destination(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--remote``: ``[user@]host[:port]`` or an ssh_config alias; an empty value (an
+    unset shell variable) is refused, never read as "no remote"."""
+    if value is None:
+        return None
+    from bootstrap.errors import UserError
+    from bootstrap.strategies.ssh import Destination
+
+    try:
+        Destination.parse(value)
+    except UserError as exc:
+        raise click.BadParameter(exc.message, param=param) from None
+    return value
