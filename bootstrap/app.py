@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
+from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import RunState, file_digest, fingerprint
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
@@ -49,18 +50,6 @@ class UpOptions:
     accept_new_host_keys: bool = False
     report_out: str | None = None  # also write the timing report here (for a handoff)
     replay: str | None = None  # detect from this capture directory instead of this machine
-
-
-@dataclass
-class UpResult:
-    exit_code: int
-    report: dict[str, Any] | None = None
-    noop: bool = False
-    plan: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-    delivery: dict[str, Any] | None = None
-    hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
-    next: list[str] = field(default_factory=list)  # commands a new shell can run as printed
 
 
 def _state_key(options: UpOptions) -> str:

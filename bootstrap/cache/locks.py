@@ -25,6 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 from bootstrap.errors import ConfigError
 
+# The lock of a profile's pinned tools, beside the project's lock (written by
+# bootstrap.policy.toollock); a bundle's tool wheels are checked against it.
+TOOLS_LOCK = "pylock.tools.toml"
+
 
 @dataclass(frozen=True)
 class LockedFile:

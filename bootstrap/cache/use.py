@@ -35,8 +35,8 @@ def locks_for(project_lock: Path) -> list[Path]:
     """The lock files that vouch for a bundle's files: the project's, the lock of the
     profile's pinned tools beside it (when there is one), and (from a checkout) the
     bootstrapper's own."""
+    from bootstrap.cache.locks import TOOLS_LOCK
     from bootstrap.cache.pack import tool_project
-    from bootstrap.policy.toollock import TOOLS_LOCK
 
     tool = tool_project()
     tools = project_lock.parent / TOOLS_LOCK

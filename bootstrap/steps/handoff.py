@@ -35,6 +35,7 @@ from bootstrap.peer import (
 )
 from bootstrap.plan import specs
 from bootstrap.steps import Context
+from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import fingerprint
 
 if TYPE_CHECKING:
@@ -622,11 +623,9 @@ def run_handoff(
     refresh: bool,
     deliver: Callable[[TimingReport], dict[str, Any]],
     host_summary: Callable[[HostFacts], dict[str, Any]],
-) -> Any:
+) -> UpResult:
     """Carry ``plan`` out on each of its targets (one after another, or in parallel when
     the plan says so); one result per target, a summary of failures at the end."""
-    from bootstrap.app import UpResult
-
     preflight = plan.step(specs.Preflight)
     transfer = plan.step(specs.Transfer)
     assert preflight is not None  # noqa: S101 - a handoff plan

@@ -62,7 +62,7 @@ def request(
         ) from None
     if 200 <= status < 300 or status in ok_statuses:
         return
-    from bootstrap.peer import clean_line
+    from bootstrap.sanitize import clean_line
 
     detail = head[:BODY_LIMIT].decode(errors="replace").strip().splitlines()[:1]
     raise SinkError(
