@@ -230,7 +230,9 @@ def _run(
         with timer.phase("report"):
             for warning in _flush_spool(paths, profile):
                 view.note(f"warning: {warning}")
-        if plan.strategy != "native":
+        from bootstrap.strategies import REGISTRY
+
+        if not REGISTRY[plan.strategy].runs_here:
             from bootstrap.steps.handoff import run_handoff
 
             config = _metrics_config(profile)
@@ -387,7 +389,7 @@ def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
 def _container_up(container: dict[str, str] | None) -> bool:
     if container is None:
         return True
-    from bootstrap.strategies.devcontainer_cli import workspace_container_running
+    from bootstrap.transports.devcontainer_cli import workspace_container_running
 
     return workspace_container_running(container["engine"], container["workspace"])
 
@@ -398,6 +400,7 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
+    from bootstrap.strategies import REGISTRY
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
@@ -430,6 +433,7 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             uv_version=_pinned_uv(),
             accept_new_host_keys=options.accept_new_host_keys,
         ),
+        strategies=REGISTRY,
     )
     return profile, plan
 
@@ -556,7 +560,6 @@ _KIND_WORDS = {
 
 def summary_lines(result: UpResult) -> list[str]:
     """The closing summary: what was set up, the total time, what to do next."""
-    import shlex
 
     report = result.report or {}
     plan = result.plan or {}
@@ -603,18 +606,14 @@ def summary_lines(result: UpResult) -> list[str]:
     preflight = next(
         (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
     )
-    if preflight and plan.get("strategy") == "devcontainer":
-        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
-        lines.append(f"next: open the folder in your editor's Dev Containers, or {where} bash")
-    elif preflight and plan.get("strategy") == "remote":
-        where = ", ".join(preflight.get("hosts", []))
-        lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
-    elif preflight and plan.get("strategy") == "wsl2":
-        distro = ", ".join(preflight.get("hosts", []))
-        lines.append(
-            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
-            "(VS Code: `code .` from that shell)"
-        )
+    there: list[str] = []
+    if preflight:
+        from bootstrap.strategies import REGISTRY
+
+        strategy = REGISTRY.get(str(plan.get("strategy")))
+        there = strategy.next_steps(preflight) if strategy is not None else []
+    if there:
+        lines += there
     elif result.next:
         lines += result.next
     else:

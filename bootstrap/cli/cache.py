@@ -56,9 +56,11 @@ def _profile_lock(
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
+    from bootstrap.strategies import REGISTRY
 
     loaded = load_profile(profile)
-    plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
+    ov = Overrides(target=target, strategy="native")
+    plan = make_plan(detect(), loaded, ov, strategies=REGISTRY)
     return plan.target, Path(loaded.project.path), plan.lock, loaded.tools
 
 
