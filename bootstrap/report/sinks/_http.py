@@ -7,7 +7,7 @@ import os
 
 from bootstrap import net
 from bootstrap.report.config import SinkConfig
-from bootstrap.report.sinks import SinkError
+from bootstrap.report.sinks.base import SinkError
 
 BODY_LIMIT = 4096  # of an error answer's body: enough for its first line
 
