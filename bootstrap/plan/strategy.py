@@ -37,7 +37,7 @@ from bootstrap.plan.specs import (
     Transfer,
     WarmTools,
 )
-from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
+from bootstrap.profiles import LockSpec, Profile, Variant
 
 if TYPE_CHECKING:
     from bootstrap.transports.base import Transport
@@ -83,11 +83,11 @@ def order_for(
     facts: HostFacts, profile: Profile, strategies: Registry | None = None
 ) -> tuple[str, ...]:
     """The profile's order first, then this OS's default order, then any other strategy
-    registered (in registration order)."""
+    registered (in registration order); only registered strategies."""
     names = registered(strategies).names
-    base = DEFAULT_ORDER.get(facts.os, STRATEGIES)
+    base = tuple(n for n in DEFAULT_ORDER.get(facts.os, names) if n in names)
     base = (*base, *[n for n in names if n not in base])
-    first = profile.strategies.order
+    first = tuple(s for s in profile.strategies.order if s in names)
     return (*first, *[s for s in base if s not in first])
 
 
