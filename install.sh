@@ -823,7 +823,7 @@ $WORK"
   [ -z "$_dup" ] || bundle_die bundle.duplicate "$_bundle: member '$_dup' appears twice"
   if ! tar -xf "$_bundle" -C "$WORK/b" 2>"$WORK/tar.err"; then
     # A full disk is the machine's answer, not a broken bundle: say which (exit 1).
-    no_space "$WORK" "$WORK/tar.err" && die_no_space "$WORK"
+    no_space "$WORK" "$WORK/tar.err" && die_no_space "$WHEELHOUSE"
     bundle_die bundle.truncated "cannot unpack $_bundle (truncated or corrupt): $(tail -n 1 "$WORK/tar.err")"
   fi
   _odd=$(find "$WORK/b" ! -type f ! -type d | head -n 1)

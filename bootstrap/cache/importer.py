@@ -20,6 +20,7 @@ again, and a file that no longer matches makes the import run again and replace 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -46,7 +47,7 @@ from bootstrap.cache.bundle import (
     sha256_file,
 )
 from bootstrap.cache.locks import Trust, lock_digests, trust
-from bootstrap.errors import IntegrityError, UserError
+from bootstrap.errors import BootstrapError, IntegrityError, UserError
 
 TMP = ".tmp"
 # Where members are checked to land when nothing is written (verify, peek).
@@ -157,9 +158,19 @@ class _Reader:
         if self.staging is None or not keep:
             return hash_stream(reader, self.bundle)
         out = self.staging / name
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("wb") as fh:
-            return hash_stream(reader, self.bundle, sink=fh)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with out.open("wb") as fh:
+                return hash_stream(reader, self.bundle, sink=fh)
+        except OSError as exc:
+            # A full disk is the machine's answer, not a broken bundle (exit 1).
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise BootstrapError(
+                    f"no space left on {self.staging.parent.parent} while importing {self.bundle}",
+                    fix="free some space there (or point BOOTSTRAP_HOME elsewhere), then run again",
+                    code="disk.no_space",
+                ) from None
+            raise
 
 
 def _declared(manifest: bytes) -> tuple[int | None, frozenset[str] | None]:

@@ -311,3 +311,32 @@ def test_manifest_values_are_checked_in_python_as_data() -> None:
             Manifest.from_json(json.dumps(body).encode(), "b.tar")
         assert "\x1b" not in str(err.value)
         assert err.value.code == "bundle.manifest"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["up", "--dry-run", "--lock", "/etc/passwd"], "not a lock file name"),
+        (["plan", "--lock", "/etc/passwd"], "not a lock file name"),
+        (["up", "--dry-run", "--lock", "pylock.nowhere.toml"], "no such file in the project"),
+    ],
+    ids=["up-dry-run", "plan", "up-missing"],
+)
+def test_a_lock_that_is_not_a_lock_is_refused_even_in_a_dry_run(
+    machine: Path, argv: list[str], says: str
+) -> None:
+    """`--lock` names the file uv installs from: a file that is not a lock (by name), or
+    that the project does not have, is bad input before anything is planned to run."""
+    home = machine / "home"
+    res = subprocess.run(
+        [sys.executable, "-m", "bootstrap", *argv, "--profile", str(machine / "tiny.toml")],
+        env=_env(home),
+        cwd=machine,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    line = assert_one_line(res, 2)
+    assert says in line, line
+    assert "would sync" not in res.stdout
