@@ -330,14 +330,14 @@ def _lock_override(
                     )
                 return LockChoice(path, "pylock")
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if name != "uv.lock" and not _PYLOCK_NAME.match(name):
+    if not name.endswith("uv.lock") and not _PYLOCK_NAME.match(name):
         raise UserError(
-            f"--lock {shlex.quote(path)}: not a lock file name (expected uv.lock, "
+            f"--lock {shlex.quote(path)}: not a lock file name (expected a uv.lock, "
             "pylock.toml or pylock.<name>.toml)",
             fix="pass the project's uv.lock or one of its pylock files, or leave out --lock",
             code="plan.bad_lock",
         )
-    kind = "uv" if name == "uv.lock" else "pylock"
+    kind = "uv" if name.endswith("uv.lock") else "pylock"
     warnings.append(
         f"--lock {path} is not one of profile {profile.name!r}'s locks; using it as given"
     )
