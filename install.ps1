@@ -427,7 +427,10 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         # Longer than a file name may be (NAME_MAX): refused, not left to fail in tar.
         if (($m -split '/', 2)[1].Length -gt 255) { Fail-Bundle 'bundle.unsafe_path' "${Bundle}: member name '$($m.Substring(0, 60))...' is longer than 255 characters" }
     }
-    $tarErr = @(& tar -xf $Bundle -C $dir 2>&1)
+    # 'Continue' while a native command's stderr is captured: Windows PowerShell 5.1
+    # turns each captured stderr line into an error, which 'Stop' would throw.
+    $eap = $ErrorActionPreference; $ErrorActionPreference = 'Continue'
+    try { $tarErr = @(& tar -xf $Bundle -C $dir 2>&1) } finally { $ErrorActionPreference = $eap }
     if ($LASTEXITCODE -ne 0) {
         # A full disk is the machine's answer, not a broken bundle: say which (exit 1).
         $free = (New-Object IO.DriveInfo ([IO.Path]::GetPathRoot($dir))).AvailableFreeSpace
@@ -452,19 +455,26 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     foreach ($m in $names) {
         if ($m -ne 'SHA256SUMS' -and -not $listed.ContainsKey($m)) { Fail-Bundle 'bundle.extra_member' "${Bundle}: $m is not covered by SHA256SUMS" }
     }
-    $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json
-    if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format $($manifest.format), this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
-    if ($manifest.uv_version -ne $Pin.Version) { Fail-Bundle 'bundle.uv_version' "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
-    $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
-    if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail-Bundle 'bundle.wrong_target' "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
-    if ("$($manifest.uv_artifact)" -notmatch '^uv/[^/]+$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_artifact '$($manifest.uv_artifact)' is not under uv/" }
+    # A manifest that is not JSON, or nested deeper than ConvertFrom-Json reads, is a
+    # refused bundle, not a PowerShell error.
+    try { $manifest = Get-Content -Raw -LiteralPath (Join-Path $dir 'manifest.json') | ConvertFrom-Json }
+    catch { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest.json is not a JSON object a manifest can be" }
+    if ($manifest -isnot [PSCustomObject]) { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest.json is not a JSON object" }
+    if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format is not 2, this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
     # Every manifest value is data, checked against a strict pattern before it is used or
     # printed: a Python version goes to `uv venv --python` (where a path would be run).
     foreach ($py in @($manifest.pythons)) {
         if ("$py" -notmatch '^[0-9]\.[0-9]{1,2}$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest pythons has a value that is not a Python version like 3.12" }
     }
     if ("$($manifest.target)" -notmatch '^[a-z0-9._]+-[a-z0-9._]+-[a-z0-9.]+$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest target is not a target key like windows-x86_64-cpu" }
-    if ("$($manifest.profile)" -notmatch '^[A-Za-z0-9._/+-]*$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest profile is not a profile name" }
+    if ("$($manifest.uv_version)" -notmatch '^[0-9][0-9a-z.]{0,30}$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_version is not a uv version like 0.13.9" }
+    # The profile is only shown in a fix: anything but a plain name or path is left out.
+    $profileName = "$($manifest.profile)"
+    if ($profileName -notmatch '^[A-Za-z0-9._/\\:+-]*$') { $profileName = 'PROFILE' }
+    if ($manifest.uv_version -ne $Pin.Version) { Fail-Bundle 'bundle.uv_version' "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
+    $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
+    if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail-Bundle 'bundle.wrong_target' "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
+    if ("$($manifest.uv_artifact)" -notmatch '^uv/[A-Za-z0-9_][A-Za-z0-9._+-]*$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_artifact is not uv/<file name>" }
     # The uv artifact is the pinned file, byte for byte: its name and digest come from the
     # pin, never from the manifest (whoever wrote the bundle wrote that too).
     $uvFile = ''
@@ -490,7 +500,7 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     }
     foreach ($w in $ours) { Move-Item -Force -LiteralPath $w.FullName -Destination (Join-Path $wheelhouse $w.Name) }
     return @{ Dir = $work; Artifact = $uvFile; Wheelhouse = $wheelhouse
-              Pythons = @($manifest.pythons); Profile = "$($manifest.profile)"; Target = "$($manifest.target)" }
+              Pythons = @($manifest.pythons); Profile = $profileName; Target = "$($manifest.target)" }
 }
 
 function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
@@ -511,7 +521,9 @@ function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
         Fail-Bundle 'bundle.python' "the bundle's wheels serve Python $serves, this machine has no Python $serves" "pack a bundle for it: bootstrap cache pack --profile $($Imported.Profile) --target $($Imported.Target) --python 3.X --out FILE"
     }
     $python = Join-Path $ToolEnv 'Scripts\python.exe'
-    $syncErr = @(& $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req 2>&1)
+    $eap = $ErrorActionPreference; $ErrorActionPreference = 'Continue'  # as for tar, above
+    try { $syncErr = @(& $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req 2>&1) }
+    finally { $ErrorActionPreference = $eap }
     if ($LASTEXITCODE -ne 0) {
         # uv refused a wheelhouse file whose hash is not the lock's: it changed after an
         # import checked it. Say so, and how to put it right, rather than uv's own words.

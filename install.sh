@@ -735,6 +735,10 @@ bundle_die() { # CODE MESSAGE [FIX]: a refused bundle is bad input: exit 2, noth
   exit 2
 }
 
+shown() { # VALUE: a value from a bundle as a message may show it (bounded, printable)
+  printf '%.60s' "$1" | tr -cd '[:print:]'
+}
+
 json_str() { # KEY FILE: the string value of a top-level "KEY": "value" line
   sed -n "s/^  \"$1\": \"\([^\"]*\)\",*\$/\1/p" "$2" | head -n 1
 }
@@ -859,16 +863,17 @@ $WORK"
   for _py in $BUNDLE_PYTHONS; do
     case $_py in
       [0-9].[0-9] | [0-9].[0-9][0-9]) ;;
-      *) bundle_die bundle.manifest "$_bundle: manifest pythons has '$(printf '%.40s' "$_py" | tr -cd '[:print:]')', not a Python version like 3.12" ;;
+      *) bundle_die bundle.manifest "$_bundle: manifest pythons has '$(shown "$_py")', not a Python version like 3.12" ;;
     esac
   done
   case $_btarget in
     *[!a-z0-9._-]* | *-*-*-*) bundle_die bundle.manifest "$_bundle: manifest target is not a target key like linux-x86_64-cpu" ;;
   esac
+  # The profile is only shown in a fix: anything but a plain name or path is left out.
   case $BUNDLE_PROFILE in
-    *[!A-Za-z0-9._/+-]*) bundle_die bundle.manifest "$_bundle: manifest profile is not a profile name" ;;
+    *[!A-Za-z0-9._/+-]*) BUNDLE_PROFILE=PROFILE ;;
   esac
-  [ "$_bver" = "$UV_VERSION" ] || bundle_die bundle.uv_version "$_bundle carries uv ${_bver:-?}, but the pin is uv $UV_VERSION" \
+  [ "$_bver" = "$UV_VERSION" ] || bundle_die bundle.uv_version "$_bundle carries uv $(shown "$_bver"), but the pin is uv $UV_VERSION" \
     "make a bundle with this checkout's pin: bootstrap cache pack"
   case $TRIPLE in
     x86_64-*) _march=x86_64 ;;
@@ -883,16 +888,23 @@ $WORK"
     *) bundle_die bundle.wrong_target "$_bundle is for ${_btarget:-an unknown target}, this machine is $_mos-$_march" \
       "use the bundle made for $_mos-$_march" ;;
   esac
-  case $_bart in uv/*) [ -f "$_b/$_bart" ] || bundle_die bundle.missing_member "$_bundle: the uv artifact $_bart is missing" ;;
-    *) bundle_die bundle.manifest "$_bundle: manifest uv_artifact '$_bart' is not under uv/" ;;
-  esac
   # The uv artifact is the pinned file, byte for byte: its name and digest come from the
-  # pin, never from the manifest (whoever wrote the bundle wrote that too).
-  BUNDLE_UV_SHA=$(awk -v f="$_bart" '$2 == f { print $1; exit }' "$WORK/have")
-  if [ "$_bart" = "uv/$WHEEL_FILE" ] && [ -n "$WHEEL_SHA" ] && [ "$BUNDLE_UV_SHA" = "$WHEEL_SHA" ]; then
-    BOOTSTRAP_UV_LOCAL=$_b/uv/$WHEEL_FILE
-  elif [ "$_bart" = "uv/$ARCHIVE_FILE" ] && [ -n "$ARCHIVE_SHA" ] && [ "$BUNDLE_UV_SHA" = "$ARCHIVE_SHA" ]; then
-    BOOTSTRAP_UV_LOCAL=$_b/uv/$ARCHIVE_FILE
+  # pin, never from the manifest (whoever wrote the bundle wrote that too), and the
+  # manifest's name for it is compared, never used as a path.
+  case $_bart in
+    uv/*) ;;
+    *) bundle_die bundle.manifest "$_bundle: manifest uv_artifact '$(shown "$_bart")' is not under uv/" ;;
+  esac
+  _uvfile=""
+  for _f in "$WHEEL_FILE" "$ARCHIVE_FILE"; do
+    [ -n "$_f" ] && [ "$_bart" = "uv/$_f" ] && _uvfile=$_f
+  done
+  BUNDLE_UV_SHA=""
+  [ -z "$_uvfile" ] || BUNDLE_UV_SHA=$(awk -v f="uv/$_uvfile" '$2 == f { print $1; exit }' "$WORK/have")
+  [ -z "$_uvfile" ] || [ -n "$BUNDLE_UV_SHA" ] ||
+    bundle_die bundle.missing_member "$_bundle: the uv artifact uv/$_uvfile is missing"
+  if [ -n "$_uvfile" ] && { [ "$BUNDLE_UV_SHA" = "$WHEEL_SHA" ] || [ "$BUNDLE_UV_SHA" = "$ARCHIVE_SHA" ]; }; then
+    BOOTSTRAP_UV_LOCAL=$_b/uv/$_uvfile
   else
     bundle_die bundle.uv_checksum "$_bundle: its uv artifact is not the pinned uv $UV_VERSION for $TRIPLE (${WHEEL_FILE:-$ARCHIVE_FILE}, sha256 ${WHEEL_SHA:-$ARCHIVE_SHA})" \
       "never use this bundle's uv; pack a new bundle from this repository"

@@ -54,7 +54,7 @@ _PATTERNS = {
     "python": re.compile(r"^[0-9]{1,2}\.[0-9]{1,3}$"),
     "name": re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"),  # an extra, a group
     # A profile name, or the path it was packed with (shown in a fix, shell-quoted).
-    "profile": re.compile(r"^[A-Za-z0-9._/+-]{0,200}$"),
+    "profile": re.compile(r"^[A-Za-z0-9._/\\:+-]{0,200}$"),
     "project_lock": re.compile(r"^(uv\.lock|pylock(\.[A-Za-z0-9_-]{1,100})?\.toml)?$"),
     "created_at": re.compile(r"^[0-9A-Za-z:.+-]{0,40}$"),
     "sha256": re.compile(r"^[0-9a-f]{64}$"),
@@ -136,7 +136,7 @@ class Manifest:
         fmt = body.get("format")
         if fmt != FORMAT:
             raise UserError(
-                f"{where}: bundle format {fmt!r}, this tool reads format {FORMAT} only "
+                f"{where}: bundle format {_clip(repr(fmt))}, this tool reads format {FORMAT} only "
                 "(format 1 carried a copy of uv's cache that nothing outside it vouches for)",
                 fix="pack the bundle again with this version of the tool: bootstrap cache pack",
                 code="bundle.format",
@@ -146,7 +146,7 @@ class Manifest:
             raise bad(f"missing key(s) {', '.join(missing)}")
         for key in ("target", "uv_version", "uv_artifact", "created_at", "profile"):
             if not isinstance(body[key], str):
-                raise bad(f"{key!r} should be a string, found {body[key]!r}")
+                raise bad(f"{key!r} should be a string, found {_clip(repr(body[key]))}")
         if not isinstance(body["project_lock"], str):
             raise bad("'project_lock' should be a string")
         for key in ("pythons", "extras", "groups"):
@@ -223,9 +223,14 @@ _WHAT = {
 
 
 def _shown(value: str) -> str:
-    """A value from a bundle as a message may show it: bounded, no control characters."""
-    clean = "".join(c if c.isprintable() else "?" for c in value[:80])
-    return repr(clean + ("..." if len(value) > 80 else ""))
+    """A value from a bundle as a message may show it, quoted: bounded, printable."""
+    return repr(_clip(value))
+
+
+def _clip(text: str) -> str:
+    """At most 80 characters of ``text``, control characters replaced by "?"."""
+    clean = "".join(c if c.isprintable() else "?" for c in text[:80])
+    return clean + ("..." if len(text) > 80 else "")
 
 
 def sha256_file(path: Path) -> str:
