@@ -19,9 +19,9 @@ Examples:
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
-  bootstrap cache verify env.tar --target linux-x86_64-cpu
-  bootstrap cache import env.tar
-  bootstrap cache import https://files.example.com/env-linux-x86_64-cpu.tar
+  bootstrap cache verify env.tar --profile python-service --target linux-x86_64-cpu
+  bootstrap cache import env.tar --profile python-service
+  bootstrap cache import https://files.example.com/env.tar --project .
 """
 )
 def cache() -> None:
