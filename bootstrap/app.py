@@ -169,8 +169,6 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
 
 
 def _dists_unchanged(dists: dict[str, Any]) -> bool:
-    from bootstrap.steps.state import installed_signature
-
     venv, sig = dists.get("venv"), dists.get("signature")
     return isinstance(venv, str) and sig == installed_signature(Path(venv))
 

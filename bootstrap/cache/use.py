@@ -66,6 +66,7 @@ def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
     wanted = {a.filename: a.sha256 for a in (pin.for_triple(triple, k) for k in KINDS) if a}
     with tempfile.TemporaryDirectory(prefix=".bootstrap-uv-", dir=_mkdir(paths.cache)) as tmp:
         from bootstrap.cache.bundle import hash_stream, iter_members, member_kind
+        from bootstrap.net import is_no_space, no_space
 
         out = Path(tmp)
         # Only the pinned uv artifact is written, and only when the pin vouches for it:
@@ -79,8 +80,13 @@ def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
             found.append(name)
             if name not in wanted:
                 continue
-            with (out / name).open("wb") as fh:
-                digest = hash_stream(reader, bundle, sink=fh)
+            try:
+                with (out / name).open("wb") as fh:
+                    digest = hash_stream(reader, bundle, sink=fh)
+            except OSError as exc:
+                if is_no_space(exc):  # the machine's answer, not a broken bundle
+                    raise no_space(paths.cache) from None
+                raise
             if digest != wanted[name]:
                 raise IntegrityError(
                     f"{bundle}: {info.name} does not match the pinned checksum (sha256 "
@@ -92,7 +98,7 @@ def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
             return ensure(paths, sources=["local"], environ=env, pin=pin)
     raise IntegrityError(
         f"{bundle}: carries no pinned uv {pin.version} for {triple} (expected "
-        f"{' or '.join(sorted(wanted)) or 'none pinned'}; found {', '.join(found) or 'none'})",
+        f"{' or '.join(sorted(wanted)) or 'none pinned'}; found {', '.join(found[:3]) or 'none'})",
         fix="pack the bundle for this machine with this repository's pin: bootstrap cache pack",
         code="bundle.uv_missing",
     )
