@@ -18,7 +18,7 @@ from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
-from bootstrap.steps.state import RunState, file_digest, fingerprint
+from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
@@ -155,10 +155,22 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
             return None
     inputs = dict(done["inputs"])
     container = inputs.pop("container", None)
+    # What the environment here held (bootstrap.steps.state.installed_signature): the
+    # marker alone says a sync finished, not that its files are still there. A record
+    # without it (from an older version) is no no-op. A devcontainer's environment is in
+    # the container: its record carries the container instead.
+    dists = inputs.pop("dists", None)
+    if container is None and not (isinstance(dists, dict) and _dists_unchanged(dists)):
+        return None
     files = [Path(p) for p in inputs["files"]]
     if inputs == _noop_inputs(files, options) and _container_up(container):
         return list(done.get("next", []))
     return None
+
+
+def _dists_unchanged(dists: dict[str, Any]) -> bool:
+    venv, sig = dists.get("venv"), dists.get("signature")
+    return isinstance(venv, str) and sig == installed_signature(Path(venv))
 
 
 def _say_up_to_date(options: UpOptions, view: StepView) -> None:
@@ -304,7 +316,12 @@ def _run(
     if error is not None:
         raise error
     assert ctx is not None  # noqa: S101
-    state.record_success(_noop_inputs(ctx.input_files(), options))
+    state.record_success(
+        {
+            **_noop_inputs(ctx.input_files(), options),
+            "dists": {"venv": str(ctx.venv), "signature": installed_signature(ctx.venv)},
+        }
+    )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:
         state.success["next"] = commands  # the no-op re-run prints them again
@@ -429,6 +446,23 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
         strategies = dataclasses.replace(profile.strategies, remote=remote)
         profile = dataclasses.replace(profile, strategies=strategies)
         strategy = strategy or "remote"
+    if options.cache_bundle:
+        from bootstrap.cache.importer import check_source
+
+        check_source(options.cache_bundle)  # a plain-http URL: exit 2 before any step
+    if options.lock:
+        # Checked before anything runs, a dry run included: a file that is not there is
+        # no lock, whatever its name.
+        from bootstrap.errors import UserError
+
+        given = Path(profile.project.path) / options.lock
+        if not given.is_file():
+            raise UserError(
+                f"--lock {options.lock}: no such file in the project ({given})",
+                fix="pass a lock file of the project (uv.lock or a pylock file), or leave "
+                "out --lock",
+                code="plan.bad_lock",
+            )
     plan = make_plan(
         facts,
         profile,

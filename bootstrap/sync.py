@@ -45,7 +45,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.errors import CommandError, DownloadFailed, OfflineMiss, UserError
+from bootstrap.errors import (
+    CommandError,
+    DownloadFailed,
+    IntegrityError,
+    OfflineMiss,
+    UserError,
+)
 from bootstrap.plan.model import LockChoice
 
 SYNC_TIMEOUT = 3600.0
@@ -350,6 +356,8 @@ def sync(
         res = _online_failure(job, res, attempt, warnings)
     argv = list(res.argv)
     if not res.ok:
+        if offline and find_links is not None and _HASH_MISMATCH.search(res.stderr):
+            raise _poisoned(job, find_links, res.stderr)
         if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
             raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
         if offline and _is_offline_miss(res.stderr):
@@ -468,6 +476,29 @@ def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Res
         argv = [str(job.uv), "pip", "sync", "--offline", "--no-index", "--require-hashes"]
         argv += ["--find-links", str(wheelhouse), "--python", str(_venv_python(job.venv))]
         return proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
+
+
+_HASH_MISMATCH = re.compile(r"Hash mismatch for `([^`=]+)==([^`]+)`")
+
+
+def _poisoned(job: _Job, wheelhouse: Path, stderr: str) -> IntegrityError:
+    """uv refused a wheelhouse file whose hash is not the lock's: a file changed after
+    it was imported (the import checked it). Say which, and how to put it right."""
+    name, version = _HASH_MISMATCH.findall(stderr)[0]
+    files = sorted(
+        p.name
+        for p in (wheelhouse.iterdir() if wheelhouse.is_dir() else ())
+        if _dist_key(p.name) == (_norm(name), version)
+    )
+    shown = ", ".join(str(wheelhouse / f) for f in files) or f"{name}=={version}"
+    return IntegrityError(
+        f"the wheelhouse holds a file for {name}=={version} whose SHA-256 is not the one "
+        f"{job.lock.path} records ({shown}): it changed after it was imported; nothing "
+        "was installed from it",
+        fix="import a good bundle again, which replaces it (bootstrap cache import FILE, "
+        "or bootstrap up --cache-bundle FILE), or delete that file; then run again",
+        code="sync.wheelhouse_hash",
+    )
 
 
 def _dist_key(file_name: str) -> tuple[str, str]:

@@ -99,18 +99,26 @@ class Trust:
     files: Mapping[str, tuple[LockedFile, ...]]
     locks: tuple[Path, ...]
 
-    def check(self, name: str, sha256: str, source: str) -> LockedFile:
-        """The locked file ``name`` with content ``sha256``, or IntegrityError naming it."""
+    def known(self, name: str, source: str) -> tuple[LockedFile, ...]:
+        """The locked files named ``name``, or IntegrityError: no lock names it."""
         from bootstrap.errors import IntegrityError
 
         known = self.files.get(name, ())
         if not known:
             where = ", ".join(str(p) for p in self.locks) or "no lock file"
+            shown = name if len(name) <= 120 else name[:120] + "..."
             raise IntegrityError(
-                f"{source}: {name} is not in the lock ({where}); refusing the bundle",
+                f"{source}: {shown} is not in the lock ({where}); refusing the bundle",
                 fix="pack the bundle again from this repository's locks: bootstrap cache pack",
                 code="bundle.not_locked",
             )
+        return known
+
+    def check(self, name: str, sha256: str, source: str) -> LockedFile:
+        """The locked file ``name`` with content ``sha256``, or IntegrityError naming it."""
+        from bootstrap.errors import IntegrityError
+
+        known = self.known(name, source)
         for f in known:
             if f.sha256 != sha256:
                 raise IntegrityError(

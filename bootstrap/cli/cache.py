@@ -19,9 +19,9 @@ Examples:
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
-  bootstrap cache verify env.tar --target linux-x86_64-cpu
-  bootstrap cache import env.tar
-  bootstrap cache import https://files.example.com/env-linux-x86_64-cpu.tar
+  bootstrap cache verify env.tar --profile python-service --target linux-x86_64-cpu
+  bootstrap cache import env.tar --profile python-service
+  bootstrap cache import https://files.example.com/env.tar --project .
 """
 )
 def cache() -> None:
@@ -215,37 +215,60 @@ def _manifest_dict(manifest: Manifest) -> dict[str, object]:
 
 
 def _expect(
-    bundle: Path, locks: tuple[Path, ...], target: str | None, python: str | None
+    locks: tuple[Path, ...],
+    profile: str | None,
+    project: Path | None,
+    target: str | None,
+    python: str | None,
 ) -> Expect:
-    """What vouches for ``bundle``: the lock files given, else the locks of the profile
-    its manifest names (read from this repository), plus the bootstrapper's own uv.lock."""
+    """What vouches for a bundle: the lock files given, else the locks of the profile
+    the user runs (``--profile``, ``--project``, or the project in the current
+    directory), read from this repository; plus the bootstrapper's own uv.lock. Never
+    what the bundle's manifest names: whoever wrote the bundle could have put a profile
+    and a lock next to it."""
     from bootstrap.cache import Expect
-    from bootstrap.cache.importer import peek_manifest, tool_lock
+    from bootstrap.cache.importer import tool_lock
     from bootstrap.cache.pin import repo_pin
-    from bootstrap.errors import UserError
 
-    chosen = list(locks)
-    if not chosen:
-        manifest = peek_manifest(bundle)
-        if not manifest.profile:
+    chosen = list(locks) or _profile_locks(profile, project, target)
+    return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
+
+
+def _profile_locks(profile: str | None, project: Path | None, target: str | None) -> list[Path]:
+    """Every lock file of the user's profile that exists (its uv.lock, its pylock for
+    ``target`` or for every target it has), and its pinned tools' pylock.tools.toml:
+    each is the repository's, so any of them may vouch for a file."""
+    from bootstrap.errors import UserError
+    from bootstrap.policy.toollock import TOOLS_LOCK
+    from bootstrap.profiles import load_profile, project_profile
+
+    if not profile and project is None:
+        if project_profile(Path.cwd()) is None:
             raise UserError(
-                f"{bundle} names no profile: say which lock vouches for its project files",
-                fix="pass --lock PATH/TO/uv.lock (or the pylock file)",
+                "no lock to check the bundle against: give the profile or project it is "
+                "for (this directory keeps no profile; what the bundle itself names is "
+                "never trusted)",
+                fix="pass --profile NAME (the one you run `bootstrap up` with), "
+                "--project DIR, or --lock PATH/TO/uv.lock",
                 code="bundle.no_lock",
             )
-        from bootstrap.profiles import load_profile
-
-        loaded = load_profile(manifest.profile)
-        for spec in loaded.locks:
-            path = Path(loaded.project.path) / spec.path.replace("{target}", manifest.target)
-            if path.is_file():
-                chosen.append(path)
-        from bootstrap.policy.toollock import TOOLS_LOCK
-
-        tools = Path(loaded.project.path) / TOOLS_LOCK
-        if tools.is_file():
-            chosen.append(tools)
-    return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
+        project = Path.cwd()
+    loaded = load_profile(profile or None, project=project)
+    root = Path(loaded.project.path)
+    chosen: list[Path] = []
+    for spec in loaded.locks:
+        targets = [target] if target else [*spec.available, *spec.files]
+        names = [spec.path] if spec.kind == "uv" else [spec.file_for(t) for t in targets]
+        chosen += [root / n for n in dict.fromkeys(names) if (root / n).is_file()]
+    if (root / TOOLS_LOCK).is_file():
+        chosen.append(root / TOOLS_LOCK)
+    if not chosen:
+        raise UserError(
+            f"profile {loaded.name!r} has no lock file in {root} to check the bundle against",
+            fix="run `uv lock` (or `bootstrap lock`) there, or pass --lock PATH",
+            code="bundle.no_lock",
+        )
+    return chosen
 
 
 _LOCK = click.option(
@@ -254,31 +277,57 @@ _LOCK = click.option(
     multiple=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A lock file that vouches for the project's files (repeatable; default: the locks "
-    "of the profile the bundle names).",
+    "of the profile you run, see --profile).",
+)
+_PROFILE = click.option(
+    "--profile",
+    "profile",
+    default="",
+    help="The profile whose locks vouch for the project's files (default: the profile of "
+    "the project in the current directory; never the one the bundle names).",
+)
+_PROJECT = click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The project whose profile and locks vouch for the bundle (default: .).",
 )
 
 
 @cache.command("verify")
-@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("bundle")
 @click.option("--target", help="Refuse a bundle for another target.")
 @click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
 @_LOCK
+@_PROFILE
+@_PROJECT
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def verify_cmd(
-    bundle: Path, target: str | None, python: str | None, locks: tuple[Path, ...], as_json: bool
+    *,
+    bundle: str,
+    target: str | None,
+    python: str | None,
+    locks: tuple[Path, ...],
+    profile: str,
+    project: Path | None,
+    as_json: bool,
 ) -> None:
-    """Check every file in BUNDLE against the repository (the locks, the uv pin), and
-    its target and Python."""
-    from bootstrap.cache import verify
+    """Check every file in BUNDLE (a file, or an https URL) against the repository (the
+    locks of the profile you run, the uv pin), and its target and Python."""
+    from bootstrap.cache import resolve_bundle, verify
+    from bootstrap.cache.importer import check_source
     from bootstrap.console import line, print_json
+    from bootstrap.paths import Paths
 
-    verified = verify(bundle, _expect(bundle, locks, target, python))
+    check_source(bundle)
+    expect = _expect(locks, profile, project, target, python)
+    path = resolve_bundle(bundle, Paths.from_env().cache / "bundles")
+    verified = verify(path, expect)
     m = verified.manifest
     if as_json:
-        print_json({"path": str(bundle), "ok": True, "manifest": _manifest_dict(m)})
+        print_json({"path": str(path), "ok": True, "manifest": _manifest_dict(m)})
         return
     line(
-        f"ok: {bundle} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
+        f"ok: {path} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
         f"{m.uv_version}, {len(verified.wheels)} files checked against the locks, profile "
         f"{m.profile or '-'}, packed {m.created_at})"
     )
@@ -289,6 +338,8 @@ def verify_cmd(
 @click.option("--target", help="Refuse a bundle for another target.")
 @click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
 @_LOCK
+@_PROFILE
+@_PROJECT
 @click.option(
     "--wheelhouse",
     type=click.Path(file_okay=False, path_type=Path),
@@ -301,19 +352,22 @@ def import_cmd(
     target: str | None,
     python: str | None,
     locks: tuple[Path, ...],
+    profile: str,
+    project: Path | None,
     wheelhouse: Path | None,
     as_json: bool,
 ) -> None:
     """Check BUNDLE (a file, or an https URL) and put its files into the wheelhouse."""
     from bootstrap.cache import import_bundle, resolve_bundle
+    from bootstrap.cache.importer import check_source
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
 
+    check_source(bundle)
     paths = Paths.from_env()
+    expect = _expect(locks, profile, project, target, python)
     path = resolve_bundle(bundle, paths.cache / "bundles")
-    result = import_bundle(
-        path, wheelhouse or paths.wheelhouse, _expect(path, locks, target, python)
-    )
+    result = import_bundle(path, wheelhouse or paths.wheelhouse, expect)
     if as_json:
         print_json(
             {

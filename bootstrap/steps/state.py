@@ -7,8 +7,10 @@ are skipped) and to become a fast no-op after a success. The record holds finger
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,42 @@ def file_digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "absent"
+
+
+def installed_signature(venv: Path) -> str:
+    """What an environment holds, read in about a millisecond: the names in its
+    site-packages (but ``__pycache__``) and, for each installed distribution (a
+    ``*.dist-info``), the size, mtime and inode of its ``RECORD``, which every installer
+    writes last. A site-packages emptied in place, a distribution removed, replaced or
+    added by hand all change it; the no-op check compares it with the last success's,
+    and anything else runs the steps, where uv itself checks the environment."""
+    parts: list[str] = []
+    for site in _site_packages(venv):
+        try:
+            entries = sorted(site.iterdir())
+        except OSError:
+            continue
+        parts.append(str(site))
+        for entry in entries:
+            if entry.name == "__pycache__":
+                continue
+            stamp = ""
+            if entry.name.endswith(".dist-info"):
+                try:
+                    st = (entry / "RECORD").stat()
+                    stamp = f":{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+                except OSError:
+                    stamp = ":no-record"
+            parts.append(entry.name + stamp)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _site_packages(venv: Path) -> list[Path]:
+    """``lib/pythonX.Y/site-packages`` (POSIX) or ``Lib/site-packages`` (Windows)."""
+    found = [venv / "Lib" / "site-packages"] if os.name == "nt" else []
+    with contextlib.suppress(OSError):
+        found += [d / "site-packages" for d in sorted((venv / "lib").iterdir())]
+    return [p for p in found if p.is_dir()]
 
 
 @dataclass
