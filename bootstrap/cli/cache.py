@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 Examples:
   bootstrap cache pack --profile python-service --out env.tar
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
+  bootstrap cache pack --project ../team-repo --out env.tar      (the profile it keeps)
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
   bootstrap cache verify env.tar --target linux-x86_64-cpu
@@ -49,17 +50,23 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
 
 
 def _profile_lock(
-    profile: str, target: str | None
-) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...]]:
+    profile: str | None, target: str | None, project: Path | None = None
+) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...], str]:
     """The target, project and lock the planner picks for ``profile`` -- on this host, or
-    for ``target`` when given (a bundle for another machine) -- and its pinned tools."""
+    for ``target`` when given (a bundle for another machine) -- its pinned tools and its
+    name. ``profile`` None: the profile ``project`` keeps, found as `up --project` finds
+    it; a name with ``project``: that profile for that project."""
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
-    from bootstrap.profiles import load_profile
+    from bootstrap.profiles import check_project, load_profile
 
-    loaded = load_profile(profile)
+    loaded = load_profile(profile, project=project)
+    if project is not None:
+        problems = check_project(loaded)
+        if problems:
+            raise problems[0]
     plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
-    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools
+    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, loaded.name
 
 
 def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | None:
@@ -87,14 +94,20 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
     "--profile",
     "profile",
     default="",
-    help="Pack for this profile: its project, and the lock and variant its plan picks.",
+    help="Pack for this profile (name or path): its project (or --project DIR), and the "
+    "lock and variant its plan picks (default: the profile --project DIR keeps).",
 )
-@click.option("--target", help="Target key, e.g. linux-x86_64-cu126 (default: this host's).")
+@click.option(
+    "--target",
+    help="Target key, e.g. linux-x86_64-cu126 (default: what the profile's plan picks on "
+    "this host; without a profile, this host's CPU target).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The project whose lock the bundle serves (default: the profile's, else .).",
+    help="The project whose lock the bundle serves; with no --profile (and no --lock, "
+    "--extra, --group), the profile it keeps, as `bootstrap up --project DIR` uses it.",
 )
 @click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
@@ -119,6 +132,11 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 )
 @click.option("--uv-sha256", help="Its SHA-256, instead of the repository's pin.")
 @click.option("--index-url", default="https://pypi.org/simple", show_default=True)
+@click.option(
+    "--python-downloads",
+    is_flag=True,
+    help="Let uv download a Python the bundle must serve when this machine has none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def pack_cmd(
     *,
@@ -135,6 +153,7 @@ def pack_cmd(
     uv_artifact: Path | None,
     uv_sha256: str | None,
     index_url: str,
+    python_downloads: bool,
     as_json: bool,
 ) -> None:
     """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
@@ -155,17 +174,23 @@ def pack_cmd(
     else:
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    if profile and project is None:
-        if lock_path or extras or groups:
-            # The plan decides the lock and variant: packing anything else would carry
-            # what `bootstrap up` does not install.
-            raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
-        target, project, lock, tools = _profile_lock(profile, target)
+    explicit = bool(lock_path or extras or groups)
+    if profile and explicit:
+        # The plan decides the lock and variant: packing anything else would carry
+        # what `bootstrap up` does not install.
+        raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
+    if profile or (project is not None and not explicit and _keeps_profile(project)):
+        # As `bootstrap up` picks it: --profile NAME (for --project DIR when given), or
+        # the profile the project keeps.
+        target, project, lock, tools, profile = _profile_lock(profile or None, target, project)
         tools_lock = _tools_lock(project, tools)
     else:
         tools_lock = None
         if target is None:
-            raise click.UsageError("--target is required without --profile")
+            from bootstrap.cache.targets import host_os_arch
+
+            os_name, arch = host_os_arch()
+            target = f"{os_name}-{arch}-cpu"
         lock_path = lock_path or "uv.lock"
         kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
         lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
@@ -184,6 +209,7 @@ def pack_cmd(
         tools_lock=tools_lock.resolve() if tools_lock else None,
         pythons=pythons,
         index_url=index_url,
+        python_downloads=python_downloads,
     )
     if as_json:
         print_json(
@@ -206,6 +232,12 @@ def pack_cmd(
         line(f"  {part.name:<8} {len(part.files):>3} file(s) {part.size / 1e6:>7.1f} MB")
         for name in part.files:
             line(f"           {name}")
+
+
+def _keeps_profile(project: Path) -> bool:
+    from bootstrap.profiles import project_profile
+
+    return project_profile(project.expanduser().resolve()) is not None
 
 
 def _manifest_dict(manifest: Manifest) -> dict[str, object]:
@@ -233,18 +265,24 @@ def _expect(
                 fix="pass --lock PATH/TO/uv.lock (or the pylock file)",
                 code="bundle.no_lock",
             )
-        from bootstrap.profiles import load_profile
+        from bootstrap.profiles import load_profile, project_profile
 
-        loaded = load_profile(manifest.profile)
+        # A profile name (never a path from another machine): this repository's, or the
+        # one the current directory's project keeps.
+        here = Path.cwd()
+        loaded = load_profile(
+            manifest.profile, project=here if project_profile(here) is not None else None
+        )
         for spec in loaded.locks:
             path = Path(loaded.project.path) / spec.path.replace("{target}", manifest.target)
             if path.is_file():
                 chosen.append(path)
+        from bootstrap.policy.buildlock import BUILD_LOCK
         from bootstrap.policy.toollock import TOOLS_LOCK
 
-        tools = Path(loaded.project.path) / TOOLS_LOCK
-        if tools.is_file():
-            chosen.append(tools)
+        for extra in (TOOLS_LOCK, BUILD_LOCK):
+            if (Path(loaded.project.path) / extra).is_file():
+                chosen.append(Path(loaded.project.path) / extra)
     return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
 
 

@@ -68,6 +68,5 @@ class Sync:
         ctx.network_used = ctx.network_used or result.network_used
         ctx.cache_hit = result.cache_hit
         ctx.notes.extend(result.warnings)
-        return f"{result.installed} installed, {result.removed} removed" + (
-            " (from the index)" if result.network_used else " (offline)"
-        )
+        where = "from the index" if result.network_used else f"offline, from {result.source}"
+        return f"{result.installed} installed, {result.removed} removed ({where})"
