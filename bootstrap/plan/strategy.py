@@ -184,7 +184,6 @@ class StepInputs:
 # the packages uv.lock builds (the project, editable) with the build backend that
 # pylock.build.toml pins.
 WHEELHOUSE = "<wheelhouse>"
-EXPORTED = "<uv export of the lock>"
 
 
 def sync_argv(lock: LockChoice, network: str, *, bundle: bool = False) -> tuple[str, ...]:
@@ -193,7 +192,8 @@ def sync_argv(lock: LockChoice, network: str, *, bundle: bool = False) -> tuple[
     offline = [] if network == "online" else ["--offline"]
     if bundle and network != "online":
         argv = ["pip", "sync", "--offline", "--no-index", "--require-hashes"]
-        source = EXPORTED if lock.kind == "uv" else lock.path
+        flags = " ".join(["--frozen", *lock.uv_flags()])
+        source = f"<uv export {flags}>" if lock.kind == "uv" else lock.path
         return (*argv, "--find-links", WHEELHOUSE, source)
     if lock.kind == "uv":
         argv = ["sync", "--frozen", *offline, "--no-build"]

@@ -406,6 +406,24 @@ def check(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> l
     return drift
 
 
+def build_drift(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> list[Drift]:
+    """The build backend's lock alone (pylock.build.toml) against what it should be."""
+    from bootstrap.policy import buildlock
+
+    if not any(lock.kind == "uv" for lock in profile.locks):
+        return []
+    path = Path(profile.project.path) / buildlock.BUILD_LOCK
+    new = buildlock.render(uv, profile, env)
+    if new is None:
+        return []
+    if not path.is_file():
+        return [Drift("build", buildlock.BUILD_LOCK, "missing")]
+    old = path.read_text(encoding="utf-8")
+    if old != new:
+        return [Drift("build", buildlock.BUILD_LOCK, "changed", tuple(diff(old, new)))]
+    return []
+
+
 def diff(old: str, new: str) -> list[Change]:
     """Per package: versions changed, added, removed (by name, sorted)."""
     before, after = _versions(old), _versions(new)

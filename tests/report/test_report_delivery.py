@@ -137,7 +137,14 @@ def test_opt_out_holds_spooled_reports_instead_of_sending_them(
     assert receiver.accepted == {report.report_id: 1}
 
 
-V2_ONLY = ("run_kind", "first_run_ran", "time_to_first_run_seconds", "upgraded_from")
+V2_ONLY = (
+    "run_kind",
+    "first_run_ran",
+    "time_to_first_run_seconds",
+    "upgraded_from",
+    "attempts",
+    "since_first_attempt_seconds",
+)
 
 
 def as_v1(report: dict[str, object]) -> dict[str, object]:
