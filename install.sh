@@ -716,8 +716,14 @@ ensure_uv() {
       return 0
     fi
   done
-  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
-    "set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  _fix="set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  case $REASONS in
+    *"cannot resolve the host"* | *"cannot connect to"* | *"no answer from"*)
+      # No network at all: a cache bundle is the way (it carries the pinned uv).
+      die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
+        "with no network, use a cache bundle made by \`bootstrap cache pack\`: ./install.sh --cache-bundle FILE ...; or $_fix" ;;
+  esac
+  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" "$_fix"
 }
 
 # ----- cache bundles ------------------------------------------------------------------

@@ -175,9 +175,10 @@ def _pack(
     lock_file = project / lock.path
     if not lock_file.is_file():
         raise UserError(f"{lock_file}: lock file not found", code="cache.no_lock")
+    # The packages uv.lock builds need their build backend offline: pylock.build.toml
+    # pins it (checked after uv has synced the project, so that uv speaks first).
+    builds = lock.kind == "uv" and bool(local_packages(project, lock_file))
     build_lock = None
-    if lock.kind == "uv" and local_packages(project, lock_file):
-        build_lock = required(project, lock_file)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".bootstrap-pack-", dir=out.parent) as tmp:
@@ -190,8 +191,6 @@ def _pack(
         wanted: dict[str, dict[str, LockedFile]] = {"tool": {}, "project": {}}
         if tools_lock is not None:
             wanted["tools"] = {}
-        if build_lock is not None:
-            wanted["build"] = {}
         served: list[str] = []
         for n, py in enumerate(pythons or [None]):
             pyargs = ["--python", py] if py else []
@@ -202,6 +201,9 @@ def _pack(
             served.append(_venv_python_version(venv))
             for f in _lock_files_for(venv, lock_file):
                 wanted["project"][f.name] = f
+            if builds and build_lock is None:
+                build_lock = required(project, lock_file)
+                wanted["build"] = {}
             if include_tool and tool is not None:
                 tvenv = work / f"venv-tool-{n}"
                 argv = [str(uv), "sync", "--frozen", "--no-dev", "--no-install-project"]
@@ -456,7 +458,8 @@ def _run(argv: list[str], env: dict[str, str], timeout: float) -> None:
         return
     said = _causes(res.stderr) if res.returncode is not None else res.describe()
     command = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv[:3]))
-    if "No interpreter found" in res.stderr or "no Python" in res.stderr.lower():
+    no_python = ("No interpreter found", "Failed to inspect Python interpreter")
+    if "--python" in argv and any(sign in res.stderr for sign in no_python):
         wanted = argv[argv.index("--python") + 1] if "--python" in argv else "the project's"
         raise UserError(
             f"packing needs Python {wanted} on this machine (the bundle's wheels serve the "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from bootstrap.errors import BootstrapError
 
 if TYPE_CHECKING:
     from bootstrap.cache import Expect, Manifest, UvPin
@@ -66,7 +68,27 @@ def _profile_lock(
         if problems:
             raise problems[0]
     plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
-    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, loaded.name
+    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, _reference(loaded)
+
+
+def _reference(loaded: Any) -> str:
+    """How the bundle names its profile so that it resolves on another machine: by name
+    for a profile of the team's profiles directory or one a project keeps (found from
+    that project, as `up --project` finds it); a profile file of its own by its
+    absolute path (never the packer's relative one)."""
+    from bootstrap.profiles import project_profile
+
+    source = Path(loaded.source).resolve()
+    kept = project_profile(Path(loaded.project.path))
+    if kept is not None and kept == source:
+        return str(loaded.name)
+    from bootstrap.profiles import load_profile
+
+    try:
+        by_name = Path(load_profile(loaded.name).source).resolve()
+    except BootstrapError:
+        return str(source)
+    return str(loaded.name) if by_name == source else str(source)
 
 
 def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | None:
