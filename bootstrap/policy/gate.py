@@ -97,7 +97,6 @@ def _needs_index(stderr: str) -> bool:
 
 def _target_locks(inp: GateInput) -> CheckResult:
     from bootstrap.policy import locks
-
     from bootstrap.policy.buildlock import BUILD_LOCK
     from bootstrap.policy.toollock import TOOLS_LOCK
 
