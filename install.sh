@@ -901,8 +901,13 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   done
   if [ -z "$_made" ]; then
     _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    # Name the profile as this machine finds it: the project given to `up`, else by name.
+    _which="--profile ${BUNDLE_PROFILE:-PROFILE}"
+    if [ -n "$PROJECT_ARG" ] && [ -d "$PROJECT_ARG" ]; then
+      _which="--project $(sh_quote "$(cd "$PROJECT_ARG" && pwd)")"
+    fi
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
-      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+      "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
@@ -1110,6 +1115,13 @@ main() {
   fi
   # After --uv, "$@" holds exactly the arguments for uv.
   [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
+  # `up --project DIR`: the project the run is for (named in fixes; `up` reads it itself).
+  PROJECT_ARG="" _prev=""
+  [ -n "$UV_MODE" ] || for _a in "$@"; do
+    [ "$_prev" = --project ] && PROJECT_ARG=$_a
+    case $_a in --project=*) PROJECT_ARG=${_a#*=} ;; esac
+    _prev=$_a
+  done
 
   detect_triple
   if [ -n "$PRINT_TRIPLE" ]; then

@@ -113,9 +113,7 @@ def _target_locks(inp: GateInput) -> CheckResult:
         # No per-target locks; the build backend's lock is checked all the same.
         drift = locks.build_drift(inp.uv, inp.profile)
         if not drift and not (project / BUILD_LOCK).is_file():
-            return CheckResult(
-                "b", TITLES["b"], skipped="the profile declares no per-target locks"
-            )
+            return CheckResult("b", TITLES["b"], skipped="the profile declares no per-target locks")
     else:
         drift = locks.check(inp.uv, inp.profile)
     findings = tuple(

@@ -270,7 +270,7 @@ def test_pack_project_uses_the_profile_it_keeps_and_profile_name_for_that_projec
 @pytest.mark.network
 @pytest.mark.slow
 def test_the_python_mismatch_fix_names_this_machines_project(
-    shape: Callable[[str], tuple[Path, Path]], tmp_path: Path
+    shape: Callable[[str], tuple[Path, Path]], tree: Path, tmp_path: Path
 ) -> None:
     template, bundle = shape("srcapp")
     project = tmp_path / "srcapp"
@@ -299,6 +299,15 @@ def test_the_python_mismatch_fix_names_this_machines_project(
     fix = next(ln for ln in res.stderr.splitlines() if ln.strip().startswith("fix:"))
     assert f"bootstrap cache pack --project {project} " in fix, fix
     assert "--python 3.99,3." in fix
+    # Stage 0 finds the mismatch first when it sets up the bootstrapper: the same fix.
+    machine = fresh_env(tmp_path / "machine")
+    staged = subprocess.run(
+        ["unshare", "-n", "sh", "./install.sh", "--project", str(project), "--cache-bundle",
+         str(other)],
+        cwd=tree, env=machine, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert staged.returncode == 2, staged.stdout + staged.stderr
+    assert f"bootstrap cache pack --project '{project}' --target" in staged.stderr
 
 
 @pytest.mark.network

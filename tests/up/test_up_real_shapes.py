@@ -81,6 +81,16 @@ def test_a_real_shape_reaches_its_tests_offline_from_a_bundle(
     assert "[sync] uv venv, then uv pip sync --offline --no-index --require-hashes" in out
     assert "from the wheelhouse" in out
 
+    # The hint to put uv on PATH works from the project's directory (any directory).
+    hint = next(ln for ln in res.stdout.splitlines() if "to type `uv` and `bootstrap`" in ln)
+    command = hint.split("by name: ", 1)[1].split(" (adds ", 1)[0]
+    added = subprocess.run(
+        ["unshare", "-n", "sh", "-c", command],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, command + "\n" + added.stdout + added.stderr
+    assert "bootstrap/env" in (Path(env["HOME"]) / ".profile").read_text()
+
     # uv agrees with `up`: the environment is what `uv sync` makes of the lock with the
     # plan's selection.
     planned = subprocess.run(
