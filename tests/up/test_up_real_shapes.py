@@ -170,3 +170,55 @@ def test_a_tampered_build_backend_wheel_is_refused(
     assert "Traceback" not in res.stderr
     site = list(project.glob(".venv/lib/python*/site-packages"))
     assert not site or not list(site[0].glob("srcapp*"))
+
+
+@pytest.mark.network
+@pytest.mark.slow
+@pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available here")
+def test_online_and_offline_from_uvs_cache_install_the_project_too(
+    shape: Callable[[str], tuple[Path, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other two sync paths: `uv sync` online, then (environment deleted) offline from
+    the uv cache that sync filled, backend included."""
+    import os
+
+    from bootstrap.uv.install import MARKER
+
+    running = os.environ.get("UV")
+    source = Path(running).parent if running else None
+    if source is None or not (source / MARKER).is_file():
+        pytest.skip("the suite is not running under an install.sh-installed uv (no marker)")
+    home = tmp_path / "bootstrap-home"
+    shutil.copytree(source, home / "data" / "uv" / source.name)
+    template, _bundle = shape("srcapp")
+    project = tmp_path / "srcapp"
+    shutil.copytree(template, project)
+    env = {**os.environ, "BOOTSTRAP_HOME": str(home), "BOOTSTRAP_NO_METRICS": "1", "CI": "1"}
+    env["UV_CACHE_DIR"] = str(tmp_path / "uv-cache")
+    up = [sys.executable, "-m", "bootstrap", "up", "--project", str(project)]
+    online = subprocess.run(
+        [*up, "--online"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert online.returncode == 0, online.stdout + online.stderr
+    assert "5 passed" in online.stdout and "(from the index)" in online.stdout
+    shutil.rmtree(project / ".venv")
+    offline = subprocess.run(
+        ["unshare", "-n", *up], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "offline, from uv's cache" in offline.stdout
+    # The first run succeeded before with these inputs, so `up` skips it: run the tests.
+    tests = subprocess.run(
+        ["unshare", "-n", str(project / ".venv/bin/python"), "-m", "pytest", "-q", "-p",
+         "no:cacheprovider"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert tests.returncode == 0 and "5 passed" in tests.stdout, tests.stdout + tests.stderr
+    uv = source / "uv"
+    checked = subprocess.run(
+        ["unshare", "-n", str(uv), "sync", "--frozen", "--offline", "--check", "--group", "tests"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
