@@ -36,7 +36,6 @@ from bootstrap.cache.locks import LockedFile, locked_files
 from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artifact_for
 from bootstrap.errors import CommandError, DownloadFailed, IntegrityError, UserError
 from bootstrap.plan.model import LockChoice
-from bootstrap.policy.buildlock import local_packages, required
 
 PACK_TIMEOUT = 3600.0
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -175,6 +174,8 @@ def _pack(
     lock_file = project / lock.path
     if not lock_file.is_file():
         raise UserError(f"{lock_file}: lock file not found", code="cache.no_lock")
+    from bootstrap.policy.buildlock import local_packages, required
+
     # The packages uv.lock builds need their build backend offline: pylock.build.toml
     # pins it (checked after uv has synced the project, so that uv speaks first).
     builds = lock.kind == "uv" and bool(local_packages(project, lock_file))
