@@ -133,7 +133,7 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
         state = RunState.load(paths, key)
         noop_next = _noop_next(state, options, paths)
         if noop_next is not None:
-            _say_up_to_date(options, view)
+            _say_up_to_date(options, view, state)
             report = _noop_report(paths, state, options, started, start_origin)
             return UpResult(0, noop=True, next=noop_next, report=report)
         return _run(
@@ -162,9 +162,13 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
     return None
 
 
-def _say_up_to_date(options: UpOptions, view: StepView) -> None:
+def _say_up_to_date(options: UpOptions, view: StepView, state: RunState) -> None:
+    # The profile's own name, as the last success recorded it (a project's directory
+    # name is not its profile's); older records fall back to the label `up` was given.
+    recorded = ((state.success or {}).get("report") or {}).get("profile")
+    label = recorded if isinstance(recorded, str) and recorded else _profile_label(options)
     view.note(
-        f"up to date: profile {_profile_label(options)!r} had a successful first run with "
+        f"up to date: profile {label!r} had a successful first run with "
         "these inputs (--refresh checks everything again)"
     )
 
@@ -187,7 +191,7 @@ def quick_noop(profile: str | None, *, online: bool = False) -> bool:
         return False
     if noop_next is None:
         return False
-    _say_up_to_date(options, StepView())
+    _say_up_to_date(options, StepView(), state)
     started, start_origin = stage0_start()
     _noop_report(paths, state, options, started, start_origin)
     for text in noop_next:

@@ -67,7 +67,7 @@ def test_a_real_shape_reaches_its_tests_offline_from_a_bundle(
     assert isinstance(parts, dict)
     backends = {Path(f).name.split("-")[0] for f in parts["build"]}
     assert ("hatchling" in backends) and (("setuptools" in backends) == (name == "flatws"))
-    project = tmp_path / name
+    project = tmp_path / f"{name}-checkout"  # not the profile's name: the lines name that
     shutil.copytree(template, project)
     env = fresh_env(tmp_path / "machine")
     assert "PYTHONPATH" not in env

@@ -64,7 +64,7 @@ def _up(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_attempts_before_the_first_success_and_the_noop_are_recorded(
     home: Path, tmp_path: Path, uv_bin: Path
 ) -> None:
-    project = _project(tmp_path / "records", uv_bin)
+    project = _project(tmp_path / "checkout", uv_bin)
     failed = _up(project, "--project", str(project))
     assert failed.returncode == 1, failed.stdout + failed.stderr
     again = _up(project, "--project", str(project))
@@ -137,7 +137,7 @@ def test_a_sync_from_a_wheelhouse_writes_nothing_into_the_project(
     from bootstrap.plan.model import LockChoice
     from bootstrap.sync import sync
 
-    project = _project(tmp_path / "records", uv_bin)
+    project = _project(tmp_path / "checkout", uv_bin)
     wheelhouse = tmp_path / "wheels"
     wheelhouse.mkdir()
     before = sorted(p.name for p in project.parent.iterdir())
