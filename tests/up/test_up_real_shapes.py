@@ -119,9 +119,24 @@ def test_a_real_shape_reaches_its_tests_offline_from_a_bundle(
     again = _install(tree, project, bundle, env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"up to date: profile {name!r}" in again.stderr
+
+    # The environment deleted, a run without the bundle: the wheelhouse the bundle filled
+    # is the offline source, and the run says so.
+    shutil.rmtree(project / ".venv")
+    resync = subprocess.run(
+        ["unshare", "-n", "sh", "./install.sh", "--project", str(project)],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert resync.returncode == 0, resync.stdout + resync.stderr
+    assert "from the wheelhouse an earlier cache bundle filled" in resync.stderr
+    rechecked = subprocess.run(
+        ["unshare", "-n", str(uv), "sync", "--frozen", "--offline", "--check", *flags],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert rechecked.returncode == 0, rechecked.stdout + rechecked.stderr
     history = Path(env["HOME"]) / ".local/state/bootstrap/history.jsonl"
     kinds = [json.loads(line)["run_kind"] for line in history.read_text().splitlines()]
-    assert kinds == ["first", "noop"]
+    assert kinds == ["first", "noop", "resync"]
 
 
 def _injected(wheel: bytes, module: str) -> bytes:
