@@ -135,6 +135,11 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
 @click.option(
+    "--no-default-groups",
+    is_flag=True,
+    help="Leave out the project's [tool.uv] default-groups (as `uv sync --no-default-groups`).",
+)
+@click.option(
     "--python",
     "python",
     help="The Python version(s) the wheels must serve, comma-separated (e.g. 3.11,3.12; "
@@ -169,6 +174,7 @@ def pack_cmd(
     lock_path: str | None,
     extras: tuple[str, ...],
     groups: tuple[str, ...],
+    no_default_groups: bool,
     python: str | None,
     no_tool: bool,
     uv_path: Path | None,
@@ -196,11 +202,13 @@ def pack_cmd(
     else:
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    explicit = bool(lock_path or extras or groups)
+    explicit = bool(lock_path or extras or groups or no_default_groups)
     if profile and explicit:
         # The plan decides the lock and variant: packing anything else would carry
         # what `bootstrap up` does not install.
-        raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
+        raise click.UsageError(
+            "--lock, --extra, --group and --no-default-groups go with --project, not --profile"
+        )
     if profile or (project is not None and not explicit and _keeps_profile(project)):
         # As `bootstrap up` picks it: --profile NAME (for --project DIR when given), or
         # the profile the project keeps.
@@ -215,7 +223,9 @@ def pack_cmd(
             target = f"{os_name}-{arch}-cpu"
         lock_path = lock_path or "uv.lock"
         kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
-        lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
+        lock = LockChoice(
+            lock_path, kind, tuple(extras), tuple(groups), no_default_groups=no_default_groups
+        )
         project = project or Path()
     pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
     result = pack(

@@ -332,3 +332,27 @@ def test_lock_check_notices_a_build_lock_that_no_longer_matches(
     assert drift.returncode == 1, drift.stdout + drift.stderr
     assert "drift: pylock.build.toml (build, changed)" in drift.stdout
     assert "tomli-w" in drift.stdout
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_pack_project_with_explicit_groups_can_leave_out_the_default_groups(
+    shape: Callable[[str], tuple[Path, Path]], uv_bin: Path, tmp_path: Path
+) -> None:
+    """click's shape (tests/fixtures/teamrepo: dev, pre-commit, tests and typing synced by
+    default): `--group tests --no-default-groups` packs the tests group alone."""
+    _template, bundle = shape("srcapp")
+    artifact = _uv_member(bundle, tmp_path / "uv")
+    project = tmp_path / "teamrepo"
+    shutil.copytree(REPO / "tests" / "fixtures" / "teamrepo", project)
+    out = tmp_path / "tests-only.tar"
+    res = _bootstrap(
+        "cache", "pack", "--project", str(project), "--group", "tests", "--no-default-groups",
+        "--no-tool", "--uv", str(uv_bin), "--uv-artifact", str(artifact), "--out", str(out),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout + res.stderr
+    parts = _manifest(out)["parts"]
+    assert isinstance(parts, dict)
+    names = {Path(f).name.split("-")[0].lower().replace("_", "-") for f in parts["project"]}
+    assert names == {"iniconfig", "packaging", "pluggy", "pygments", "pytest"}
