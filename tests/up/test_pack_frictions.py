@@ -319,9 +319,7 @@ def test_lock_check_notices_a_build_lock_that_no_longer_matches(
     project = tmp_path / "srcapp"
     shutil.copytree(template, project)
     args = ["--project", str(project), "--uv", str(uv_bin)]
-    ok = _bootstrap("lock", *args, "--check", cwd=tmp_path)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "pylock.build.toml locks the build backend" in ok.stdout
+    # (The same files pass `bootstrap check` (b): the test below.)
     pyproject = project / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace(
@@ -356,3 +354,26 @@ def test_pack_project_with_explicit_groups_can_leave_out_the_default_groups(
     assert isinstance(parts, dict)
     names = {Path(f).name.split("-")[0].lower().replace("_", "-") for f in parts["project"]}
     assert names == {"iniconfig", "packaging", "pluggy", "pygments", "pytest"}
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_check_b_verifies_the_build_lock_without_per_target_locks(
+    shape: Callable[[str], tuple[Path, Path]], uv_bin: Path, tmp_path: Path
+) -> None:
+    template, _bundle = shape("srcapp")
+    project = tmp_path / "srcapp"
+    shutil.copytree(template, project)
+    for per_target in project.glob("pylock.*-*.toml"):
+        per_target.unlink()  # the profile declares none: only the build lock is checked
+    args = ["check", "--profile", str(project / "bootstrap.toml"), "--only", "b", "--json"]
+    args += ["--root", str(project), "--uv", str(uv_bin)]
+    ok = _bootstrap(*args, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    (project / "pylock.build.toml").write_text(
+        (project / "pylock.build.toml").read_text().replace('name = "editables"', 'name = "x"')
+    )
+    bad = _bootstrap(*args, cwd=tmp_path)
+    assert bad.returncode != 0, bad.stdout + bad.stderr
+    found = json.dumps(json.loads(bad.stdout))
+    assert "build: changed" in found and "pylock.build.toml" in found
