@@ -192,7 +192,8 @@ def test_pack_with_no_network_exits_10(uv_bin: Path, tmp_path: Path, uv_artifact
     (project / "uv.lock").write_text((REPO / "tests/cache/projects/tiny/uv.lock").read_text())
     shutil.copy(REPO / "tests/cache/projects/tiny/pyproject.toml", project / "pyproject.toml")
     given = _stand_in_uv(tmp_path) if uv_artifact else []
-    env = dict(_env(), UV_CACHE_DIR=str(tmp_path / "empty-cache"))
+    # No retries: a lookup that cannot succeed need not be tried three times.
+    env = dict(_env(), UV_CACHE_DIR=str(tmp_path / "empty-cache"), UV_HTTP_RETRIES="0")
     res = _bootstrap(
         "cache", "pack", "--project", str(project), "--no-tool", "--uv", str(uv_bin),
         "--out", str(tmp_path / "b.tar"), *given, cwd=tmp_path, env=env, offline=True,
