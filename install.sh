@@ -766,8 +766,14 @@ ensure_uv() {
       return 0
     fi
   done
-  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
-    "set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  _fix="set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  case $REASONS in
+    *"cannot resolve the host"* | *"cannot connect to"* | *"no answer from"*)
+      # No network at all: a cache bundle is the way (it carries the pinned uv).
+      die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
+        "with no network, use a cache bundle made by \`bootstrap cache pack\`: ./install.sh --cache-bundle FILE ...; or $_fix" ;;
+  esac
+  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" "$_fix"
 }
 
 # ----- cache bundles ------------------------------------------------------------------
@@ -995,8 +1001,13 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   if [ -z "$_made" ]; then
     _have=""
     clt_stub || _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    # Name the profile as this machine finds it: the project given to `up`, else by name.
+    _which="--profile ${BUNDLE_PROFILE:-PROFILE}"
+    if [ -n "$PROJECT_ARG" ] && [ -d "$PROJECT_ARG" ]; then
+      _which="--project $(sh_quote "$(cd "$PROJECT_ARG" && pwd)")"
+    fi
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
-      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+      "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
@@ -1248,6 +1259,13 @@ main() {
       check_url "$BUNDLE" || bundle_die bundle.insecure_url "cache bundle: $FETCH_ERR" \
         "serve the bundle over https, or copy it here and pass its path" ;;
   esac
+  # `up --project DIR`: the project the run is for (named in fixes; `up` reads it itself).
+  PROJECT_ARG="" _prev=""
+  [ -n "$UV_MODE" ] || for _a in "$@"; do
+    [ "$_prev" = --project ] && PROJECT_ARG=$_a
+    case $_a in --project=*) PROJECT_ARG=${_a#*=} ;; esac
+    _prev=$_a
+  done
 
   detect_triple
   if [ -n "$PRINT_TRIPLE" ]; then

@@ -38,7 +38,7 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 UV_DIR = "uv"
 WHEELS_DIR = "wheels"
-PARTS = ("tool", "project", "tools")  # the bootstrapper, the project, the [tools]
+PARTS = ("tool", "project", "tools", "build")  # bootstrapper, project, [tools], build backend
 CHUNK = 1 << 20
 # A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
 # climb out of a directory or mean something to a shell.

@@ -85,6 +85,9 @@ class Expect:
     pin: UvPin | None = None
     target: str | None = None
     python: str | None = None  # "3.12": the Python the environment will use
+    # How this machine names the profile to `bootstrap cache pack` ("--project /abs/dir"
+    # or "--profile NAME"), for the fixes; "" uses the manifest's profile name.
+    pack_args: str = ""
 
 
 class _Reader:
@@ -232,39 +235,44 @@ def _check(r: _Reader, expect: Expect) -> Manifest:
             f"{bundle}: the bundle should carry exactly one uv artifact, {uv_member!r}",
             code="bundle.missing_member",
         )
-    check_target(manifest, expect.target)
-    check_python(manifest, expect.python)
+    check_target(manifest, expect.target, expect.pack_args)
+    check_python(manifest, expect.python, expect.pack_args)
     if expect.pin is not None:
         _check_uv(bundle, manifest, r.digests[uv_member], expect.pin)
     return manifest
 
 
-def check_target(manifest: Manifest, expected: str | None) -> None:
+def check_target(manifest: Manifest, expected: str | None, pack_args: str = "") -> None:
     if expected is not None and manifest.target != expected:
+        command = pack_command(manifest, target=expected, pack_args=pack_args)
         raise UserError(
             f"bundle is for {manifest.target}, this plan needs {expected}",
-            fix=f"pack one for this machine: {pack_command(manifest, target=expected)}",
+            fix=f"pack one for this machine: {command}",
             code="bundle.wrong_target",
         )
 
 
-def check_python(manifest: Manifest, python: str | None) -> None:
+def check_python(manifest: Manifest, python: str | None, pack_args: str = "") -> None:
     if python is None or not manifest.pythons or python in manifest.pythons:
         return
     serves = ", ".join(manifest.pythons)
     raise UserError(
         f"the bundle's wheels serve Python {serves}, this environment uses Python {python}",
-        fix=f"pack a bundle for it: {pack_command(manifest, python=python)}",
+        fix=f"pack a bundle for it: {pack_command(manifest, python=python, pack_args=pack_args)}",
         code="bundle.python",
     )
 
 
-def pack_command(manifest: Manifest, *, target: str | None = None, python: str = "") -> str:
+def pack_command(
+    manifest: Manifest, *, target: str | None = None, python: str = "", pack_args: str = ""
+) -> str:
     pythons = ",".join(dict.fromkeys([*manifest.pythons, python] if python else manifest.pythons))
     from shlex import quote
 
     parts = ["bootstrap cache pack"]
-    if manifest.profile:
+    if pack_args:
+        parts.append(pack_args)
+    elif manifest.profile:
         # Checked against a strict pattern when read; quoted all the same, as every value
         # a fix shows that someone might paste into a shell.
         parts.append(f"--profile {quote(manifest.profile)}")
@@ -369,8 +377,8 @@ def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified
         return None
     if not all(still_verified(wheelhouse / w, files.get(w)) for w in wheels):
         return None
-    check_target(manifest, expect.target)
-    check_python(manifest, expect.python)
+    check_target(manifest, expect.target, expect.pack_args)
+    check_python(manifest, expect.python, expect.pack_args)
     return Verified(bundle, manifest, bundle.stat().st_size, wheels)
 
 

@@ -34,17 +34,18 @@ if TYPE_CHECKING:
 
 
 def locks_for(project_lock: Path) -> list[Path]:
-    """The lock files that vouch for a bundle's files: the project's, the lock of the
-    profile's pinned tools beside it (when there is one), and (from a checkout) the
-    bootstrapper's own."""
+    """The lock files that vouch for a bundle's files: the project's, the locks of the
+    profile's pinned tools and of the project's build backend beside it (when there are),
+    and (from a checkout) the bootstrapper's own."""
     from bootstrap.cache.pack import tool_project
+    from bootstrap.policy.buildlock import BUILD_LOCK
     from bootstrap.policy.toollock import TOOLS_LOCK
 
     tool = tool_project()
-    tools = project_lock.parent / TOOLS_LOCK
+    beside = [project_lock.parent / name for name in (TOOLS_LOCK, BUILD_LOCK)]
     return (
         [project_lock]
-        + ([tools] if tools.is_file() else [])
+        + [p for p in beside if p.is_file()]
         + ([tool / "uv.lock"] if tool is not None else [])
     )
 
@@ -120,15 +121,23 @@ def import_for_plan(
     project_lock: Path,
     python: str | None,
     env: Mapping[str, str] | None = None,
+    pack_args: str = "",
 ) -> ImportResult:
     """Check the bundle against the project's lock and the bootstrapper's own, the uv
     pin, the plan's ``target`` and the version of the ``python`` interpreter, and put its
-    files into the wheelhouse (skipped when this bundle was already imported)."""
+    files into the wheelhouse (skipped when this bundle was already imported).
+    ``pack_args``: how this machine names the profile to `cache pack` (for the fixes)."""
     from bootstrap.cache.pin import repo_pin
 
     bundle = resolve_bundle(source, paths.cache / "bundles")
     version = python_version(python, env) if python else None
-    expect = Expect(locks=locks_for(project_lock), pin=repo_pin(), target=target, python=version)
+    expect = Expect(
+        locks=locks_for(project_lock),
+        pin=repo_pin(),
+        target=target,
+        python=version,
+        pack_args=pack_args,
+    )
     return import_bundle(bundle, paths.wheelhouse, expect)
 
 

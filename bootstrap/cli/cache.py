@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from bootstrap.errors import BootstrapError
 
 if TYPE_CHECKING:
     from bootstrap.cache import Expect, Manifest, UvPin
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 Examples:
   bootstrap cache pack --profile python-service --out env.tar
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
+  bootstrap cache pack --project ../team-repo --out env.tar      (the profile it keeps)
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
   bootstrap cache verify env.tar --profile python-service --target linux-x86_64-cpu
@@ -49,17 +52,43 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
 
 
 def _profile_lock(
-    profile: str, target: str | None
-) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...]]:
+    profile: str | None, target: str | None, project: Path | None = None
+) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...], str]:
     """The target, project and lock the planner picks for ``profile`` -- on this host, or
-    for ``target`` when given (a bundle for another machine) -- and its pinned tools."""
+    for ``target`` when given (a bundle for another machine) -- its pinned tools and its
+    name. ``profile`` None: the profile ``project`` keeps, found as `up --project` finds
+    it; a name with ``project``: that profile for that project."""
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.profiles import check_project, load_profile
+
+    loaded = load_profile(profile, project=project)
+    if project is not None:
+        problems = check_project(loaded)
+        if problems:
+            raise problems[0]
+    plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
+    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, _reference(loaded)
+
+
+def _reference(loaded: Any) -> str:
+    """How the bundle names its profile so that it resolves on another machine: by name
+    for a profile of the team's profiles directory or one a project keeps (found from
+    that project, as `up --project` finds it); a profile file of its own by its
+    absolute path (never the packer's relative one)."""
+    from bootstrap.profiles import project_profile
+
+    source = Path(loaded.source).resolve()
+    kept = project_profile(Path(loaded.project.path))
+    if kept is not None and kept == source:
+        return str(loaded.name)
     from bootstrap.profiles import load_profile
 
-    loaded = load_profile(profile)
-    plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
-    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools
+    try:
+        by_name = Path(load_profile(loaded.name).source).resolve()
+    except BootstrapError:
+        return str(source)
+    return str(loaded.name) if by_name == source else str(source)
 
 
 def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | None:
@@ -87,18 +116,29 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
     "--profile",
     "profile",
     default="",
-    help="Pack for this profile: its project, and the lock and variant its plan picks.",
+    help="Pack for this profile (name or path): its project (or --project DIR), and the "
+    "lock and variant its plan picks (default: the profile --project DIR keeps).",
 )
-@click.option("--target", help="Target key, e.g. linux-x86_64-cu126 (default: this host's).")
+@click.option(
+    "--target",
+    help="Target key, e.g. linux-x86_64-cu126 (default: what the profile's plan picks on "
+    "this host; without a profile, this host's CPU target).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The project whose lock the bundle serves (default: the profile's, else .).",
+    help="The project whose lock the bundle serves; with no --profile (and no --lock, "
+    "--extra, --group), the profile it keeps, as `bootstrap up --project DIR` uses it.",
 )
 @click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
+@click.option(
+    "--no-default-groups",
+    is_flag=True,
+    help="Leave out the project's [tool.uv] default-groups (as `uv sync --no-default-groups`).",
+)
 @click.option(
     "--python",
     "python",
@@ -119,6 +159,11 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 )
 @click.option("--uv-sha256", help="Its SHA-256, instead of the repository's pin.")
 @click.option("--index-url", default="https://pypi.org/simple", show_default=True)
+@click.option(
+    "--python-downloads",
+    is_flag=True,
+    help="Let uv download a Python the bundle must serve when this machine has none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def pack_cmd(
     *,
@@ -129,12 +174,14 @@ def pack_cmd(
     lock_path: str | None,
     extras: tuple[str, ...],
     groups: tuple[str, ...],
+    no_default_groups: bool,
     python: str | None,
     no_tool: bool,
     uv_path: Path | None,
     uv_artifact: Path | None,
     uv_sha256: str | None,
     index_url: str,
+    python_downloads: bool,
     as_json: bool,
 ) -> None:
     """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
@@ -155,20 +202,30 @@ def pack_cmd(
     else:
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    if profile and project is None:
-        if lock_path or extras or groups:
-            # The plan decides the lock and variant: packing anything else would carry
-            # what `bootstrap up` does not install.
-            raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
-        target, project, lock, tools = _profile_lock(profile, target)
+    explicit = bool(lock_path or extras or groups or no_default_groups)
+    if profile and explicit:
+        # The plan decides the lock and variant: packing anything else would carry
+        # what `bootstrap up` does not install.
+        raise click.UsageError(
+            "--lock, --extra, --group and --no-default-groups go with --project, not --profile"
+        )
+    if profile or (project is not None and not explicit and _keeps_profile(project)):
+        # As `bootstrap up` picks it: --profile NAME (for --project DIR when given), or
+        # the profile the project keeps.
+        target, project, lock, tools, profile = _profile_lock(profile or None, target, project)
         tools_lock = _tools_lock(project, tools)
     else:
         tools_lock = None
         if target is None:
-            raise click.UsageError("--target is required without --profile")
+            from bootstrap.cache.targets import host_os_arch
+
+            os_name, arch = host_os_arch()
+            target = f"{os_name}-{arch}-cpu"
         lock_path = lock_path or "uv.lock"
         kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
-        lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
+        lock = LockChoice(
+            lock_path, kind, tuple(extras), tuple(groups), no_default_groups=no_default_groups
+        )
         project = project or Path()
     pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
     result = pack(
@@ -184,6 +241,7 @@ def pack_cmd(
         tools_lock=tools_lock.resolve() if tools_lock else None,
         pythons=pythons,
         index_url=index_url,
+        python_downloads=python_downloads,
     )
     if as_json:
         print_json(
@@ -206,6 +264,12 @@ def pack_cmd(
         line(f"  {part.name:<8} {len(part.files):>3} file(s) {part.size / 1e6:>7.1f} MB")
         for name in part.files:
             line(f"           {name}")
+
+
+def _keeps_profile(project: Path) -> bool:
+    from bootstrap.profiles import project_profile
+
+    return project_profile(project.expanduser().resolve()) is not None
 
 
 def _manifest_dict(manifest: Manifest) -> dict[str, object]:
@@ -260,8 +324,11 @@ def _profile_locks(profile: str | None, project: Path | None, target: str | None
         targets = [target] if target else [*spec.available, *spec.files]
         names = [spec.path] if spec.kind == "uv" else [spec.file_for(t) for t in targets]
         chosen += [root / n for n in dict.fromkeys(names) if (root / n).is_file()]
-    if (root / TOOLS_LOCK).is_file():
-        chosen.append(root / TOOLS_LOCK)
+    from bootstrap.policy.buildlock import BUILD_LOCK
+
+    for extra in (TOOLS_LOCK, BUILD_LOCK):
+        if (root / extra).is_file():
+            chosen.append(root / extra)
     if not chosen:
         raise UserError(
             f"profile {loaded.name!r} has no lock file in {root} to check the bundle against",

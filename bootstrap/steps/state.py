@@ -87,6 +87,9 @@ class RunState:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The fast no-op check: the files (and values) the last success depended on.
     success: dict[str, Any] | None = None
+    # Runs since the last success (failed ones, and the one in progress): {"count": N,
+    # "since": wall-clock start of the first of them}. None after a success.
+    attempts: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, paths: Paths, key: str) -> RunState:
@@ -98,7 +101,25 @@ class RunState:
             return cls(path)
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls(path)
-        return cls(path, dict(data.get("steps", {})), data.get("success"))
+        attempts = data.get("attempts")
+        if not (
+            isinstance(attempts, dict)
+            and isinstance(attempts.get("count"), int)
+            and isinstance(attempts.get("since"), (int, float))
+        ):
+            attempts = None
+        return cls(path, dict(data.get("steps", {})), data.get("success"), attempts)
+
+    def begin_attempt(self, started: float) -> tuple[int, float]:
+        """Count this run among the attempts since the last success: (its number, the
+        wall-clock start of the first of them). Saved at once, so a run that is killed
+        still counts."""
+        prior = self.attempts
+        count = int(prior["count"]) + 1 if prior else 1
+        since = min(float(prior["since"]), started) if prior else started
+        self.attempts = {"count": count, "since": since}
+        self.save()
+        return count, since
 
     def done(self, step: str, fp: str) -> bool:
         rec = self.steps.get(step)
@@ -110,11 +131,22 @@ class RunState:
             self.success = None
         self.save()
 
-    def record_success(self, inputs: dict[str, Any]) -> None:
+    def record_success(self, inputs: dict[str, Any], report: dict[str, Any] | None = None) -> None:
+        """``report``: what a no-op re-run needs to write its own report without
+        detecting again (profile, target, strategy, the hashed host summary...)."""
         self.success = {"inputs": inputs, "at": time.time()}
+        if report is not None:
+            self.success["report"] = report
+        self.attempts = None
         self.save()
 
     def save(self) -> None:
-        body = {"version": STATE_VERSION, "steps": self.steps, "success": self.success}
+        body: dict[str, Any] = {
+            "version": STATE_VERSION,
+            "steps": self.steps,
+            "success": self.success,
+        }
+        if self.attempts is not None:
+            body["attempts"] = self.attempts
         make_private(self.path.parent, levels=2)  # runs/ and the state dir
         atomic_write(self.path, json.dumps(body, indent=1, sort_keys=True).encode(), private=True)
