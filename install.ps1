@@ -477,6 +477,7 @@ function Test-ToolEnv([string]$ToolEnv, [string]$Repo) {
 }
 
 function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [string]$Repo) {
+    if ($Bundle -match '://') { Fail-Bundle 'bundle.missing' "install.ps1 reads a cache bundle from a file, not from $Bundle" 'download it first, then: .\install.ps1 --cache-bundle FILE' }
     if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail-Bundle 'bundle.missing' "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
     if (-not $Repo) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)' 'run powershell -ExecutionPolicy Bypass -File install.ps1 from the repository' }
     $wheelhouse = Join-Path $Data 'wheels'
@@ -514,9 +515,19 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         if ($m -notmatch '^(uv|wheels)/[A-Za-z0-9_][A-Za-z0-9._+-]*$' -or $m.Contains('..')) {
             Fail-Bundle 'bundle.unsafe_path' "${Bundle}: unexpected member '$m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)"
         }
+        # Longer than a file name may be (NAME_MAX): refused, not left to fail in tar.
+        if (($m -split '/', 2)[1].Length -gt 255) { Fail-Bundle 'bundle.unsafe_path' "${Bundle}: member name '$($m.Substring(0, 60))...' is longer than 255 characters" }
     }
-    & $tar -xf $Bundle -C $dir
-    if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.truncated' "cannot unpack $Bundle (truncated or corrupt)" }
+    # 'Continue' while a native command's stderr is captured: Windows PowerShell 5.1
+    # turns each captured stderr line into an error, which 'Stop' would throw.
+    $eap = $ErrorActionPreference; $ErrorActionPreference = 'Continue'
+    try { $tarErr = @(& $tar -xf $Bundle -C $dir 2>&1) } finally { $ErrorActionPreference = $eap }
+    if ($LASTEXITCODE -ne 0) {
+        # A full disk is the machine's answer, not a broken bundle: say which (exit 1).
+        $free = (New-Object IO.DriveInfo ([IO.Path]::GetPathRoot($dir))).AvailableFreeSpace
+        if ("$tarErr" -match 'No space|not enough space' -or $free -lt 1048576) { Fail "no space left on $wheelhouse" 'free some space there, then re-run' }
+        Fail-Bundle 'bundle.truncated' "cannot unpack $Bundle (truncated or corrupt)"
+    }
     foreach ($i in (Get-ChildItem -LiteralPath $dir -Recurse -Force)) {
         if ($i.Attributes -band [IO.FileAttributes]::ReparsePoint) { Fail-Bundle 'bundle.unsafe_member' "${Bundle}: '$($i.Name)' is not a regular file" }
     }
@@ -535,12 +546,34 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
     foreach ($m in $names) {
         if ($m -ne 'SHA256SUMS' -and -not $listed.ContainsKey($m)) { Fail-Bundle 'bundle.extra_member' "${Bundle}: $m is not covered by SHA256SUMS" }
     }
-    $manifest = Read-Text (Join-Path $dir 'manifest.json') | ConvertFrom-Json
-    if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format $($manifest.format), this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
+    # A manifest that is not JSON, or nested deeper than ConvertFrom-Json reads, is a
+    # refused bundle, not a PowerShell error.
+    try { $manifest = Read-Text (Join-Path $dir 'manifest.json') | ConvertFrom-Json }
+    catch { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest.json is not a JSON object a manifest can be" }
+    if ($manifest -isnot [PSCustomObject]) { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest.json is not a JSON object" }
+    if ($manifest.format -ne 2) { Fail-Bundle 'bundle.format' "${Bundle}: bundle format is not 2, this checkout reads format 2 only" 'pack the bundle again with this checkout: bootstrap cache pack' }
+    # Every manifest value is data, checked against a strict pattern before it is used or
+    # printed: a Python version goes to `uv venv --python` (where a path would be run).
+    foreach ($py in @($manifest.pythons)) {
+        if ("$py" -notmatch '^[0-9]\.[0-9]{1,2}$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest pythons has a value that is not a Python version like 3.12" }
+    }
+    if ("$($manifest.target)" -notmatch '^[a-z0-9._]+-[a-z0-9._]+-[a-z0-9.]+$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest target is not a target key like windows-x86_64-cpu" }
+    if ("$($manifest.uv_version)" -notmatch '^[0-9][0-9a-z.]{0,30}$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_version is not a uv version like 0.13.9" }
+    # The profile is only shown in a fix: anything but a plain name or path is left out.
+    $profileName = "$($manifest.profile)"
+    if ($profileName -notmatch '^[A-Za-z0-9._/\\:+-]*$') { $profileName = 'PROFILE' }
     if ($manifest.uv_version -ne $Pin.Version) { Fail-Bundle 'bundle.uv_version' "$Bundle carries uv $($manifest.uv_version), but the pin is uv $($Pin.Version)" 'make a bundle with this checkout''s pin: bootstrap cache pack' }
     $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'arm64' }
     if (-not ("$($manifest.target)" -like "windows-$arch-*")) { Fail-Bundle 'bundle.wrong_target' "$Bundle is for $($manifest.target), this machine is windows-$arch" "use the bundle made for windows-$arch" }
-    if ("$($manifest.uv_artifact)" -notmatch '^uv/[^/]+$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_artifact '$($manifest.uv_artifact)' is not under uv/" }
+    if ("$($manifest.uv_artifact)" -notmatch '^uv/[A-Za-z0-9_][A-Za-z0-9._+-]*$') { Fail-Bundle 'bundle.manifest' "${Bundle}: manifest uv_artifact is not uv/<file name>" }
+    # The uv artifact is the pinned file, byte for byte: its name and digest come from the
+    # pin, never from the manifest (whoever wrote the bundle wrote that too).
+    $uvFile = ''
+    foreach ($art in @(@($Pin.WheelFile, $Pin.WheelSha), @($Pin.ArchiveFile, $Pin.ArchiveSha))) {
+        $path = Join-Path $dir "uv\$($art[0])"
+        if ($art[1] -and "$($manifest.uv_artifact)" -eq "uv/$($art[0])" -and (Test-Path -LiteralPath $path -PathType Leaf) -and (Get-Sha256 $path) -eq $art[1]) { $uvFile = $path }
+    }
+    if (-not $uvFile) { Fail-Bundle 'bundle.uv_checksum' "${Bundle}: its uv artifact is not the pinned uv $($Pin.Version) for $Triple" 'never use this bundle''s uv; pack a new bundle from this repository' }
     # Trust: each wheel this checkout's uv.lock names must have the lock's hash; the rest
     # stays for `bootstrap up`, which checks it against the project's lock.
     $locked = Get-LockSums (Join-Path $Repo 'uv.lock')
@@ -557,8 +590,8 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         }
     }
     foreach ($w in $ours) { Invoke-Rename $w.FullName (Join-Path $wheelhouse $w.Name) }
-    return @{ Dir = $work; Artifact = (Join-Path $dir $manifest.uv_artifact); Wheelhouse = $wheelhouse
-              Pythons = @($manifest.pythons); Profile = "$($manifest.profile)"; Target = "$($manifest.target)" }
+    return @{ Dir = $work; Artifact = $uvFile; Wheelhouse = $wheelhouse
+              Pythons = @($manifest.pythons); Profile = $profileName; Target = "$($manifest.target)" }
 }
 
 function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
@@ -578,8 +611,17 @@ function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
         Fail-Bundle 'bundle.python' "the bundle's wheels serve Python $serves, this machine has no Python $serves" "pack a bundle for it: bootstrap cache pack --profile $($Imported.Profile) --target $($Imported.Target) --python 3.X --out FILE"
     }
     $python = Join-Path $ToolEnv 'Scripts\python.exe'
-    & $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req
-    if ($LASTEXITCODE -ne 0) { Fail-Bundle 'bundle.tool_missing' 'the bundle lacks wheels the bootstrapper needs (above)' 'pack the bundle again with this checkout: bootstrap cache pack' }
+    $eap = $ErrorActionPreference; $ErrorActionPreference = 'Continue'  # as for tar, above
+    try { $syncErr = @(& $Uv pip sync -q --offline --no-index --require-hashes --find-links $Imported.Wheelhouse --python $python $req 2>&1) }
+    finally { $ErrorActionPreference = $eap }
+    if ($LASTEXITCODE -ne 0) {
+        # uv refused a wheelhouse file whose hash is not the lock's: it changed after an
+        # import checked it. Say so, and how to put it right, rather than uv's own words.
+        $bad = [regex]::Match("$syncErr", 'Hash mismatch for `([A-Za-z0-9._+=-]*)`')
+        if ($bad.Success) { Fail-Bundle 'bundle.wheelhouse_hash' "the wheelhouse $($Imported.Wheelhouse) holds a file for $($bad.Groups[1].Value) whose SHA-256 is not the one $Repo\uv.lock records: it changed after it was imported" "delete that file from $($Imported.Wheelhouse) (or import a bundle that carries it), then run again" }
+        $syncErr | ForEach-Object { [Console]::Error.WriteLine("$_") }
+        Fail-Bundle 'bundle.tool_missing' 'the bundle lacks wheels the bootstrapper needs (above)' 'pack the bundle again with this checkout: bootstrap cache pack'
+    }
     # The bootstrapper runs from this checkout's source: nothing is built.
     Write-Text (Join-Path $ToolEnv 'Lib\site-packages\bootstrap-checkout.pth') (Get-PthLine $Repo)
     Write-Text (Join-Path $ToolEnv '.ok') "$Repo`n"
@@ -832,6 +874,10 @@ function Invoke-Stage0([string[]]$Argv) {
     $imported = $null
     $repo = Find-Repo
     $toolEnv = if ($repo) { Get-ToolEnvDir $repo $Data } else { '' }
+    if ($Bundle -match '://') {
+        # Bad input, exit 2, as `bootstrap up --cache-bundle URL` and `report send` say it.
+        try { Assert-Url $Bundle } catch { Fail-Bundle 'bundle.insecure_url' "cache bundle: $($_.Exception.Message)" 'serve the bundle over https, or copy it here and pass its path' }
+    }
     if ($Bundle) {
         $uvHere = Join-Path $Data "uv\$($Pin.Version)\uv.exe"
         if ($toolEnv -and (Test-ToolEnv $toolEnv $repo) -and (Test-Path -LiteralPath $uvHere)) {

@@ -109,7 +109,10 @@ EOF
   TMP_DIRS=""
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# 128 + the signal, as `bootstrap up` exits: Ctrl-C 130, SIGTERM 143, SIGHUP 129.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # ----- where things live (must match bootstrap.paths.Paths) ---------------------------
 data_dir() {
@@ -763,8 +766,14 @@ ensure_uv() {
       return 0
     fi
   done
-  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
-    "set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  _fix="set BOOTSTRAP_UV_LOCAL to a directory holding ${WHEEL_FILE:-$ARCHIVE_FILE}, or BOOTSTRAP_UV_INDEX_URL / BOOTSTRAP_UV_MIRROR_URL to a reachable source"
+  case $REASONS in
+    *"cannot resolve the host"* | *"cannot connect to"* | *"no answer from"*)
+      # No network at all: a cache bundle is the way (it carries the pinned uv).
+      die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" \
+        "with no network, use a cache bundle made by \`bootstrap cache pack\`: ./install.sh --cache-bundle FILE ...; or $_fix" ;;
+  esac
+  die "could not install uv $UV_VERSION for $TRIPLE; nothing was changed:$REASONS" "$_fix"
 }
 
 # ----- cache bundles ------------------------------------------------------------------
@@ -777,6 +786,10 @@ bundle_die() { # CODE MESSAGE [FIX]: a refused bundle is bad input: exit 2, noth
   printf 'install.sh: error: %s [%s]\n' "$2" "$1" >&2
   printf '  fix: %s\n' "${3:-re-create it with: bootstrap cache pack}" >&2
   exit 2
+}
+
+shown() { # VALUE: a value from a bundle as a message may show it (bounded, printable)
+  printf '%.60s' "$1" | tr -cd '[:print:]'
 }
 
 json_str() { # KEY FILE: the string value of a top-level "KEY": "value" line
@@ -820,6 +833,10 @@ tool_env_ready() {
 
 import_bundle() {
   _bundle=$1
+  case $_bundle in
+    *://*) bundle_die bundle.missing "install.sh reads a cache bundle from a file, not from $_bundle" \
+      "download it first, then: ./install.sh --cache-bundle FILE" ;;
+  esac
   [ -f "$_bundle" ] || bundle_die bundle.missing "cache bundle $_bundle does not exist" "pass the path of a bundle made by: bootstrap cache pack"
   find_repo || bundle_die bundle.no_repo "--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)" "run ./install.sh from the repository"
   pick_hasher
@@ -852,13 +869,20 @@ $WORK"
       manifest.json | SHA256SUMS) ;;
       uv/*/* | wheels/*/* | */..* | *..) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;;
       uv/[A-Za-z0-9_]* | wheels/[A-Za-z0-9_]*)
-        case ${_m#*/} in *[!A-Za-z0-9._+-]*) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;; esac ;;
+        case ${_m#*/} in *[!A-Za-z0-9._+-]*) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;; esac
+        # Longer than a file name may be (NAME_MAX): refused, not left to fail in tar.
+        _f=${_m#*/}
+        [ "${#_f}" -le 255 ] || bundle_die bundle.unsafe_path "$_bundle: member name '$(printf '%.60s' "$_m")...' is longer than 255 characters" ;;
       *) bundle_die bundle.unsafe_path "$_bundle: unexpected member '$_m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)" ;;
     esac
   done <"$WORK/members"
   _dup=$(sort "$WORK/members" | uniq -d | head -n 1)
   [ -z "$_dup" ] || bundle_die bundle.duplicate "$_bundle: member '$_dup' appears twice"
-  tar -xf "$_bundle" -C "$WORK/b" || bundle_die bundle.truncated "cannot unpack $_bundle (truncated or corrupt)"
+  if ! tar -xf "$_bundle" -C "$WORK/b" 2>"$WORK/tar.err"; then
+    # A full disk is the machine's answer, not a broken bundle: say which (exit 1).
+    no_space "$WORK" "$WORK/tar.err" && die_no_space "$WHEELHOUSE"
+    bundle_die bundle.truncated "cannot unpack $_bundle (truncated or corrupt): $(tail -n 1 "$WORK/tar.err")"
+  fi
   _odd=$(find "$WORK/b" ! -type f ! -type d | head -n 1)
   [ -z "$_odd" ] || bundle_die bundle.unsafe_member "$_bundle: '${_odd#"$WORK/b/"}' is not a regular file"
   _b=$WORK/b
@@ -870,6 +894,7 @@ $WORK"
   hash_files "$_b" "$WORK/files" >"$WORK/have" || bundle_die bundle.truncated "cannot read the members of $_bundle"
   _why=$(awk -v b="$_bundle" '
     FILENAME == ARGV[1] { have[$2] = $1; next }
+    { sub(/\r$/, "") }
     $0 == "" { next }
     { listed[$2] = 1
       if (!($2 in have)) { print "bundle.missing_member " b ": SHA256SUMS lists " $2 ", which is missing"; failed = 1; exit }
@@ -887,7 +912,22 @@ $WORK"
   BUNDLE_PROFILE=$(json_str profile "$_b/manifest.json")
   BUNDLE_TARGET=$_btarget
   BUNDLE_PYTHONS=$(json_list pythons "$_b/manifest.json" | tr '\n' ' ')
-  [ "$_bver" = "$UV_VERSION" ] || bundle_die bundle.uv_version "$_bundle carries uv ${_bver:-?}, but the pin is uv $UV_VERSION" \
+  # Every manifest value is data, checked against a strict pattern before it is used or
+  # printed: a Python version goes to `uv venv --python` (where a path would be run).
+  for _py in $BUNDLE_PYTHONS; do
+    case $_py in
+      [0-9].[0-9] | [0-9].[0-9][0-9]) ;;
+      *) bundle_die bundle.manifest "$_bundle: manifest pythons has '$(shown "$_py")', not a Python version like 3.12" ;;
+    esac
+  done
+  case $_btarget in
+    *[!a-z0-9._-]* | *-*-*-*) bundle_die bundle.manifest "$_bundle: manifest target is not a target key like linux-x86_64-cpu" ;;
+  esac
+  # The profile is only shown in a fix: anything but a plain name or path is left out.
+  case $BUNDLE_PROFILE in
+    *[!A-Za-z0-9._/+-]*) BUNDLE_PROFILE=PROFILE ;;
+  esac
+  [ "$_bver" = "$UV_VERSION" ] || bundle_die bundle.uv_version "$_bundle carries uv $(shown "$_bver"), but the pin is uv $UV_VERSION" \
     "make a bundle with this checkout's pin: bootstrap cache pack"
   case $TRIPLE in
     x86_64-*) _march=x86_64 ;;
@@ -902,9 +942,27 @@ $WORK"
     *) bundle_die bundle.wrong_target "$_bundle is for ${_btarget:-an unknown target}, this machine is $_mos-$_march" \
       "use the bundle made for $_mos-$_march" ;;
   esac
-  case $_bart in uv/*) [ -f "$_b/$_bart" ] || bundle_die bundle.missing_member "$_bundle: the uv artifact $_bart is missing" ;;
-    *) bundle_die bundle.manifest "$_bundle: manifest uv_artifact '$_bart' is not under uv/" ;;
+  # The uv artifact is the pinned file, byte for byte: its name and digest come from the
+  # pin, never from the manifest (whoever wrote the bundle wrote that too), and the
+  # manifest's name for it is compared, never used as a path.
+  case $_bart in
+    uv/*) ;;
+    *) bundle_die bundle.manifest "$_bundle: manifest uv_artifact '$(shown "$_bart")' is not under uv/" ;;
   esac
+  _uvfile=""
+  for _f in "$WHEEL_FILE" "$ARCHIVE_FILE"; do
+    [ -n "$_f" ] && [ "$_bart" = "uv/$_f" ] && _uvfile=$_f
+  done
+  BUNDLE_UV_SHA=""
+  [ -z "$_uvfile" ] || BUNDLE_UV_SHA=$(awk -v f="uv/$_uvfile" '$2 == f { print $1; exit }' "$WORK/have")
+  [ -z "$_uvfile" ] || [ -n "$BUNDLE_UV_SHA" ] ||
+    bundle_die bundle.missing_member "$_bundle: the uv artifact uv/$_uvfile is missing"
+  if [ -n "$_uvfile" ] && { [ "$BUNDLE_UV_SHA" = "$WHEEL_SHA" ] || [ "$BUNDLE_UV_SHA" = "$ARCHIVE_SHA" ]; }; then
+    BOOTSTRAP_UV_LOCAL=$_b/uv/$_uvfile
+  else
+    bundle_die bundle.uv_checksum "$_bundle: its uv artifact is not the pinned uv $UV_VERSION for $TRIPLE (${WHEEL_FILE:-$ARCHIVE_FILE}, sha256 ${WHEEL_SHA:-$ARCHIVE_SHA})" \
+      "never use this bundle's uv; pack a new bundle from this repository"
+  fi
   # Trust: each wheel this checkout's uv.lock names must have the lock's hash. The rest
   # stays in the bundle for `bootstrap up`, which checks it against the project's lock.
   lock_sums "$REPO/uv.lock" >"$WORK/locked"
@@ -921,10 +979,8 @@ $WORK"
     # shellcheck disable=SC2046
     (cd "$_b/wheels" && mv -f $(cat "$WORK/moves") "$WHEELHOUSE/") || die "cannot move the bootstrapper's wheels into $WHEELHOUSE"
   fi
-  # The uv artifact's digest is known: ensure_uv checks it against the pin without
-  # copying or hashing the file again (the staging directory is this run's own).
-  BUNDLE_UV_SHA=$(awk -v f="$_bart" '$2 == f { print $1; exit }' "$WORK/have")
-  BOOTSTRAP_UV_LOCAL=$_b/$_bart
+  # The uv artifact's digest is known (above): ensure_uv checks it against the pin
+  # without copying or hashing the file again (the staging directory is this run's own).
   SOURCES=local
 }
 
@@ -945,8 +1001,13 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   if [ -z "$_made" ]; then
     _have=""
     clt_stub || _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    # Name the profile as this machine finds it: the project given to `up`, else by name.
+    _which="--profile ${BUNDLE_PROFILE:-PROFILE}"
+    if [ -n "$PROJECT_ARG" ] && [ -d "$PROJECT_ARG" ]; then
+      _which="--project $(sh_quote "$(cd "$PROJECT_ARG" && pwd)")"
+    fi
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
-      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+      "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
   fi
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
@@ -955,10 +1016,18 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     "$TOOL_ENV/bin/python" -m compileall -q "$REPO/bootstrap" >/dev/null 2>&1 &
     _compiling=$!
   fi
-  "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
-    --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" ||
+  if ! "$UV" pip sync -q --offline --no-index --require-hashes --find-links "$WHEELHOUSE" \
+    --python "$TOOL_ENV/bin/python" "$WORK/tool-req.txt" 2>"$WORK/sync.err"; then
+    # uv refused a wheelhouse file whose hash is not the lock's: it changed after an
+    # import checked it. Say so, and how to put it right, rather than uv's own words.
+    # shellcheck disable=SC2016  # the backquotes are uv's, matched literally
+    _bad=$(sed -n 's/.*Hash mismatch for `\([A-Za-z0-9._+=-]*\)`.*/\1/p' "$WORK/sync.err" | head -n 1)
+    [ -z "$_bad" ] || bundle_die bundle.wheelhouse_hash "the wheelhouse $WHEELHOUSE holds a file for $_bad whose SHA-256 is not the one $REPO/uv.lock records: it changed after it was imported" \
+      "delete that file from $WHEELHOUSE (or import a bundle that carries it), then run again"
+    cat "$WORK/sync.err" >&2
     bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper needs (above)" \
       "pack the bundle again with this checkout: bootstrap cache pack"
+  fi
   [ -z "$_compiling" ] || wait "$_compiling" || true
   _site=$("$TOOL_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
     die "cannot ask $TOOL_ENV/bin/python for its site-packages"
@@ -1184,6 +1253,19 @@ main() {
   fi
   # After --uv, "$@" holds exactly the arguments for uv.
   [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
+  case $BUNDLE in
+    *://*)
+      # Bad input, exit 2, as `bootstrap up --cache-bundle URL` and `report send` say it.
+      check_url "$BUNDLE" || bundle_die bundle.insecure_url "cache bundle: $FETCH_ERR" \
+        "serve the bundle over https, or copy it here and pass its path" ;;
+  esac
+  # `up --project DIR`: the project the run is for (named in fixes; `up` reads it itself).
+  PROJECT_ARG="" _prev=""
+  [ -n "$UV_MODE" ] || for _a in "$@"; do
+    [ "$_prev" = --project ] && PROJECT_ARG=$_a
+    case $_a in --project=*) PROJECT_ARG=${_a#*=} ;; esac
+    _prev=$_a
+  done
 
   detect_triple
   if [ -n "$PRINT_TRIPLE" ]; then

@@ -19,7 +19,7 @@ from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.outcome import UpResult
-from bootstrap.steps.state import RunState, file_digest, fingerprint
+from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
@@ -122,8 +122,9 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
         state = RunState.load(paths, key)
         noop_next = _noop_next(state, options, paths)
         if noop_next is not None:
-            _say_up_to_date(options, view)
-            return UpResult(0, noop=True, next=noop_next)
+            _say_up_to_date(options, view, state)
+            report = _noop_report(paths, state, options, started, start_origin)
+            return UpResult(0, noop=True, next=noop_next, report=report)
         return _run(
             options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
         )
@@ -144,15 +145,31 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
             return None
     inputs = dict(done["inputs"])
     container = inputs.pop("container", None)
+    # What the environment here held (bootstrap.steps.state.installed_signature): the
+    # marker alone says a sync finished, not that its files are still there. A record
+    # without it (from an older version) is no no-op. A devcontainer's environment is in
+    # the container: its record carries the container instead.
+    dists = inputs.pop("dists", None)
+    if container is None and not (isinstance(dists, dict) and _dists_unchanged(dists)):
+        return None
     files = [Path(p) for p in inputs["files"]]
     if inputs == _noop_inputs(files, options) and _container_up(container):
         return list(done.get("next", []))
     return None
 
 
-def _say_up_to_date(options: UpOptions, view: StepView) -> None:
+def _dists_unchanged(dists: dict[str, Any]) -> bool:
+    venv, sig = dists.get("venv"), dists.get("signature")
+    return isinstance(venv, str) and sig == installed_signature(Path(venv))
+
+
+def _say_up_to_date(options: UpOptions, view: StepView, state: RunState) -> None:
+    # The profile's own name, as the last success recorded it (a project's directory
+    # name is not its profile's); older records fall back to the label `up` was given.
+    recorded = ((state.success or {}).get("report") or {}).get("profile")
+    label = recorded if isinstance(recorded, str) and recorded else _profile_label(options)
     view.note(
-        f"up to date: profile {_profile_label(options)!r} had a successful first run with "
+        f"up to date: profile {label!r} had a successful first run with "
         "these inputs (--refresh checks everything again)"
     )
 
@@ -175,10 +192,52 @@ def quick_noop(profile: str | None, *, online: bool = False) -> bool:
         return False
     if noop_next is None:
         return False
-    _say_up_to_date(options, StepView())
+    _say_up_to_date(options, StepView(), state)
+    started, start_origin = stage0_start()
+    _noop_report(paths, state, options, started, start_origin)
     for text in noop_next:
         line(text)
     return True
+
+
+def _noop_report(
+    paths: Paths, state: RunState, options: UpOptions, started: float, start_origin: str
+) -> dict[str, Any] | None:
+    """Record the no-op like any other run (``run_kind: noop``, never a time to first
+    run), from what the last success recorded about the machine: a no-op detects
+    nothing. Its whole time after stage 0 is the process's start-up and the check."""
+    basis = (state.success or {}).get("report")
+    if not isinstance(basis, dict) or options.dry_run:
+        return None
+    from bootstrap import STARTED_AT
+    from bootstrap.report.model import new_report
+
+    profile: Any = None
+    with contextlib.suppress(BootstrapError, OSError):
+        from bootstrap.profiles import load_profile
+
+        name, project = profile_request(options)
+        profile = load_profile(name, project=project)
+    now = time.time()
+    report = new_report(
+        profile=str(basis.get("profile", "")),
+        host=basis.get("host") or {},
+        phases=stage0_phases(started, start_origin, STARTED_AT, now),
+        total_seconds=now - started,
+        target=basis.get("target"),
+        strategy=basis.get("strategy"),
+        uv_version=basis.get("uv_version"),
+        total_from=start_origin,
+        offline=True,
+        cache_hit=True,
+        budget_seconds=basis.get("budget_seconds"),
+        run_kind="noop",
+    )
+    from bootstrap.report.delivery import record
+
+    with contextlib.suppress(BootstrapError, OSError):
+        record(paths, report, _metrics_config(profile), budget_seconds=METRICS_BUDGET)
+    return report.to_dict()
 
 
 def _run(
@@ -197,6 +256,7 @@ def _run(
         # environment until this run succeeds: an interrupted run is never a no-op.
         state.success = None
         state.save()
+    attempt, first_attempt = (1, started) if options.dry_run else state.begin_attempt(started)
     timer = Timer()
     from bootstrap import STARTED_AT
 
@@ -252,6 +312,8 @@ def _run(
             )
             if result.exit_code == 0 and not options.dry_run:
                 _record_container(state, plan, options)
+                state.attempts = None
+                state.save()
             return result
         if options.dry_run:
             for step in plan.steps:
@@ -289,13 +351,23 @@ def _run(
         start_origin=start_origin,
         error=error,
         run_kind=_run_kind(options, ctx, had_first_run),
+        attempt=attempt,
+        first_attempt=first_attempt,
     )
     if options.report_out:
         _write_report_out(Path(options.report_out), report.to_dict())
     if error is not None:
         raise error
     assert ctx is not None  # noqa: S101
-    state.record_success(_noop_inputs(ctx.input_files(), options))
+    done = report.to_dict()
+    basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    state.record_success(
+        {
+            **_noop_inputs(ctx.input_files(), options),
+            "dists": {"venv": str(ctx.venv), "signature": installed_signature(ctx.venv)},
+        },
+        report={k: done[k] for k in basis},
+    )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:
         state.success["next"] = commands  # the no-op re-run prints them again
@@ -421,6 +493,23 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
         strategies = dataclasses.replace(profile.strategies, remote=remote)
         profile = dataclasses.replace(profile, strategies=strategies)
         strategy = strategy or "remote"
+    if options.cache_bundle:
+        from bootstrap.cache.importer import check_source
+
+        check_source(options.cache_bundle)  # a plain-http URL: exit 2 before any step
+    if options.lock:
+        # Checked before anything runs, a dry run included: a file that is not there is
+        # no lock, whatever its name.
+        from bootstrap.errors import UserError
+
+        given = Path(profile.project.path) / options.lock
+        if not given.is_file():
+            raise UserError(
+                f"--lock {options.lock}: no such file in the project ({given})",
+                fix="pass a lock file of the project (uv.lock or a pylock file), or leave "
+                "out --lock",
+                code="plan.bad_lock",
+            )
     plan = make_plan(
         facts,
         profile,
@@ -515,6 +604,8 @@ def _report(
     error: BootstrapError | None,
     target: str | None = None,
     run_kind: str = "first",
+    attempt: int = 1,
+    first_attempt: float | None = None,
 ) -> tuple[TimingReport, dict[str, Any]]:
     from bootstrap.report.delivery import record
     from bootstrap.report.model import host_summary, lock_hash_of, new_report, resolve_salt
@@ -540,6 +631,10 @@ def _report(
         first_run_ran=ctx is not None and "first-run" in ctx.ran,
         spool_dropped=take_dropped(paths),
         lock_hash=lock_hash_of(Path(plan.project) / plan.lock.path) if plan.project else None,
+        attempts=attempt,
+        since_first_attempt_seconds=(
+            time.time() - first_attempt if attempt > 1 and first_attempt is not None else None
+        ),
     )
     delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
     return report, {

@@ -116,7 +116,21 @@ def next_commands(
     lines.append(f"  {tool} report show    (the timing history; `{tool} --help` for more)")
     if not named:
         lines.append(
-            f"  to type `uv` and `bootstrap` by name: ./install.sh --modify-path --no-run "
+            f"  to type `uv` and `bootstrap` by name: {modify_path_command()} "
             f"(adds {uv.parent} to PATH in your shell profile; open a new shell)"
         )
     return lines
+
+
+def modify_path_command() -> str:
+    """`install.sh --modify-path --no-run` by the absolute path of this bootstrapper's
+    install.sh: it works from any directory (the project's, a new shell's)."""
+    from bootstrap.cache.pack import tool_project
+
+    root = tool_project()
+    script = root / ("install.ps1" if os.name == "nt" else "install.sh") if root else None
+    if script is None or not script.is_file():
+        return "install.sh --modify-path --no-run (from the bootstrapper's checkout)"
+    if os.name == "nt":
+        return f"& {shlex.quote(str(script))} --modify-path --no-run"
+    return f"sh {shlex.quote(str(script))} --modify-path --no-run"

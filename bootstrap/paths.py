@@ -50,6 +50,12 @@ class Paths:
         return self.data / "wheels"
 
     @property
+    def tmp(self) -> Path:
+        """Scratch directories of a run (requirements files, probe environments), named
+        ``<pid>-...`` so a later run removes those a killed one left; never the project."""
+        return self.cache / "tmp"
+
+    @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
 

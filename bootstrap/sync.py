@@ -33,6 +33,7 @@ error lists every missing ``name==version``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -40,12 +41,19 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.errors import CommandError, DownloadFailed, OfflineMiss, UserError
+from bootstrap.errors import (
+    BootstrapError,
+    CommandError,
+    DownloadFailed,
+    IntegrityError,
+    OfflineMiss,
+    UserError,
+)
 from bootstrap.plan.model import LockChoice
 
 SYNC_TIMEOUT = 3600.0
@@ -87,6 +95,7 @@ class SyncResult:
     already_synced: bool = False
     warnings: tuple[str, ...] = ()
     command: tuple[str, ...] = ()
+    source: str = ""  # where the distributions came from: index, uv's cache, wheelhouse
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -350,6 +359,8 @@ def sync(
         res = _online_failure(job, res, attempt, warnings)
     argv = list(res.argv)
     if not res.ok:
+        if offline and find_links is not None and _HASH_MISMATCH.search(res.stderr):
+            raise _poisoned(job, find_links, res.stderr)
         if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
             raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
         if offline and _is_offline_miss(res.stderr):
@@ -370,6 +381,11 @@ def sync(
         already_synced=installed == 0 and not _REMOVED.search(out),
         warnings=tuple(warnings),
         command=tuple(argv),
+        source="the index"
+        if online
+        else "the wheelhouse"
+        if find_links is not None
+        else "uv's cache",
     )
 
 
@@ -439,21 +455,72 @@ _NOT_FOUND = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in 
 
 def hashed_requirements(job: _Job) -> str:
     """The lock as a requirements file with the lock's hashes: what is installed and
-    which bytes are accepted both come from the lock, never from a bundle."""
+    which bytes are accepted both come from the lock, never from a bundle. The packages
+    built from the repository (the project, workspace members) are not in it: see
+    :func:`local_requirements`."""
     if job.lock.kind == "pylock":
         from bootstrap.cache.locks import pylock_requirements
 
         return pylock_requirements(job.lock_path)
-    argv = [str(job.uv), "export", "--frozen", "--no-emit-project", "--no-header"]
-    argv += ["--no-annotate", "--format", "requirements-txt", "--project", str(job.project)]
+    hashed, _local = _split_export(_export(job))
+    return hashed
+
+
+def local_requirements(job: _Job) -> list[str]:
+    """What ``uv sync`` builds from the repository for this selection, as ``uv export``
+    names it: ``-e .``, ``-e ./packages/member`` (editable, uv's default), or a plain
+    directory for a non-editable path dependency. Empty for a virtual project."""
+    if job.lock.kind != "uv":
+        return []
+    return _split_export(_export(job))[1]
+
+
+_EXPORTED: dict[tuple[str, ...], str] = {}
+
+
+def _export(job: _Job) -> str:
+    argv = [str(job.uv), "export", "--frozen", "--no-header", "--no-annotate"]
+    argv += ["--format", "requirements-txt", "--project", str(job.project)]
     argv += job.lock.uv_flags()
+    key = (*argv, _stamp(job.lock_path))
+    if key in _EXPORTED:
+        return _EXPORTED[key]
     res = proc.run(argv, env=job.env, cwd=job.project, timeout=CHECK_TIMEOUT)
     if not res.ok:
         raise CommandError(res.describe(), code="sync.export_failed")
+    _EXPORTED[key] = res.stdout
     return res.stdout
 
 
+def _split_export(text: str) -> tuple[str, list[str]]:
+    """(the hashed requirements, the local packages) of ``uv export``'s output: each
+    requirement is one logical line (continued with backslashes); a local one starts
+    with ``-e`` or is a path (``./x``, ``../x``, ``file://``)."""
+    hashed: list[str] = []
+    local: list[str] = []
+    for entry in re.split(r"(?m)(?<!\\)\n(?=\S)", text.strip()):
+        first = entry.strip()
+        if not first or first.startswith("#"):
+            continue
+        is_path = first.startswith(("./", "../", "file:", "/")) and "--hash" not in first
+        if first.startswith(("-e ", "--editable ")) or is_path:
+            local.append(first)
+        else:
+            hashed.append(entry.rstrip())
+    return ("\n".join(hashed) + "\n" if hashed else ""), local
+
+
 def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Result:
+    """Install the lock's selection from ``wheelhouse``, offline, as ``uv sync`` would:
+    the locked distributions by hash, then the packages built from the repository
+    (editable) with their build backend from the wheelhouse, its every file required to
+    match the repository's build lock (written by :mod:`bootstrap.policy.buildlock`)."""
+    local = local_requirements(job)
+    build_lock = None
+    if local:
+        from bootstrap.cache.locks import build_lock_required as required
+
+        build_lock = required(job.project, job.lock_path)
     if not _venv_python(job.venv).exists():
         argv = [str(job.uv), "venv", "--offline", str(job.venv)]
         if job.python:
@@ -461,13 +528,131 @@ def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Res
         made = proc.run(argv, env=job.env, cwd=job.project, timeout=300)
         if not made.ok:
             raise CommandError(made.describe(), code="sync.venv_failed")
-    parent = job.venv.parent if job.venv.parent.is_dir() else Path(tempfile.gettempdir())
-    with tempfile.TemporaryDirectory(prefix=".bootstrap-req-", dir=parent) as tmp:
-        reqs = Path(tmp) / "requirements.txt"
+    with scratch_dir("req") as tmp:
+        reqs = tmp / "requirements.txt"
         reqs.write_text(hashed_requirements(job))
+        python = str(_venv_python(job.venv))
         argv = [str(job.uv), "pip", "sync", "--offline", "--no-index", "--require-hashes"]
-        argv += ["--find-links", str(wheelhouse), "--python", str(_venv_python(job.venv))]
-        return proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
+        argv += ["--find-links", str(wheelhouse), "--python", python]
+        deps = proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
+        if not deps.ok or build_lock is None:
+            return deps
+        from bootstrap.cache.locks import build_constraints as constraints
+
+        built = tmp / "build-constraints.txt"
+        built.write_text(constraints(build_lock))
+        argv = [str(job.uv), "pip", "install", "--offline", "--no-index", "--no-deps"]
+        argv += ["--find-links", str(wheelhouse), "--python", python]
+        # Every build dependency must carry a hash, and only the build lock gives any.
+        argv += ["--build-constraints", str(built), "--require-build-hashes"]
+        argv += ["--preview-features", "build-dependency-hashes"]
+        for entry in local:
+            argv += shlex.split(entry)
+        project = proc.run(argv, env=job.env, cwd=job.project, timeout=timeout)
+        if not project.ok:
+            raise _build_failure(job, build_lock, project)
+        return proc.Result(
+            argv=deps.argv,
+            returncode=0,
+            stdout=deps.stdout + project.stdout,
+            stderr=deps.stderr + project.stderr,
+            duration=deps.duration + project.duration,
+        )
+
+
+def wheelhouse_commands(job: _Job) -> list[str]:
+    """The uv commands a sync from a wheelhouse runs, in words (the `[sync]` line)."""
+    steps = ["uv pip sync --offline --no-index --require-hashes (the lock's pins)"]
+    if local_requirements(job):
+        steps.append("uv pip install -e (the project, with its locked build backend)")
+    return steps
+
+
+def _build_failure(job: _Job, build_lock: Path, res: proc.Result) -> BootstrapError:
+    """Installing the project from the wheelhouse failed: name what uv said (every
+    `error`/`cause` line) and the repair."""
+    said = proc.error_causes(res.stderr)
+    missing = sorted(set(_NOT_FOUND.findall(res.stderr)))
+    if missing:
+        return MissingDistributions(
+            f"offline, building {job.project.name} needs its build backend, and the "
+            f"wheelhouse lacks {', '.join(missing)} ({build_lock.name}); uv says: {said}",
+            missing=missing,
+            fix="pack the bundle again from this repository (it carries the wheels "
+            f"{build_lock.name} pins): bootstrap cache pack --project {job.project}",
+            code="sync.offline_miss",
+        )
+    if "Hash mismatch" in res.stderr or "no trusted hash" in res.stderr:
+        return IntegrityError(
+            f"the build backend in the wheelhouse does not match {build_lock}; refusing to "
+            f"build {job.project.name}: {said}",
+            fix="import a bundle packed from this repository again (`bootstrap up "
+            "--cache-bundle FILE`), which replaces the wheelhouse's files",
+            code="sync.build_hash",
+        )
+    return CommandError(
+        f"installing {job.project.name} from the repository failed: {said}",
+        fix="the lines above are uv's; fix the project's build (pyproject.toml) and run again",
+        code="sync.project_failed",
+    )
+
+
+@contextlib.contextmanager
+def scratch_dir(purpose: str) -> Iterator[Path]:
+    """A private directory in the tool's own temporary area (never the user's project),
+    removed afterwards. Named after this process, so the next call removes those that a
+    killed run (kill -9) left behind."""
+    from bootstrap.paths import Paths
+
+    area = Paths.from_env().tmp
+    area.mkdir(parents=True, exist_ok=True)
+    clean_stale(area)
+    path = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{purpose}-", dir=area))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_stale(area: Path) -> None:
+    """Remove the scratch directories of processes that are gone."""
+    for entry in area.iterdir() if area.is_dir() else []:
+        pid = entry.name.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
+
+
+_HASH_MISMATCH = re.compile(r"Hash mismatch for `([^`=]+)==([^`]+)`")
+
+
+def _poisoned(job: _Job, wheelhouse: Path, stderr: str) -> IntegrityError:
+    """uv refused a wheelhouse file whose hash is not the lock's: a file changed after
+    it was imported (the import checked it). Say which, and how to put it right."""
+    name, version = _HASH_MISMATCH.findall(stderr)[0]
+    files = sorted(
+        p.name
+        for p in (wheelhouse.iterdir() if wheelhouse.is_dir() else ())
+        if _dist_key(p.name) == (_norm(name), version)
+    )
+    shown = ", ".join(str(wheelhouse / f) for f in files) or f"{name}=={version}"
+    return IntegrityError(
+        f"the wheelhouse holds a file for {name}=={version} whose SHA-256 is not the one "
+        f"{job.lock.path} records ({shown}): it changed after it was imported; nothing "
+        "was installed from it",
+        fix="import a good bundle again, which replaces it (bootstrap cache import FILE, "
+        "or bootstrap up --cache-bundle FILE), or delete that file; then run again",
+        code="sync.wheelhouse_hash",
+    )
 
 
 def _dist_key(file_name: str) -> tuple[str, str]:
@@ -580,8 +765,7 @@ def _missing(job: _Job, stderr: str) -> list[str]:
     if not missing:
         return []
     skip = _already_installed(job)
-    probe_root = Path(tempfile.mkdtemp(prefix=".bootstrap-probe-", dir=_probe_parent(job)))
-    try:
+    with scratch_dir("probe") as probe_root:
         deadline = time.monotonic() + _PROBE_SECONDS
         for _ in range(_PROBE_LIMIT):
             if time.monotonic() > deadline:
@@ -592,14 +776,7 @@ def _missing(job: _Job, stderr: str) -> list[str]:
             if not new:
                 break
             missing += new
-    finally:
-        shutil.rmtree(probe_root, ignore_errors=True)
     return missing
-
-
-def _probe_parent(job: _Job) -> Path:
-    parent = job.venv.parent
-    return parent if parent.is_dir() else Path(tempfile.gettempdir())
 
 
 def _norm(name: str) -> str:

@@ -26,7 +26,7 @@ import json
 import os
 import re
 import tarfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -38,11 +38,27 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 UV_DIR = "uv"
 WHEELS_DIR = "wheels"
-PARTS = ("tool", "project", "tools")  # the bootstrapper, the project, the [tools]
+PARTS = ("tool", "project", "tools", "build")  # bootstrapper, project, [tools], build backend
 CHUNK = 1 << 20
 # A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
 # climb out of a directory or mean something to a shell.
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+-]*$")
+# A file name longer than this cannot be created on most file systems (NAME_MAX); no
+# wheel name comes near it, and a longer one must be refused before a file is opened.
+NAME_MAX = 255
+# What the manifest's values may look like: each is data, checked against the
+# repository or the plan, and printed in messages; none is ever a path or a shell word.
+_PATTERNS = {
+    "target": re.compile(r"^(linux|macos|windows)-(x86_64|arm64)-[a-z0-9.]{1,16}$"),
+    "uv_version": re.compile(r"^[0-9]{1,4}(\.[0-9]{1,6}){1,3}([a-z]{1,5}[0-9]{0,6})?$"),
+    "python": re.compile(r"^[0-9]{1,2}\.[0-9]{1,3}$"),
+    "name": re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"),  # an extra, a group
+    # A profile name, or the path it was packed with (shown in a fix, shell-quoted).
+    "profile": re.compile(r"^[A-Za-z0-9._/\\:+-]{0,200}$"),
+    "project_lock": re.compile(r"^(uv\.lock|pylock(\.[A-Za-z0-9_-]{1,100})?\.toml)?$"),
+    "created_at": re.compile(r"^[0-9A-Za-z:.+-]{0,40}$"),
+    "sha256": re.compile(r"^[0-9a-f]{64}$"),
+}
 # The most a bundle may hold unpacked, whatever its manifest says (CUDA stacks are a few
 # GB); BOOTSTRAP_BUNDLE_MAX_BYTES lowers or raises it.
 MAX_BYTES = 32 << 30
@@ -113,12 +129,14 @@ class Manifest:
             body = json.loads(data)
         except ValueError as exc:
             raise bad(f"is not JSON ({exc})") from exc
+        except RecursionError:
+            raise bad("nested too deeply to be a manifest") from None
         if not isinstance(body, dict):
             raise bad("expected an object")
         fmt = body.get("format")
         if fmt != FORMAT:
             raise UserError(
-                f"{where}: bundle format {fmt!r}, this tool reads format {FORMAT} only "
+                f"{where}: bundle format {_clip(repr(fmt))}, this tool reads format {FORMAT} only "
                 "(format 1 carried a copy of uv's cache that nothing outside it vouches for)",
                 fix="pack the bundle again with this version of the tool: bootstrap cache pack",
                 code="bundle.format",
@@ -128,7 +146,7 @@ class Manifest:
             raise bad(f"missing key(s) {', '.join(missing)}")
         for key in ("target", "uv_version", "uv_artifact", "created_at", "profile"):
             if not isinstance(body[key], str):
-                raise bad(f"{key!r} should be a string, found {body[key]!r}")
+                raise bad(f"{key!r} should be a string, found {_clip(repr(body[key]))}")
         if not isinstance(body["project_lock"], str):
             raise bad("'project_lock' should be a string")
         for key in ("pythons", "extras", "groups"):
@@ -148,6 +166,7 @@ class Manifest:
             isinstance(k, str) and isinstance(v, str) for k, v in members.items()
         ):
             raise bad("'members' should map paths to sha256 strings")
+        _check_values(body, bad)
         return cls(
             target=body["target"],
             uv_version=body["uv_version"],
@@ -162,6 +181,56 @@ class Manifest:
             unpacked_size=size,
             members=dict(members),
         )
+
+
+def _check_values(body: Mapping[str, Any], bad: Callable[[str], IntegrityError]) -> None:
+    """Every value against a strict pattern: a manifest is data, and a value that could
+    be a path, an option or a shell word is refused, not used."""
+
+    def check(key: str, value: str, pattern: str) -> None:
+        if not _PATTERNS[pattern].match(value):
+            raise bad(f"{key!r} has a value that is not {_WHAT[pattern]}: {_shown(value)}")
+
+    for key in ("target", "uv_version", "profile", "project_lock", "created_at"):
+        check(key, body[key], key)
+    for py in body["pythons"]:
+        check("pythons", py, "python")
+    for key in ("extras", "groups"):
+        for name in body[key]:
+            check(key, name, "name")
+    if member_kind(body["uv_artifact"]) != "uv":
+        raise bad(f"'uv_artifact' should be '{UV_DIR}/<file name>': {_shown(body['uv_artifact'])}")
+    for files in body["parts"].values():
+        for name in files:
+            if member_kind(f"{WHEELS_DIR}/{name}") != "wheel":
+                raise bad(f"'parts' names a file that is not a wheel file name: {_shown(name)}")
+    for name, digest in body["members"].items():
+        if member_kind(name) not in ("uv", "wheel"):
+            raise bad(f"'members' names something that is not a bundle member: {_shown(name)}")
+        check("members", digest, "sha256")
+
+
+_WHAT = {
+    "target": "a target key like linux-x86_64-cpu",
+    "uv_version": "a uv version like 0.13.9",
+    "python": "a Python version like 3.12",
+    "name": "an extra or group name",
+    "profile": "a profile name",
+    "project_lock": "uv.lock or pylock.<name>.toml",
+    "created_at": "a timestamp",
+    "sha256": "a sha256 in hex",
+}
+
+
+def _shown(value: str) -> str:
+    """A value from a bundle as a message may show it, quoted: bounded, printable."""
+    return repr(_clip(value))
+
+
+def _clip(text: str) -> str:
+    """At most 80 characters of ``text``, control characters replaced by "?"."""
+    clean = "".join(c if c.isprintable() else "?" for c in text[:80])
+    return clean + ("..." if len(text) > 80 else "")
 
 
 def sha256_file(path: Path) -> str:
@@ -265,7 +334,7 @@ def member_kind(name: str) -> str | None:
     if name == SUMS:
         return "sums"
     head, sep, tail = name.partition("/")
-    if sep and _SAFE_FILE.match(tail) and ".." not in tail:
+    if sep and _SAFE_FILE.match(tail) and ".." not in tail and len(tail) <= NAME_MAX:
         if head == UV_DIR:
             return "uv"
         if head == WHEELS_DIR:
@@ -435,15 +504,26 @@ def _kind(info: tarfile.TarInfo) -> str:
 
 
 def hash_stream(reader: IO[bytes], bundle: Path, sink: IO[bytes] | None = None) -> str:
+    """The SHA-256 of a member, written to ``sink`` on the way. A bundle that ends early
+    is "truncated"; a write that fails (a full disk) is the machine's answer and is
+    raised as it is (the CLI says which path and why)."""
     h = hashlib.sha256()
+    while True:
+        chunk = read_member(reader, bundle, CHUNK)
+        if not chunk:
+            return h.hexdigest()
+        h.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+
+
+def read_member(reader: IO[bytes], bundle: Path, n: int = -1) -> bytes:
+    """Up to ``n`` bytes of a member (all of it with -1); a bundle cut short in the
+    middle of it is "truncated or corrupt", never a crash."""
     try:
-        for chunk in iter(lambda: reader.read(CHUNK), b""):
-            h.update(chunk)
-            if sink is not None:
-                sink.write(chunk)
+        return reader.read(n)
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise truncated(bundle, exc) from exc
-    return h.hexdigest()
 
 
 def describe(manifest: Manifest) -> dict[str, Any]:

@@ -12,12 +12,15 @@ the wheelhouse (``<wheelhouse>/.tmp/<pid>-...``, which the next import removes i
 process is gone), then moves the files in. Nothing reaches uv's cache here: uv reads the
 wheelhouse later as a flat ``--find-links`` directory, with the lock's hashes required
 (``bootstrap.sync``). A bundle already imported (same SHA-256, checked against the same
-locks and pin) is not read again.
+locks and pin) is not read again while its files still hold the bytes checked then (a
+record of each file's SHA-256, size, mtime, ctime and inode: a changed file is hashed
+again, and a file that no longer matches makes the import run again and replace it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -40,10 +43,11 @@ from bootstrap.cache.bundle import (
     iter_members,
     member_kind,
     parse_sums,
+    read_member,
     sha256_file,
 )
 from bootstrap.cache.locks import Trust, lock_digests, trust
-from bootstrap.errors import IntegrityError, UserError
+from bootstrap.errors import BootstrapError, IntegrityError, UserError
 
 TMP = ".tmp"
 # Where members are checked to land when nothing is written (verify, peek).
@@ -81,6 +85,9 @@ class Expect:
     pin: UvPin | None = None
     target: str | None = None
     python: str | None = None  # "3.12": the Python the environment will use
+    # How this machine names the profile to `bootstrap cache pack` ("--project /abs/dir"
+    # or "--profile NAME"), for the fixes; "" uses the manifest's profile name.
+    pack_args: str = ""
 
 
 class _Reader:
@@ -129,7 +136,7 @@ class _Reader:
             if kind in ("manifest", "sums"):
                 if info.size > 16 << 20:
                     raise IntegrityError(f"{self.bundle}: {name} is implausibly large")
-                data = reader.read()
+                data = read_member(reader, self.bundle)
                 if len(data) != info.size:
                     raise IntegrityError(
                         f"{self.bundle}: the bundle is truncated", code="bundle.truncated"
@@ -139,6 +146,10 @@ class _Reader:
                 if kind == "manifest":
                     self.declared, self.listed = _declared(data)
                 continue
+            if kind == "wheel":
+                # A name no lock knows is refused before anything is read or a staging
+                # file is opened (whatever the name: too long for the disk, or odd).
+                self.trusted.known(name.split("/", 1)[1], str(self.bundle))
             keep = kind == "wheel" or self.keep_uv
             self.digests[name] = self._take(name, reader, keep)
             if kind == "wheel":
@@ -150,9 +161,19 @@ class _Reader:
         if self.staging is None or not keep:
             return hash_stream(reader, self.bundle)
         out = self.staging / name
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("wb") as fh:
-            return hash_stream(reader, self.bundle, sink=fh)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with out.open("wb") as fh:
+                return hash_stream(reader, self.bundle, sink=fh)
+        except OSError as exc:
+            # A full disk is the machine's answer, not a broken bundle (exit 1).
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise BootstrapError(
+                    f"no space left on {self.staging.parent.parent} while importing {self.bundle}",
+                    fix="free some space there (or point BOOTSTRAP_HOME elsewhere), then run again",
+                    code="disk.no_space",
+                ) from None
+            raise
 
 
 def _declared(manifest: bytes) -> tuple[int | None, frozenset[str] | None]:
@@ -160,7 +181,7 @@ def _declared(manifest: bytes) -> tuple[int | None, frozenset[str] | None]:
     check of the manifest comes after the pass; a bad one is refused there)."""
     try:
         body = json.loads(manifest)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(body, dict):
         return None, None
@@ -214,38 +235,47 @@ def _check(r: _Reader, expect: Expect) -> Manifest:
             f"{bundle}: the bundle should carry exactly one uv artifact, {uv_member!r}",
             code="bundle.missing_member",
         )
-    check_target(manifest, expect.target)
-    check_python(manifest, expect.python)
+    check_target(manifest, expect.target, expect.pack_args)
+    check_python(manifest, expect.python, expect.pack_args)
     if expect.pin is not None:
         _check_uv(bundle, manifest, r.digests[uv_member], expect.pin)
     return manifest
 
 
-def check_target(manifest: Manifest, expected: str | None) -> None:
+def check_target(manifest: Manifest, expected: str | None, pack_args: str = "") -> None:
     if expected is not None and manifest.target != expected:
+        command = pack_command(manifest, target=expected, pack_args=pack_args)
         raise UserError(
             f"bundle is for {manifest.target}, this plan needs {expected}",
-            fix=f"pack one for this machine: {pack_command(manifest, target=expected)}",
+            fix=f"pack one for this machine: {command}",
             code="bundle.wrong_target",
         )
 
 
-def check_python(manifest: Manifest, python: str | None) -> None:
+def check_python(manifest: Manifest, python: str | None, pack_args: str = "") -> None:
     if python is None or not manifest.pythons or python in manifest.pythons:
         return
     serves = ", ".join(manifest.pythons)
     raise UserError(
         f"the bundle's wheels serve Python {serves}, this environment uses Python {python}",
-        fix=f"pack a bundle for it: {pack_command(manifest, python=python)}",
+        fix=f"pack a bundle for it: {pack_command(manifest, python=python, pack_args=pack_args)}",
         code="bundle.python",
     )
 
 
-def pack_command(manifest: Manifest, *, target: str | None = None, python: str = "") -> str:
+def pack_command(
+    manifest: Manifest, *, target: str | None = None, python: str = "", pack_args: str = ""
+) -> str:
     pythons = ",".join(dict.fromkeys([*manifest.pythons, python] if python else manifest.pythons))
+    from shlex import quote
+
     parts = ["bootstrap cache pack"]
-    if manifest.profile:
-        parts.append(f"--profile {manifest.profile}")
+    if pack_args:
+        parts.append(pack_args)
+    elif manifest.profile:
+        # Checked against a strict pattern when read; quoted all the same, as every value
+        # a fix shows that someone might paste into a shell.
+        parts.append(f"--profile {quote(manifest.profile)}")
     else:
         parts.append(f"--project DIR --lock {manifest.project_lock or 'uv.lock'}")
         parts += [f"--extra {e}" for e in manifest.extras]
@@ -332,19 +362,48 @@ def _has_markers(wheelhouse: Path) -> bool:
 
 def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified | None:
     """The earlier import of this very bundle (same SHA-256, checked against the same
-    locks and pin) when its files are all still in the wheelhouse; else None."""
+    locks and pin) when its files are all still in the wheelhouse with the bytes that
+    were checked then; else None, and the import runs again (which puts back a file
+    that was changed or removed: a good bundle repairs a poisoned wheelhouse)."""
     marker = _marker(wheelhouse, sha256_file(bundle), expect)
     try:
         body = json.loads(marker.read_text())
         manifest = Manifest.from_json(json.dumps(body["manifest"]).encode(), str(marker))
         wheels = tuple(str(w) for w in body["wheels"])
-    except (OSError, ValueError, KeyError, TypeError, IntegrityError, UserError):
+        files = body["files"]  # a marker from before files were recorded: import again
+        if not isinstance(files, dict):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, IntegrityError, UserError):
         return None
-    if not all((wheelhouse / w).is_file() for w in wheels):
+    if not all(still_verified(wheelhouse / w, files.get(w)) for w in wheels):
         return None
-    check_target(manifest, expect.target)
-    check_python(manifest, expect.python)
+    check_target(manifest, expect.target, expect.pack_args)
+    check_python(manifest, expect.python, expect.pack_args)
     return Verified(bundle, manifest, bundle.stat().st_size, wheels)
+
+
+def file_record(path: Path, sha256: str) -> list[Any]:
+    """What an import records of a file it checked: its SHA-256 (the lock's) and what
+    changes when the file does -- size, mtime, ctime (which nobody but the kernel sets)
+    and inode -- so that the next check re-hashes only a file that changed."""
+    st = path.stat()
+    return [sha256, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def still_verified(path: Path, record: object) -> bool:
+    """``path`` still holds the bytes an import checked (``record``, from
+    :func:`file_record`): unchanged since, or re-hashed to the same SHA-256."""
+    if not isinstance(record, list) or len(record) != 5 or not isinstance(record[0], str):
+        return False
+    try:
+        st = path.stat()
+        if not path.is_file():
+            return False
+        if [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == record[1:]:
+            return True
+        return sha256_file(path) == record[0]
+    except OSError:
+        return False
 
 
 def import_bundle(
@@ -397,6 +456,7 @@ def import_bundle(
             "bundle_sha256": bundle_sha,
             "manifest": json.loads(manifest.to_json()),
             "wheels": list(wheels),
+            "files": {n: file_record(wheelhouse / n, r.digests[f"wheels/{n}"]) for n in wheels},
         }
         tmp_marker = staging / "marker.json"
         tmp_marker.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
@@ -413,9 +473,9 @@ def fetch_bundle(url: str, dest_dir: Path) -> Path:
     file that takes its final name only when complete (removed otherwise)."""
     from urllib.parse import urlsplit
 
-    from bootstrap.net import check_url, download
+    from bootstrap.net import download
 
-    check_url(url)
+    check_source(url)
     name = Path(urlsplit(url).path).name or "bundle.tar"
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / name
@@ -423,10 +483,31 @@ def fetch_bundle(url: str, dest_dir: Path) -> Path:
     return dest
 
 
+def check_source(source: str) -> None:
+    """Refuse a bundle URL that is not https (or http to loopback) up front: bad input,
+    exit 2, as `report send --url` and install.sh say it."""
+    from bootstrap.net import url_problem
+
+    problem = url_problem(source) if is_url(source) else None
+    if problem is not None:
+        raise UserError(
+            f"refusing cache bundle {problem}",
+            fix="serve the bundle over https, or copy it here and pass its path",
+            code="bundle.insecure_url",
+        )
+
+
+def is_url(source: str) -> bool:
+    """``scheme://...``: a URL (only https, or http to loopback, is then fetched)."""
+    import re
+
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source) is not None
+
+
 def resolve_bundle(source: str, downloads: Path) -> Path:
     """A bundle given as a path or a URL (https, or http to loopback) -> a local file;
     URLs are downloaded into ``downloads`` (e.g. ``Paths.cache / "bundles"``)."""
-    if source.startswith(("https://", "http://")):
+    if is_url(source):
         return fetch_bundle(source, downloads)
     path = Path(source).expanduser()
     if not path.is_file():
@@ -436,19 +517,6 @@ def resolve_bundle(source: str, downloads: Path) -> Path:
             code="bundle.missing",
         )
     return path
-
-
-def peek_manifest(bundle: Path) -> Manifest:
-    """The manifest (the first member), unchecked: only to learn which repository files
-    to check the bundle against."""
-    for info, reader in iter_members(bundle, _CHECK_ROOT):
-        if info.name == MANIFEST and info.size <= 16 << 20:
-            return Manifest.from_json(reader.read(), str(bundle))
-        break
-    raise IntegrityError(
-        f"{bundle}: {MANIFEST} is not the first member; not a cache bundle",
-        code="bundle.missing_member",
-    )
 
 
 def tool_lock() -> Path:

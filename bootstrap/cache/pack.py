@@ -34,7 +34,7 @@ from bootstrap import proc
 from bootstrap.cache.bundle import UV_DIR, WHEELS_DIR, Manifest, UvPin, sha256_file, write_bundle
 from bootstrap.cache.locks import LockedFile, locked_files
 from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artifact_for
-from bootstrap.errors import CommandError, IntegrityError, UserError
+from bootstrap.errors import CommandError, DownloadFailed, IntegrityError, UserError
 from bootstrap.plan.model import LockChoice
 
 PACK_TIMEOUT = 3600.0
@@ -83,6 +83,7 @@ def pack(
     env: Mapping[str, str] | None = None,
     index_url: str = PYPI_SIMPLE,
     timeout: float = PACK_TIMEOUT,
+    python_downloads: bool = False,
 ) -> PackResult:
     """Build the bundle for ``target`` into ``out``.
 
@@ -90,7 +91,64 @@ def pack(
     it the pinned file is downloaded from ``index_url``. ``pythons``: the Python versions
     ("3.11", "3.12") the wheels must serve (default: the one uv finds); wheels tagged for
     one CPython version serve only that version. ``tool`` is the bootstrapper's own
-    project (default: this checkout)."""
+    project (default: this checkout). uv may download a Python only with
+    ``python_downloads`` (the Pythons the bundle serves are otherwise the machine's).
+
+    A project that uv.lock builds (a package, workspace members) needs its build backend
+    offline: the wheels ``pylock.build.toml`` pins go in as the part ``build``."""
+    try:
+        return _pack(
+            out=out,
+            uv=uv,
+            target=target,
+            project=project,
+            lock=lock,
+            pin=pin,
+            uv_artifact=uv_artifact,
+            profile=profile,
+            tool=tool,
+            include_tool=include_tool,
+            tools_lock=tools_lock,
+            pythons=pythons,
+            env=env,
+            index_url=index_url,
+            timeout=timeout,
+            python_downloads=python_downloads,
+        )
+    except httpx_errors() as exc:
+        raise DownloadFailed(
+            f"packing needs the network, and a download failed: {exc}",
+            fix="pack on a machine that reaches the index (check HTTPS_PROXY), or pass the "
+            "uv artifact with --uv-artifact FILE",
+            code="net.unreachable",
+        ) from exc
+
+
+def httpx_errors() -> tuple[type[BaseException], ...]:
+    import httpx
+
+    return (httpx.TransportError,)
+
+
+def _pack(
+    *,
+    out: Path,
+    uv: Path,
+    target: str,
+    project: Path,
+    lock: LockChoice,
+    pin: UvPin,
+    uv_artifact: Path | None,
+    profile: str,
+    tool: Path | None,
+    include_tool: bool,
+    tools_lock: Path | None,
+    pythons: Sequence[str],
+    env: Mapping[str, str] | None,
+    index_url: str,
+    timeout: float,
+    python_downloads: bool,
+) -> PackResult:
     start = time.monotonic()
     tgt = parse_target(target)
     cross = (tgt.os, tgt.arch) != host_os_arch()
@@ -100,6 +158,10 @@ def pack(
         if k
         not in ("UV_OFFLINE", "UV_FROZEN", "UV_LOCKED", "UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV")
     }
+    if not python_downloads:
+        # The Pythons a bundle serves are this machine's: a missing one is said as such,
+        # not as a failed download of a Python nobody asked for.
+        base_env["UV_PYTHON_DOWNLOADS"] = "never"
     _check_uv_version(uv, pin, base_env)
     if include_tool and tool is None:
         tool = tool_project()
@@ -112,6 +174,13 @@ def pack(
     lock_file = project / lock.path
     if not lock_file.is_file():
         raise UserError(f"{lock_file}: lock file not found", code="cache.no_lock")
+    from bootstrap.cache.locks import build_lock_required as required
+    from bootstrap.cache.locks import local_packages
+
+    # The packages uv.lock builds need their build backend offline: pylock.build.toml
+    # pins it (checked after uv has synced the project, so that uv speaks first).
+    builds = lock.kind == "uv" and bool(local_packages(project, lock_file))
+    build_lock = None
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".bootstrap-pack-", dir=out.parent) as tmp:
@@ -134,6 +203,9 @@ def pack(
             served.append(_venv_python_version(venv))
             for f in _lock_files_for(venv, lock_file):
                 wanted["project"][f.name] = f
+            if builds and build_lock is None:
+                build_lock = required(project, lock_file)
+                wanted["build"] = {}
             if include_tool and tool is not None:
                 tvenv = work / f"venv-tool-{n}"
                 argv = [str(uv), "sync", "--frozen", "--no-dev", "--no-install-project"]
@@ -141,6 +213,21 @@ def pack(
                 _run(argv, dict(run_env, UV_PROJECT_ENVIRONMENT=str(tvenv)), timeout)
                 for f in _lock_files_for(tvenv, tool / "uv.lock"):
                     wanted["tool"][f.name] = f
+            if build_lock is not None:
+                # What building the project needs here: the build lock's selection for
+                # this Python and platform, as uv installs it.
+                bvenv = work / f"venv-build-{n}"
+                _sync_project(
+                    uv,
+                    build_lock.parent,
+                    LockChoice(build_lock.name, "pylock", (), ()),
+                    venv=bvenv,
+                    env=run_env,
+                    extra=plat + pyargs,
+                    timeout=timeout,
+                )
+                for f in _lock_files_for(bvenv, build_lock):
+                    wanted["build"][f.name] = f
             if tools_lock is not None:
                 xvenv = work / f"venv-tools-{n}"
                 tools = LockChoice(tools_lock.name, "pylock", (), ())
@@ -271,9 +358,20 @@ def _lock_files_for(venv: Path, lock_file: Path) -> list[LockedFile]:
     by_pkg: dict[tuple[str, str], list[LockedFile]] = {}
     for f in locked_files(lock_file):
         by_pkg.setdefault((_norm(f.package), f.version), []).append(f)
+    unhashed = _unhashed(lock_file)
     chosen: list[LockedFile] = []
     for name, version, tags in _installed(venv):
         candidates = by_pkg.get((name, version))
+        if not candidates and (name, version) in unhashed:
+            raise UserError(
+                f"{lock_file}: {name}=={version} is locked by path without a hash "
+                f"({unhashed[(name, version)]}): no lock vouches for its bytes, so no bundle "
+                "can carry it and an offline sync would refuse it",
+                fix="serve that directory as a find-links page whose links carry "
+                '#sha256=<hex> (uv then locks the URL and the hash; docs/cache.md, "A wheel '
+                'from a local directory"), run `uv lock`, then pack again',
+                code="cache.unhashed_path",
+            )
         if not candidates:
             continue  # the project itself, or a path dependency: nothing to download
         wheels = [f for f in candidates if f.name.endswith(".whl")]
@@ -289,6 +387,25 @@ def _lock_files_for(venv: Path, lock_file: Path) -> list[LockedFile]:
             )
         chosen.append(pick[0])
     return chosen
+
+
+def _unhashed(lock_file: Path) -> dict[tuple[str, str], str]:
+    """(name, version) -> path of each package whose lock entry names a file by path with
+    no hash (a wheel uv found through ``--find-links DIR``)."""
+    from bootstrap.cache.locks import _toml
+
+    out: dict[tuple[str, str], str] = {}
+    data = _toml(lock_file)
+    for pkg in data.get("package", data.get("packages", [])):
+        if not isinstance(pkg, dict):
+            continue
+        files = [f for f in pkg.get("wheels") or [] if isinstance(f, dict)]
+        if isinstance(pkg.get("sdist"), dict):
+            files.append(pkg["sdist"])
+        for f in files:
+            if "path" in f and not f.get("hash") and not f.get("hashes"):
+                out[(_norm(str(pkg.get("name"))), str(pkg.get("version")))] = str(f["path"])
+    return out
 
 
 def download_locked(f: LockedFile, dest: Path) -> Path:
@@ -335,9 +452,32 @@ def _lock_url(f: LockedFile) -> str:
 
 
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> None:
+    from bootstrap import tls
+
     res = proc.run(argv, env=env, timeout=timeout)
-    if not res.ok:
-        raise CommandError(f"packing failed: {res.describe()}", code="cache.pack_failed")
+    if res.ok:
+        return
+    said = proc.error_causes(res.stderr) if res.returncode is not None else res.describe()
+    command = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv[:3]))
+    no_python = ("No interpreter found", "Failed to inspect Python interpreter")
+    if "--python" in argv and any(sign in res.stderr for sign in no_python):
+        wanted = argv[argv.index("--python") + 1] if "--python" in argv else "the project's"
+        raise UserError(
+            f"packing needs Python {wanted} on this machine (the bundle's wheels serve the "
+            f"Pythons it has); uv says: {said}",
+            fix="install that Python (or `uv python install X.Y`), or pass --python-downloads "
+            "to let uv download one while packing",
+            code="cache.no_python",
+        )
+    problem = tls.classify(res.stderr)
+    if problem is not None:
+        raise DownloadFailed(
+            f"packing needs the index, and `{command}` could not reach it: {said}",
+            fix="pack on a machine that reaches the index (check HTTPS_PROXY; behind a "
+            "TLS-inspecting proxy set UV_SYSTEM_CERTS=1)",
+            code="net.tls" if problem == "tls" else "net.unreachable",
+        )
+    raise CommandError(f"packing failed: `{command} ...`: {said}", code="cache.pack_failed")
 
 
 def _check_uv_version(uv: Path, pin: UvPin, env: Mapping[str, str]) -> None:

@@ -22,9 +22,11 @@ from bootstrap.cache.importer import (
     Expect,
     ImportResult,
     import_bundle,
+    is_url,
     python_version,
     resolve_bundle,
 )
+from bootstrap.errors import IntegrityError
 
 if TYPE_CHECKING:
     from bootstrap.paths import Paths
@@ -32,17 +34,17 @@ if TYPE_CHECKING:
 
 
 def locks_for(project_lock: Path) -> list[Path]:
-    """The lock files that vouch for a bundle's files: the project's, the lock of the
-    profile's pinned tools beside it (when there is one), and (from a checkout) the
-    bootstrapper's own."""
-    from bootstrap.cache.locks import TOOLS_LOCK
+    """The lock files that vouch for a bundle's files: the project's, the locks of the
+    profile's pinned tools and of the project's build backend beside it (when there are),
+    and (from a checkout) the bootstrapper's own."""
+    from bootstrap.cache.locks import BUILD_LOCK, TOOLS_LOCK
     from bootstrap.cache.pack import tool_project
 
     tool = tool_project()
-    tools = project_lock.parent / TOOLS_LOCK
+    beside = [project_lock.parent / name for name in (TOOLS_LOCK, BUILD_LOCK)]
     return (
         [project_lock]
-        + ([tools] if tools.is_file() else [])
+        + [p for p in beside if p.is_file()]
         + ([tool / "uv.lock"] if tool is not None else [])
     )
 
@@ -61,16 +63,48 @@ def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
     if check_present(paths.uv_dir(pin.version), pin, triple, verify=False)[0]:
         return ensure(paths)
     bundle = resolve_bundle(source, paths.cache / "bundles")
+    wanted = {a.filename: a.sha256 for a in (pin.for_triple(triple, k) for k in KINDS) if a}
     with tempfile.TemporaryDirectory(prefix=".bootstrap-uv-", dir=_mkdir(paths.cache)) as tmp:
-        from bootstrap.cache.bundle import iter_members, member_kind
+        from bootstrap.cache.bundle import hash_stream, iter_members, member_kind
+        from bootstrap.net import is_no_space, no_space
 
         out = Path(tmp)
-        # Only the uv artifact is written, and only the pin decides whether it is used.
+        # Only the pinned uv artifact is written, and only when the pin vouches for it:
+        # a bundle without it, or with other bytes, is a refused bundle (exit 2), like
+        # everything else a bundle holds that the repository does not vouch for.
+        found: list[str] = []
         for info, reader in iter_members(bundle, out):
-            if member_kind(info.name) == "uv":
-                (out / info.name.split("/", 1)[1]).write_bytes(reader.read())
-        env = dict(os.environ, BOOTSTRAP_UV_LOCAL=str(out))
-        return ensure(paths, sources=["local"], environ=env, pin=pin)
+            if member_kind(info.name) != "uv":
+                continue
+            name = info.name.split("/", 1)[1]
+            found.append(name)
+            if name not in wanted:
+                continue
+            try:
+                with (out / name).open("wb") as fh:
+                    digest = hash_stream(reader, bundle, sink=fh)
+            except OSError as exc:
+                if is_no_space(exc):  # the machine's answer, not a broken bundle
+                    raise no_space(paths.cache) from None
+                raise
+            if digest != wanted[name]:
+                raise IntegrityError(
+                    f"{bundle}: {info.name} does not match the pinned checksum (sha256 "
+                    f"{digest}, pinned {wanted[name]}); refusing the bundle",
+                    fix="never use this bundle's uv; pack a new bundle from this repository",
+                    code="bundle.uv_checksum",
+                )
+            env = dict(os.environ, BOOTSTRAP_UV_LOCAL=str(out / name))
+            return ensure(paths, sources=["local"], environ=env, pin=pin)
+    raise IntegrityError(
+        f"{bundle}: carries no pinned uv {pin.version} for {triple} (expected "
+        f"{' or '.join(sorted(wanted)) or 'none pinned'}; found {', '.join(found[:3]) or 'none'})",
+        fix="pack the bundle for this machine with this repository's pin: bootstrap cache pack",
+        code="bundle.uv_missing",
+    )
+
+
+KINDS = ("wheel", "archive")
 
 
 def _mkdir(path: Path) -> Path:
@@ -86,15 +120,23 @@ def import_for_plan(
     project_lock: Path,
     python: str | None,
     env: Mapping[str, str] | None = None,
+    pack_args: str = "",
 ) -> ImportResult:
     """Check the bundle against the project's lock and the bootstrapper's own, the uv
     pin, the plan's ``target`` and the version of the ``python`` interpreter, and put its
-    files into the wheelhouse (skipped when this bundle was already imported)."""
+    files into the wheelhouse (skipped when this bundle was already imported).
+    ``pack_args``: how this machine names the profile to `cache pack` (for the fixes)."""
     from bootstrap.cache.pin import repo_pin
 
     bundle = resolve_bundle(source, paths.cache / "bundles")
     version = python_version(python, env) if python else None
-    expect = Expect(locks=locks_for(project_lock), pin=repo_pin(), target=target, python=version)
+    expect = Expect(
+        locks=locks_for(project_lock),
+        pin=repo_pin(),
+        target=target,
+        python=version,
+        pack_args=pack_args,
+    )
     return import_bundle(bundle, paths.wheelhouse, expect)
 
 
@@ -109,7 +151,7 @@ def imported_before(source: str | None, paths: Paths) -> bool:
     that compares the lock files' digests with the last success."""
     from bootstrap.cache.bundle import sha256_file
 
-    if not source or source.startswith(("https://", "http://")):
+    if not source or is_url(source):
         return False
     path = Path(source).expanduser()
     markers = paths.wheelhouse / IMPORTED

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from bootstrap.errors import BootstrapError
 
 if TYPE_CHECKING:
     from bootstrap.cache import Expect, Manifest, UvPin
@@ -17,11 +19,12 @@ if TYPE_CHECKING:
 Examples:
   bootstrap cache pack --profile python-service --out env.tar
   bootstrap cache pack --profile ai-training --target linux-x86_64-cu126 --out gpu.tar
+  bootstrap cache pack --project ../team-repo --out env.tar      (the profile it keeps)
   bootstrap cache pack --project . --extra cpu --target linux-x86_64-cpu --out env.tar
   bootstrap cache pack --profile python-service --python 3.11,3.12 --out env.tar
-  bootstrap cache verify env.tar --target linux-x86_64-cpu
-  bootstrap cache import env.tar
-  bootstrap cache import https://files.example.com/env-linux-x86_64-cpu.tar
+  bootstrap cache verify env.tar --profile python-service --target linux-x86_64-cpu
+  bootstrap cache import env.tar --profile python-service
+  bootstrap cache import https://files.example.com/env.tar --project .
 """
 )
 def cache() -> None:
@@ -49,19 +52,45 @@ def _pin(uv: Path, artifact: Path | None, sha256: str | None) -> UvPin:
 
 
 def _profile_lock(
-    profile: str, target: str | None
-) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...]]:
+    profile: str | None, target: str | None, project: Path | None = None
+) -> tuple[str, Path, LockChoice, tuple[tuple[str, str], ...], str]:
     """The target, project and lock the planner picks for ``profile`` -- on this host, or
-    for ``target`` when given (a bundle for another machine) -- and its pinned tools."""
+    for ``target`` when given (a bundle for another machine) -- its pinned tools and its
+    name. ``profile`` None: the profile ``project`` keeps, found as `up --project` finds
+    it; a name with ``project``: that profile for that project."""
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
-    from bootstrap.profiles import load_profile
+    from bootstrap.profiles import check_project, load_profile
     from bootstrap.strategies import REGISTRY
 
-    loaded = load_profile(profile)
+    loaded = load_profile(profile, project=project)
+    if project is not None:
+        problems = check_project(loaded)
+        if problems:
+            raise problems[0]
     ov = Overrides(target=target, strategy="native")
     plan = make_plan(detect(), loaded, ov, strategies=REGISTRY)
-    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools
+    return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, _reference(loaded)
+
+
+def _reference(loaded: Any) -> str:
+    """How the bundle names its profile so that it resolves on another machine: by name
+    for a profile of the team's profiles directory or one a project keeps (found from
+    that project, as `up --project` finds it); a profile file of its own by its
+    absolute path (never the packer's relative one)."""
+    from bootstrap.profiles import project_profile
+
+    source = Path(loaded.source).resolve()
+    kept = project_profile(Path(loaded.project.path))
+    if kept is not None and kept == source:
+        return str(loaded.name)
+    from bootstrap.profiles import load_profile
+
+    try:
+        by_name = Path(load_profile(loaded.name).source).resolve()
+    except BootstrapError:
+        return str(source)
+    return str(loaded.name) if by_name == source else str(source)
 
 
 def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | None:
@@ -89,18 +118,29 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
     "--profile",
     "profile",
     default="",
-    help="Pack for this profile: its project, and the lock and variant its plan picks.",
+    help="Pack for this profile (name or path): its project (or --project DIR), and the "
+    "lock and variant its plan picks (default: the profile --project DIR keeps).",
 )
-@click.option("--target", help="Target key, e.g. linux-x86_64-cu126 (default: this host's).")
+@click.option(
+    "--target",
+    help="Target key, e.g. linux-x86_64-cu126 (default: what the profile's plan picks on "
+    "this host; without a profile, this host's CPU target).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The project whose lock the bundle serves (default: the profile's, else .).",
+    help="The project whose lock the bundle serves; with no --profile (and no --lock, "
+    "--extra, --group), the profile it keeps, as `bootstrap up --project DIR` uses it.",
 )
 @click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
 @click.option("--group", "groups", multiple=True, help="A dependency group to sync (repeatable).")
+@click.option(
+    "--no-default-groups",
+    is_flag=True,
+    help="Leave out the project's [tool.uv] default-groups (as `uv sync --no-default-groups`).",
+)
 @click.option(
     "--python",
     "python",
@@ -121,6 +161,11 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 )
 @click.option("--uv-sha256", help="Its SHA-256, instead of the repository's pin.")
 @click.option("--index-url", default="https://pypi.org/simple", show_default=True)
+@click.option(
+    "--python-downloads",
+    is_flag=True,
+    help="Let uv download a Python the bundle must serve when this machine has none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def pack_cmd(
     *,
@@ -131,12 +176,14 @@ def pack_cmd(
     lock_path: str | None,
     extras: tuple[str, ...],
     groups: tuple[str, ...],
+    no_default_groups: bool,
     python: str | None,
     no_tool: bool,
     uv_path: Path | None,
     uv_artifact: Path | None,
     uv_sha256: str | None,
     index_url: str,
+    python_downloads: bool,
     as_json: bool,
 ) -> None:
     """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
@@ -157,20 +204,30 @@ def pack_cmd(
     else:
         uv = uv_path
     pin = _pin(uv, uv_artifact, uv_sha256)
-    if profile and project is None:
-        if lock_path or extras or groups:
-            # The plan decides the lock and variant: packing anything else would carry
-            # what `bootstrap up` does not install.
-            raise click.UsageError("--lock, --extra and --group go with --project, not --profile")
-        target, project, lock, tools = _profile_lock(profile, target)
+    explicit = bool(lock_path or extras or groups or no_default_groups)
+    if profile and explicit:
+        # The plan decides the lock and variant: packing anything else would carry
+        # what `bootstrap up` does not install.
+        raise click.UsageError(
+            "--lock, --extra, --group and --no-default-groups go with --project, not --profile"
+        )
+    if profile or (project is not None and not explicit and _keeps_profile(project)):
+        # As `bootstrap up` picks it: --profile NAME (for --project DIR when given), or
+        # the profile the project keeps.
+        target, project, lock, tools, profile = _profile_lock(profile or None, target, project)
         tools_lock = _tools_lock(project, tools)
     else:
         tools_lock = None
         if target is None:
-            raise click.UsageError("--target is required without --profile")
+            from bootstrap.cache.targets import host_os_arch
+
+            os_name, arch = host_os_arch()
+            target = f"{os_name}-{arch}-cpu"
         lock_path = lock_path or "uv.lock"
         kind = "pylock" if Path(lock_path).name.startswith("pylock") else "uv"
-        lock = LockChoice(lock_path, kind, tuple(extras), tuple(groups))
+        lock = LockChoice(
+            lock_path, kind, tuple(extras), tuple(groups), no_default_groups=no_default_groups
+        )
         project = project or Path()
     pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
     result = pack(
@@ -186,6 +243,7 @@ def pack_cmd(
         tools_lock=tools_lock.resolve() if tools_lock else None,
         pythons=pythons,
         index_url=index_url,
+        python_downloads=python_downloads,
     )
     if as_json:
         print_json(
@@ -210,6 +268,12 @@ def pack_cmd(
             line(f"           {name}")
 
 
+def _keeps_profile(project: Path) -> bool:
+    from bootstrap.profiles import project_profile
+
+    return project_profile(project.expanduser().resolve()) is not None
+
+
 def _manifest_dict(manifest: Manifest) -> dict[str, object]:
     from bootstrap.cache.bundle import describe
 
@@ -217,37 +281,63 @@ def _manifest_dict(manifest: Manifest) -> dict[str, object]:
 
 
 def _expect(
-    bundle: Path, locks: tuple[Path, ...], target: str | None, python: str | None
+    locks: tuple[Path, ...],
+    profile: str | None,
+    project: Path | None,
+    target: str | None,
+    python: str | None,
 ) -> Expect:
-    """What vouches for ``bundle``: the lock files given, else the locks of the profile
-    its manifest names (read from this repository), plus the bootstrapper's own uv.lock."""
+    """What vouches for a bundle: the lock files given, else the locks of the profile
+    the user runs (``--profile``, ``--project``, or the project in the current
+    directory), read from this repository; plus the bootstrapper's own uv.lock. Never
+    what the bundle's manifest names: whoever wrote the bundle could have put a profile
+    and a lock next to it."""
     from bootstrap.cache import Expect
-    from bootstrap.cache.importer import peek_manifest, tool_lock
+    from bootstrap.cache.importer import tool_lock
     from bootstrap.cache.pin import repo_pin
-    from bootstrap.errors import UserError
 
-    chosen = list(locks)
-    if not chosen:
-        manifest = peek_manifest(bundle)
-        if not manifest.profile:
+    chosen = list(locks) or _profile_locks(profile, project, target)
+    return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
+
+
+def _profile_locks(profile: str | None, project: Path | None, target: str | None) -> list[Path]:
+    """Every lock file of the user's profile that exists (its uv.lock, its pylock for
+    ``target`` or for every target it has), and its pinned tools' pylock.tools.toml:
+    each is the repository's, so any of them may vouch for a file."""
+    from bootstrap.errors import UserError
+    from bootstrap.policy.toollock import TOOLS_LOCK
+    from bootstrap.profiles import load_profile, project_profile
+
+    if not profile and project is None:
+        if project_profile(Path.cwd()) is None:
             raise UserError(
-                f"{bundle} names no profile: say which lock vouches for its project files",
-                fix="pass --lock PATH/TO/uv.lock (or the pylock file)",
+                "no lock to check the bundle against: give the profile or project it is "
+                "for (this directory keeps no profile; what the bundle itself names is "
+                "never trusted)",
+                fix="pass --profile NAME (the one you run `bootstrap up` with), "
+                "--project DIR, or --lock PATH/TO/uv.lock",
                 code="bundle.no_lock",
             )
-        from bootstrap.profiles import load_profile
+        project = Path.cwd()
+    loaded = load_profile(profile or None, project=project)
+    root = Path(loaded.project.path)
+    chosen: list[Path] = []
+    for spec in loaded.locks:
+        targets = [target] if target else [*spec.available, *spec.files]
+        names = [spec.path] if spec.kind == "uv" else [spec.file_for(t) for t in targets]
+        chosen += [root / n for n in dict.fromkeys(names) if (root / n).is_file()]
+    from bootstrap.policy.buildlock import BUILD_LOCK
 
-        loaded = load_profile(manifest.profile)
-        for spec in loaded.locks:
-            path = Path(loaded.project.path) / spec.path.replace("{target}", manifest.target)
-            if path.is_file():
-                chosen.append(path)
-        from bootstrap.policy.toollock import TOOLS_LOCK
-
-        tools = Path(loaded.project.path) / TOOLS_LOCK
-        if tools.is_file():
-            chosen.append(tools)
-    return Expect(locks=[*chosen, tool_lock()], pin=repo_pin(), target=target, python=python)
+    for extra in (TOOLS_LOCK, BUILD_LOCK):
+        if (root / extra).is_file():
+            chosen.append(root / extra)
+    if not chosen:
+        raise UserError(
+            f"profile {loaded.name!r} has no lock file in {root} to check the bundle against",
+            fix="run `uv lock` (or `bootstrap lock`) there, or pass --lock PATH",
+            code="bundle.no_lock",
+        )
+    return chosen
 
 
 _LOCK = click.option(
@@ -256,31 +346,57 @@ _LOCK = click.option(
     multiple=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A lock file that vouches for the project's files (repeatable; default: the locks "
-    "of the profile the bundle names).",
+    "of the profile you run, see --profile).",
+)
+_PROFILE = click.option(
+    "--profile",
+    "profile",
+    default="",
+    help="The profile whose locks vouch for the project's files (default: the profile of "
+    "the project in the current directory; never the one the bundle names).",
+)
+_PROJECT = click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The project whose profile and locks vouch for the bundle (default: .).",
 )
 
 
 @cache.command("verify")
-@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("bundle")
 @click.option("--target", help="Refuse a bundle for another target.")
 @click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
 @_LOCK
+@_PROFILE
+@_PROJECT
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def verify_cmd(
-    bundle: Path, target: str | None, python: str | None, locks: tuple[Path, ...], as_json: bool
+    *,
+    bundle: str,
+    target: str | None,
+    python: str | None,
+    locks: tuple[Path, ...],
+    profile: str,
+    project: Path | None,
+    as_json: bool,
 ) -> None:
-    """Check every file in BUNDLE against the repository (the locks, the uv pin), and
-    its target and Python."""
-    from bootstrap.cache import verify
+    """Check every file in BUNDLE (a file, or an https URL) against the repository (the
+    locks of the profile you run, the uv pin), and its target and Python."""
+    from bootstrap.cache import resolve_bundle, verify
+    from bootstrap.cache.importer import check_source
     from bootstrap.console import line, print_json
+    from bootstrap.paths import Paths
 
-    verified = verify(bundle, _expect(bundle, locks, target, python))
+    check_source(bundle)
+    expect = _expect(locks, profile, project, target, python)
+    path = resolve_bundle(bundle, Paths.from_env().cache / "bundles")
+    verified = verify(path, expect)
     m = verified.manifest
     if as_json:
-        print_json({"path": str(bundle), "ok": True, "manifest": _manifest_dict(m)})
+        print_json({"path": str(path), "ok": True, "manifest": _manifest_dict(m)})
         return
     line(
-        f"ok: {bundle} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
+        f"ok: {path} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
         f"{m.uv_version}, {len(verified.wheels)} files checked against the locks, profile "
         f"{m.profile or '-'}, packed {m.created_at})"
     )
@@ -291,6 +407,8 @@ def verify_cmd(
 @click.option("--target", help="Refuse a bundle for another target.")
 @click.option("--python", "python", help="Refuse a bundle whose wheels do not serve this Python.")
 @_LOCK
+@_PROFILE
+@_PROJECT
 @click.option(
     "--wheelhouse",
     type=click.Path(file_okay=False, path_type=Path),
@@ -303,19 +421,22 @@ def import_cmd(
     target: str | None,
     python: str | None,
     locks: tuple[Path, ...],
+    profile: str,
+    project: Path | None,
     wheelhouse: Path | None,
     as_json: bool,
 ) -> None:
     """Check BUNDLE (a file, or an https URL) and put its files into the wheelhouse."""
     from bootstrap.cache import import_bundle, resolve_bundle
+    from bootstrap.cache.importer import check_source
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
 
+    check_source(bundle)
     paths = Paths.from_env()
+    expect = _expect(locks, profile, project, target, python)
     path = resolve_bundle(bundle, paths.cache / "bundles")
-    result = import_bundle(
-        path, wheelhouse or paths.wheelhouse, _expect(path, locks, target, python)
-    )
+    result = import_bundle(path, wheelhouse or paths.wheelhouse, expect)
     if as_json:
         print_json(
             {

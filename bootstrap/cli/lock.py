@@ -14,30 +14,46 @@ Examples:
   bootstrap lock --profile ai-training            write pylock.<target>.toml per target
                                                   (and pylock.tools.toml for [tools])
   bootstrap lock --profile ai-training --check    CI: exit 1 if any file would change
+  bootstrap lock --project ../team-repo           the profile the project keeps
 
 \b
 Exit codes: 0 written (or, with --check, up to date), 1 drift (--check), 2 bad input.
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the project's own profile, else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
+)
 @click.option("--check", "check_only", is_flag=True, help="Compare only; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
     "--uv", "uv_path", type=click.Path(path_type=Path), help="uv to run (default: pinned)."
 )
-def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) -> int:
+def lock(
+    profile: str | None, project: str | None, check_only: bool, as_json: bool, uv_path: Path | None
+) -> int:
     """Write one PEP 751 lock per target of the profile (every <os>-<arch> its uv lock
-    serves x every variant), derived from uv.lock with `uv export`, and
-    pylock.tools.toml for its pinned [tools]; --check compares."""
+    serves x every variant), derived from uv.lock with `uv export`,
+    pylock.tools.toml for its pinned [tools], and pylock.build.toml for the build backend
+    of the packages uv.lock builds (the project itself, workspace members); --check
+    compares."""
     from bootstrap.console import line, print_json
     from bootstrap.policy import locks
     from bootstrap.policy.uvbin import policy_uv
     from bootstrap.profiles import check_pyproject, load_profile
 
-    prof = load_profile(profile)
+    if profile is None and project is None:
+        profile = "default"
+    prof = load_profile(profile, project=project)
     check_pyproject(prof.project.path)
     uv = policy_uv(uv_path)
-    project = Path(prof.project.path)
+    root = Path(prof.project.path)
     if check_only:
         drift = locks.check(uv, prof)
         if as_json:
@@ -52,13 +68,15 @@ def lock(profile: str, check_only: bool, as_json: bool, uv_path: Path | None) ->
                 line(f"ok: {n} per-target lock(s) of {prof.name} match uv.lock")
             if prof.tools:
                 line(f"ok: pylock.tools.toml locks the {len(prof.tools)} pinned tool(s)")
+            if (root / "pylock.build.toml").is_file():
+                line("ok: pylock.build.toml locks the build backend of the packages uv.lock builds")
             return 0
         for d in drift:
             line(f"drift: {d.file} ({d.target}, {d.status})")
             for text in d.lines():
                 line(f"  {text}")
         fix = shlex.join(["bootstrap", "lock", "--profile", prof.name])
-        line(f"fix: {fix}   (in {shlex.quote(str(project))}; commit the files)")
+        line(f"fix: {fix}   (in {shlex.quote(str(root))}; commit the files)")
         return 1
     written, removed = locks.write(uv, prof)
     if as_json:

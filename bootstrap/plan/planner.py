@@ -9,6 +9,7 @@ reasons list every check with its evidence and fix.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, replace
 from typing import Any
@@ -319,6 +320,10 @@ def strat_platforms() -> tuple[str, ...]:
     return tuple(f"{o}-{a}" for o in TARGET_OSES for a in TARGET_ARCHES)
 
 
+# PEP 751's names for a lock file: pylock.toml, pylock.<name>.toml.
+_PYLOCK_NAME = re.compile(r"^pylock(\.[A-Za-z0-9_.-]+)?\.toml$")
+
+
 def _lock_override(
     profile: Profile, path: str, current: LockChoice, target: str, warnings: list[str]
 ) -> LockChoice:
@@ -335,7 +340,15 @@ def _lock_override(
                         f"--lock {path} looks wrong: it is for {known[path]}, this host is {target}"
                     )
                 return LockChoice(path, "pylock")
-    kind = "uv" if path.endswith("uv.lock") else "pylock"
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.endswith("uv.lock") and not _PYLOCK_NAME.match(name):
+        raise UserError(
+            f"--lock {shlex.quote(path)}: not a lock file name (expected a uv.lock, "
+            "pylock.toml or pylock.<name>.toml)",
+            fix="pass the project's uv.lock or one of its pylock files, or leave out --lock",
+            code="plan.bad_lock",
+        )
+    kind = "uv" if name.endswith("uv.lock") else "pylock"
     warnings.append(
         f"--lock {path} is not one of profile {profile.name!r}'s locks; using it as given"
     )

@@ -97,7 +97,16 @@ class Sync(StepSpec):
 
     def describe(self) -> str:
         text = shlex.join(["uv", *self.argv])
-        if self.lock.kind != "uv":
+        if "--require-hashes" in self.argv:
+            # From an imported cache bundle's wheelhouse (bootstrap.sync): placeholders
+            # stand for what the run fills in.
+            text = "uv venv, then " + text.replace("'", "")
+            if self.lock.kind == "uv":
+                text += (
+                    ", then the project itself when uv.lock builds it: uv pip install "
+                    "--no-deps -e . (its build backend from pylock.build.toml, by hash)"
+                )
+        elif self.lock.kind != "uv":
             text = "uv venv, then " + text
         if self.network == "fallback":
             text += " (index fallback on a cache miss)"

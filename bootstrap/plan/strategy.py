@@ -191,9 +191,22 @@ class StepInputs:
         return self.profile.project.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def sync_argv(lock: LockChoice, network: str) -> tuple[str, ...]:
-    """uv's arguments for the sync (``uv`` itself not included)."""
+# What a sync from an imported cache bundle runs (bootstrap.sync._wheelhouse_sync): the
+# lock's pins with their hashes, as `uv export` writes them, from the wheelhouse; then
+# the packages uv.lock builds (the project, editable) with the build backend that
+# pylock.build.toml pins.
+WHEELHOUSE = "<wheelhouse>"
+
+
+def sync_argv(lock: LockChoice, network: str, *, bundle: bool = False) -> tuple[str, ...]:
+    """uv's arguments for the sync (``uv`` itself not included). With a cache bundle (and
+    offline), the wheelhouse's: ``uv pip sync --require-hashes`` of the exported lock."""
     offline = [] if network == "online" else ["--offline"]
+    if bundle and network != "online":
+        argv = ["pip", "sync", "--offline", "--no-index", "--require-hashes"]
+        flags = " ".join(["--frozen", *lock.uv_flags()])
+        source = f"<uv export {flags}>" if lock.kind == "uv" else lock.path
+        return (*argv, "--find-links", WHEELHOUSE, source)
     if lock.kind == "uv":
         argv = ["sync", "--frozen", *offline, "--no-build"]
         return (*argv, *lock.uv_flags())
@@ -217,7 +230,8 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     ]
     if inp.cache_bundle:
         steps.append(ImportCache(bundle=inp.cache_bundle))
-    steps.append(Sync(lock=inp.lock, argv=sync_argv(inp.lock, inp.network), network=inp.network))
+    argv = sync_argv(inp.lock, inp.network, bundle=bool(inp.cache_bundle))
+    steps.append(Sync(lock=inp.lock, argv=argv, network=inp.network))
     if inp.profile.tools:
         steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))
     first = inp.profile.first_run

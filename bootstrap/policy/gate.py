@@ -98,17 +98,27 @@ def _needs_index(stderr: str) -> bool:
 
 def _target_locks(inp: GateInput) -> CheckResult:
     from bootstrap.policy import locks
+    from bootstrap.policy.buildlock import BUILD_LOCK
+    from bootstrap.policy.toollock import TOOLS_LOCK
 
     project = _project(inp)
     declared = any(lk.kind == "pylock" for lk in inp.profile.locks)
     pattern = locks.output_pattern(inp.profile)
-    present = list(project.glob(pattern.replace("{target}", "*")))
-    if not declared and not present:
-        return CheckResult("b", TITLES["b"], skipped="the profile declares no per-target locks")
+    present = [
+        p
+        for p in project.glob(pattern.replace("{target}", "*"))
+        if p.name not in (TOOLS_LOCK, BUILD_LOCK)
+    ]
     fix = (
         f"bootstrap lock --profile {shlex.quote(inp.profile.name)}   (then commit the pylock files)"
     )
-    drift = locks.check(inp.uv, inp.profile)
+    if not declared and not present:
+        # No per-target locks; the build backend's lock is checked all the same.
+        drift = locks.build_drift(inp.uv, inp.profile)
+        if not drift and not (project / BUILD_LOCK).is_file():
+            return CheckResult("b", TITLES["b"], skipped="the profile declares no per-target locks")
+    else:
+        drift = locks.check(inp.uv, inp.profile)
     findings = tuple(
         Finding("target-locks", f"{d.target}: {d.status}", fix, _shown(project / d.file, inp),
                 None, tuple(d.lines()))

@@ -323,7 +323,7 @@ def write(
 ) -> tuple[list[Written], list[str]]:
     """Write every target's file (only those whose bytes change); remove generated files
     for targets no longer declared. Returns what was written and what was removed."""
-    from bootstrap.policy import toollock
+    from bootstrap.policy import buildlock, toollock
 
     project = Path(profile.project.path)
     wanted = _targets_or_tools(profile)
@@ -336,14 +336,19 @@ def write(
         if old != new:
             _atomic_write(path, new)
         written.append(Written(t.key, t.file, old != new))
-    tools_text = toollock.render(uv, profile, env)
-    if tools_text is not None:
-        path = project / toollock.TOOLS_LOCK
+    extra = [
+        ("tools", toollock.TOOLS_LOCK, toollock.render(uv, profile, env)),
+        ("build", buildlock.BUILD_LOCK, buildlock.render(uv, profile, env)),
+    ]
+    for key, name, body in extra:
+        if body is None:
+            continue
+        path = project / name
         old = path.read_bytes() if path.is_file() else None
-        new = tools_text.encode("utf-8")
+        new = body.encode("utf-8")
         if old != new:
             _atomic_write(path, new)
-        written.append(Written("tools", toollock.TOOLS_LOCK, old != new))
+        written.append(Written(key, name, old != new))
     removed = _stale(project, profile, wanted)
     for rel in removed:
         (project / rel).unlink()
@@ -360,7 +365,7 @@ def _targets_or_tools(profile: Profile) -> list[LockTarget]:
 
 def check(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> list[Drift]:
     """Regenerate every file in memory and compare with the project's; nothing is written."""
-    from bootstrap.policy import toollock
+    from bootstrap.policy import buildlock, toollock
 
     project = Path(profile.project.path)
     wanted = _targets_or_tools(profile)
@@ -368,6 +373,9 @@ def check(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> l
     tools_text = toollock.render(uv, profile, env)
     if tools_text is not None:
         rendered.append(("tools", toollock.TOOLS_LOCK, tools_text))
+    build_text = buildlock.render(uv, profile, env)
+    if build_text is not None:
+        rendered.append(("build", buildlock.BUILD_LOCK, build_text))
     drift = []
     for key, file, new in rendered:
         path = project / file
@@ -379,6 +387,24 @@ def check(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> l
             drift.append(Drift(key, file, "changed", tuple(diff(old, new))))
     drift += [Drift(rel, rel, "stale") for rel in _stale(project, profile, wanted)]
     return drift
+
+
+def build_drift(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> list[Drift]:
+    """The build backend's lock alone (pylock.build.toml) against what it should be."""
+    from bootstrap.policy import buildlock
+
+    if not any(lock.kind == "uv" for lock in profile.locks):
+        return []
+    path = Path(profile.project.path) / buildlock.BUILD_LOCK
+    new = buildlock.render(uv, profile, env)
+    if new is None:
+        return []
+    if not path.is_file():
+        return [Drift("build", buildlock.BUILD_LOCK, "missing")]
+    old = path.read_text(encoding="utf-8")
+    if old != new:
+        return [Drift("build", buildlock.BUILD_LOCK, "changed", tuple(diff(old, new)))]
+    return []
 
 
 def diff(old: str, new: str) -> list[Change]:
@@ -405,7 +431,7 @@ def _versions(text: str) -> dict[str, str]:
 
 
 def _stale(project: Path, profile: Profile, wanted: list[LockTarget]) -> list[str]:
-    from bootstrap.policy import toollock
+    from bootstrap.policy import buildlock, toollock
 
     pattern = output_pattern(profile)
     keep = {t.file for t in wanted}
@@ -416,6 +442,7 @@ def _stale(project: Path, profile: Profile, wanted: list[LockTarget]) -> list[st
             if fh.readline().startswith(HEADER_MARK):
                 out.append(toollock.TOOLS_LOCK)  # the profile pins no tools any more
     keep.add(toollock.TOOLS_LOCK)
+    keep.add(buildlock.BUILD_LOCK)  # its own rules: written when uv.lock builds a package
     for path in sorted(project.glob(pattern.replace("{target}", "*"))):
         rel = path.relative_to(project).as_posix()
         if rel in keep or not path.is_file():

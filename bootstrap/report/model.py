@@ -80,6 +80,11 @@ class TimingReport:
     # The first 16 hex digits of the SHA-256 of the lock file the run synced from (None
     # when no lock was reached): lets the fleet view tell one lock's runs from the next.
     lock_hash: str | None = None
+    # Runs of this profile here since its last success, this one included (1: nothing
+    # failed before it), and the seconds from the first of them to the end of this run
+    # (None when this is the first). Absent in reports of older versions: 1 and None.
+    attempts: int = 1
+    since_first_attempt_seconds: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +181,12 @@ def _check(k: dict[str, Any], where: str) -> None:
     dropped = k.get("spool_dropped", 0)
     if isinstance(dropped, bool) or not isinstance(dropped, int) or dropped < 0:
         raise _bad(where, "`spool_dropped`", "a whole number >= 0", dropped)
+    attempts = k.get("attempts", 1)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise _bad(where, "`attempts`", "a whole number >= 1", attempts)
+    since = k.get("since_first_attempt_seconds")
+    if since is not None and not (_is_num(since) and since >= 0):
+        raise _bad(where, "`since_first_attempt_seconds`", "a number >= 0 or null", since)
     if not _is_num(k["total_seconds"]) or k["total_seconds"] < 0:
         raise _bad(where, "`total_seconds`", "a number >= 0", k["total_seconds"])
     if k.get("budget_seconds") is not None and not _is_num(k["budget_seconds"]):
@@ -247,6 +258,8 @@ def new_report(
     first_run_ran: bool = False,
     spool_dropped: int = 0,
     lock_hash: str | None = None,
+    attempts: int = 1,
+    since_first_attempt_seconds: float | None = None,
 ) -> TimingReport:
     """Build a report for a run that just ended. ``outcome`` is "failure" when ``error``
     (or ``error_code``) is given; the code comes from :func:`error_code_for`. Only a
@@ -289,6 +302,12 @@ def new_report(
         ),
         spool_dropped=spool_dropped,
         lock_hash=lock_hash if lock_hash and LOCK_HASH_RE.match(lock_hash) else None,
+        attempts=max(1, int(attempts)),
+        since_first_attempt_seconds=(
+            None
+            if since_first_attempt_seconds is None
+            else round(max(0.0, float(since_first_attempt_seconds)), 4)
+        ),
     )
 
 

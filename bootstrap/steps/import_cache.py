@@ -32,6 +32,7 @@ class ImportCache:
             project_lock=ctx.project / ctx.plan.lock.path,
             python=ctx.python,
             env=ctx.env,
+            pack_args=_pack_args(ctx),
         )
         if result.skipped:
             return "already imported; target and Python checked"
@@ -39,3 +40,17 @@ class ImportCache:
             f"{len(result.bundle.wheels)} files checked against the locks, {result.files} new, "
             f"in {result.duration:.1f}s"
         )
+
+
+def _pack_args(ctx: Context) -> str:
+    """How to name this run's profile to `bootstrap cache pack` on this machine: the
+    project directory when the profile is the one the project keeps, else its name."""
+    import shlex
+    from pathlib import Path
+
+    from bootstrap.profiles import project_profile
+
+    kept = project_profile(ctx.project)
+    if kept is not None and ctx.plan.profile_path and Path(ctx.plan.profile_path) == kept:
+        return f"--project {shlex.quote(str(ctx.project))}"
+    return f"--profile {shlex.quote(ctx.plan.profile)}"

@@ -7,8 +7,10 @@ are skipped) and to become a fast no-op after a success. The record holds finger
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,12 +45,51 @@ def file_digest(path: Path) -> str:
         return "absent"
 
 
+def installed_signature(venv: Path) -> str:
+    """What an environment holds, read in about a millisecond: the names in its
+    site-packages (but ``__pycache__``) and, for each installed distribution (a
+    ``*.dist-info``), the size, mtime and inode of its ``RECORD``, which every installer
+    writes last. A site-packages emptied in place, a distribution removed, replaced or
+    added by hand all change it; the no-op check compares it with the last success's,
+    and anything else runs the steps, where uv itself checks the environment."""
+    parts: list[str] = []
+    for site in _site_packages(venv):
+        try:
+            entries = sorted(site.iterdir())
+        except OSError:
+            continue
+        parts.append(str(site))
+        for entry in entries:
+            if entry.name == "__pycache__":
+                continue
+            stamp = ""
+            if entry.name.endswith(".dist-info"):
+                try:
+                    st = (entry / "RECORD").stat()
+                    stamp = f":{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+                except OSError:
+                    stamp = ":no-record"
+            parts.append(entry.name + stamp)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _site_packages(venv: Path) -> list[Path]:
+    """``lib/pythonX.Y/site-packages`` (POSIX) or ``Lib/site-packages`` (Windows)."""
+    found = [venv / "Lib" / "site-packages"] if os.name == "nt" else []
+    with contextlib.suppress(OSError):
+        found += [d / "site-packages" for d in sorted((venv / "lib").iterdir())]
+    return [p for p in found if p.is_dir()]
+
+
 @dataclass
 class RunState:
     path: Path
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The fast no-op check: the files (and values) the last success depended on.
     success: dict[str, Any] | None = None
+    # Runs since the last success (failed ones, and the one in progress): {"count": N,
+    # "since": wall-clock start of the first of them}. None after a success.
+    attempts: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, paths: Paths, key: str) -> RunState:
@@ -60,7 +101,25 @@ class RunState:
             return cls(path)
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls(path)
-        return cls(path, dict(data.get("steps", {})), data.get("success"))
+        attempts = data.get("attempts")
+        if not (
+            isinstance(attempts, dict)
+            and isinstance(attempts.get("count"), int)
+            and isinstance(attempts.get("since"), (int, float))
+        ):
+            attempts = None
+        return cls(path, dict(data.get("steps", {})), data.get("success"), attempts)
+
+    def begin_attempt(self, started: float) -> tuple[int, float]:
+        """Count this run among the attempts since the last success: (its number, the
+        wall-clock start of the first of them). Saved at once, so a run that is killed
+        still counts."""
+        prior = self.attempts
+        count = int(prior["count"]) + 1 if prior else 1
+        since = min(float(prior["since"]), started) if prior else started
+        self.attempts = {"count": count, "since": since}
+        self.save()
+        return count, since
 
     def done(self, step: str, fp: str) -> bool:
         rec = self.steps.get(step)
@@ -72,11 +131,22 @@ class RunState:
             self.success = None
         self.save()
 
-    def record_success(self, inputs: dict[str, Any]) -> None:
+    def record_success(self, inputs: dict[str, Any], report: dict[str, Any] | None = None) -> None:
+        """``report``: what a no-op re-run needs to write its own report without
+        detecting again (profile, target, strategy, the hashed host summary...)."""
         self.success = {"inputs": inputs, "at": time.time()}
+        if report is not None:
+            self.success["report"] = report
+        self.attempts = None
         self.save()
 
     def save(self) -> None:
-        body = {"version": STATE_VERSION, "steps": self.steps, "success": self.success}
+        body: dict[str, Any] = {
+            "version": STATE_VERSION,
+            "steps": self.steps,
+            "success": self.success,
+        }
+        if self.attempts is not None:
+            body["attempts"] = self.attempts
         make_private(self.path.parent, levels=2)  # runs/ and the state dir
         atomic_write(self.path, json.dumps(body, indent=1, sort_keys=True).encode(), private=True)

@@ -48,6 +48,15 @@ class Sync:
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
         allow = spec.network == "fallback"
+        house = wheelhouse(ctx.paths)
+        if house is not None and spec.network != "online" and "--require-hashes" not in spec.argv:
+            # The plan (no --cache-bundle this run) said `uv sync`; a bundle imported
+            # before filled the wheelhouse, and that is what the offline sync uses.
+            ctx.view.note(
+                f"sync: from the wheelhouse an earlier cache bundle filled ({house}): uv pip "
+                "sync --offline --no-index --require-hashes of the lock's pins, then the "
+                "project itself (uv pip install -e)"
+            )
         try:
             result = sync(
                 ctx.uv,
@@ -56,7 +65,7 @@ class Sync:
                 online=spec.network == "online",
                 env=ctx.env,
                 python=ctx.python,
-                find_links=wheelhouse(ctx.paths),
+                find_links=house,
             )
         except OfflineMiss:
             if not allow:
@@ -68,6 +77,5 @@ class Sync:
         ctx.network_used = ctx.network_used or result.network_used
         ctx.cache_hit = result.cache_hit
         ctx.notes.extend(result.warnings)
-        return f"{result.installed} installed, {result.removed} removed" + (
-            " (from the index)" if result.network_used else " (offline)"
-        )
+        where = "from the index" if result.network_used else f"offline, from {result.source}"
+        return f"{result.installed} installed, {result.removed} removed ({where})"

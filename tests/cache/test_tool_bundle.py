@@ -200,7 +200,9 @@ def test_a_bundled_tool_runs_on_a_fresh_machine_with_no_network(
 ) -> None:
     env = machine(tmp_path / "home", uv_bin)
     prof = str(tool_bundle.profile)
-    imported = run("cache", "import", str(tool_bundle.bundle), env=env, no_net=True)
+    imported = run(
+        "cache", "import", str(tool_bundle.bundle), "--profile", prof, env=env, no_net=True
+    )
     assert imported.returncode == 0, imported.stdout + imported.stderr
     wheelhouse = tmp_path / "home" / "bootstrap" / "data" / "wheels"
     assert (wheelhouse / ruff_member(tool_bundle.bundle).split("/", 1)[1]).is_file()
@@ -251,7 +253,7 @@ def test_a_tool_wheel_unlike_the_tools_lock_is_refused_naming_it(
     raw[name] = raw[name] + b"\0"  # another file with the same name, resealed
     bad = resealed(tmp_path / "bad.tar", raw)
     env = machine(tmp_path / "home", uv_bin)
-    r = run("cache", verb, str(bad), env=env, no_net=True)
+    r = run("cache", verb, str(bad), "--profile", str(tool_bundle.profile), env=env, no_net=True)
     assert r.returncode == 2, r.stdout + r.stderr
     first = r.stderr.splitlines()[0]
     lock = tool_bundle.root / "proj" / "pylock.tools.toml"

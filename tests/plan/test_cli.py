@@ -97,7 +97,9 @@ def test_plan_text_shows_steps_then_why() -> None:
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.index("steps") < out.index("why")
-    assert "uv sync --frozen --offline --no-build --extra cu124" in out
+    # With a cache bundle the sync is the wheelhouse's: the lock's pins by hash.
+    assert "uv pip sync --offline --no-index --require-hashes" in out
+    assert "<uv export --frozen --extra cu124>" in out
     assert "check cache bundle env.tar against the locks" in out
     assert "not cu130: cu130 needs a driver supporting CUDA 13.0; driver 550.40.07" in out
 

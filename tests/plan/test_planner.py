@@ -294,7 +294,8 @@ def test_every_step_is_a_typed_spec_with_its_decisions() -> None:
     assert plan.step(specs.ImportCache) == specs.ImportCache(bundle="b")
     sync = plan.step(specs.Sync)
     assert sync is not None and sync.lock.extras == ("cu124",)
-    assert sync.argv[-2:] == ("--extra", "cu124") and sync.network == "offline"
+    # From the bundle's wheelhouse: the lock's pins with the variant's selection.
+    assert sync.argv[-1] == "<uv export --frozen --extra cu124>" and sync.network == "offline"
     python = plan.step(specs.ProvidePython)
     assert python == specs.ProvidePython(request=">=3.9", downloads="manual", may_download=False)
     first = plan.step(specs.FirstRun)
@@ -332,7 +333,10 @@ def test_steps_are_concrete() -> None:
         "report",
     ]
     steps = {s.name: s.describe() for s in plan.steps}
-    assert steps["sync"] == "uv sync --frozen --offline --no-build --extra cu130"
+    assert steps["sync"].startswith(
+        "uv venv, then uv pip sync --offline --no-index --require-hashes --find-links "
+        "<wheelhouse> <uv export --frozen --extra cu130>, then the project itself"
+    )
     assert steps["import-cache"].startswith("check cache bundle env.tar")
     assert steps["first-run"] == "run `python train.py` in the environment (timeout 300s)"
     assert steps["python"] == "find a Python for >=3.9 (UV_PYTHON_DOWNLOADS=manual)"

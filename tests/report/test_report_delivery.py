@@ -143,6 +143,8 @@ V2_ONLY = (
     "time_to_first_run_seconds",
     "upgraded_from",
     "lock_hash",
+    "attempts",
+    "since_first_attempt_seconds",
 )
 
 

@@ -105,6 +105,69 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
     return get
 
 
+# Projects in real shapes (tests/up/realshapes.py), locked and packed online once.
+@pytest.fixture(scope="session")
+def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple[Path, Path]]:
+    """name -> (the locked project, its bundle), made online once per content."""
+    made: dict[str, tuple[Path, Path]] = {}
+
+    def get(name: str) -> tuple[Path, Path]:
+        if name in made:
+            return made[name]
+        import realshapes
+
+        key = hashlib.sha256(
+            realshapes.source_text(name)
+            + b"".join(
+                (REPO / rel).read_bytes()
+                for rel in (
+                    "uv.lock",
+                    "bootstrap/uv/pin.txt",
+                    "bootstrap/cache/bundle.py",
+                    "bootstrap/cache/pack.py",
+                    "bootstrap/policy/buildlock.py",
+                    "bootstrap/cache/locks.py",
+                )
+            )
+        ).hexdigest()[:16]
+        store = Path(request.config.cache.mkdir(f"bootstrap-shape-{name}-{key}"))
+        project, bundle = store / name, store / f"{name}.tar"
+        if not (store / "done").is_file():
+            if not pypi_reachable():
+                pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
+            for stale in store.parent.glob(f"bootstrap-shape-{name}-*"):
+                if stale != store:
+                    shutil.rmtree(stale, ignore_errors=True)
+            shutil.rmtree(project, ignore_errors=True)
+            realshapes.write(name, project)
+            env = {
+                k: v for k, v in os.environ.items() if k not in ("BOOTSTRAP_HOME", "VIRTUAL_ENV")
+            }
+            steps = [
+                [str(uv_bin), "lock", "--project", str(project)],
+                [sys.executable, "-m", "bootstrap", "lock", "--project", str(project),
+                 "--uv", str(uv_bin)],
+                [sys.executable, "-m", "bootstrap", "cache", "pack", "--project", str(project),
+                 "--out", str(bundle), "--uv", str(uv_bin)],
+            ]  # fmt: skip
+            for argv in steps:
+                res = subprocess.run(
+                    argv,
+                    cwd=REPO,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                    check=False,
+                )
+                assert res.returncode == 0, f"{argv}\n{res.stdout}\n{res.stderr}"
+            (store / "done").write_text("ok")
+        made[name] = (project, bundle)
+        return made[name]
+
+    return get
+
+
 # The remote box for tests/up/test_up_remote.py (real sshd in a Debian root filesystem),
 # and podman with the Dev Containers CLI for tests/up/test_up_devcontainer.py.
 from support.podman import podman_env  # noqa: E402

@@ -82,7 +82,9 @@ def test_second_run_refuses_or_waits_while_the_first_holds_the_lock(tree: Path, 
     assert code == 0
     assert "up to date" in err  # it queued behind the first and found the work done
     runs = (home / "state" / "history.jsonl").read_text().splitlines()
-    assert len(runs) == 1 and json.loads(runs[0])["outcome"] == "success"
+    # The first run, and the queued one's no-op (recorded too, never a first run).
+    kinds = [(json.loads(r)["outcome"], json.loads(r)["run_kind"]) for r in runs]
+    assert kinds == [("success", "first"), ("success", "noop")]
 
 
 @pytest.mark.network
