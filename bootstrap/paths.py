@@ -50,6 +50,12 @@ class Paths:
         return self.data / "wheels"
 
     @property
+    def python_archives(self) -> Path:
+        """Pinned interpreter archives from cache bundles, and the downloads list uv
+        installs them from (install.sh and install.ps1 use the same directory)."""
+        return self.data / "python"
+
+    @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
 

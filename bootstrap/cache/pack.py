@@ -83,6 +83,7 @@ def pack(
     env: Mapping[str, str] | None = None,
     index_url: str = PYPI_SIMPLE,
     timeout: float = PACK_TIMEOUT,
+    interpreter: tuple[str, Path] | None = None,
 ) -> PackResult:
     """Build the bundle for ``target`` into ``out``.
 
@@ -90,7 +91,8 @@ def pack(
     it the pinned file is downloaded from ``index_url``. ``pythons``: the Python versions
     ("3.11", "3.12") the wheels must serve (default: the one uv finds); wheels tagged for
     one CPython version serve only that version. ``tool`` is the bootstrapper's own
-    project (default: this checkout)."""
+    project (default: this checkout). ``interpreter``: (``python/<file>``, the pinned
+    archive, already checked against the Python pin) to carry as well."""
     start = time.monotonic()
     tgt = parse_target(target)
     cross = (tgt.os, tgt.arch) != host_os_arch()
@@ -161,6 +163,8 @@ def pack(
         every = {k: v for found in wanted.values() for k, v in found.items()}
         for name in sorted(every):
             files[f"{WHEELS_DIR}/{name}"] = download_locked(every[name], wheels_dir)
+        if interpreter is not None:
+            files[interpreter[0]] = interpreter[1]
         manifest = write_bundle(
             out,
             Manifest(
@@ -186,6 +190,9 @@ def pack(
             for part, found in wanted.items()
         ]
         parts.append(Part("uv", (artifact.name,), artifact.stat().st_size))
+        if interpreter is not None:
+            name, archive = interpreter
+            parts.append(Part("python", (name.split("/", 1)[1],), archive.stat().st_size))
     return PackResult(
         path=out,
         manifest=manifest,

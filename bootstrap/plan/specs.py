@@ -129,8 +129,27 @@ class ProvidePython(StepSpec):
     request: str = ">=3.9"
     downloads: str = "never"  # the profile's python_downloads
     may_download: bool = False  # the network policy lets `uv python install` run
+    # Where the interpreter comes from: "system" (one found here, or uv's store; uv may
+    # download one when allowed), or "bundle": the pinned CPython the cache bundle
+    # carries (bootstrap/python/pin.txt's line, copied here so execution reads only the
+    # plan), installed by uv offline and used with --managed-python. Shown only when not
+    # "system".
+    source: str = "system"
+    pinned: tuple[str, ...] = ()  # (triple, version, file name, sha256) with "bundle"
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        if self.source == "system":
+            del out["source"], out["pinned"]
+        return out
 
     def describe(self) -> str:
+        if self.source == "bundle" and len(self.pinned) == 4:
+            return (
+                f"install the pinned CPython {self.pinned[1]} from the cache bundle "
+                f"(python/{self.pinned[2]}, SHA-256 from bootstrap/python/pin.txt) with uv, "
+                "offline; every sync uses it (--managed-python)"
+            )
         return f"find a Python for {self.request} (UV_PYTHON_DOWNLOADS={self.downloads})"
 
     @property
