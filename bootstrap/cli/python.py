@@ -79,7 +79,7 @@ def pin_cmd(
     new_pin = pinmod.Interpreter(triple, version, "x.tar.gz", "0" * 64, "https://x")
     pinmod.parse(new_pin.line(), "VERSION")  # a bad version is refused before any work
     path = pinmod.pin_path(root=repo)
-    current = pinmod.load(root=repo)
+    current = pinmod.load(root=repo, missing_ok=True)
     if archive is None:
         if url:
             raise click.UsageError("--url goes with --archive FILE")

@@ -141,9 +141,10 @@ def install(
         timeout=600,
     )
     if not res.ok:
+        said = [ln.strip() for ln in res.stderr.splitlines() if ln.strip()][-8:]
         raise PythonInstallFailed(
-            f"uv could not install the pinned CPython {it.version} from {archive.name}: "
-            + res.describe(),
+            f"uv could not install the pinned CPython {it.version} from {archive.name} "
+            f"(exit {res.returncode}): " + (" | ".join(said) or res.describe()),
             fix="check the archive against bootstrap/python/pin.txt (bootstrap cache verify)",
             code="python.install_failed",
         )

@@ -138,13 +138,16 @@ def pin_path(environ: Mapping[str, str] | None = None, root: Path | None = None)
     return PIN_FILE
 
 
-def load(environ: Mapping[str, str] | None = None, root: Path | None = None) -> PythonPin:
-    """The pin; a missing file is an empty pin (no interpreter pinned)."""
+def load(
+    environ: Mapping[str, str] | None = None, root: Path | None = None, *, missing_ok: bool = False
+) -> PythonPin:
+    """The pin; a missing file is an empty pin (no interpreter pinned), except a file
+    ``BOOTSTRAP_PYTHON_PIN_FILE`` names (unless ``missing_ok``: the pin is being made)."""
     path = pin_path(environ, root)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        if (environ if environ is not None else os.environ).get(PIN_ENV):
+        if not missing_ok and (environ if environ is not None else os.environ).get(PIN_ENV):
             raise ConfigError(
                 f"cannot read the Python pin {path}: no such file",
                 fix=f"unset {PIN_ENV} or point it at a pin file",
