@@ -990,8 +990,13 @@ python_install() { # install the pinned interpreter the bundle brought; fails wh
   (
     unset UV_PYTHON_INSTALL_MIRROR UV_PYPY_INSTALL_MIRROR UV_PYTHON_DOWNLOADS_JSON_URL UV_PYTHON_CACHE_DIR UV_PYTHON_DOWNLOADS
     "$UV" -q --offline python install --no-bin --python-downloads-json-url "file://$_pfile" "$PY_VERSION"
-  ) || bundle_die python.install_failed "uv could not install the pinned CPython $PY_VERSION from $PY_ARCHIVE (above)" \
-    "check the bundle: bootstrap cache verify FILE"
+  ) || {
+    # A refused archive can leave a half-made install behind; none was there before (an
+    # installed version makes `python install` a no-op), so it goes.
+    "$UV" -q python uninstall "$PY_VERSION" >/dev/null 2>&1 || true
+    bundle_die python.install_failed "uv could not install the pinned CPython $PY_VERSION from $PY_ARCHIVE (above)" \
+      "check the bundle: bootstrap cache verify FILE"
+  }
   "$UV" venv -q --offline --no-python-downloads --managed-python --allow-existing --python "$PY_VERSION" "$TOOL_ENV" ||
     die "uv cannot make the bootstrapper's environment with the pinned CPython $PY_VERSION"
   say "CPython $PY_VERSION (pinned, from the bundle) installed by uv, offline"

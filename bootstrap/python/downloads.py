@@ -141,6 +141,9 @@ def install(
         timeout=600,
     )
     if not res.ok:
+        # A refused archive can leave a half-made install behind; none was there before
+        # (an installed version makes `python install` a no-op), so it goes.
+        proc.run([uv, "python", "uninstall", it.version], env=clean, timeout=60)
         said = [ln.strip() for ln in res.stderr.splitlines() if ln.strip()][-8:]
         raise PythonInstallFailed(
             f"uv could not install the pinned CPython {it.version} from {archive.name} "
