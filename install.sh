@@ -898,8 +898,10 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   done
   if [ -z "$_made" ]; then
     _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
-    bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
-      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+    [ -n "$_have" ] || bundle_die bundle.no_python "this machine has no Python at all, and the bundle carries no interpreter pinned for $TRIPLE" \
+      "pack one that does: bootstrap python pin 3.X.Y --target $BUNDLE_TARGET (commit bootstrap/python/pin.txt), then bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --with-python --out FILE"
+    bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has Python $_have and no Python ${BUNDLE_PYTHONS% }" \
+      "pack a bundle for it: bootstrap cache pack --profile ${BUNDLE_PROFILE:-PROFILE} --target $BUNDLE_TARGET --python $_have --out FILE"
   fi
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.

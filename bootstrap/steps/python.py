@@ -93,11 +93,14 @@ class ProvidePython:
             path = find(str(ctx.uv), _interpreter(spec), ctx.env)
         except PythonInstallFailed:
             return None
-        return self._use(ctx, path) + " (managed, installed before)"
+        return self._use(ctx, path) + f" (CPython {spec.pinned[1]}, managed, from the bundle)"
 
     def _bundled(self, spec: specs.ProvidePython, ctx: Context) -> str:
         from bootstrap.python.downloads import install
 
+        present = self._bundled_present(spec, ctx)  # stage 0 installed it already
+        if present is not None:
+            return present
         it = _interpreter(spec)
         archive = ctx.paths.python_archives / it.filename
         if not archive.is_file():
