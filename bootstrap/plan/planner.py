@@ -234,7 +234,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             "any package without a musllinux or pure-Python wheel (a glibc container or "
             "--strategy devcontainer avoids this)"
         )
-    bundle_python = _bundle_python(facts, platform, ov) if chosen.strategy == "native" else ()
+    bundle_python = _bundle_python(facts if chosen.strategy == "native" else None, platform, ov)
     reasons.append(_python_reason(profile, bundle_python))
     reasons.append(_network_reason(profile, ov))
 
@@ -361,13 +361,16 @@ def _resource_evidence(facts: HostFacts, profile: Profile) -> dict[str, Any]:
     }
 
 
-def _bundle_python(facts: HostFacts, platform: str, ov: Overrides) -> tuple[str, ...]:
+def _bundle_python(facts: HostFacts | None, platform: str, ov: Overrides) -> tuple[str, ...]:
     """The pinned interpreter the bundle carries for ``platform`` ("linux-x86_64"), as
-    (triple, version, file name, sha256); () when it carries none for it."""
+    (triple, version, file name, sha256); () when it carries none for it. ``facts``: the
+    host's, when the environment lives here (its libc); a handoff's target is glibc
+    Linux (the preflight refuses musl)."""
     if not ov.cache_bundle or not ov.bundle_pythons:
         return ()
     os_, _, arch = platform.partition("-")
-    libc = "musl" if facts.libc is not None and facts.libc.family == "musl" else "gnu"
+    musl = facts is not None and facts.libc is not None and facts.libc.family == "musl"
+    libc = "musl" if musl else "gnu"
     triple = {
         "linux": f"{'aarch64' if arch == 'arm64' else 'x86_64'}-unknown-linux-{libc}",
         "macos": f"{'aarch64' if arch == 'arm64' else 'x86_64'}-apple-darwin",

@@ -241,14 +241,26 @@ class Preflight(StepSpec):
     min_disk_gb: float = 0.0
     accept_new_host_keys: bool = False
     parallel: bool = False  # several hosts at once
+    # The pinned CPython the cache bundle carries for the target ("3.11.2"), which stage
+    # 0 installs there when the target has no Python; shown only when set.
+    bundle_python: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        if not self.bundle_python:
+            del out["bundle_python"]
+        return out
 
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
         how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
+        python = "Python >= 3.9"
+        if self.bundle_python:
+            python += f" (else the bundle's pinned CPython {self.bundle_python}, installed there)"
         return (
             f"reach {where} {how}{keys}; check Linux, arch, libc, "
-            f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
+            f"a POSIX shell, {python} and free disk in {self.directory}"
         )
 
 

@@ -258,6 +258,7 @@ def handoff_steps(
             min_disk_gb=inp.profile.needs.min_disk_gb or 0.0,
             accept_new_host_keys=accept_new_host_keys,
             parallel=parallel,
+            bundle_python=inp.bundle_python[1] if inp.bundle_python else "",
         ),
         Transfer(repo=repo_of(inp.profile), directory=directory),
         DetectThere(profile=inp.profile.source),

@@ -283,12 +283,18 @@ def start_box(
     authorize_client: bool = True,
     listening: bool = True,
     alias: str = DEFAULT_ALIAS,
+    extra_tools: Sequence[Path] = (),
 ) -> RemoteBox:
     """Make the box's files under ``workdir`` and start its sshd (see `make_remote_box`)."""
     sshd_dir = workdir / "sshd"
     home = workdir / "home"
     for d in (sshd_dir, home / ".ssh", workdir / "upper", workdir / "work", workdir / "merged"):
         d.mkdir(parents=True)
+    if extra_tools:  # into the overlay's upper dir before it is mounted: rootfs untouched
+        local_bin = workdir / "upper" / "usr" / "local" / "bin"
+        local_bin.mkdir(parents=True)
+        for tool in extra_tools:
+            shutil.copy2(tool, local_bin / tool.name)
     home.chmod(0o700)
     (home / ".ssh").chmod(0o700)
 
@@ -397,6 +403,7 @@ def make_remote_box(
     - authorize_client=True: the client key is in authorized_keys (False: another key is)
     - listening=False: start nothing; ssh_config points at a free port nobody listens on
     - alias="remotebox": the ssh_config Host alias
+    - extra_tools=(): host binaries copied into the box's /usr/local/bin (its overlay)
     """
     if not (debian_rootfs / "usr/sbin/sshd").exists():
         pytest.skip("the root filesystem has no sshd")

@@ -98,3 +98,115 @@ def test_no_python_and_a_bundle_without_one_is_refused_with_the_fix(
     assert res.returncode == 2, res.stdout + res.stderr
     assert "[bundle.no_python]" in res.stderr
     assert "--with-python" in res.stderr and "bootstrap python pin" in res.stderr
+
+
+# -- remote: the chrooted Debian box with python3 removed ----------------------------------
+
+
+def _up(tree: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    import sys
+
+    p = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "up", *args],
+        cwd=tree,  # `-m` imports the package from the tree: its pin is the one sent
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return p.returncode, p.stdout
+
+
+def _host_env(tmp_path: Path, box: object) -> dict[str, str]:
+    env = fresh_env(tmp_path / "host")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "host" / "bootstrap-home")
+    env.update(box.env())  # type: ignore[attr-defined]
+    return env
+
+
+@pytest.mark.remote
+def test_remote_box_without_python_runs_offline_on_the_bundled_interpreter(
+    tree: Path,
+    tmp_path: Path,
+    make_remote_box: object,
+    py_archive: PyArchive,
+    py_bundle: tuple[Path, Path],
+) -> None:
+    bundle, _ = py_bundle
+    write_pin(tree / "bootstrap" / "python" / "pin.txt", py_archive)
+    import shutil
+
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox (to unpack the uv wheel on a box with no python3) is not installed")
+    # No python3, but busybox: stage 0 unpacks the uv wheel with it.
+    box = make_remote_box(without_python=True, extra_tools=[Path(busybox)])  # type: ignore[operator]
+    env = _host_env(tmp_path, box)
+    profile = tree / "profiles" / "python-service-remote.toml"
+    profile.write_text(
+        'extends = "python-service"\nname = "python-service-remote"\n\n'
+        f'[strategies.remote]\nhosts = ["{box.alias}"]\n'  # type: ignore[attr-defined]
+    )
+    plan = subprocess.run(
+        [__import__("sys").executable, "-m", "bootstrap", "plan", "--profile", str(profile),
+         "--strategy", "remote", "--cache-bundle", str(bundle), "--json"],
+        cwd=tree, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    import json
+
+    (pre,) = [s for s in json.loads(plan.stdout)["steps"] if s["name"] == "preflight"]
+    assert pre["bundle_python"] == py_archive.version
+    assert f"else the bundle's pinned CPython {py_archive.version}" in pre["description"]
+    code, out = _up(
+        tree, env, "--profile", "python-service", "--remote", box.alias,
+        "--cache-bundle", str(bundle),
+    )  # fmt: skip
+    assert code == 0, out
+    assert f"no python3: stage 0 installs the bundle's pinned CPython {py_archive.version}" in out
+    assert "service ok" in out and "[remotebox]" in out
+    assert "already sent" in out  # the bundle went once, before detection
+    remote_home = box.remote_home  # type: ignore[attr-defined]
+    venv_cfg = (remote_home / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg").read_text()
+    assert "/.local/share/uv/python/cpython-3.11" in venv_cfg, venv_cfg
+
+
+@pytest.mark.remote
+def test_remote_box_without_python_and_a_bundle_without_one_is_refused_with_the_fix(
+    tree: Path, tmp_path: Path, make_remote_box: object, bundle: object
+) -> None:
+    plain = bundle("python-service", "linux-x86_64-cpu")  # type: ignore[operator]
+    box = make_remote_box(without_python=True)  # type: ignore[operator]
+    env = _host_env(tmp_path, box)
+    code, out = _up(
+        tree, env, "--profile", "python-service", "--remote", box.alias,
+        "--cache-bundle", str(plain),
+    )  # fmt: skip
+    from bootstrap.errors import EXIT_TARGET_UNFIT
+
+    assert code == EXIT_TARGET_UNFIT, out
+    assert "no python3" in out and "--with-python" in out
+
+
+@pytest.mark.parametrize(
+    ("probe", "bundle_python", "codes"),
+    [
+        ({}, "", ["remote.no_python"]),
+        ({}, "3.11.2", ["remote.no_unzip"]),
+        ({"busybox": "1"}, "3.11.2", []),
+        ({"unzip": "1"}, "3.11.2", []),
+        ({"python": "3.11.2"}, "", []),
+    ],
+)
+def test_preflight_rules_for_a_box_without_python(
+    probe: dict[str, str], bundle_python: str, codes: list[str]
+) -> None:
+    from bootstrap.steps.handoff import unfit_reasons
+
+    base = {"os": "Linux", "arch": "x86_64", "tar": "1", "sha256sum": "1", "libc": "ldd (Debian GLIBC 2.36-9) 2.36"}
+    got = unfit_reasons({**base, **probe}, min_disk_gb=0, bundle_python=bundle_python)
+    assert [c for c, _, _ in got] == codes
+    if codes == ["remote.no_python"]:
+        assert "--with-python" in got[0][2]
