@@ -210,3 +210,46 @@ def test_preflight_rules_for_a_box_without_python(
     assert [c for c, _, _ in got] == codes
     if codes == ["remote.no_python"]:
         assert "--with-python" in got[0][2]
+
+
+# -- WSL2: the stand-in distro without python3 --------------------------------------------
+
+
+@pytest.mark.wsl2
+def test_wsl2_distro_without_python_takes_the_same_route(
+    tree: Path,
+    tmp_path: Path,
+    make_wsl_distro: object,
+    py_archive: PyArchive,
+    py_bundle: tuple[Path, Path],
+) -> None:
+    import shutil
+    import sys
+
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox (to unpack the uv wheel without python3) is not installed")
+    hosts = Path(__file__).resolve().parents[1] / "fixtures" / "hosts" / "windows-wsl2"
+    distro = make_wsl_distro(hosts, without_python=True, extra_tools=[Path(busybox)])  # type: ignore[operator]
+    write_pin(tree / "bootstrap" / "python" / "pin.txt", py_archive)
+    repo = distro.cdrive / "Users" / "dev" / "src" / "bootstrap"
+    shutil.copytree(tree, repo)
+    downloads = distro.cdrive / "Users" / "dev" / "Downloads"
+    downloads.mkdir(parents=True)
+    bundle = Path(shutil.copy2(py_bundle[0], downloads))
+    env = fresh_env(tmp_path / "windows")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "windows" / "bootstrap-home")
+    env = distro.env(env)
+    no_python = distro.wsl("-d", "Ubuntu", "--", "sh", "-lc", "'command -v python3 || echo none'", env=env)
+    assert no_python.stdout.decode(errors="replace").strip().endswith("none")
+    p = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "up", "--replay", str(hosts), "--strategy", "wsl2",
+         "--profile", "python-service", "--cache-bundle", str(bundle)],
+        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stdout
+    assert f"stage 0 installs the bundle's pinned CPython {py_archive.version}" in p.stdout
+    assert "service ok" in p.stdout and "[Ubuntu]" in p.stdout
+    cfg = (distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg")
+    assert "/root/.local/share/uv/python/cpython-3.11" in cfg.read_text()
