@@ -186,7 +186,9 @@ class _Reader:
             self.digests[name] = hash_stream(reader, self.bundle)
             self.ignored.append(name)
             return
-        pinned = next((it for it in self.expect.interpreters().interpreters if it.filename == file), None)
+        pinned = next(
+            (it for it in self.expect.interpreters().interpreters if it.filename == file), None
+        )
         if pinned is None:
             raise IntegrityError(
                 f"{self.bundle}: {name} is not an interpreter archive the Python pin names "
@@ -296,8 +298,10 @@ def check_interpreter(bundle: Path, manifest: Manifest, it: Interpreter) -> None
 
     tgt = parse_target(manifest.target)
     os_, arch, _ = UV_KEYS[it.triple]
-    want = ({"linux": "linux", "macos": "darwin", "windows": "windows"}[tgt.os],
-            {"x86_64": "x86_64", "arm64": "aarch64"}[tgt.arch])
+    want = (
+        {"linux": "linux", "macos": "darwin", "windows": "windows"}[tgt.os],
+        {"x86_64": "x86_64", "arm64": "aarch64"}[tgt.arch],
+    )
     if (os_, arch) != want:
         raise IntegrityError(
             f"{bundle}: {it.member} is pinned for {it.triple}, the bundle is for {manifest.target}",
@@ -467,9 +471,16 @@ def import_bundle(
     if uv_artifact_dir is None and _has_markers(wheelhouse):
         done = already_imported(bundle, wheelhouse, expect, python_dir)
         if done is not None:
-            kept = python_dir / done.interpreter.filename if python_dir and done.interpreter else None
+            kept = (
+                python_dir / done.interpreter.filename if python_dir and done.interpreter else None
+            )
             return ImportResult(
-                done, wheelhouse, 0, time.monotonic() - start, None, skipped=True,
+                done,
+                wheelhouse,
+                0,
+                time.monotonic() - start,
+                None,
+                skipped=True,
                 python_archive=kept,
             )
     clean_stale(wheelhouse)
@@ -536,7 +547,9 @@ def _place_interpreter(r: _Reader, staging: Path, python_dir: Path | None) -> Pa
     from bootstrap.python.archive import check_archive
 
     staged = staging / it.member
-    check_archive(staged, it.minor, windows="windows" in it.triple, origin=f"{r.bundle}: {it.member}")
+    check_archive(
+        staged, it.minor, windows="windows" in it.triple, origin=f"{r.bundle}: {it.member}"
+    )
     python_dir.mkdir(parents=True, exist_ok=True)
     out = python_dir / it.filename
     staged.replace(out) if _same_fs(staged, python_dir) else shutil.move(str(staged), out)

@@ -135,8 +135,16 @@ def install(
     url = list_path.resolve().as_uri()
     # --no-bin: nothing is put into ~/.local/bin (the tool never touches PATH unasked).
     res = proc.run(
-        [uv, "--offline", "python", "install", "--no-bin"]
-        + ["--python-downloads-json-url", url, it.version],
+        [
+            uv,
+            "--offline",
+            "python",
+            "install",
+            "--no-bin",
+            "--python-downloads-json-url",
+            url,
+            it.version,
+        ],
         env=clean,
         timeout=600,
     )

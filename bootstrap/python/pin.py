@@ -99,9 +99,7 @@ def parse(text: str, origin: str = "<pin>") -> PythonPin:
             continue
         words = line.split()
         if words[0] != "cpython" or len(words) != 6:
-            raise _bad(
-                origin, num, "'cpython <triple> <version> <file name> <sha256> <url>'", raw
-            )
+            raise _bad(origin, num, "'cpython <triple> <version> <file name> <sha256> <url>'", raw)
         _, triple, version, filename, sha, url = words
         if triple not in TRIPLES:
             raise _bad(origin, num, f"a triple among {', '.join(TRIPLES)}", raw)

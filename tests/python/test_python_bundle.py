@@ -49,7 +49,7 @@ def resealed(dest: Path, parts: dict[str, bytes]) -> Path:
     mbytes = (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
     sums = dict(body["members"], **{MANIFEST: hashlib.sha256(mbytes).hexdigest()})
     with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in [(MANIFEST, mbytes), (SUMS, sums_text(sums))] + sorted(parts.items()):
+        for name, data in [(MANIFEST, mbytes), (SUMS, sums_text(sums)), *sorted(parts.items())]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -63,7 +63,9 @@ def interpreter_member(parts: dict[str, bytes]) -> str:
 
 def expect(pin: Path) -> Expect:
     return Expect(
-        locks=[SERVICE_LOCK, tool_lock()], pin=repo_pin(), python_pin=load({"BOOTSTRAP_PYTHON_PIN_FILE": str(pin)})
+        locks=[SERVICE_LOCK, tool_lock()],
+        pin=repo_pin(),
+        python_pin=load({"BOOTSTRAP_PYTHON_PIN_FILE": str(pin)}),
     )
 
 
@@ -109,7 +111,11 @@ def test_pack_with_python_carries_the_pinned_archive(
     assert raw[f"python/{py_archive.path.name}"] == py_archive.path.read_bytes()
     out = subprocess.run(
         [sys.executable, "-m", "bootstrap", "cache", "verify", str(bundle), "--json"],
-        capture_output=True, text=True, check=False, env=dict(os.environ), cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ),
+        cwd=REPO,
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["interpreter"] == f"python/{py_archive.path.name}"
@@ -127,9 +133,22 @@ def test_pack_with_python_refuses_without_a_pin_for_the_target(
     empty = tmp_path / "pin.txt"
     empty.write_text("# nothing pinned\n")
     res = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile", "python-service",
-         "--with-python", "--out", str(tmp_path / "x.tar")],
-        capture_output=True, text=True, check=False, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "bootstrap",
+            "cache",
+            "pack",
+            "--profile",
+            "python-service",
+            "--with-python",
+            "--out",
+            str(tmp_path / "x.tar"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
         env=dict(os.environ, BOOTSTRAP_PYTHON_PIN_FILE=str(empty)),
     )
     assert res.returncode == 2, res.stderr
@@ -170,7 +189,9 @@ def test_an_interpreter_the_pin_does_not_name_is_refused(
 ) -> None:
     bundle, _ = pinned
     other = write_pin(tmp_path / "other-pin.txt")  # pins nothing
-    with pytest.raises(IntegrityError, match="not an interpreter archive the Python pin names") as err:
+    with pytest.raises(
+        IntegrityError, match="not an interpreter archive the Python pin names"
+    ) as err:
         verify(bundle, expect(other))
     assert err.value.code == "bundle.python_unpinned"
     if netns_available():
@@ -201,7 +222,9 @@ def test_a_downloads_list_in_the_bundle_is_ignored_and_the_pin_wins(
     (tool,) = (tmp_path / "home" / ".local" / "share" / "bootstrap" / "tool").iterdir()
     base = subprocess.run(
         [str(tool / "bin" / "python"), "-c", "import sys; print(sys.base_prefix)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     managed = tmp_path / "home" / ".local" / "share" / "uv" / "python"
     assert Path(base).is_relative_to(managed), base
@@ -215,8 +238,12 @@ def test_a_pinned_archive_uv_would_refuse_is_refused_by_import_and_stage0(
     uv sees it, and stage 0 stops on uv's own refusal."""
     bundle, _ = pinned
     bad_archive = variant(py_archive, tmp_path / py_archive.path.name, **{change: True})
-    bad_pin_archive = PyArchive(bad_archive, py_archive.version,
-                                hashlib.sha256(bad_archive.read_bytes()).hexdigest(), py_archive.triple)
+    bad_pin_archive = PyArchive(
+        bad_archive,
+        py_archive.version,
+        hashlib.sha256(bad_archive.read_bytes()).hexdigest(),
+        py_archive.triple,
+    )
     pin = write_pin(tmp_path / "pin.txt", bad_pin_archive)
     raw = members(bundle)
     raw[interpreter_member(raw)] = bad_archive.read_bytes()

@@ -34,7 +34,9 @@ def uv_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def test_the_list_is_written_from_the_pin_with_its_hash(tmp_path: Path, py_archive: PyArchive) -> None:
+def test_the_list_is_written_from_the_pin_with_its_hash(
+    tmp_path: Path, py_archive: PyArchive
+) -> None:
     it = interp(py_archive)
     path = downloads.write_list(it, py_archive.path, tmp_path / "list.json")
     body = json.loads(path.read_text())
@@ -77,13 +79,19 @@ def test_uv_installs_it_offline_and_it_runs(
     tmp_path: Path, py_archive: PyArchive, uv_bin: Path
 ) -> None:
     env = uv_env(tmp_path, UV_PYTHON_INSTALL_MIRROR="https://mirror.invalid/pbs")
-    done = downloads.install(str(uv_bin), interp(py_archive), py_archive.path, tmp_path / "l.json", env)
+    done = downloads.install(
+        str(uv_bin), interp(py_archive), py_archive.path, tmp_path / "l.json", env
+    )
     # The mirror variable is left out of the install (uv fails with it and a file:// list).
     assert done.dropped == ("UV_PYTHON_INSTALL_MIRROR",)
     assert Path(done.python).resolve().is_relative_to((tmp_path / "managed").resolve())
     probe = subprocess.run(
         offline(
-            [done.python, "-c", "import ssl, sqlite3, ctypes, sys; print(sys.base_prefix, sys.version)"]
+            [
+                done.python,
+                "-c",
+                "import ssl, sqlite3, ctypes, sys; print(sys.base_prefix, sys.version)",
+            ]
         ),
         capture_output=True,
         text=True,
@@ -104,12 +112,14 @@ def test_a_changed_byte_is_refused_before_uv_and_by_uv(
     data = bytearray(py_archive.path.read_bytes())
     data[len(data) // 2] ^= 0x01
     bad.write_bytes(bytes(data))
-    with pytest.raises(IntegrityError, match="the pin for .* says") as err:
+    with pytest.raises(IntegrityError, match=r"the pin for .* says") as err:
         checked(bad, interp(py_archive))
     assert err.value.code == "python.archive_checksum"
     # Had it reached uv anyway, uv fails too: this one as a corrupt gzip stream ...
     with pytest.raises(downloads.PythonInstallFailed):
-        downloads.install(str(uv_bin), interp(py_archive), bad, tmp_path / "l.json", uv_env(tmp_path))
+        downloads.install(
+            str(uv_bin), interp(py_archive), bad, tmp_path / "l.json", uv_env(tmp_path)
+        )
     # ... and a well-formed archive with other bytes (the same tar, compressed again) on
     # uv's own hash check, since the list carries the pin's SHA-256.
     import gzip
@@ -117,13 +127,17 @@ def test_a_changed_byte_is_refused_before_uv_and_by_uv(
     other = tmp_path / "other" / py_archive.path.name
     other.parent.mkdir()
     other.write_bytes(gzip.compress(gzip.decompress(py_archive.path.read_bytes()), 1))
-    with pytest.raises(downloads.PythonInstallFailed, match="(?i)hash mismatch"):
-        downloads.install(str(uv_bin), interp(py_archive), other, tmp_path / "l.json", uv_env(tmp_path))
+    with pytest.raises(downloads.PythonInstallFailed, match=r"(?i)hash mismatch"):
+        downloads.install(
+            str(uv_bin), interp(py_archive), other, tmp_path / "l.json", uv_env(tmp_path)
+        )
     assert not (tmp_path / "managed").exists() or not any((tmp_path / "managed").glob("cpython-*"))
 
 
 @pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available")
-def test_uv_refuses_what_the_archive_rules_refuse(tmp_path: Path, py_archive: PyArchive, uv_bin: Path) -> None:
+def test_uv_refuses_what_the_archive_rules_refuse(
+    tmp_path: Path, py_archive: PyArchive, uv_bin: Path
+) -> None:
     """The rules the tool applies first are uv's own: an absolute symlink or a missing
     _sysconfigdata fails uv's install as well (so a pin that names such a file cannot
     install it anywhere)."""
@@ -133,7 +147,9 @@ def test_uv_refuses_what_the_archive_rules_refuse(tmp_path: Path, py_archive: Py
         bad = variant(py_archive, tmp_path / f"{n}-{py_archive.path.name}", **change)
         from bootstrap.python.archive import sha256_file
 
-        it = Interpreter(py_archive.triple, py_archive.version, bad.name, sha256_file(bad), "file:///")
+        it = Interpreter(
+            py_archive.triple, py_archive.version, bad.name, sha256_file(bad), "file:///"
+        )
         with pytest.raises(downloads.PythonInstallFailed) as err:
             downloads.install(str(uv_bin), it, bad, tmp_path / "l.json", uv_env(tmp_path / str(n)))
         assert "absolute" in err.value.message or "_sysconfigdata_" in err.value.message

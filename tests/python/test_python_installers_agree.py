@@ -39,24 +39,100 @@ def _ps1_function(name: str) -> str:
 
 # (rule, install.sh function, its form, install.ps1 function, its form)
 RULES = [
-    ("the pin file", "python_pin", "bootstrap/python/pin.txt", "Read-PythonPin", "bootstrap\\python\\pin.txt"),
-    ("the pin's override", "python_pin", "BOOTSTRAP_PYTHON_PIN_FILE", "Read-PythonPin", "BOOTSTRAP_PYTHON_PIN_FILE"),
-    ("python/ members", "import_bundle", "python/[A-Za-z0-9_]*", "Import-Bundle", "^python/[A-Za-z0-9_][A-Za-z0-9._+-]*$"),
-    ("only the pinned file", "bundle_python", "bundle.python_unpinned", "Import-BundlePython", "bundle.python_unpinned"),
-    ("the pin's hash, before uv", "bundle_python", "bundle.python_checksum", "Import-BundlePython", "bundle.python_checksum"),
-    ("a carried list is never used", "bundle_python", "it is never used", "Import-BundlePython", "it is never used"),
-    ("kept where the list points", "bundle_python", '"$DATA/python/$PY_FILE"', "Import-BundlePython", "Join-Path $Data 'python'"),
-    ("offline install from the list", "python_install", "--offline python install --no-bin --python-downloads-json-url", "Install-BundlePython", "--offline python install --no-bin --python-downloads-json-url"),
-    ("the list carries the pin's hash", "python_install", '"sha256": "%s"', "Install-BundlePython", "sha256 = $Py.Sha"),
-    ("mirror variables unset", "python_install", "UV_PYTHON_INSTALL_MIRROR UV_PYPY_INSTALL_MIRROR UV_PYTHON_DOWNLOADS_JSON_URL UV_PYTHON_CACHE_DIR", "Install-BundlePython", "'UV_PYTHON_INSTALL_MIRROR', 'UV_PYPY_INSTALL_MIRROR', 'UV_PYTHON_DOWNLOADS_JSON_URL', 'UV_PYTHON_CACHE_DIR'"),
-    ("a failed install is undone", "python_install", "python uninstall", "Install-BundlePython", "python uninstall"),
-    ("the environment on it", "python_install", "--managed-python --allow-existing --python \"$PY_VERSION\"", "New-ToolEnv", "--managed-python --allow-existing --python $Imported.Python.Version"),
+    (
+        "the pin file",
+        "python_pin",
+        "bootstrap/python/pin.txt",
+        "Read-PythonPin",
+        "bootstrap\\python\\pin.txt",
+    ),
+    (
+        "the pin's override",
+        "python_pin",
+        "BOOTSTRAP_PYTHON_PIN_FILE",
+        "Read-PythonPin",
+        "BOOTSTRAP_PYTHON_PIN_FILE",
+    ),
+    (
+        "python/ members",
+        "import_bundle",
+        "python/[A-Za-z0-9_]*",
+        "Import-Bundle",
+        "^python/[A-Za-z0-9_][A-Za-z0-9._+-]*$",
+    ),
+    (
+        "only the pinned file",
+        "bundle_python",
+        "bundle.python_unpinned",
+        "Import-BundlePython",
+        "bundle.python_unpinned",
+    ),
+    (
+        "the pin's hash, before uv",
+        "bundle_python",
+        "bundle.python_checksum",
+        "Import-BundlePython",
+        "bundle.python_checksum",
+    ),
+    (
+        "a carried list is never used",
+        "bundle_python",
+        "it is never used",
+        "Import-BundlePython",
+        "it is never used",
+    ),
+    (
+        "kept where the list points",
+        "bundle_python",
+        '"$DATA/python/$PY_FILE"',
+        "Import-BundlePython",
+        "Join-Path $Data 'python'",
+    ),
+    (
+        "offline install from the list",
+        "python_install",
+        "--offline python install --no-bin --python-downloads-json-url",
+        "Install-BundlePython",
+        "--offline python install --no-bin --python-downloads-json-url",
+    ),
+    (
+        "the list carries the pin's hash",
+        "python_install",
+        '"sha256": "%s"',
+        "Install-BundlePython",
+        "sha256 = $Py.Sha",
+    ),
+    (
+        "mirror variables unset",
+        "python_install",
+        "UV_PYTHON_INSTALL_MIRROR UV_PYPY_INSTALL_MIRROR UV_PYTHON_DOWNLOADS_JSON_URL "
+        "UV_PYTHON_CACHE_DIR",
+        "Install-BundlePython",
+        "'UV_PYTHON_INSTALL_MIRROR', 'UV_PYPY_INSTALL_MIRROR', "
+        "'UV_PYTHON_DOWNLOADS_JSON_URL', 'UV_PYTHON_CACHE_DIR'",
+    ),
+    (
+        "a failed install is undone",
+        "python_install",
+        "python uninstall",
+        "Install-BundlePython",
+        "python uninstall",
+    ),
+    (
+        "the environment on it",
+        "python_install",
+        '--managed-python --allow-existing --python "$PY_VERSION"',
+        "New-ToolEnv",
+        "--managed-python --allow-existing --python $Imported.Python.Version",
+    ),
     ("no Python at all", "tool_env", "bundle.no_python", "New-ToolEnv", "bundle.no_python"),
 ]
 
 
 @pytest.mark.parametrize(("rule", "sh_fn", "sh", "ps1_fn", "ps1"), RULES, ids=[r[0] for r in RULES])
-def test_bundled_python_rules_are_the_same(rule: str, sh_fn: str, sh: str, ps1_fn: str, ps1: str) -> None:
+def test_bundled_python_rules_are_the_same(
+    rule: str, sh_fn: str, sh: str, ps1_fn: str, ps1: str
+) -> None:
     assert sh in _sh_function(sh_fn), rule
     assert ps1 in _ps1_function(ps1_fn), rule
 

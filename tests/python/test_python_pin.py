@@ -85,8 +85,16 @@ def test_uvs_embedded_list_has_a_hash_for_every_download_uv_lists(uv_bin: Path) 
     entries = official.embedded_list(uv_bin)
     listed = json.loads(
         subprocess.run(
-            [str(uv_bin), "python", "list", "--only-downloads", "--all-platforms"]
-            + ["--output-format", "json", "--offline"],
+            [
+                str(uv_bin),
+                "python",
+                "list",
+                "--only-downloads",
+                "--all-platforms",
+                "--offline",
+                "--output-format",
+                "json",
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -114,7 +122,7 @@ def test_uvs_embedded_list_has_a_hash_for_every_download_uv_lists(uv_bin: Path) 
 def test_an_official_version_uv_does_not_know_is_refused_with_the_nearest(uv_bin: Path) -> None:
     from bootstrap.errors import UserError
 
-    with pytest.raises(UserError, match="has no CPython 3.12.99") as err:
+    with pytest.raises(UserError, match=r"has no CPython 3\.12\.99") as err:
         official.find(official.embedded_list(uv_bin), "3.12.99", "x86_64-unknown-linux-gnu")
     assert err.value.fix and "3.1" in err.value.fix
 
@@ -122,20 +130,35 @@ def test_an_official_version_uv_does_not_know_is_refused_with_the_nearest(uv_bin
 def test_pin_official_writes_the_line_without_downloading(tmp_path: Path, uv_bin: Path) -> None:
     pin = tmp_path / "pin.txt"
     env = dict(os.environ, BOOTSTRAP_PYTHON_PIN_FILE=str(pin))
-    newest = official.find(
-        official.embedded_list(uv_bin), "3.12.16", "x86_64-pc-windows-msvc"
-    )
+    newest = official.find(official.embedded_list(uv_bin), "3.12.16", "x86_64-pc-windows-msvc")
     res = bootstrap(
-        "python", "pin", "3.12.16", "--target", "windows-x86_64-cpu", "--uv", str(uv_bin),
-        "--yes", env=env,
+        "python",
+        "pin",
+        "3.12.16",
+        "--target",
+        "windows-x86_64-cpu",
+        "--uv",
+        str(uv_bin),
+        "--yes",
+        env=env,
     )
     assert res.returncode == 0, res.stderr
     assert "not downloaded" in res.stdout
     (it,) = pinmod.parse(pin.read_text(), str(pin)).interpreters
-    assert (it.triple, it.version, it.sha256) == ("x86_64-pc-windows-msvc", "3.12.16", newest.sha256)
+    assert (it.triple, it.version, it.sha256) == (
+        "x86_64-pc-windows-msvc",
+        "3.12.16",
+        newest.sha256,
+    )
     assert it.url.startswith("https://github.com/astral-sh/python-build-standalone/releases/")
     again = bootstrap(
-        "python", "pin", "3.12.16", "--target", "windows-x86_64-cpu", "--uv", str(uv_bin),
+        "python",
+        "pin",
+        "3.12.16",
+        "--target",
+        "windows-x86_64-cpu",
+        "--uv",
+        str(uv_bin),
         env=env,
     )
     assert again.returncode == 0 and "already has" in again.stdout
@@ -148,8 +171,15 @@ def test_pin_a_supplied_archive_records_its_hash(tmp_path: Path, py_archive: PyA
     pin = tmp_path / "pin.txt"
     env = dict(os.environ, BOOTSTRAP_PYTHON_PIN_FILE=str(pin))
     res = bootstrap(
-        "python", "pin", py_archive.version, "--archive", str(py_archive.path),
-        "--url", "https://mirror.example/pbs/" + py_archive.path.name, "--yes", env=env,
+        "python",
+        "pin",
+        py_archive.version,
+        "--archive",
+        str(py_archive.path),
+        "--url",
+        "https://mirror.example/pbs/" + py_archive.path.name,
+        "--yes",
+        env=env,
     )
     assert res.returncode == 0, res.stderr
     it = pinmod.parse(pin.read_text(), str(pin)).for_triple(py_archive.triple)
@@ -178,9 +208,9 @@ def test_pin_refuses_an_archive_uv_would_refuse(
 
 def test_archive_rules(tmp_path: Path, py_archive: PyArchive) -> None:
     check_archive(py_archive.path, py_archive.minor)
-    with pytest.raises(IntegrityError, match="has no python/bin/python3.12"):
+    with pytest.raises(IntegrityError, match=r"has no python/bin/python3\.12"):
         check_archive(py_archive.path, "3.12")
-    with pytest.raises(IntegrityError, match="python/python.exe"):
+    with pytest.raises(IntegrityError, match=r"python/python\.exe"):
         check_archive(py_archive.path, py_archive.minor, windows=True)
     import tarfile
 
@@ -200,6 +230,42 @@ def test_archive_rules(tmp_path: Path, py_archive: PyArchive) -> None:
         check_archive(escape, "3.11")
     not_gz = tmp_path / "plain.tar.gz"
     not_gz.write_bytes(b"not a tar")
-    with pytest.raises(IntegrityError, match="not a readable .tar.gz") as err:
+    with pytest.raises(IntegrityError, match=r"not a readable \.tar\.gz") as err:
         check_archive(not_gz, "3.11")
     assert err.value.code == "python.archive_corrupt"
+
+
+# -- bootstrap check (d) ------------------------------------------------------------------
+
+
+def test_check_d_verifies_the_interpreter_pin(tmp_path: Path, uv_bin: Path) -> None:
+    from bootstrap.policy import pythonpin
+
+    root = tmp_path / "repo"
+    pin = root / "bootstrap" / "python" / "pin.txt"
+    pin.parent.mkdir(parents=True)
+    found = official.find(official.embedded_list(uv_bin), "3.12.16", "x86_64-unknown-linux-gnu")
+    good = pinmod.Interpreter(
+        "x86_64-unknown-linux-gnu", "3.12.16", found.filename, found.sha256, found.url
+    )
+    pin.write_text(good.line() + "\n")
+    findings, notes = pythonpin.check(root, ">=3.9", uv_bin)
+    assert findings == [] and notes == [
+        "CPython 3.12.16 for x86_64-unknown-linux-gnu (bootstrap/python/pin.txt)"
+    ]
+    # A hash that is not the one uv's list publishes for that official file.
+    pin.write_text(good.line().replace(found.sha256, "b" * 64) + "\n")
+    (f,) = pythonpin.check(root, None, uv_bin)[0]
+    assert (
+        f.check == "python-pin"
+        and found.sha256 in f.message
+        and f.file == "bootstrap/python/pin.txt"
+    )
+    # A pinned version the profile's requirement excludes.
+    pin.write_text(good.line() + "\n")
+    (f,) = pythonpin.check(root, ">=3.13", uv_bin)[0]
+    assert "does not satisfy" in f.message and ">=3.13" in f.message
+    # A malformed line, named with its line number.
+    pin.write_text("# header\ncpython x86_64-unknown-linux-gnu 3.12 a.tar.gz\n")
+    (f,) = pythonpin.check(root, None, uv_bin)[0]
+    assert f.line == 2 and "bootstrap python pin" in f.fix

@@ -75,7 +75,9 @@ def stage_tree(debs: list[Path], dest: Path) -> Path:
     shutil.copy2(root / "usr" / "bin" / f"python{MINOR}", py / "bin" / f"python{MINOR}")
     (py / "bin" / "python3").symlink_to(f"python{MINOR}")
     (py / "bin" / "python").symlink_to(f"python{MINOR}")
-    shutil.copytree(root / "usr" / "lib" / f"python{MINOR}", py / "lib" / f"python{MINOR}", symlinks=True)
+    shutil.copytree(
+        root / "usr" / "lib" / f"python{MINOR}", py / "lib" / f"python{MINOR}", symlinks=True
+    )
     for link in [p for p in py.rglob("*") if p.is_symlink()]:
         if str(link.readlink()).startswith("/"):
             link.unlink()
@@ -124,7 +126,11 @@ def build(store: Path) -> PyArchive:
             pytest.skip(f"cannot download Debian's CPython packages: {done.stderr.strip()[-300:]}")
         tree = stage_tree(sorted(work.glob("*.deb")), work / "stage")
         version = subprocess.run(
-            [str(tree / "bin" / f"python{MINOR}"), "-c", "import platform; print(platform.python_version())"],
+            [
+                str(tree / "bin" / f"python{MINOR}"),
+                "-c",
+                "import platform; print(platform.python_version())",
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -166,8 +172,9 @@ def py_archive(request: pytest.FixtureRequest) -> PyArchive:
     return cached_archive(store)
 
 
-def variant(archive: PyArchive, dest: Path, *, drop_sysconfigdata: bool = False,
-            absolute_link: bool = False) -> Path:
+def variant(
+    archive: PyArchive, dest: Path, *, drop_sysconfigdata: bool = False, absolute_link: bool = False
+) -> Path:
     """A hostile copy of the archive: without its ``_sysconfigdata``, or with an
     absolute symlink (``python/lib/python3.11/evil -> /etc/passwd``)."""
     tree_src = archive.path.parent / "tree"
@@ -226,8 +233,20 @@ def py_bundle(
     env["BOOTSTRAP_PYTHON_PIN_FILE"] = str(pin)
     partial = out.with_suffix(".partial")
     done = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile", "python-service"]
-        + ["--with-python", "--out", str(partial), "--uv", str(uv_bin)],
+        [
+            sys.executable,
+            "-m",
+            "bootstrap",
+            "cache",
+            "pack",
+            "--profile",
+            "python-service",
+            "--out",
+            str(partial),
+            "--with-python",
+            "--uv",
+            str(uv_bin),
+        ],
         cwd=repo,
         env=env,
         capture_output=True,

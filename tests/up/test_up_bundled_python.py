@@ -40,7 +40,9 @@ def test_no_python_anywhere_first_run_on_the_bundled_interpreter(
     write_pin(tree / "bootstrap" / "python" / "pin.txt", py_archive)
     env = fresh_env(tmp_path, PATH=PATH, UV_PYTHON_INSTALL_MIRROR="https://mirror.invalid/pbs")
     res = subprocess.run(
-        no_python(["sh", "./install.sh", "--cache-bundle", str(bundle), "--profile", "python-service"]),
+        no_python(
+            ["sh", "./install.sh", "--cache-bundle", str(bundle), "--profile", "python-service"]
+        ),
         env=env,
         cwd=tree,
         capture_output=True,
@@ -65,7 +67,9 @@ def test_no_python_anywhere_first_run_on_the_bundled_interpreter(
     assert base_prefix(tool / "bin" / "python").is_relative_to(managed)
     # A re-run converges: up to date, nothing installed again.
     again = subprocess.run(
-        no_python(["sh", "./install.sh", "--cache-bundle", str(bundle), "--profile", "python-service"]),
+        no_python(
+            ["sh", "./install.sh", "--cache-bundle", str(bundle), "--profile", "python-service"]
+        ),
         env=env,
         cwd=tree,
         capture_output=True,
@@ -87,7 +91,9 @@ def test_no_python_and_a_bundle_without_one_is_refused_with_the_fix(
     plain = get("python-service", "linux-x86_64-cpu")
     env = fresh_env(tmp_path, PATH=PATH)
     res = subprocess.run(
-        no_python(["sh", "./install.sh", "--cache-bundle", str(plain), "--profile", "python-service"]),
+        no_python(
+            ["sh", "./install.sh", "--cache-bundle", str(plain), "--profile", "python-service"]
+        ),
         env=env,
         cwd=tree,
         capture_output=True,
@@ -169,7 +175,9 @@ def test_remote_box_without_python_runs_offline_on_the_bundled_interpreter(
     assert "service ok" in out and "[remotebox]" in out
     assert "already sent" in out  # the bundle went once, before detection
     remote_home = box.remote_home  # type: ignore[attr-defined]
-    venv_cfg = (remote_home / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg").read_text()
+    venv_cfg = (
+        remote_home / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg"
+    ).read_text()
     assert "/.local/share/uv/python/cpython-3.11" in venv_cfg, venv_cfg
 
 
@@ -205,7 +213,13 @@ def test_preflight_rules_for_a_box_without_python(
 ) -> None:
     from bootstrap.steps.handoff import unfit_reasons
 
-    base = {"os": "Linux", "arch": "x86_64", "tar": "1", "sha256sum": "1", "libc": "ldd (Debian GLIBC 2.36-9) 2.36"}
+    base = {
+        "os": "Linux",
+        "arch": "x86_64",
+        "tar": "1",
+        "sha256sum": "1",
+        "libc": "ldd (Debian GLIBC 2.36-9) 2.36",
+    }
     got = unfit_reasons({**base, **probe}, min_disk_gb=0, bundle_python=bundle_python)
     assert [c for c, _, _ in got] == codes
     if codes == ["remote.no_python"]:
@@ -240,7 +254,9 @@ def test_wsl2_distro_without_python_takes_the_same_route(
     env = fresh_env(tmp_path / "windows")
     env["BOOTSTRAP_HOME"] = str(tmp_path / "windows" / "bootstrap-home")
     env = distro.env(env)
-    no_python = distro.wsl("-d", "Ubuntu", "--", "sh", "-lc", "'command -v python3 || echo none'", env=env)
+    no_python = distro.wsl(
+        "-d", "Ubuntu", "--", "sh", "-lc", "'command -v python3 || echo none'", env=env
+    )
     assert no_python.stdout.decode(errors="replace").strip().endswith("none")
     p = subprocess.run(
         [sys.executable, "-m", "bootstrap", "up", "--replay", str(hosts), "--strategy", "wsl2",
@@ -251,5 +267,13 @@ def test_wsl2_distro_without_python_takes_the_same_route(
     assert p.returncode == 0, p.stdout
     assert f"stage 0 installs the bundle's pinned CPython {py_archive.version}" in p.stdout
     assert "service ok" in p.stdout and "[Ubuntu]" in p.stdout
-    cfg = (distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg")
+    cfg = (
+        distro.home
+        / "src"
+        / "python-service"
+        / "examples"
+        / "python-service"
+        / ".venv"
+        / "pyvenv.cfg"
+    )
     assert "/root/.local/share/uv/python/cpython-3.11" in cfg.read_text()
