@@ -123,7 +123,7 @@ def main() -> int:
                     str(archive),
                     "--out",
                     str(bundle),
-                ],  # fmt: skip
+                ],
                 REPO,
             ),
             env,
@@ -155,7 +155,7 @@ def main() -> int:
                 str(bundle),
                 "--profile",
                 PROFILE,
-            ],  # fmt: skip
+            ],
             runs=args.runs,
             env=run_env,
             cwd=machine_dir / "repo",
