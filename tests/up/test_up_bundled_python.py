@@ -277,3 +277,83 @@ def test_wsl2_distro_without_python_takes_the_same_route(
         / "pyvenv.cfg"
     )
     assert "/root/.local/share/uv/python/cpython-3.11" in cfg.read_text()
+
+
+# -- `bootstrap up --cache-bundle` without stage 0 ------------------------------------------
+
+
+def _up_here(tree: Path, env: dict[str, str], bundle: Path) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    # No network but loopback (the service answers its own request there).
+    argv = ["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "up"]
+    argv += [sys.executable, "-m", "bootstrap", "up", "--profile", "python-service"]
+    return subprocess.run(
+        [*argv, "--cache-bundle", str(bundle)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_up_installs_the_bundled_interpreter_itself_and_refuses_a_changed_one(
+    tree: Path, tmp_path: Path, py_archive: PyArchive, py_bundle: tuple[Path, Path]
+) -> None:
+    """Without stage 0 (`bootstrap up --cache-bundle` from some Python): the import step
+    checks the interpreter against the pin and the python step has uv install it; a
+    mirror variable is unset for that install and said once. A bundle whose interpreter
+    has a changed byte stops at the import, before uv sees it."""
+    bundle, _ = py_bundle
+    write_pin(tree / "bootstrap" / "python" / "pin.txt", py_archive)
+    env = fresh_env(tmp_path, UV_PYTHON_INSTALL_MIRROR="https://mirror.invalid/pbs")
+    env["BOOTSTRAP_HOME"] = str(tmp_path / "bootstrap-home")
+    res = _up_here(tree, env, bundle)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert out.count("UV_PYTHON_INSTALL_MIRROR unset for the interpreter's install") == 1
+    assert "(CPython 3.11.2, managed, from the bundle, offline)" in out
+    managed = Path(env["HOME"]) / ".local" / "share" / "uv" / "python"
+    venv_python = tree / "examples" / "python-service" / ".venv" / "bin" / "python"
+    assert base_prefix(venv_python).is_relative_to(managed)
+
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    from bootstrap.cache.bundle import MANIFEST, SUMS, sums_text
+
+    with tarfile.open(bundle) as tar:
+        raw = {i.name: tar.extractfile(i).read() for i in tar.getmembers()}  # type: ignore[union-attr]
+    (name,) = [n for n in raw if n.startswith("python/")]
+    data = bytearray(raw[name])
+    data[-200] ^= 0x01
+    raw[name] = bytes(data)
+    body = json.loads(raw.pop(MANIFEST))
+    raw.pop(SUMS)
+    body["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in raw.items()}
+    mbytes = (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
+    sums = dict(body["members"], **{MANIFEST: hashlib.sha256(mbytes).hexdigest()})
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w", format=tarfile.PAX_FORMAT) as tar:
+        for n, d in [(MANIFEST, mbytes), (SUMS, sums_text(sums)), *sorted(raw.items())]:
+            info = tarfile.TarInfo(n)
+            info.size = len(d)
+            tar.addfile(info, io.BytesIO(d))
+    other = tmp_path / "other"
+    env2 = fresh_env(other)
+    env2["BOOTSTRAP_HOME"] = str(other / "bootstrap-home")
+    res = _up_here(copy_tree(other / "repo", tree), env2, bad)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "refused before uv sees it" in res.stdout + res.stderr
+    assert not (Path(env2["HOME"]) / ".local" / "share" / "uv" / "python").exists()
+
+
+def copy_tree(dest: Path, src: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return dest
