@@ -150,6 +150,11 @@ class ProvidePython(StepSpec):
                 f"(python/{self.pinned[2]}, SHA-256 from bootstrap/python/pin.txt) with uv, "
                 "offline; every sync uses it (--managed-python)"
             )
+        if self.may_download:
+            return (
+                f"find a Python for {self.request} here, else have uv download a managed one "
+                f"(UV_PYTHON_DOWNLOADS={self.downloads})"
+            )
         return f"find a Python for {self.request} (UV_PYTHON_DOWNLOADS={self.downloads})"
 
     @property
