@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -39,8 +40,10 @@ GOAL_J, GOAL_J_MB = 4.0, 30.0
 FIRST_RUN_OK = "service ok"
 
 
-def debian_archive(work: Path) -> tuple[Path, str]:
-    """CPython 3.11 from Debian's packages in the install_only layout (the tests' recipe)."""
+def debian_archive(work: Path, *, precompile: bool = False) -> tuple[Path, str]:
+    """CPython 3.11 from Debian's packages in the install_only layout (the tests' recipe);
+    ``precompile``: with the standard library's bytecode in it, as Debian writes it on
+    install and as python-build-standalone's archives carry it."""
     from support.pyarchive import MINOR, PACKAGES, stage_tree, tar_tree
 
     debs = work / "debs"
@@ -68,6 +71,14 @@ def debian_archive(work: Path) -> tuple[Path, str]:
         text=True,
         check=True,
     ).stdout.strip()
+    if precompile:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        # Hash-checked: the archive's files carry a fixed mtime, which timestamp-checked
+        # bytecode would not match.
+        compile_all = [str(tree / "bin" / f"python{MINOR}"), "-m", "compileall", "-q", "-j0"]
+        compile_all += ["--invalidation-mode", "checked-hash"]
+        compile_all.append(str(tree / "lib" / f"python{MINOR}"))
+        subprocess.run(compile_all, env=env, capture_output=True, check=False)
     return tar_tree(tree, work / f"cpython-{version}-{triple}-install_only.tar.gz"), version
 
 
@@ -76,6 +87,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--python-archive", type=Path, help="an install_only archive to pin")
     ap.add_argument("--python-version", help="its CPython version (with --python-archive)")
+    ap.add_argument(
+        "--precompile",
+        action="store_true",
+        help="the Debian-built archive with its standard library's bytecode (larger)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     if bool(args.python_archive) != bool(args.python_version):
@@ -89,7 +105,7 @@ def main() -> int:
         if args.python_archive:
             archive, version = args.python_archive.resolve(), args.python_version
         else:
-            archive, version = debian_archive(root)
+            archive, version = debian_archive(root, precompile=args.precompile)
         triple = subprocess.run(
             ["sh", str(REPO / "install.sh"), "--print-triple"],
             capture_output=True,
@@ -171,7 +187,8 @@ def main() -> int:
         print(f"## No Python at all ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(Path(sys.executable), Path(uv))))
         mb = archive.stat().st_size / 1e6
-        print(f"- interpreter: CPython {version} ({archive.name}, {mb:.1f} MB)")
+        pyc = ", standard library precompiled" if args.precompile else ""
+        print(f"- interpreter: CPython {version} ({archive.name}, {mb:.1f} MB{pyc})")
         print()
         print(HEADER)
         ok = sample.median <= GOAL_J
