@@ -73,6 +73,7 @@ Environment:
   BOOTSTRAP_SELF_URL, BOOTSTRAP_SELF_SHA256
                             piped use: the bootstrapper artifact (wheel or .tar.gz);
                             else the pin's `self` line, found on BOOTSTRAP_SELF_INDEX_URL
+  BOOTSTRAP_PYTHON_PIN_FILE read another interpreter pin than bootstrap/python/pin.txt
   BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
   BOOTSTRAP_DOWNLOAD_DEADLINE  seconds one download may take, retries included (600)
 EOF

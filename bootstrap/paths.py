@@ -56,6 +56,11 @@ class Paths:
         return self.data / "python"
 
     @property
+    def interpreter_downloads(self) -> Path:
+        """Interpreter archives downloaded to pin or pack them (never needed to run)."""
+        return self.cache / "python"
+
+    @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
 

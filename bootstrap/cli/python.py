@@ -101,7 +101,7 @@ def pin_cmd(
         from urllib.parse import unquote
 
         name = unquote(name)
-        local = fetch(archive, Paths.from_env().cache / "python", name)
+        local = fetch(archive, Paths.from_env().interpreter_downloads, name)
         check_archive(local, ".".join(version.split(".")[:2]), windows="windows" in triple)
         source = url or (archive if "://" in archive else local.resolve().as_uri())
         it = pinmod.Interpreter(triple, version, name, sha256_file(local), source)

@@ -38,5 +38,5 @@ def for_bundle(
             fix=f"add it: --python {','.join([*pythons, it.minor])}",
             code="cache.python_mismatch",
         )
-    archive = archive_for(it, Paths.from_env().cache / "python", given)
+    archive = archive_for(it, Paths.from_env().interpreter_downloads, given)
     return (it.member, archive), (tuple(pythons) or (it.minor,))
