@@ -939,6 +939,9 @@ python_pin() { # the pin's line for $TRIPLE, if any
   done <"$_pf"
   case $PY_VERSION in 3.[0-9]*.[0-9]*) ;; *) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
   case $PY_FILE in "" | *[!A-Za-z0-9._+-]*) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
+  # A line without a real SHA-256 pins nothing (the list uv gets always carries one).
+  case $PY_SHA in *[!0-9a-f]*) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
+  [ ${#PY_SHA} -eq 64 ] || PY_VERSION="" PY_FILE="" PY_SHA=""
 }
 
 bundle_python() { # BUNDLE STAGING: check the python/ members, keep the pinned archive

@@ -143,3 +143,35 @@ def test_the_refusal_codes_are_the_same() -> None:
     assert {"bundle.python_checksum", "bundle.python_unpinned", "bundle.no_python"} <= set(
         codes.findall(SH.read_text())
     )
+
+
+@pytest.mark.parametrize("shell", ["dash", "sh"])
+@pytest.mark.parametrize(
+    ("sha", "pinned"),
+    [("a" * 64, True), ("null", False), ("", False), ("A" * 64, False), ("a" * 63, False)],
+)
+def test_stage0_reads_only_a_pin_line_with_a_real_sha256(
+    tmp_path: Path, shell: str, sha: str, pinned: bool
+) -> None:
+    """A pin line whose hash is missing, null or malformed pins nothing in stage 0: the
+    list uv gets is written from the pin and always carries a real SHA-256."""
+    import shutil
+    import subprocess
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    pin = tmp_path / "pin.txt"
+    pin.write_text(f"cpython x86_64-unknown-linux-gnu 3.11.2 a.tar.gz {sha} file:///a.tar.gz\n")
+    script = (
+        "TRIPLE=x86_64-unknown-linux-gnu\n"
+        + _sh_function("python_pin")
+        + '\n}\npython_pin\nprintf "%s|%s|%s" "$PY_VERSION" "$PY_FILE" "$PY_SHA"\n'
+    )
+    out = subprocess.run(
+        [shell, "-c", script],
+        env={"PATH": "/usr/bin:/bin", "BOOTSTRAP_PYTHON_PIN_FILE": str(pin)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == (f"3.11.2|a.tar.gz|{sha}" if pinned else "||")
