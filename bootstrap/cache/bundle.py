@@ -209,7 +209,7 @@ def _check_values(body: Mapping[str, Any], bad: Callable[[str], IntegrityError])
             if member_kind(f"{WHEELS_DIR}/{name}") != "wheel":
                 raise bad(f"'parts' names a file that is not a wheel file name: {_shown(name)}")
     for name, digest in body["members"].items():
-        if member_kind(name) not in ("uv", "wheel"):
+        if member_kind(name) not in ("uv", "wheel", "python"):
             raise bad(f"'members' names something that is not a bundle member: {_shown(name)}")
         check("members", digest, "sha256")
 

@@ -157,11 +157,13 @@ def bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:
     path = Path(source).expanduser()
     if not path.is_file():
         return ()
+    import tarfile
+
     try:
         members = peek_manifest(path).members
         pin = load()
-    except BootstrapError:
-        return ()
+    except (BootstrapError, OSError, tarfile.TarError, ValueError, RecursionError):
+        return ()  # a truncated or odd bundle: the import step refuses it, in one line
     return tuple(
         (it.triple, it.version, it.filename, it.sha256)
         for it in pin.interpreters

@@ -110,7 +110,8 @@ def test_pack_with_python_carries_the_pinned_archive(
     raw = members(bundle)
     assert raw[f"python/{py_archive.path.name}"] == py_archive.path.read_bytes()
     out = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "cache", "verify", str(bundle), "--json"],
+        [sys.executable, "-m", "bootstrap", "cache", "verify", str(bundle), "--json"]
+        + ["--profile", "python-service"],
         capture_output=True,
         text=True,
         check=False,

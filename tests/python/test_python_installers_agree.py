@@ -116,7 +116,7 @@ RULES = [
         "python_install",
         "python uninstall",
         "Install-BundlePython",
-        "python uninstall",
+        "'python', 'uninstall'",
     ),
     (
         "the environment on it",
