@@ -512,8 +512,8 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         if ($seen.ContainsKey($m)) { Fail-Bundle 'bundle.duplicate' "${Bundle}: member '$m' appears twice" }
         $seen[$m] = $true
         if ($m -eq 'manifest.json' -or $m -eq 'SHA256SUMS') { continue }
-        if ($m -notmatch '^(uv|wheels)/[A-Za-z0-9_][A-Za-z0-9._+-]*$' -or $m.Contains('..')) {
-            Fail-Bundle 'bundle.unsafe_path' "${Bundle}: unexpected member '$m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)"
+        if ((($m -notmatch '^(uv|wheels)/[A-Za-z0-9_][A-Za-z0-9._+-]*$') -and ($m -notmatch '^python/[A-Za-z0-9_][A-Za-z0-9._+-]*$')) -or $m.Contains('..')) {
+            Fail-Bundle 'bundle.unsafe_path' "${Bundle}: unexpected member '$m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>, python/<file>)"
         }
         # Longer than a file name may be (NAME_MAX): refused, not left to fail in tar.
         if (($m -split '/', 2)[1].Length -gt 255) { Fail-Bundle 'bundle.unsafe_path' "${Bundle}: member name '$($m.Substring(0, 60))...' is longer than 255 characters" }
@@ -590,8 +590,87 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         }
     }
     foreach ($w in $ours) { Invoke-Rename $w.FullName (Join-Path $wheelhouse $w.Name) }
+    $py = Import-BundlePython $Bundle $dir $Triple $Data $Repo
     return @{ Dir = $work; Artifact = $uvFile; Wheelhouse = $wheelhouse
-              Pythons = @($manifest.pythons); Profile = $profileName; Target = "$($manifest.target)" }
+              Pythons = @($manifest.pythons); Profile = $profileName; Target = "$($manifest.target)"
+              Python = $py; Triple = $Triple; Data = $Data }
+}
+
+# ----- a pinned interpreter from the bundle (machines with no Python) ------------------
+# bootstrap\python\pin.txt pins, per triple, an install_only CPython archive by SHA-256
+# (docs/cache.md). A bundle's python/<file> must be that file with that hash, or the whole
+# bundle is refused before uv sees it. uv installs it offline from a downloads list written
+# here from the pin -- never one the bundle or the environment brings: uv checks an
+# archive only when the list carries its sha256, and nothing checks the list.
+function Read-PythonPin([string]$Triple, [string]$Repo) {
+    $file = Env 'BOOTSTRAP_PYTHON_PIN_FILE' (Join-Path $Repo 'bootstrap\python\pin.txt')
+    if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
+    foreach ($line in [IO.File]::ReadAllLines($file)) {
+        $w = -split ($line -replace '#.*$', '')
+        if ($w.Count -eq 6 -and $w[0] -eq 'cpython' -and $w[1] -eq $Triple -and
+            $w[2] -match '^3\.[0-9]+\.[0-9]+$' -and $w[3] -match '^[A-Za-z0-9_][A-Za-z0-9._+-]*$' -and
+            $w[4] -match '^[0-9a-f]{64}$') {
+            return @{ Version = $w[2]; File = $w[3]; Sha = $w[4] }
+        }
+    }
+    return $null
+}
+
+function Import-BundlePython([string]$Bundle, [string]$Dir, [string]$Triple, [string]$Data, [string]$Repo) {
+    # The python/ members: the pinned archive (kept where the list will point uv), or a
+    # downloads list, which is never used.
+    $pydir = Join-Path $Dir 'python'
+    if (-not (Test-Path -LiteralPath $pydir)) { return $null }
+    $pin = Read-PythonPin $Triple $Repo
+    $found = $null
+    $said = $false
+    foreach ($f in (Get-ChildItem -LiteralPath $pydir -File)) {
+        if ($f.Name.EndsWith('.json')) {
+            if (-not $said) { Say "${Bundle}: python/$($f.Name) is a downloads list; it is never used (the list comes from bootstrap\python\pin.txt)" }
+            $said = $true
+            continue
+        }
+        if (-not $pin -or $f.Name -ne $pin.File) {
+            Fail-Bundle 'bundle.python_unpinned' "${Bundle}: python/$($f.Name) is not the interpreter bootstrap\python\pin.txt pins for $Triple" 'pin it (bootstrap python pin VERSION --archive FILE) or pack the bundle again with --with-python'
+        }
+        $got = Get-Sha256 $f.FullName
+        if ($got -ne $pin.Sha) {
+            Fail-Bundle 'bundle.python_checksum' "${Bundle}: python/$($f.Name) does not match the Python pin for $Triple (sha256 $got, pinned $($pin.Sha)); refused before uv sees it" 'never use this bundle''s interpreter; pack a new bundle'
+        }
+        $dest = Join-Path $Data 'python'
+        New-Item -ItemType Directory -Force -Path $dest | Out-Null
+        Invoke-Rename $f.FullName (Join-Path $dest $pin.File)
+        $found = @{ Version = $pin.Version; Sha = $pin.Sha; Archive = (Join-Path $dest $pin.File) }
+    }
+    return $found
+}
+
+function Install-BundlePython($Uv, $Py, [string]$Triple, [string]$Data) {
+    # uv installs the pinned interpreter offline from a list written from the pin.
+    $arch = if ($Triple -like 'x86_64-*') { 'x86_64' } else { 'aarch64' }
+    $v = $Py.Version.Split('.')
+    $entry = [ordered]@{ name = 'cpython'; arch = [ordered]@{ family = $arch; variant = $null }; os = 'windows'
+                         libc = 'none'; major = [int]$v[0]; minor = [int]$v[1]; patch = [int]$v[2]; prerelease = ''
+                         url = ([Uri]$Py.Archive).AbsoluteUri; sha256 = $Py.Sha; variant = $null; build = '0' }
+    $list = Join-Path $Data "python\downloads-$Triple.json"
+    $body = [ordered]@{}
+    $body["cpython-$($Py.Version)-windows-$arch-none"] = $entry
+    Write-Text $list ($body | ConvertTo-Json -Depth 4)
+    $dropped = @()
+    foreach ($name in 'UV_PYTHON_INSTALL_MIRROR', 'UV_PYPY_INSTALL_MIRROR', 'UV_PYTHON_DOWNLOADS_JSON_URL', 'UV_PYTHON_CACHE_DIR', 'UV_PYTHON_DOWNLOADS') {
+        if ([Environment]::GetEnvironmentVariable($name)) {
+            if ($name -ne 'UV_PYTHON_DOWNLOADS') { $dropped += $name }
+            [Environment]::SetEnvironmentVariable($name, $null)
+        }
+    }
+    if ($dropped) { Say "unset for the interpreter's install: $($dropped -join ' ') (the list written from bootstrap\python\pin.txt decides where it comes from)" }
+    # --no-bin: nothing goes onto PATH (PATH is never touched unasked).
+    & $Uv -q --offline python install --no-bin --python-downloads-json-url ([Uri]$list).AbsoluteUri $Py.Version
+    if ($LASTEXITCODE -ne 0) {
+        Invoke-Quietly $Uv @('-q', 'python', 'uninstall', $Py.Version) | Out-Null
+        Fail-Bundle 'python.install_failed' "uv could not install the pinned CPython $($Py.Version) from $($Py.Archive) (above)" 'check the bundle: bootstrap cache verify FILE'
+    }
+    Say "CPython $($Py.Version) (pinned, from the bundle) installed by uv, offline"
 }
 
 function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
@@ -603,11 +682,23 @@ function New-ToolEnv($Uv, [string]$Repo, [string]$ToolEnv, $Imported) {
     & $Uv export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project $Repo -o $req
     if ($LASTEXITCODE -ne 0) { Fail "uv cannot read $Repo\uv.lock" }
     $made = ''
-    foreach ($py in $Imported.Pythons) {
-        if ((Invoke-Quietly $Uv @('venv', '-q', '--offline', '--no-python-downloads', '--allow-existing', '--python', $py, $ToolEnv)) -eq 0) { $made = $py; break }
+    if ($Imported.Python) {
+        # A pinned interpreter from the bundle: installed by uv, and the only one used.
+        Install-BundlePython $Uv $Imported.Python $Imported.Triple $Imported.Data
+        & $Uv venv -q --offline --no-python-downloads --managed-python --allow-existing --python $Imported.Python.Version $ToolEnv
+        if ($LASTEXITCODE -ne 0) { Fail "uv cannot make the bootstrapper's environment with the pinned CPython $($Imported.Python.Version)" }
+        $made = $Imported.Python.Version
+    }
+    if (-not $made) {
+        foreach ($py in $Imported.Pythons) {
+            if ((Invoke-Quietly $Uv @('venv', '-q', '--offline', '--no-python-downloads', '--allow-existing', '--python', $py, $ToolEnv)) -eq 0) { $made = $py; break }
+        }
     }
     if (-not $made) {
         $serves = $Imported.Pythons -join ', '
+        if (-not (Get-Command python -ErrorAction SilentlyContinue) -and -not (Get-Command py -ErrorAction SilentlyContinue)) {
+            Fail-Bundle 'bundle.no_python' "this machine has no Python at all, and the bundle carries no interpreter pinned for $($Imported.Triple)" "pack one that does: bootstrap python pin 3.X.Y --target $($Imported.Target) (commit bootstrap\python\pin.txt), then bootstrap cache pack --profile $($Imported.Profile) --target $($Imported.Target) --with-python --out FILE"
+        }
         Fail-Bundle 'bundle.python' "the bundle's wheels serve Python $serves, this machine has no Python $serves" "pack a bundle for it: bootstrap cache pack --profile $($Imported.Profile) --target $($Imported.Target) --python 3.X --out FILE"
     }
     $python = Join-Path $ToolEnv 'Scripts\python.exe'

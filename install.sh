@@ -85,6 +85,7 @@ Environment:
   BOOTSTRAP_SELF_URL, BOOTSTRAP_SELF_SHA256
                             piped use: the bootstrapper artifact (wheel or .tar.gz);
                             else the pin's `self` line, found on BOOTSTRAP_SELF_INDEX_URL
+  BOOTSTRAP_PYTHON_PIN_FILE read another interpreter pin than bootstrap/python/pin.txt
   BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
   BOOTSTRAP_DOWNLOAD_DEADLINE  seconds one download may take, retries included (600)
 EOF
@@ -867,13 +868,13 @@ $WORK"
   while IFS= read -r _m; do
     case $_m in
       manifest.json | SHA256SUMS) ;;
-      uv/*/* | wheels/*/* | */..* | *..) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;;
-      uv/[A-Za-z0-9_]* | wheels/[A-Za-z0-9_]*)
+      uv/*/* | wheels/*/* | python/*/* | */..* | *..) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;;
+      uv/[A-Za-z0-9_]* | wheels/[A-Za-z0-9_]* | python/[A-Za-z0-9_]*)
         case ${_m#*/} in *[!A-Za-z0-9._+-]*) bundle_die bundle.unsafe_path "$_bundle: unsafe member path '$_m'" ;; esac
         # Longer than a file name may be (NAME_MAX): refused, not left to fail in tar.
         _f=${_m#*/}
         [ "${#_f}" -le 255 ] || bundle_die bundle.unsafe_path "$_bundle: member name '$(printf '%.60s' "$_m")...' is longer than 255 characters" ;;
-      *) bundle_die bundle.unsafe_path "$_bundle: unexpected member '$_m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>)" ;;
+      *) bundle_die bundle.unsafe_path "$_bundle: unexpected member '$_m' (absolute, '..', or not manifest.json, SHA256SUMS, uv/<file>, wheels/<file>, python/<file>)" ;;
     esac
   done <"$WORK/members"
   _dup=$(sort "$WORK/members" | uniq -d | head -n 1)
@@ -979,6 +980,7 @@ $WORK"
     # shellcheck disable=SC2046
     (cd "$_b/wheels" && mv -f $(cat "$WORK/moves") "$WHEELHOUSE/") || die "cannot move the bootstrapper's wheels into $WHEELHOUSE"
   fi
+  bundle_python "$_bundle" "$_b"
   # The uv artifact's digest is known (above): ensure_uv checks it against the pin
   # without copying or hashing the file again (the staging directory is this run's own).
   SOURCES=local
@@ -992,7 +994,9 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
   _made=""
   uv_path
-  for _py in ${BUNDLE_PYTHONS:-3}; do
+  # A pinned interpreter from the bundle: installed by uv, and the only one used.
+  python_install && _made=$PY_VERSION
+  [ -n "$_made" ] || for _py in ${BUNDLE_PYTHONS:-3}; do
     if PATH=$UV_PATH "$UV" venv -q --offline --no-python-downloads --allow-existing --python "$_py" "$TOOL_ENV" 2>/dev/null; then
       _made=$_py
       break
@@ -1006,8 +1010,10 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     if [ -n "$PROJECT_ARG" ] && [ -d "$PROJECT_ARG" ]; then
       _which="--project $(sh_quote "$(cd "$PROJECT_ARG" && pwd)")"
     fi
-    bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has ${_have:+Python $_have and }no Python ${BUNDLE_PYTHONS% }" \
-      "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python ${_have:-3.X} --out FILE"
+    [ -n "$_have" ] || bundle_die bundle.no_python "this machine has no Python at all, and the bundle carries no interpreter pinned for $TRIPLE" \
+      "pack one that does: bootstrap python pin 3.X.Y --target $BUNDLE_TARGET (commit bootstrap/python/pin.txt), then bootstrap cache pack $_which --target $BUNDLE_TARGET --with-python --out FILE"
+    bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has Python $_have and no Python ${BUNDLE_PYTHONS% }" \
+      "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python $_have --out FILE"
   fi
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
@@ -1035,6 +1041,90 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
   # from anywhere), and nothing leaks into the project's environment through PYTHONPATH.
   printf '%s\n' "$REPO" >"$_site/bootstrap-checkout.pth"
   printf '%s\n' "$REPO" >"$TOOL_ENV/.ok"
+}
+
+# ----- a pinned interpreter from the bundle (machines with no Python) ------------------
+# bootstrap/python/pin.txt pins, per triple, an install_only CPython archive by SHA-256
+# (docs/cache.md). A bundle's python/<file> must be that file with that hash, or the whole
+# bundle is refused before uv sees it. uv installs it offline from a downloads list written
+# here from the pin -- never one the bundle or the environment brings: uv checks an
+# archive only when the list carries its sha256, and nothing checks the list.
+PY_VERSION="" PY_FILE="" PY_SHA="" PY_ARCHIVE=""
+python_pin() { # the pin's line for $TRIPLE, if any
+  _pf=${BOOTSTRAP_PYTHON_PIN_FILE:-${REPO:-.}/bootstrap/python/pin.txt}
+  [ -f "$_pf" ] || return 0
+  while read -r _k _t _v _f _s _u; do
+    [ "$_k" = cpython ] && [ "$_t" = "$TRIPLE" ] && PY_VERSION=$_v PY_FILE=$_f PY_SHA=$_s
+  done <"$_pf"
+  case $PY_VERSION in 3.[0-9]*.[0-9]*) ;; *) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
+  case $PY_FILE in "" | *[!A-Za-z0-9._+-]*) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
+  # A line without a real SHA-256 pins nothing (the list uv gets always carries one).
+  case $PY_SHA in *[!0-9a-f]*) PY_VERSION="" PY_FILE="" PY_SHA="" ;; esac
+  [ ${#PY_SHA} -eq 64 ] || PY_VERSION="" PY_FILE="" PY_SHA=""
+}
+
+bundle_python() { # BUNDLE STAGING: check the python/ members, keep the pinned archive
+  python_pin
+  _said=""
+  awk '$2 ~ /^python\// { print $2 }' "$WORK/have" >"$WORK/python"
+  while IFS= read -r _m; do
+    case $_m in
+      *.json)
+        [ -n "$_said" ] || say "$1: $_m is a downloads list; it is never used (the list comes from bootstrap/python/pin.txt)"
+        _said=1
+        continue ;;
+    esac
+    if [ -z "$PY_FILE" ] || [ "$_m" != "python/$PY_FILE" ]; then
+      bundle_die bundle.python_unpinned "$1: $_m is not the interpreter bootstrap/python/pin.txt pins for $TRIPLE" \
+        "pin it (bootstrap python pin VERSION --archive FILE) or pack the bundle again with --with-python"
+    fi
+    _got=$(awk -v f="$_m" '$2 == f { print $1; exit }' "$WORK/have")
+    [ "$_got" = "$PY_SHA" ] ||
+      bundle_die bundle.python_checksum "$1: $_m does not match the Python pin for $TRIPLE (sha256 $_got, pinned $PY_SHA); refused before uv sees it" \
+        "never use this bundle's interpreter; pack a new bundle"
+    mkdir -p "$DATA/python" || die "cannot create $DATA/python"
+    mv -f "$2/$_m" "$DATA/python/$PY_FILE" || die "cannot move $_m into $DATA/python"
+    PY_ARCHIVE=$DATA/python/$PY_FILE
+  done <"$WORK/python"
+}
+
+python_install() { # install the pinned interpreter the bundle brought; fails when there is none
+  [ -n "$PY_ARCHIVE" ] && [ -f "$PY_ARCHIVE" ] || return 1
+  case $TRIPLE in
+    *-unknown-linux-*) _pos=linux _plibc=${TRIPLE##*-} ;;
+    *-apple-darwin) _pos=darwin _plibc=none ;;
+    *) return 1 ;;
+  esac
+  _parch=${TRIPLE%%-*}
+  _pmaj=${PY_VERSION%%.*} _prest=${PY_VERSION#*.}
+  _pmin=${_prest%%.*} _ppatch=${_prest#*.}
+  # A file:// URL: the characters a data path may hold that a URL or JSON cannot.
+  _purl=file://$(printf '%s' "$PY_ARCHIVE" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/+/%2B/g' \
+    -e 's/#/%23/g' -e 's/?/%3F/g' -e 's/"/%22/g' -e 's/\\/%5C/g')
+  _plist=$DATA/python/downloads-$TRIPLE.json
+  printf '{"cpython-%s-%s-%s-%s": {"name": "cpython", "arch": {"family": "%s", "variant": null}, "os": "%s", "libc": "%s", "major": %s, "minor": %s, "patch": %s, "prerelease": "", "url": "%s", "sha256": "%s", "variant": null, "build": "0"}}\n' \
+    "$PY_VERSION" "$_pos" "$_parch" "$_plibc" "$_parch" "$_pos" "$_plibc" "$_pmaj" "$_pmin" "$_ppatch" "$_purl" "$PY_SHA" >"$_plist"
+  _dropped=""
+  for _v in UV_PYTHON_INSTALL_MIRROR UV_PYPY_INSTALL_MIRROR UV_PYTHON_DOWNLOADS_JSON_URL UV_PYTHON_CACHE_DIR; do
+    eval "_val=\${$_v:-}"
+    [ -z "$_val" ] || _dropped="$_dropped $_v"
+  done
+  [ -z "$_dropped" ] || say "unset for the interpreter's install:$_dropped (the list written from bootstrap/python/pin.txt decides where it comes from)"
+  _pfile=$(printf '%s' "$_plist" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/+/%2B/g' -e 's/#/%23/g' -e 's/?/%3F/g')
+  # --no-bin: nothing goes into ~/.local/bin (PATH is never touched unasked).
+  (
+    unset UV_PYTHON_INSTALL_MIRROR UV_PYPY_INSTALL_MIRROR UV_PYTHON_DOWNLOADS_JSON_URL UV_PYTHON_CACHE_DIR UV_PYTHON_DOWNLOADS
+    "$UV" -q --offline python install --no-bin --python-downloads-json-url "file://$_pfile" "$PY_VERSION"
+  ) || {
+    # A refused archive can leave a half-made install behind; none was there before (an
+    # installed version makes `python install` a no-op), so it goes.
+    "$UV" -q python uninstall "$PY_VERSION" >/dev/null 2>&1 || true
+    bundle_die python.install_failed "uv could not install the pinned CPython $PY_VERSION from $PY_ARCHIVE (above)" \
+      "check the bundle: bootstrap cache verify FILE"
+  }
+  "$UV" venv -q --offline --no-python-downloads --managed-python --allow-existing --python "$PY_VERSION" "$TOOL_ENV" ||
+    die "uv cannot make the bootstrapper's environment with the pinned CPython $PY_VERSION"
+  say "CPython $PY_VERSION (pinned, from the bundle) installed by uv, offline"
 }
 
 # ----- the bootstrapper itself, when piped -------------------------------------------

@@ -521,10 +521,19 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             online=options.online,
             uv_version=_pinned_uv(),
             accept_new_host_keys=options.accept_new_host_keys,
+            bundle_pythons=_bundle_pythons(options.cache_bundle),
         ),
         strategies=REGISTRY,
     )
     return profile, plan
+
+
+def _bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:
+    if not source:
+        return ()
+    from bootstrap.cache.use import bundle_pythons
+
+    return bundle_pythons(source)
 
 
 def _profile_label(options: UpOptions) -> str:

@@ -56,6 +56,17 @@ class Paths:
         return self.cache / "tmp"
 
     @property
+    def python_archives(self) -> Path:
+        """Pinned interpreter archives from cache bundles, and the downloads list uv
+        installs them from (install.sh and install.ps1 use the same directory)."""
+        return self.data / "python"
+
+    @property
+    def interpreter_downloads(self) -> Path:
+        """Interpreter archives downloaded to pin or pack them (never needed to run)."""
+        return self.cache / "python"
+
+    @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
 

@@ -235,7 +235,10 @@ PROBE_KEYS = {
     "python_cmd": re.compile(r"python3?"),
     "disk_kb": re.compile(r"\d{0,20}"),
     "libc": re.compile(r"[ -~]{0,200}"),
-    **{tool: re.compile(r"1") for tool in ("rsync", "curl", "wget", "sha256sum", "tar")},
+    **{
+        tool: re.compile(r"1")
+        for tool in ("rsync", "curl", "wget", "sha256sum", "tar", "unzip", "busybox")
+    },
 }
 
 

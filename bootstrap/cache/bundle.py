@@ -7,10 +7,13 @@ A bundle is ONE uncompressed tar (install.sh and install.ps1 read it with POSIX 
     uv/<file>        the pinned uv artifact for the target, byte-identical to the pin
     wheels/<file>    distribution files (wheels; sdists only where the lock has no wheel),
                      flat, each byte-identical to a file a repository lock names
+    python/<file>    optional (``cache pack --with-python``): the interpreter archive
+                     ``bootstrap/python/pin.txt`` pins for the target, byte-identical
 
 Only regular files, only those names. The manifest and the sums catch accidents; trust
-comes from the repository: the uv artifact is checked against ``bootstrap/uv/pin.txt``
-and every ``wheels/`` file against a hash in a lock file (:mod:`bootstrap.cache.locks`).
+comes from the repository: the uv artifact is checked against ``bootstrap/uv/pin.txt``,
+the interpreter against ``bootstrap/python/pin.txt`` and every ``wheels/`` file against a
+hash in a lock file (:mod:`bootstrap.cache.locks`).
 
 Format 1 (a copy of uv's cache as ``cache.tar.gz``) is refused: nothing outside it could
 vouch for its content.
@@ -38,6 +41,7 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 UV_DIR = "uv"
 WHEELS_DIR = "wheels"
+PYTHON_DIR = "python"
 PARTS = ("tool", "project", "tools", "build")  # bootstrapper, project, [tools], build backend
 CHUNK = 1 << 20
 # A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
@@ -205,7 +209,7 @@ def _check_values(body: Mapping[str, Any], bad: Callable[[str], IntegrityError])
             if member_kind(f"{WHEELS_DIR}/{name}") != "wheel":
                 raise bad(f"'parts' names a file that is not a wheel file name: {_shown(name)}")
     for name, digest in body["members"].items():
-        if member_kind(name) not in ("uv", "wheel"):
+        if member_kind(name) not in ("uv", "wheel", "python"):
             raise bad(f"'members' names something that is not a bundle member: {_shown(name)}")
         check("members", digest, "sha256")
 
@@ -328,7 +332,8 @@ class _BytesReader:
 
 
 def member_kind(name: str) -> str | None:
-    """``manifest``, ``sums``, ``uv`` or ``wheel`` for a valid member name, else None."""
+    """``manifest``, ``sums``, ``uv``, ``wheel`` or ``python`` for a valid member name,
+    else None."""
     if name == MANIFEST:
         return "manifest"
     if name == SUMS:
@@ -339,6 +344,8 @@ def member_kind(name: str) -> str | None:
             return "uv"
         if head == WHEELS_DIR:
             return "wheel"
+        if head == PYTHON_DIR:
+            return "python"
     return None
 
 
@@ -439,7 +446,7 @@ def check_member(info: tarfile.TarInfo, bundle: Path, dest: Path) -> None:
     if member_kind(info.name) is None:
         raise IntegrityError(
             f"{bundle}: unexpected member {info.name!r}; a bundle holds {MANIFEST}, {SUMS}, "
-            f"{UV_DIR}/<file> and {WHEELS_DIR}/<file>",
+            f"{UV_DIR}/<file>, {WHEELS_DIR}/<file> and {PYTHON_DIR}/<file>",
             code="bundle.unsafe_path",
         )
 

@@ -15,6 +15,12 @@ wheelhouse later as a flat ``--find-links`` directory, with the lock's hashes re
 locks and pin) is not read again while its files still hold the bytes checked then (a
 record of each file's SHA-256, size, mtime, ctime and inode: a changed file is hashed
 again, and a file that no longer matches makes the import run again and replace it).
+
+A ``python/<file>`` member (``cache pack --with-python``) must be the archive
+``bootstrap/python/pin.txt`` pins, with the pin's SHA-256, for the bundle's target: it is
+refused before anything reaches uv otherwise. A downloads list a bundle carries
+(``python/*.json``) is never used: the list uv installs from is written from the pin
+(:mod:`bootstrap.python.downloads`), so such a member is ignored and said to be.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from bootstrap.cache.bundle import (
 )
 from bootstrap.cache.locks import Trust, lock_digests, trust
 from bootstrap.errors import BootstrapError, IntegrityError, UserError
+from bootstrap.python.pin import Interpreter, PythonPin
 
 TMP = ".tmp"
 # Where members are checked to land when nothing is written (verify, peek).
@@ -61,6 +68,8 @@ class Verified:
     manifest: Manifest
     size: int  # bytes
     wheels: tuple[str, ...]  # wheels/ file names, each checked against a lock
+    interpreter: Interpreter | None = None  # the pinned python/<file> it carries
+    ignored: tuple[str, ...] = ()  # members never used (a downloads list it carries)
 
     @property
     def uv_member(self) -> str:
@@ -75,6 +84,7 @@ class ImportResult:
     duration: float
     uv_artifact: Path | None  # where the bundled uv was written, when asked for
     skipped: bool = False  # the same bundle was already imported and verified
+    python_archive: Path | None = None  # where the pinned interpreter archive now is
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,16 @@ class Expect:
     # How this machine names the profile to `bootstrap cache pack` ("--project /abs/dir"
     # or "--profile NAME"), for the fixes; "" uses the manifest's profile name.
     pack_args: str = ""
+    # What vouches for a python/<file> member; None: the repository's pin, read when a
+    # bundle carries one.
+    python_pin: PythonPin | None = None
+
+    def interpreters(self) -> PythonPin:
+        if self.python_pin is not None:
+            return self.python_pin
+        from bootstrap.python.pin import load
+
+        return load()
 
 
 class _Reader:
@@ -95,12 +115,21 @@ class _Reader:
     (when ``staging`` is given) the uv artifact and the wheels written out."""
 
     def __init__(
-        self, bundle: Path, trusted: Trust, staging: Path | None, *, keep_uv: bool = False
+        self,
+        bundle: Path,
+        trusted: Trust,
+        staging: Path | None,
+        *,
+        keep_uv: bool = False,
+        expect: Expect | None = None,
     ) -> None:
         self.bundle = bundle
         self.trusted = trusted
         self.staging = staging
         self.keep_uv = keep_uv
+        self.expect = expect or Expect(locks=())
+        self.interpreter: Interpreter | None = None
+        self.ignored: list[str] = []
         self.digests: dict[str, str] = {}
         self.raw: dict[str, bytes] = {}
         self.declared: int | None = None  # the manifest's unpacked_size, once read
@@ -117,7 +146,7 @@ class _Reader:
                     f"{self.bundle}: member {name!r} appears twice", code="bundle.duplicate"
                 )
             kind = member_kind(name)
-            if kind in ("uv", "wheel"):
+            if kind in ("uv", "wheel", "python"):
                 # Only what the manifest lists, and no more than it says the files unpack
                 # to (the cap of iter_members bounds a manifest that claims too much):
                 # refused before the member is read, let alone written.
@@ -146,6 +175,9 @@ class _Reader:
                 if kind == "manifest":
                     self.declared, self.listed = _declared(data)
                 continue
+            if kind == "python":
+                self._python(name, reader)
+                continue
             if kind == "wheel":
                 # A name no lock knows is refused before anything is read or a staging
                 # file is opened (whatever the name: too long for the disk, or odd).
@@ -156,6 +188,41 @@ class _Reader:
                 # Checked as soon as it is read: a file the locks do not vouch for stops
                 # the import before anything else is written.
                 self.trusted.check(name.split("/", 1)[1], self.digests[name], str(self.bundle))
+
+    def _python(self, name: str, reader: IO[bytes]) -> None:
+        """A python/ member: the pinned archive (checked as soon as it is read, before
+        uv could see it), or a downloads list, which is never used."""
+        file = name.split("/", 1)[1]
+        if file.endswith(".json"):
+            self.digests[name] = hash_stream(reader, self.bundle)
+            self.ignored.append(name)
+            return
+        pinned = next(
+            (it for it in self.expect.interpreters().interpreters if it.filename == file), None
+        )
+        if pinned is None:
+            raise IntegrityError(
+                f"{self.bundle}: {name} is not an interpreter archive the Python pin names "
+                "(bootstrap/python/pin.txt)",
+                fix="pin it (bootstrap python pin VERSION --archive FILE) or pack the bundle "
+                "again with --with-python",
+                code="bundle.python_unpinned",
+            )
+        if self.interpreter is not None:
+            raise IntegrityError(
+                f"{self.bundle}: more than one interpreter archive ({name})",
+                code="bundle.python_unpinned",
+            )
+        digest = self._take(name, reader, True)
+        self.digests[name] = digest
+        if digest != pinned.sha256:
+            raise IntegrityError(
+                f"{self.bundle}: {name} does not match the Python pin for {pinned.triple} "
+                f"(sha256 {digest}, pinned {pinned.sha256}); refused before uv sees it",
+                fix="never use this bundle's interpreter; pack a new bundle",
+                code="bundle.python_checksum",
+            )
+        self.interpreter = pinned
 
     def _take(self, name: str, reader: IO[bytes], keep: bool) -> str:
         if self.staging is None or not keep:
@@ -239,7 +306,36 @@ def _check(r: _Reader, expect: Expect) -> Manifest:
     check_python(manifest, expect.python, expect.pack_args)
     if expect.pin is not None:
         _check_uv(bundle, manifest, r.digests[uv_member], expect.pin)
+    if r.interpreter is not None:
+        check_interpreter(bundle, manifest, r.interpreter)
     return manifest
+
+
+def check_interpreter(bundle: Path, manifest: Manifest, it: Interpreter) -> None:
+    """The interpreter must be the pin's for the bundle's platform, and of a Python the
+    bundle's wheels serve."""
+    from bootstrap.cache.targets import parse_target
+    from bootstrap.python.official import UV_KEYS
+
+    tgt = parse_target(manifest.target)
+    os_, arch, _ = UV_KEYS[it.triple]
+    want = (
+        {"linux": "linux", "macos": "darwin", "windows": "windows"}[tgt.os],
+        {"x86_64": "x86_64", "arm64": "aarch64"}[tgt.arch],
+    )
+    if (os_, arch) != want:
+        raise IntegrityError(
+            f"{bundle}: {it.member} is pinned for {it.triple}, the bundle is for {manifest.target}",
+            fix="pack the bundle again with --with-python for its own target",
+            code="bundle.python_target",
+        )
+    if manifest.pythons and it.minor not in manifest.pythons:
+        raise IntegrityError(
+            f"{bundle}: {it.member} is CPython {it.version}, the wheels serve Python "
+            f"{', '.join(manifest.pythons)}",
+            fix=f"pack the bundle again with --with-python --python {it.minor}",
+            code="bundle.python",
+        )
 
 
 def check_target(manifest: Manifest, expected: str | None, pack_args: str = "") -> None:
@@ -312,10 +408,12 @@ def _check_uv(bundle: Path, manifest: Manifest, digest: str, pin: UvPin) -> None
 
 def verify(bundle: Path, expect: Expect) -> Verified:
     """Read ``bundle`` once and check everything against ``expect``; writes nothing."""
-    r = _Reader(bundle, trust(expect.locks), staging=None)
+    r = _Reader(bundle, trust(expect.locks), staging=None, expect=expect)
     r.read()
     manifest = _check(r, expect)
-    return Verified(bundle, manifest, bundle.stat().st_size, _wheels(r))
+    return Verified(
+        bundle, manifest, bundle.stat().st_size, _wheels(r), r.interpreter, tuple(r.ignored)
+    )
 
 
 def _wheels(r: _Reader) -> tuple[str, ...]:
@@ -360,7 +458,9 @@ def _has_markers(wheelhouse: Path) -> bool:
     return markers.is_dir() and any(markers.iterdir())
 
 
-def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified | None:
+def already_imported(
+    bundle: Path, wheelhouse: Path, expect: Expect, python_dir: Path | None = None
+) -> Verified | None:
     """The earlier import of this very bundle (same SHA-256, checked against the same
     locks and pin) when its files are all still in the wheelhouse with the bytes that
     were checked then; else None, and the import runs again (which puts back a file
@@ -373,13 +473,21 @@ def already_imported(bundle: Path, wheelhouse: Path, expect: Expect) -> Verified
         files = body["files"]  # a marker from before files were recorded: import again
         if not isinstance(files, dict):
             return None
+        member = body.get("python")
     except (OSError, ValueError, KeyError, TypeError, RecursionError, IntegrityError, UserError):
         return None
     if not all(still_verified(wheelhouse / w, files.get(w)) for w in wheels):
         return None
+    interpreter = None
+    if isinstance(member, str):
+        file = member.split("/", 1)[-1]
+        pinned = [it for it in expect.interpreters().interpreters if it.filename == file]
+        if not pinned or python_dir is None or not (python_dir / file).is_file():
+            return None  # the pin moved, or the archive is gone: read the bundle again
+        interpreter = pinned[0]
     check_target(manifest, expect.target, expect.pack_args)
     check_python(manifest, expect.python, expect.pack_args)
-    return Verified(bundle, manifest, bundle.stat().st_size, wheels)
+    return Verified(bundle, manifest, bundle.stat().st_size, wheels, interpreter)
 
 
 def file_record(path: Path, sha256: str) -> list[Any]:
@@ -412,23 +520,39 @@ def import_bundle(
     expect: Expect,
     *,
     uv_artifact_dir: Path | None = None,
+    python_dir: Path | None = None,
 ) -> ImportResult:
     """Check ``bundle`` against ``expect`` and put its distribution files into
-    ``wheelhouse`` (a flat directory), and its uv artifact into ``uv_artifact_dir`` when
-    given. Refuses the whole bundle, writing nothing, on the first file the repository
-    does not vouch for."""
+    ``wheelhouse`` (a flat directory), its uv artifact into ``uv_artifact_dir`` and its
+    pinned interpreter archive into ``python_dir`` when given. Refuses the whole bundle,
+    writing nothing, on the first file the repository does not vouch for."""
     start = time.monotonic()
     if uv_artifact_dir is None and _has_markers(wheelhouse):
-        done = already_imported(bundle, wheelhouse, expect)
+        done = already_imported(bundle, wheelhouse, expect, python_dir)
         if done is not None:
-            return ImportResult(done, wheelhouse, 0, time.monotonic() - start, None, skipped=True)
+            kept = (
+                python_dir / done.interpreter.filename if python_dir and done.interpreter else None
+            )
+            return ImportResult(
+                done,
+                wheelhouse,
+                0,
+                time.monotonic() - start,
+                None,
+                skipped=True,
+                python_archive=kept,
+            )
     clean_stale(wheelhouse)
     staging = wheelhouse / TMP / f"{os.getpid()}-import"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         r = _Reader(
-            bundle, trust(expect.locks), staging=staging, keep_uv=uv_artifact_dir is not None
+            bundle,
+            trust(expect.locks),
+            staging=staging,
+            keep_uv=uv_artifact_dir is not None,
+            expect=expect,
         )
         # One pass: the bundle's own SHA-256 (which names the marker) is taken while its
         # members are read, not by reading the file twice.
@@ -451,6 +575,7 @@ def import_bundle(
             uv_artifact_dir.mkdir(parents=True, exist_ok=True)
             uv_out = uv_artifact_dir / manifest.uv_artifact.split("/", 1)[1]
             shutil.move(str(staging / manifest.uv_artifact), uv_out)
+        py_out = _place_interpreter(r, staging, python_dir)
         marker.parent.mkdir(parents=True, exist_ok=True)
         body: dict[str, Any] = {
             "bundle_sha256": bundle_sha,
@@ -458,13 +583,44 @@ def import_bundle(
             "wheels": list(wheels),
             "files": {n: file_record(wheelhouse / n, r.digests[f"wheels/{n}"]) for n in wheels},
         }
+        if r.interpreter is not None and py_out is not None:
+            body["python"] = r.interpreter.member
         tmp_marker = staging / "marker.json"
         tmp_marker.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
         tmp_marker.replace(marker)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    verified = Verified(bundle, manifest, bundle.stat().st_size, wheels)
-    return ImportResult(verified, wheelhouse, written, time.monotonic() - start, uv_out)
+    verified = Verified(
+        bundle, manifest, bundle.stat().st_size, wheels, r.interpreter, tuple(r.ignored)
+    )
+    return ImportResult(
+        verified, wheelhouse, written, time.monotonic() - start, uv_out, python_archive=py_out
+    )
+
+
+def _place_interpreter(r: _Reader, staging: Path, python_dir: Path | None) -> Path | None:
+    """Move the checked interpreter archive to ``python_dir`` (where the downloads list
+    written from the pin points uv), after checking its layout as uv would."""
+    it = r.interpreter
+    if it is None or python_dir is None:
+        return None
+    from bootstrap.python.archive import check_archive
+
+    staged = staging / it.member
+    check_archive(
+        staged, it.minor, windows="windows" in it.triple, origin=f"{r.bundle}: {it.member}"
+    )
+    python_dir.mkdir(parents=True, exist_ok=True)
+    out = python_dir / it.filename
+    staged.replace(out) if _same_fs(staged, python_dir) else shutil.move(str(staged), out)
+    return out
+
+
+def _same_fs(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_dev == b.stat().st_dev
+    except OSError:
+        return False
 
 
 def fetch_bundle(url: str, dest_dir: Path) -> Path:
@@ -517,6 +673,20 @@ def resolve_bundle(source: str, downloads: Path) -> Path:
             code="bundle.missing",
         )
     return path
+
+
+def peek_manifest(bundle: Path) -> Manifest:
+    """The manifest (the first member), unchecked: only to plan (which interpreter the
+    bundle says it carries), never to choose what vouches for it; the import checks
+    everything against the repository before anything is used."""
+    for info, reader in iter_members(bundle, _CHECK_ROOT):
+        if info.name == MANIFEST and info.size <= 16 << 20:
+            return Manifest.from_json(reader.read(), str(bundle))
+        break
+    raise IntegrityError(
+        f"{bundle}: {MANIFEST} is not the first member; not a cache bundle",
+        code="bundle.missing_member",
+    )
 
 
 def tool_lock() -> Path:

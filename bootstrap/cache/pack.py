@@ -84,6 +84,7 @@ def pack(
     index_url: str = PYPI_SIMPLE,
     timeout: float = PACK_TIMEOUT,
     python_downloads: bool = False,
+    interpreter: tuple[str, Path] | None = None,
 ) -> PackResult:
     """Build the bundle for ``target`` into ``out``.
 
@@ -95,7 +96,9 @@ def pack(
     ``python_downloads`` (the Pythons the bundle serves are otherwise the machine's).
 
     A project that uv.lock builds (a package, workspace members) needs its build backend
-    offline: the wheels ``pylock.build.toml`` pins go in as the part ``build``."""
+    offline: the wheels ``pylock.build.toml`` pins go in as the part ``build``.
+    ``interpreter``: (``python/<file>``, the pinned archive, already checked against the
+    Python pin) to carry as well."""
     try:
         return _pack(
             out=out,
@@ -114,6 +117,7 @@ def pack(
             index_url=index_url,
             timeout=timeout,
             python_downloads=python_downloads,
+            interpreter=interpreter,
         )
     except httpx_errors() as exc:
         raise DownloadFailed(
@@ -148,6 +152,7 @@ def _pack(
     index_url: str,
     timeout: float,
     python_downloads: bool,
+    interpreter: tuple[str, Path] | None,
 ) -> PackResult:
     start = time.monotonic()
     tgt = parse_target(target)
@@ -248,6 +253,8 @@ def _pack(
         every = {k: v for found in wanted.values() for k, v in found.items()}
         for name in sorted(every):
             files[f"{WHEELS_DIR}/{name}"] = download_locked(every[name], wheels_dir)
+        if interpreter is not None:
+            files[interpreter[0]] = interpreter[1]
         manifest = write_bundle(
             out,
             Manifest(
@@ -273,6 +280,9 @@ def _pack(
             for part, found in wanted.items()
         ]
         parts.append(Part("uv", (artifact.name,), artifact.stat().st_size))
+        if interpreter is not None:
+            name, archive = interpreter
+            parts.append(Part("python", (name.split("/", 1)[1],), archive.stat().st_size))
     return PackResult(
         path=out,
         manifest=manifest,

@@ -6,7 +6,9 @@
   the pin, the plan's target and the Python the environment will use;
 * :func:`wheelhouse` -- where the sync finds them (or None: no bundle was imported);
 * :func:`imported_before` -- this very bundle was imported already (a re-run with the
-  same ``--cache-bundle`` can then be a no-op like any other).
+  same ``--cache-bundle`` can then be a no-op like any other);
+* :func:`bundle_pythons` -- the pinned interpreters a bundle says it carries, for the plan
+  (what it really carries is checked against the pin when it is imported).
 """
 
 from __future__ import annotations
@@ -137,7 +139,35 @@ def import_for_plan(
         python=version,
         pack_args=pack_args,
     )
-    return import_bundle(bundle, paths.wheelhouse, expect)
+    return import_bundle(bundle, paths.wheelhouse, expect, python_dir=paths.python_archives)
+
+
+def bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:
+    """(triple, version, file name, sha256) of each interpreter the repository's Python
+    pin names that the bundle's manifest lists as a ``python/<file>`` member; () for no
+    bundle, a URL (not fetched to plan), or a bundle that cannot be read (the import
+    step says why)."""
+    from bootstrap.cache.importer import peek_manifest
+    from bootstrap.errors import BootstrapError
+    from bootstrap.python.pin import load
+
+    if not source or source.startswith(("https://", "http://")):
+        return ()
+    path = Path(source).expanduser()
+    if not path.is_file():
+        return ()
+    import tarfile
+
+    try:
+        members = peek_manifest(path).members
+        pin = load()
+    except (BootstrapError, OSError, tarfile.TarError, ValueError, RecursionError):
+        return ()  # a truncated or odd bundle: the import step refuses it, in one line
+    return tuple(
+        (it.triple, it.version, it.filename, it.sha256)
+        for it in pin.interpreters
+        if it.member in members
+    )
 
 
 def wheelhouse(paths: Paths) -> Path | None:

@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "uv": ("bootstrap.cli.uv:uv", "Install, verify or move the pinned uv."),
     "cache": ("bootstrap.cli.cache:cache", "Pack and import offline cache bundles."),
+    "python": (
+        "bootstrap.cli.python:python",
+        "Pin the CPython a cache bundle carries to machines with none.",
+    ),
     "profiles": ("bootstrap.cli.profiles:profiles", "List, show and validate profiles."),
     "report": ("bootstrap.cli.report:report", "Show, send, flush and export timing reports."),
     "lock": ("bootstrap.cli.lock:lock", "Write per-target PEP 751 locks; --check gates drift."),

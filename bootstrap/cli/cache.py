@@ -149,6 +149,17 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 )
 @click.option("--no-tool", is_flag=True, help="Leave out the bootstrapper's own runtime wheels.")
 @click.option(
+    "--with-python",
+    is_flag=True,
+    help="Carry the interpreter bootstrap/python/pin.txt pins for the target (for machines "
+    "with no Python); the wheels then serve its version.",
+)
+@click.option(
+    "--python-archive",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="With --with-python: the pinned archive as a file here (default: from the pin's URL).",
+)
+@click.option(
     "--uv",
     "uv_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -179,6 +190,8 @@ def pack_cmd(
     no_default_groups: bool,
     python: str | None,
     no_tool: bool,
+    with_python: bool,
+    python_archive: Path | None,
     uv_path: Path | None,
     uv_artifact: Path | None,
     uv_sha256: str | None,
@@ -230,6 +243,13 @@ def pack_cmd(
         )
         project = project or Path()
     pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
+    interpreter = None
+    if with_python:
+        from bootstrap.cache.python_pack import for_bundle
+
+        interpreter, pythons = for_bundle(target, pythons, python_archive)
+    elif python_archive is not None:
+        raise click.UsageError("--python-archive goes with --with-python")
     result = pack(
         out=out,
         uv=uv,
@@ -244,6 +264,7 @@ def pack_cmd(
         pythons=pythons,
         index_url=index_url,
         python_downloads=python_downloads,
+        interpreter=interpreter,
     )
     if as_json:
         print_json(
@@ -392,14 +413,32 @@ def verify_cmd(
     path = resolve_bundle(bundle, Paths.from_env().cache / "bundles")
     verified = verify(path, expect)
     m = verified.manifest
+    _say_ignored(verified.ignored)
     if as_json:
-        print_json({"path": str(path), "ok": True, "manifest": _manifest_dict(m)})
+        print_json(
+            {
+                "path": str(path),
+                "ok": True,
+                "manifest": _manifest_dict(m),
+                "interpreter": verified.interpreter.member if verified.interpreter else None,
+            }
+        )
         return
     line(
         f"ok: {path} is a bundle for {m.target} (Python {', '.join(m.pythons) or '?'}, uv "
         f"{m.uv_version}, {len(verified.wheels)} files checked against the locks, profile "
         f"{m.profile or '-'}, packed {m.created_at})"
     )
+    if verified.interpreter is not None:
+        it = verified.interpreter
+        line(f"  carries CPython {it.version} ({it.member}), checked against the Python pin")
+
+
+def _say_ignored(members: tuple[str, ...]) -> None:
+    from bootstrap.console import warn
+
+    for name in members:
+        warn(f"{name}: a downloads list in the bundle is never used; the pin decides (ignored)")
 
 
 @cache.command("import")
@@ -436,7 +475,10 @@ def import_cmd(
     paths = Paths.from_env()
     expect = _expect(locks, profile, project, target, python)
     path = resolve_bundle(bundle, paths.cache / "bundles")
-    result = import_bundle(path, wheelhouse or paths.wheelhouse, expect)
+    result = import_bundle(
+        path, wheelhouse or paths.wheelhouse, expect, python_dir=paths.python_archives
+    )
+    _say_ignored(result.bundle.ignored)
     if as_json:
         print_json(
             {
@@ -446,6 +488,7 @@ def import_cmd(
                 "files": result.files,
                 "skipped": result.skipped,
                 "duration": round(result.duration, 3),
+                "python_archive": str(result.python_archive) if result.python_archive else None,
             }
         )
         return
@@ -456,3 +499,5 @@ def import_cmd(
         f"imported {len(result.bundle.wheels)} files ({result.files} new) for "
         f"{result.bundle.manifest.target} into {result.wheelhouse} in {result.duration:.1f}s"
     )
+    if result.python_archive is not None:
+        line(f"  the pinned interpreter archive: {result.python_archive}")

@@ -83,8 +83,15 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     name, project = profile_request(UpOptions(profile=profile, project=project))
     loaded = load_profile(name, project=project)
     facts = _facts(replay, facts_file)
+    from bootstrap.app import _bundle_pythons
+
     overrides = Overrides(
-        strategy=strategy, target=target, lock=lock, cache_bundle=cache_bundle, online=online
+        strategy=strategy,
+        target=target,
+        lock=lock,
+        cache_bundle=cache_bundle,
+        online=online,
+        bundle_pythons=_bundle_pythons(cache_bundle),
     )
     try:
         result = make_plan(facts, loaded, overrides, strategies=REGISTRY)

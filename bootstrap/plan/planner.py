@@ -35,6 +35,9 @@ class Overrides:
     online: bool = False  # sync may use the index (`up --online`)
     uv_version: str = "pinned"  # the repository's uv pin, for the plan's ensure-uv step
     accept_new_host_keys: bool = False
+    # The pinned interpreters (bootstrap/python/pin.txt) the cache bundle carries, each
+    # (triple, version, file name, sha256): read by the caller, so planning stays pure.
+    bundle_pythons: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def target_key(platform: str, accel: str) -> str:
@@ -242,7 +245,9 @@ def make_plan(
             "any package without a musllinux or pure-Python wheel (a glibc container or "
             "--strategy devcontainer avoids this)"
         )
-    reasons.append(_python_reason(profile))
+    here = registry[chosen.strategy].runs_here
+    bundle_python = _bundle_python(facts if here else None, platform, ov)
+    reasons.append(_python_reason(profile, bundle_python))
     reasons.append(_network_reason(profile, ov))
 
     warnings += registry[chosen.strategy].warnings(profile)
@@ -255,6 +260,7 @@ def make_plan(
         ov=ov,
         evidence=chosen.evidence,
         network=network,
+        bundle_python=bundle_python,
     )
     return Plan(
         profile=profile.name,
@@ -375,8 +381,35 @@ def _resource_evidence(facts: HostFacts, profile: Profile) -> dict[str, Any]:
     }
 
 
-def _python_reason(profile: Profile) -> Reason:
+def _bundle_python(facts: HostFacts | None, platform: str, ov: Overrides) -> tuple[str, ...]:
+    """The pinned interpreter the bundle carries for ``platform`` ("linux-x86_64"), as
+    (triple, version, file name, sha256); () when it carries none for it. ``facts``: the
+    host's, when the environment lives here (its libc); a handoff's target is glibc
+    Linux (the preflight refuses musl)."""
+    if not ov.cache_bundle or not ov.bundle_pythons:
+        return ()
+    os_, _, arch = platform.partition("-")
+    musl = facts is not None and facts.libc is not None and facts.libc.family == "musl"
+    libc = "musl" if musl else "gnu"
+    triple = {
+        "linux": f"{'aarch64' if arch == 'arm64' else 'x86_64'}-unknown-linux-{libc}",
+        "macos": f"{'aarch64' if arch == 'arm64' else 'x86_64'}-apple-darwin",
+        "windows": f"{'aarch64' if arch == 'arm64' else 'x86_64'}-pc-windows-msvc",
+    }.get(os_, "")
+    return next((tuple(p) for p in ov.bundle_pythons if p[0] == triple), ())
+
+
+def _python_reason(profile: Profile, bundle_python: tuple[str, ...] = ()) -> Reason:
     req = profile.project.python
+    if bundle_python:
+        return Reason(
+            "python",
+            f"CPython {bundle_python[1]} from the cache bundle",
+            "the bundle carries the interpreter bootstrap/python/pin.txt pins for "
+            f"{bundle_python[0]}: uv installs it offline (managed), and every sync uses it"
+            + (f"; [project] python = {req!r}" if req else ""),
+            evidence={"source": "bundle", "archive": bundle_python[2], "sha256": bundle_python[3]},
+        )
     return Reason(
         "python",
         req or "any",
@@ -418,6 +451,7 @@ def _steps(
     ov: Overrides,
     evidence: dict[str, Any],
     network: str,
+    bundle_python: tuple[str, ...] = (),
 ) -> tuple[StepSpec, ...]:
     inputs = strat.StepInputs(
         profile=profile,
@@ -427,6 +461,7 @@ def _steps(
         cache_bundle=ov.cache_bundle,
         uv_version=ov.uv_version,
         accept_new_host_keys=ov.accept_new_host_keys,
+        bundle_python=bundle_python,
     )
     steps = strategy.steps(inputs)
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0

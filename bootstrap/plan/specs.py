@@ -69,8 +69,32 @@ class ProvidePython(StepSpec):
     request: str = ">=3.9"
     downloads: str = "never"  # the profile's python_downloads
     may_download: bool = False  # the network policy lets `uv python install` run
+    # Where the interpreter comes from: "system" (one found here, or uv's store; uv may
+    # download one when allowed), or "bundle": the pinned CPython the cache bundle
+    # carries (bootstrap/python/pin.txt's line, copied here so execution reads only the
+    # plan), installed by uv offline and used with --managed-python. Shown only when not
+    # "system".
+    source: str = "system"
+    pinned: tuple[str, ...] = ()  # (triple, version, file name, sha256) with "bundle"
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        if self.source == "system":
+            del out["source"], out["pinned"]
+        return out
 
     def describe(self) -> str:
+        if self.source == "bundle" and len(self.pinned) == 4:
+            return (
+                f"install the pinned CPython {self.pinned[1]} from the cache bundle "
+                f"(python/{self.pinned[2]}, SHA-256 from bootstrap/python/pin.txt) with uv, "
+                "offline; every sync uses it (--managed-python)"
+            )
+        if self.may_download:
+            return (
+                f"find a Python for {self.request} here, else have uv download a managed one "
+                f"(UV_PYTHON_DOWNLOADS={self.downloads})"
+            )
         return f"find a Python for {self.request} (UV_PYTHON_DOWNLOADS={self.downloads})"
 
     @property
@@ -171,14 +195,26 @@ class Preflight(StepSpec):
     min_disk_gb: float = 0.0
     accept_new_host_keys: bool = False
     parallel: bool = False  # several hosts at once
+    # The pinned CPython the cache bundle carries for the target ("3.11.2"), which stage
+    # 0 installs there when the target has no Python; shown only when set.
+    bundle_python: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        out = super().fields()
+        if not self.bundle_python:
+            del out["bundle_python"]
+        return out
 
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
         how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
+        python = "Python >= 3.9"
+        if self.bundle_python:
+            python += f" (else the bundle's pinned CPython {self.bundle_python}, installed there)"
         return (
             f"reach {where} {how}{keys}; check Linux, arch, libc, "
-            f"a POSIX shell, Python >= 3.9 and free disk in {self.directory}"
+            f"a POSIX shell, {python} and free disk in {self.directory}"
         )
 
 

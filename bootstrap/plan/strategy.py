@@ -185,6 +185,9 @@ class StepInputs:
     cache_bundle: str | None = None
     uv_version: str = "pinned"
     accept_new_host_keys: bool = False
+    # The pinned interpreter the bundle carries for this platform (triple, version, file
+    # name, sha256), or (): a system Python (or one uv downloads, when allowed).
+    bundle_python: tuple[str, ...] = ()
 
     @property
     def project_name(self) -> str:
@@ -222,14 +225,24 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
             bundle=inp.cache_bundle,
             system_certs=inp.profile.sync.system_certs,
         ),
-        ProvidePython(
-            request=project.python or ">=3.9",
-            downloads=downloads,
-            may_download=downloads != "never" and inp.network != "offline",
-        ),
     ]
-    if inp.cache_bundle:
-        steps.append(ImportCache(bundle=inp.cache_bundle))
+    python = ProvidePython(
+        request=project.python or ">=3.9",
+        downloads=downloads,
+        may_download=downloads != "never" and inp.network != "offline",
+    )
+    if inp.cache_bundle and inp.bundle_python:
+        # The interpreter comes out of the bundle: the import goes first.
+        python = ProvidePython(
+            request=project.python or ">=3.9",
+            source="bundle",
+            pinned=tuple(inp.bundle_python),
+        )
+        steps += [ImportCache(bundle=inp.cache_bundle), python]
+    else:
+        steps.append(python)
+        if inp.cache_bundle:
+            steps.append(ImportCache(bundle=inp.cache_bundle))
     argv = sync_argv(inp.lock, inp.network, bundle=bool(inp.cache_bundle))
     steps.append(Sync(lock=inp.lock, argv=argv, network=inp.network))
     if inp.profile.tools:
@@ -271,6 +284,7 @@ def handoff_steps(
             min_disk_gb=inp.profile.needs.min_disk_gb or 0.0,
             accept_new_host_keys=accept_new_host_keys,
             parallel=parallel,
+            bundle_python=inp.bundle_python[1] if inp.bundle_python else "",
         ),
         Transfer(repo=repo_of(inp.profile), directory=directory),
         DetectThere(profile=inp.profile.source),

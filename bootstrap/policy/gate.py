@@ -3,7 +3,8 @@
 (a) uv.lock is current (``uv lock --check``, offline first, then with the index);
 (b) the per-target locks are current (:mod:`bootstrap.policy.locks`);
 (c) every locked distribution is pinned by a hash (:mod:`bootstrap.policy.hashes`);
-(d) one uv version everywhere (:mod:`bootstrap.policy.pins`);
+(d) one uv version everywhere (:mod:`bootstrap.policy.pins`), and a sound interpreter pin
+    (:mod:`bootstrap.policy.pythonpin`);
 (e) no global installs (:mod:`bootstrap.policy.installs`);
 (f) the offline proof (:mod:`bootstrap.policy.offline`).
 """
@@ -146,7 +147,16 @@ def _pins(inp: GateInput) -> CheckResult:
 
     version, source = pins.pinned_version(inp.root)
     findings = pins.check(inp.root, (_project(inp),))
-    return CheckResult("d", TITLES["d"], tuple(findings), notes=(f"uv {version} ({source})",))
+    # The interpreter pin, checked like the uv pin (bootstrap.policy.pythonpin).
+    from bootstrap.policy import pythonpin
+
+    py_findings, py_notes = pythonpin.check(inp.root, inp.profile.project.python, inp.uv)
+    return CheckResult(
+        "d",
+        TITLES["d"],
+        tuple(findings + py_findings),
+        notes=(f"uv {version} ({source})", *py_notes),
+    )
 
 
 def _installs(inp: GateInput) -> CheckResult:

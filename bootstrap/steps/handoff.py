@@ -80,6 +80,9 @@ class Target:
     target_key: str | None = None
     bundle_remote: str | None = None
     bundle_sha: str | None = None
+    # The box has no Python: the bundle's pinned CPython (this version) is installed
+    # there by stage 0 before detection, which then runs on it.
+    provide_python: str = ""
     sent: int | None = None
     exit_code: int | None = None
     report: dict[str, Any] | None = None
@@ -122,7 +125,7 @@ for p in python3 python; do
     break
   fi
 done
-for t in rsync curl wget sha256sum tar; do
+for t in rsync curl wget sha256sum tar unzip busybox; do
   command -v "$t" >/dev/null 2>&1 && printf '%s=1\n' "$t"
 done
 printf 'libc=%s\n' "$( (ldd --version 2>&1 || true) | head -n 1)"
@@ -140,9 +143,13 @@ def parse_probe(text: str) -> dict[str, str]:
     return out
 
 
-def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[str, str, str]]:
+def unfit_reasons(
+    probe: dict[str, str], *, min_disk_gb: float, bundle_python: str = ""
+) -> list[tuple[str, str, str]]:
     """[(code, message, fix)] for everything that keeps the box from holding the
-    environment. Pure, so every case is a table row in the tests."""
+    environment. Pure, so every case is a table row in the tests. ``bundle_python``: the
+    pinned CPython the bundle carries for the box, which stage 0 installs there (so no
+    python3 is no reason)."""
     out: list[tuple[str, str, str]] = []
     system = probe.get("os", "")
     if system != "Linux":
@@ -184,12 +191,23 @@ def unfit_reasons(probe: dict[str, str], *, min_disk_gb: float) -> list[tuple[st
             )
     py = probe.get("python", "")
     parts = tuple(int(p) for p in py.split(".")[:2] if p.isdigit())
-    if not py:
+    if not py and bundle_python and "unzip" not in probe and "busybox" not in probe:
+        out.append(
+            (
+                "remote.no_unzip",
+                "the box has no python3, and neither unzip nor busybox to unpack the "
+                "bundle's uv wheel (stage 0 installs uv before the bundled Python)",
+                "install unzip there (`apt-get install unzip`), or python3",
+            )
+        )
+    if not py and not bundle_python:
         out.append(
             (
                 "remote.no_python",
                 "the box has no python3 (detection and the bootstrapper need Python >= 3.9)",
-                "install it there (`apt-get install python3`, `dnf install python3`)",
+                "install it there (`apt-get install python3`, `dnf install python3`), or give "
+                "a bundle that carries one: bootstrap python pin 3.X.Y --target KEY, then "
+                "bootstrap cache pack --profile NAME --target KEY --with-python --out FILE",
             )
         )
     elif len(parts) == 2 and parts < MIN_PYTHON:
@@ -247,7 +265,8 @@ class PreflightStep(EveryRun):
         target.probe = probe
         if target.link.dry_run is not None:
             return "dry run"
-        problems = unfit_reasons(probe, min_disk_gb=spec.min_disk_gb)
+        provided = _bundle_python_for(probe, ctx) if not probe.get("python") else ""
+        problems = unfit_reasons(probe, min_disk_gb=spec.min_disk_gb, bundle_python=provided)
         if problems:
             code, message, fix = problems[0]
             more = "; ".join(p[1] for p in problems[1:])
@@ -256,10 +275,29 @@ class PreflightStep(EveryRun):
                 fix=fix,
                 code=code,
             )
+        if provided:
+            target.provide_python = provided
+            python = f"no python3: stage 0 installs the bundle's pinned CPython {provided}"
+        else:
+            python = f"Python {probe.get('python')}"
         return (
-            f"{probe.get('os')} {probe.get('arch')}, Python {probe.get('python')}, "
+            f"{probe.get('os')} {probe.get('arch')}, {python}, "
             f"{int(probe.get('disk_kb', '0') or 0) / 1024**2:.1f} GB free"
         )
+
+
+def _bundle_python_for(probe: dict[str, str], ctx: Context) -> str:
+    """The version of the pinned CPython the plan's bundle carries for the box's
+    platform (the pin is this repository's, the one sent there), or ""."""
+    ship = ctx.plan.step(specs.ShipBundle)
+    if ship is None or not ship.bundle:
+        return ""
+    from bootstrap.cache.use import bundle_pythons
+
+    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(probe.get("arch", ""), probe.get("arch", ""))
+    libc = "musl" if "musl" in probe.get("libc", "").lower() else "gnu"
+    triple = f"{arch}-unknown-linux-{libc}"
+    return next((p[1] for p in bundle_pythons(ship.bundle) if p[0] == triple), "")
 
 
 # -- the script that runs there ---------------------------------------------------------
@@ -398,9 +436,10 @@ class DetectThereStep(EveryRun):
 
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
-        res = target.link.run(
-            f"cd {target.dir_word} && {python} -m bootstrap.host", timeout=60, limit=REPLY_LIMIT
-        )
+        command = f"cd {target.dir_word} && {python} -m bootstrap.host"
+        if target.provide_python and target.link.dry_run is None:
+            command = _detect_on_bundled_python(target, ctx)
+        res = target.link.run(command, timeout=300, limit=REPLY_LIMIT)
         if target.link.dry_run is not None:
             target.target_key = ctx.plan.target
             return "dry run: the plan's variant"
@@ -417,6 +456,39 @@ class DetectThereStep(EveryRun):
         target.target_key = there.target
         accel = next((r for r in there.reasons if r.decision == "accelerator"), None)
         return f"{there.target}" + (f": {accel.why}" if accel else "")
+
+
+def _detect_on_bundled_python(target: Target, ctx: Context) -> str:
+    """No Python there: send the bundle now (checked here against the locks and both
+    pins first) and let stage 0 install uv and the pinned interpreter from it, offline,
+    then detect with that interpreter (through `install.sh --uv run`). The ship-bundle
+    step finds the bundle already there."""
+    from bootstrap.cache import Expect, verify
+    from bootstrap.cache.bundle import sha256_file
+    from bootstrap.cache.pin import repo_pin
+    from bootstrap.cache.use import locks_for
+
+    ship = ctx.plan.step(specs.ShipBundle)
+    assert ship is not None and ship.bundle  # noqa: S101 - preflight checked it
+    bundle = Path(ship.bundle)
+    verify(bundle, Expect(locks=locks_for(ctx.project / ctx.plan.lock.path), pin=repo_pin()))
+    _send_bundle(target, bundle)
+    target.bundle_sha = sha256_file(bundle)
+    argv = ["sh", "install.sh", "--cache-bundle", target.bundle_remote or ""]
+    argv += ["--uv", "run", "--offline", "--no-project", "--managed-python"]
+    argv += ["--python", target.provide_python, "python", "-m", "bootstrap.host"]
+    return f"cd {target.dir_word} && {shlex.join(argv)}"
+
+
+def _send_bundle(target: Target, bundle: Path) -> None:
+    remote = f"{STAGE}/{bundle.name}"
+    res = target.link.put_file(bundle, target.directory, remote, timeout=1800)
+    if not res.ok:
+        raise BootstrapError(
+            f"sending the bundle to {target.name} failed: {res.describe()}",
+            code="remote.transfer",
+        )
+    target.bundle_remote = remote
 
 
 # -- the bundle -------------------------------------------------------------------------
@@ -456,6 +528,8 @@ class ShipBundleStep(EveryRun):
                     target=key,
                 ),
             )
+            if target.bundle_remote and target.bundle_sha == sha256_file(bundle):
+                return f"{bundle.name} for {key}: already sent (stage 0 installed its Python)"
             target.bundle_sha = sha256_file(bundle)
             done = ctx.state.steps.get(f"bundle:{target.name}", {})
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":

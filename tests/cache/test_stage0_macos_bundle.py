@@ -85,7 +85,10 @@ def test_a_mac_with_no_python_is_told_so_without_running_the_stub(
     home.mkdir()
     res = stage0(mac, "bash", bundle, home, pin)
     assert res.returncode == 2, res.stderr
-    assert "[bundle.python]" in res.stderr and "this machine has no Python" in res.stderr
+    # No Python at all, and the bundle carries no pinned interpreter: the fix says how
+    # to pack one that does (--with-python).
+    assert "[bundle.no_python]" in res.stderr and "this machine has no Python" in res.stderr
+    assert "--with-python" in res.stderr
     assert res.stderr.count("Command Line Tools are not installed") == 1, res.stderr
     assert mac.stub_runs() == []
 

@@ -284,12 +284,18 @@ def start_box(
     listening: bool = True,
     alias: str = DEFAULT_ALIAS,
     force_command: str | None = None,
+    extra_tools: Sequence[Path] = (),
 ) -> RemoteBox:
     """Make the box's files under ``workdir`` and start its sshd (see `make_remote_box`)."""
     sshd_dir = workdir / "sshd"
     home = workdir / "home"
     for d in (sshd_dir, home / ".ssh", workdir / "upper", workdir / "work", workdir / "merged"):
         d.mkdir(parents=True)
+    if extra_tools:  # into the overlay's upper dir before it is mounted: rootfs untouched
+        local_bin = workdir / "upper" / "usr" / "local" / "bin"
+        local_bin.mkdir(parents=True)
+        for tool in extra_tools:
+            shutil.copy2(tool, local_bin / tool.name)
     home.chmod(0o700)
     (home / ".ssh").chmod(0o700)
 
@@ -408,6 +414,7 @@ def make_remote_box(
     - force_command=None: a shell script run for every session instead of the command
       (its text; the command is in SSH_ORIGINAL_COMMAND; files next to it are in
       /run/box, the host's ``RemoteBox.sshd_log.parent / "sshd"``): a box that lies
+    - extra_tools=(): host binaries copied into the box's /usr/local/bin (its overlay)
     """
     if not (debian_rootfs / "usr/sbin/sshd").exists():
         pytest.skip("the root filesystem has no sshd")

@@ -67,10 +67,13 @@ def build(
     capture: Path,
     *,
     distros: Sequence[str] = ("Ubuntu",),
+    without_python: bool = False,
+    extra_tools: Sequence[Path] = (),
 ) -> WslDistro:
     state = root / "distro"
     for sub in ("merged", "upper", "work"):
         (state / sub).mkdir(parents=True, exist_ok=True)
+    _upper_changes(rootfs, state / "upper", without_python=without_python, extra_tools=extra_tools)
     cdrive, home, bin_dir = root / "cdrive", root / "distro-home", root / "bin"
     for d in (cdrive, home, bin_dir):
         d.mkdir(parents=True, exist_ok=True)
@@ -95,17 +98,54 @@ def build(
     return WslDistro(distros[0], bin_dir, cdrive, home, state / "upper", log)
 
 
+def _upper_changes(
+    rootfs: Path, upper: Path, *, without_python: bool, extra_tools: Sequence[Path]
+) -> None:
+    """Changes to the distro made in its overlay's upper dir before it is first mounted
+    (the shared rootfs is never written): python removed (overlayfs whiteouts, 0/0
+    character devices), host tools added to /usr/local/bin."""
+    import os
+    import stat
+
+    if without_python:
+        usr_bin = upper / "usr" / "bin"
+        usr_bin.mkdir(parents=True, exist_ok=True)
+        for entry in (rootfs / "usr" / "bin").iterdir():
+            if entry.name.startswith(("python", "pydoc", "pygettext")):
+                os.mknod(usr_bin / entry.name, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+    if extra_tools:
+        local_bin = upper / "usr" / "local" / "bin"
+        local_bin.mkdir(parents=True, exist_ok=True)
+        for tool in extra_tools:
+            shutil.copy2(tool, local_bin / tool.name)
+
+
 @pytest.fixture
 def make_wsl_distro(debian_rootfs: Path, tmp_path: Path) -> Callable[..., WslDistro]:
-    """``make_wsl_distro(capture=DIR, distros=("Ubuntu",))``: a fresh distro per call."""
+    """``make_wsl_distro(capture=DIR, distros=("Ubuntu",), without_python=False,
+    extra_tools=())``: a fresh distro per call (python removed, host tools added, in its
+    own overlay)."""
     missing = missing_host_tools()
     if missing:
         pytest.skip(f"the WSL stand-in needs {', '.join(missing)}")
     made = 0
 
-    def make(capture: Path, distros: Sequence[str] = ("Ubuntu",)) -> WslDistro:
+    def make(
+        capture: Path,
+        distros: Sequence[str] = ("Ubuntu",),
+        *,
+        without_python: bool = False,
+        extra_tools: Sequence[Path] = (),
+    ) -> WslDistro:
         nonlocal made
         made += 1
-        return build(tmp_path / f"wsl-{made}", debian_rootfs, capture, distros=distros)
+        return build(
+            tmp_path / f"wsl-{made}",
+            debian_rootfs,
+            capture,
+            distros=distros,
+            without_python=without_python,
+            extra_tools=extra_tools,
+        )
 
     return make

@@ -171,6 +171,7 @@ def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple
 # The remote box for tests/up/test_up_remote.py (real sshd in a Debian root filesystem),
 # and podman with the Dev Containers CLI for tests/up/test_up_devcontainer.py.
 from support.podman import podman_env  # noqa: E402
+from support.pyarchive import py_archive, py_bundle  # noqa: E402
 from support.rootfs import debian_rootfs, debian_rootfs_tarball  # noqa: E402
 from support.sshbox import make_remote_box  # noqa: E402
 from support.wslbox import make_wsl_distro  # noqa: E402
@@ -181,4 +182,6 @@ __all__ = [
     "make_remote_box",
     "make_wsl_distro",
     "podman_env",
+    "py_archive",
+    "py_bundle",
 ]
