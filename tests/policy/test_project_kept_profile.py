@@ -1,0 +1,90 @@
+"""`lock`, `check` and `cache pack` run in a project that keeps its profile use that
+profile, as `bootstrap up` and `bootstrap plan` in the same directory do.
+
+Found on real projects (click, werkzeug), each with its own `bootstrap.toml`: from the
+project's directory, `bootstrap check` checked the bootstrapper's own `default` profile
+and answered "6 of 6 check(s) passed" about a repository the user never asked about;
+`bootstrap lock --check` reported the bootstrapper's per-target locks as drifted and
+told the user to run `bootstrap lock --profile default`; `bootstrap cache pack --out F`
+packed the lock's default groups (55 MB of tox and pre-commit for click) instead of the
+profile's selection, with no profile in the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from policylib import PROJECTS, bootstrap
+
+KEPT = """\
+name = "split-kept"
+[project]
+path = "."
+python = ">=3.9"
+
+[[locks]]
+kind = "pylock"
+path = "pylock.{target}.toml"
+
+[[locks]]
+kind = "uv"
+platforms = ["linux-x86_64", "macos-arm64"]
+[locks.variants.cpu]
+extras = ["cpu"]
+"""
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> Path:
+    project = tmp_path / "work" / "split-app"
+    shutil.copytree(PROJECTS / "split", project)
+    (project / "bootstrap.toml").write_text(KEPT, encoding="utf-8")
+    return project
+
+
+def test_lock_in_the_project_uses_the_profile_it_keeps(kept: Path) -> None:
+    assert bootstrap("lock", "--project", str(kept)).returncode == 0
+    checked = bootstrap("lock", "--check", cwd=kept)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "of split-kept match uv.lock" in checked.stdout
+    # Writing from the project's directory writes the project's files, and only those.
+    (kept / "pylock.macos-arm64-cpu.toml").unlink()
+    written = bootstrap("lock", "--json", cwd=kept)
+    assert written.returncode == 0, written.stderr
+    assert json.loads(written.stdout)["profile"] == "split-kept"
+    assert sorted(p.name for p in kept.glob("pylock.*.toml")) == [
+        "pylock.linux-x86_64-cpu.toml",
+        "pylock.macos-arm64-cpu.toml",
+    ]
+
+
+def test_check_in_the_project_checks_that_project(kept: Path) -> None:
+    assert bootstrap("lock", "--project", str(kept)).returncode == 0
+    here = bootstrap("check", "--json", "--only", "bc", cwd=kept)
+    assert here.returncode == 0, here.stdout + here.stderr
+    result = json.loads(here.stdout)
+    assert result["profile"] == "split-kept"
+    (hashes,) = [c for c in result["checks"] if c["check"] == "c"]
+    # The files checked are the project's, named relative to it (its repository).
+    assert hashes["notes"] == [
+        "uv.lock",
+        "pylock.linux-x86_64-cpu.toml",
+        "pylock.macos-arm64-cpu.toml",
+    ]
+    # From elsewhere, --project DIR is the same check; a finding names the project's
+    # file and the fix its profile.
+    (kept / "pylock.macos-arm64-cpu.toml").unlink()
+    there = bootstrap("check", "--project", str(kept), "--only", "b", cwd=kept.parent)
+    assert there.returncode == 1, there.stdout + there.stderr
+    assert "pylock.macos-arm64-cpu.toml" in there.stdout
+    assert "bootstrap lock --profile split-kept" in there.stdout
+
+
+def test_a_project_without_its_own_profile_still_checks_default(tmp_path: Path) -> None:
+    """Nothing changes where the current directory keeps no profile."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    res = bootstrap("check", "--json", "--only", "d", cwd=tmp_path)
+    assert json.loads(res.stdout)["profile"] == "default", res.stdout + res.stderr
