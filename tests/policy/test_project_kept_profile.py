@@ -88,3 +88,25 @@ def test_a_project_without_its_own_profile_still_checks_default(tmp_path: Path) 
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
     res = bootstrap("check", "--json", "--only", "d", cwd=tmp_path)
     assert json.loads(res.stdout)["profile"] == "default", res.stdout + res.stderr
+
+
+def test_doctor_and_tools_in_the_project_look_at_that_project(kept: Path) -> None:
+    """`bootstrap doctor` in werkzeug's checkout, its environment deleted, answered
+    "nothing wrong" about the bootstrapper's own `default`."""
+    for argv in (["doctor", "--json"], ["tools", "--json"]):
+        here = bootstrap(*argv, cwd=kept)
+        assert json.loads(here.stdout)["profile"] == "split-kept", here.stdout + here.stderr
+        there = bootstrap(*argv, "--project", str(kept), cwd=kept.parent)
+        assert json.loads(there.stdout)["profile"] == "split-kept", there.stdout + there.stderr
+
+
+def test_the_profile_kept_here_is_found_by_its_name(kept: Path) -> None:
+    """docs/profiles.md: the project's own profile takes part in the name search, the
+    project being --project DIR or the current directory."""
+    here = bootstrap("plan", "--profile", "split-kept", "--json", cwd=kept)
+    assert here.returncode == 0, here.stderr
+    assert json.loads(here.stdout)["project"] == str(kept.resolve())
+    # Elsewhere the name is unknown, and the error says where it looked.
+    there = bootstrap("plan", "--profile", "split-kept", cwd=kept.parent)
+    assert there.returncode == 2
+    assert f"{kept.parent / 'bootstrap.toml'} and [tool.bootstrap] in" in there.stderr
