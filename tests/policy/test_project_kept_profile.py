@@ -13,7 +13,9 @@ profile's selection, with no profile in the bundle.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,50 @@ def test_the_profile_kept_here_is_found_by_its_name(kept: Path) -> None:
     there = bootstrap("plan", "--profile", "split-kept", cwd=kept.parent)
     assert there.returncode == 2
     assert f"{kept.parent / 'bootstrap.toml'} and [tool.bootstrap] in" in there.stderr
+
+
+NODEPS = """\
+[project]
+name = "nodeps"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = []
+
+[tool.uv]
+package = false
+"""
+
+
+@pytest.mark.network  # the pinned uv, once
+def test_doctor_finds_the_environment_of_a_project_kept_profile_gone(
+    tmp_path: Path, uv_bin: Path, _isolated_home: Path
+) -> None:
+    """The run-state probe looked for records named after the profile file's stem
+    (`bootstrap-*.json`); `up` names a project's records after its directory, so with
+    werkzeug's environment deleted doctor still said "nothing wrong"."""
+    project = tmp_path / "nodeps"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(NODEPS)
+    (project / "bootstrap.toml").write_text(
+        'name = "nodeps-kept"\n[project]\npython = ">=3.9"\n'
+        '[first_run]\ncommand = ["python", "-c", "pass"]\n'
+    )
+    pinned = uv_bin.parent
+    shutil.copytree(pinned, _isolated_home / "data" / "uv" / pinned.name)
+    env = {**os.environ, "CI": "1", "BOOTSTRAP_NO_METRICS": "1"}
+    locked = subprocess.run(
+        [str(uv_bin), "lock", "--offline", "--project", str(project)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert locked.returncode == 0, locked.stderr
+    up = bootstrap("up", "--project", str(project), cwd=tmp_path, env=env, timeout=300)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert bootstrap("doctor", "--json", cwd=project, env=env).returncode in (0, 1)
+    shutil.rmtree(project / ".venv")
+
+    res = bootstrap("doctor", "--json", cwd=project, env=env)
+    found = [f for f in json.loads(res.stdout)["findings"] if f["check"] == "run-state"]
+    assert res.returncode == 1 and found, res.stdout + res.stderr
+    assert "environment is gone" in found[0]["message"]
+    # The fix works from any directory: the project by its path.
+    assert found[0]["fix"] == f"bootstrap up --project {project}"
