@@ -69,11 +69,27 @@ def _state_key(options: UpOptions) -> str:
     # with one history. Only without a project does the current directory count (a
     # profile's project defaults to it); a profile given as a path is that file.
     profile, project = profile_request(options)
+    if profile and project is None and _is_kept_here(profile):
+        profile, project = None, str(Path.cwd())  # `--profile NAME` of the one kept here
     stem = Path(profile).stem if profile else Path(project or ".").resolve().name
     if profile and (profile.endswith(".toml") or "/" in profile or os.sep in profile):
         profile = str(Path(profile).resolve())
     where = Path(project) if project is not None else Path.cwd()
     return f"{stem}-{fingerprint(profile or '', str(where.resolve()))[:12]}"
+
+
+def _is_kept_here(profile: str) -> bool:
+    """Whether ``profile`` names the profile the current directory keeps (found by name
+    as `up` finds it), so that run is the same environment as a run with no --profile."""
+    from bootstrap.profiles import find_profile, project_profile
+
+    own = project_profile(Path.cwd())
+    if own is None:
+        return False
+    try:
+        return find_profile(profile) == own.resolve()
+    except BootstrapError:
+        return False
 
 
 def _legacy_state_key(options: UpOptions) -> str:

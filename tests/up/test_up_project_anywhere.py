@@ -50,12 +50,14 @@ def test_the_project_is_up_to_date_from_its_own_directory_after_a_run_from_elsew
     first = _install(tree, elsewhere, env, "--project", str(project), "--cache-bundle", str(bundle))
     assert "5 passed" in first, first
 
-    # From the project's directory: with no --project, and with --project ., and from a
-    # third directory by a relative path. None of them runs the tests again.
+    # From the project's directory: with no --project, with --project ., by the kept
+    # profile's name, and from a third directory by a relative path. None of them runs
+    # the tests again.
     again = [
         _install(tree, project, env),
         _install(tree, project, env, "--project", "."),
         _install(tree, project.parent, env, "--project", "srcapp"),
+        _install(tree, project, env, "--profile", "srcapp"),
     ]
     for out in again:
         assert "up to date: profile 'srcapp'" in out, out
@@ -63,7 +65,7 @@ def test_the_project_is_up_to_date_from_its_own_directory_after_a_run_from_elsew
 
     history = Path(env["HOME"]) / ".local/state/bootstrap/history.jsonl"
     kinds = [json.loads(line)["run_kind"] for line in history.read_text().splitlines()]
-    assert kinds == ["first", "noop", "noop", "noop"]
+    assert kinds == ["first", "noop", "noop", "noop", "noop"]
 
 
 def test_a_record_under_the_older_key_is_taken_over(
@@ -96,6 +98,9 @@ def test_a_record_under_the_older_key_is_taken_over(
     monkeypatch.chdir(project)
     assert _state_key(UpOptions()) == key_from_elsewhere
     assert _state_key(UpOptions(project=".")) == key_from_elsewhere
+    # The profile kept here named by its name (or its path) is the same environment.
+    assert _state_key(UpOptions(profile="proj")) == key_from_elsewhere
+    assert _state_key(UpOptions(profile="bootstrap.toml")) == key_from_elsewhere
     # A profile with no project of its own is still one record per directory.
     here = _state_key(UpOptions(profile="default"))
     monkeypatch.chdir(elsewhere)
