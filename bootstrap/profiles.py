@@ -892,9 +892,18 @@ def duplicate_names() -> dict[str, list[Path]]:
 
 
 def list_profiles() -> list[tuple[str, Path]]:
-    """Every profile name the search finds, with the file that wins for it."""
+    """Every profile name the search finds, with the file that wins for it: the one the
+    current directory keeps included, where the search looks for it."""
     found: dict[str, Path] = {}
     for d in search_dirs():
+        if d == REPO_PROFILES:
+            own = project_profile(Path.cwd())
+            if own is not None:
+                try:
+                    name = str(_read(own).get("name"))
+                except ConfigError:
+                    name = own.parent.resolve().name  # listed, and shown as invalid
+                found.setdefault(name, own.resolve())
         if d.is_dir():
             for p in sorted(d.glob("*.toml")):
                 found.setdefault(p.stem, p.resolve())

@@ -159,3 +159,23 @@ def test_doctor_finds_the_environment_of_a_project_kept_profile_gone(
     assert "environment is gone" in found[0]["message"]
     # The fix works from any directory: the project by its path.
     assert found[0]["fix"] == f"bootstrap up --project {project}"
+
+
+def test_profiles_list_and_validate_in_the_project_include_the_one_it_keeps(
+    kept: Path,
+) -> None:
+    """`profiles list` in werkzeug's checkout listed only the bootstrapper's profiles,
+    while `up` there used the one the checkout keeps."""
+    listed = bootstrap("profiles", "list", "--json", cwd=kept)
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["name"]: r["path"] for r in json.loads(listed.stdout)["profiles"]}
+    assert rows["split-kept"] == str((kept / "bootstrap.toml").resolve())
+    assert "split-kept" not in {
+        r["name"] for r in json.loads(bootstrap("profiles", "list", "--json").stdout)["profiles"]
+    }
+    invalid = bootstrap("profiles", "validate", cwd=kept)  # its per-target locks are missing
+    assert invalid.returncode == 2 and "split-app/pylock.{target}.toml" in invalid.stderr
+    assert bootstrap("lock", "--project", str(kept)).returncode == 0
+    checked = bootstrap("profiles", "validate", cwd=kept)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"ok  split-kept  ({(kept / 'bootstrap.toml').resolve()})" in checked.stdout
