@@ -53,13 +53,54 @@ class UpOptions:
 
 
 def _state_key(options: UpOptions) -> str:
-    # One record per (profile, project, directory): a profile's project may be the cwd.
+    # One record per (profile, project): the same project named by --project DIR from
+    # anywhere, by --project ., or found as the current directory is one environment
+    # with one history. Only without a project does the current directory count (a
+    # profile's project defaults to it); a profile given as a path is that file.
+    profile, project = profile_request(options)
+    if profile and project is None and _is_kept_here(profile):
+        profile, project = None, str(Path.cwd())  # `--profile NAME` of the one kept here
+    stem = Path(profile).stem if profile else Path(project or ".").resolve().name
+    if profile and (profile.endswith(".toml") or "/" in profile or os.sep in profile):
+        profile = str(Path(profile).resolve())
+    where = Path(project) if project is not None else Path.cwd()
+    return f"{stem}-{fingerprint(profile or '', str(where.resolve()))[:12]}"
+
+
+def _is_kept_here(profile: str) -> bool:
+    """Whether ``profile`` names the profile the current directory keeps (found by name
+    as `up` finds it), so that run is the same environment as a run with no --profile."""
+    from bootstrap.profiles import find_profile, project_profile
+
+    own = project_profile(Path.cwd())
+    if own is None:
+        return False
+    try:
+        return find_profile(profile) == own.resolve()
+    except BootstrapError:
+        return False
+
+
+def _legacy_state_key(options: UpOptions) -> str:
+    """The key records had before they were independent of the current directory."""
     profile, project = profile_request(options)
     stem = Path(profile).stem if profile else Path(project or ".").resolve().name
     parts = [str(Path.cwd().resolve()), profile or ""]
     if project is not None:
         parts.append(str(Path(project).resolve()))
     return f"{stem}-{fingerprint(*parts)[:12]}"
+
+
+def _load_state(paths: Paths, options: UpOptions) -> RunState:
+    """The run's record; one written under the older key (from this same directory) is
+    taken over, so an upgrade does not turn a no-op into a second "first" run."""
+    state = RunState.load(paths, _state_key(options))
+    if not state.path.exists():
+        legacy = RunState.load(paths, _legacy_state_key(options))
+        if legacy.path.exists() and legacy.path != state.path:
+            legacy.path = state.path
+            return legacy
+    return state
 
 
 def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
@@ -113,13 +154,12 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
 def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
     paths = paths or Paths.from_env()
     started, start_origin = stage0_start()
-    key = _state_key(options)
 
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
 
     with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
-        state = RunState.load(paths, key)
+        state = _load_state(paths, options)
         noop_next = _noop_next(state, options, paths)
         if noop_next is not None:
             _say_up_to_date(options, view, state)
@@ -186,7 +226,7 @@ def quick_noop(profile: str | None, *, online: bool = False) -> bool:
     paths = Paths.from_env()
     try:
         with RunLock(paths.lock_file, wait_seconds=0.0, on_wait=lambda: None):
-            state = RunState.load(paths, _state_key(options))
+            state = _load_state(paths, options)
             noop_next = _noop_next(state, options, paths)
     except Busy:
         return False

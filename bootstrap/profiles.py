@@ -612,9 +612,12 @@ def find_profile(
             )
         return path.resolve()
     dirs = search_dirs()
+    # The project's own profile, by its name: --project DIR, else the current directory
+    # (docs/profiles.md), so `--profile NAME` run in the project finds the one it keeps.
+    here = project if project is not None else Path.cwd()
     for d in dirs:
         if d == REPO_PROFILES:
-            own = _project_profile_named(name_or_path, project)
+            own = _project_profile_named(name_or_path, here)
             if own is not None and own != skip:
                 return own
         candidate = d / f"{name_or_path}.toml"
@@ -622,8 +625,7 @@ def find_profile(
             return candidate.resolve()
     names = sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")})
     places = [str(d) for d in dirs]
-    if project is not None:
-        places.insert(-1, f"{project / PROJECT_FILE} and [{PYPROJECT_TABLE}] in {project}")
+    places.insert(-1, f"{here / PROJECT_FILE} and [{PYPROJECT_TABLE}] in {here}")
     raise ConfigError(
         f"no profile named {name_or_path!r}{_suggest(name_or_path, names)}; looked in "
         + ", ".join(places),
@@ -890,9 +892,18 @@ def duplicate_names() -> dict[str, list[Path]]:
 
 
 def list_profiles() -> list[tuple[str, Path]]:
-    """Every profile name the search finds, with the file that wins for it."""
+    """Every profile name the search finds, with the file that wins for it: the one the
+    current directory keeps included, where the search looks for it."""
     found: dict[str, Path] = {}
     for d in search_dirs():
+        if d == REPO_PROFILES:
+            own = project_profile(Path.cwd())
+            if own is not None:
+                try:
+                    name = str(_read(own).get("name"))
+                except ConfigError:
+                    name = own.parent.resolve().name  # listed, and shown as invalid
+                found.setdefault(name, own.resolve())
         if d.is_dir():
             for p in sorted(d.glob("*.toml")):
                 found.setdefault(p.stem, p.resolve())

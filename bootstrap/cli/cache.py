@@ -119,7 +119,8 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
     "profile",
     default="",
     help="Pack for this profile (name or path): its project (or --project DIR), and the "
-    "lock and variant its plan picks (default: the profile --project DIR keeps).",
+    "lock and variant its plan picks (default: the profile --project DIR keeps, else the "
+    "one the current directory keeps).",
 )
 @click.option(
     "--target",
@@ -130,8 +131,9 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
 @click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The project whose lock the bundle serves; with no --profile (and no --lock, "
-    "--extra, --group), the profile it keeps, as `bootstrap up --project DIR` uses it.",
+    help="The project whose lock the bundle serves (default: the current directory); with "
+    "no --profile (and no --lock, --extra, --group), the profile it keeps, as `bootstrap up "
+    "--project DIR` uses it.",
 )
 @click.option("--lock", "lock_path", help="uv.lock or a pylock file (default: uv.lock).")
 @click.option("--extra", "extras", multiple=True, help="An extra to sync (repeatable).")
@@ -224,6 +226,10 @@ def pack_cmd(
         raise click.UsageError(
             "--lock, --extra, --group and --no-default-groups go with --project, not --profile"
         )
+    if project is None and not profile and not explicit and _keeps_profile(Path()):
+        # Run in a project that keeps its profile: that profile, as `bootstrap up` in
+        # the same directory uses it (not the lock's default groups).
+        project = Path.cwd()
     if profile or (project is not None and not explicit and _keeps_profile(project)):
         # As `bootstrap up` picks it: --profile NAME (for --project DIR when given), or
         # the profile the project keeps.

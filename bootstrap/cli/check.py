@@ -23,6 +23,8 @@ Checks:
 \b
 Examples:
   bootstrap check --profile ai-training
+  bootstrap check --project ../team-repo      the profile the project keeps (also the
+                                              default when run in that project)
   bootstrap check --skip f                    everything but the offline proof
   bootstrap check --only f --cache-bundle env-linux-x86_64-cpu.tar
   bootstrap check --json
@@ -31,21 +33,33 @@ Examples:
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input.
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
+    "else the current directory -- else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--only", help="Run only these checks, e.g. 'abc'.")
 @click.option("--skip", help="Skip these checks, e.g. 'f'.")
 @click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),
-    help="The repository to check (default: the one this bootstrapper lives in).",
+    help="The repository to check (default: the project, when a profile it keeps or "
+    "--project names it; else the one this bootstrapper lives in).",
 )
 @click.option("--cache-bundle", metavar="FILE", help="Prove offline from this bundle (check f).")
 @click.option(
     "--uv", "uv_path", type=click.Path(path_type=Path), help="uv to run (default: pinned)."
 )
 def check(  # noqa: PLR0917 - click passes each option as an argument
-    profile: str,
+    profile: str | None,
+    project: str | None,
     as_json: bool,
     only: str | None,
     skip: str | None,
@@ -82,7 +96,14 @@ def check(  # noqa: PLR0917 - click passes each option as an argument
             fix="give the repository's root, the folder that holds pyproject.toml",
             code="check.no_project",
         )
-    prof = load_profile(profile)
+    from bootstrap.app import UpOptions, profile_request
+
+    # As `bootstrap up` picks it: in a project that keeps its profile, that project is
+    # what is checked (and its repository), not the bootstrapper's own `default`.
+    name, where = profile_request(UpOptions(profile=profile, project=project))
+    prof = load_profile(name, project=where)
+    if root is None and where is not None:
+        root = Path(prof.project.path)
     inp = gate.GateInput(prof, (root or REPO).resolve(), policy_uv(uv_path), cache_bundle)
     results = gate.run(inp, tuple(sorted(wanted)))
     failed = [r for r in results if not r.ok]

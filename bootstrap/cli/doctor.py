@@ -18,19 +18,33 @@ disk against the profile's need; undelivered reports in the spool; the last run'
 It only reads: nothing on disk changes. Exit codes: 0 nothing wrong, 1 findings, 2 bad input.
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
+    "else the current directory -- else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--verify", is_flag=True, help="Also re-hash the installed files (RECORD).")
-def doctor(profile: str, as_json: bool, verify: bool) -> int:
+def doctor(profile: str | None, project: str | None, as_json: bool, verify: bool) -> int:
     """What is wrong with this machine for the profile, and how to fix each thing."""
     import time
 
+    from bootstrap.app import UpOptions, profile_request
     from bootstrap.console import line, print_json
     from bootstrap.policy import doctor as doc
     from bootstrap.profiles import check_pyproject, load_profile
 
     start = time.monotonic()
-    loaded = load_profile(profile)
+    # As `bootstrap up` picks it: in a project that keeps its profile, that project's
+    # environment is the one to look at, not the bootstrapper's own `default`.
+    name, where = profile_request(UpOptions(profile=profile, project=project))
+    loaded = load_profile(name, project=where)
     check_pyproject(loaded.project.path)  # else uv's failure reads as a drifted environment
     m = doc.machine(loaded)
     findings = doc.run(m)

@@ -23,7 +23,8 @@ Exit codes: 0 written (or, with --check, up to date), 1 drift (--check), 2 bad i
 @click.option(
     "--profile",
     "-p",
-    help="Profile name or path (default: the project's own profile, else `default`).",
+    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
+    "else the current directory -- else `default`).",
 )
 @click.option(
     "--project",
@@ -43,13 +44,15 @@ def lock(
     pylock.tools.toml for its pinned [tools], and pylock.build.toml for the build backend
     of the packages uv.lock builds (the project itself, workspace members); --check
     compares."""
+    from bootstrap.app import UpOptions, profile_request
     from bootstrap.console import line, print_json
     from bootstrap.policy import locks
     from bootstrap.policy.uvbin import policy_uv
     from bootstrap.profiles import check_pyproject, load_profile
 
-    if profile is None and project is None:
-        profile = "default"
+    # As `bootstrap up` picks it: run in a project that keeps its profile, that profile
+    # for that project (never `default`, whose locks are the bootstrapper's own).
+    profile, project = profile_request(UpOptions(profile=profile, project=project))
     prof = load_profile(profile, project=project)
     check_pyproject(prof.project.path)
     uv = policy_uv(uv_path)

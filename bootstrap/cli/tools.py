@@ -16,22 +16,41 @@ Examples:
   bootstrap tools --warm --offline             prove each runs from the cache alone
 """
 )
-@click.option("--profile", "-p", default="default", show_default=True, help="Profile name or path.")
+@click.option(
+    "--profile",
+    "-p",
+    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
+    "else the current directory -- else `default`).",
+)
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--warm", is_flag=True, help="Run each tool once (`--version`) to cache it.")
 @click.option("--offline", is_flag=True, help="With --warm: from the cache only.")
 @click.option(
     "--uv", "uv_path", type=click.Path(path_type=Path), help="uv to run (default: pinned)."
 )
-def tools(profile: str, as_json: bool, warm: bool, offline: bool, uv_path: Path | None) -> int:
+def tools(  # noqa: PLR0917 - click passes each option as an argument
+    profile: str | None,
+    project: str | None,
+    as_json: bool,
+    warm: bool,
+    offline: bool,
+    uv_path: Path | None,
+) -> int:
     """The profile's [tools]: each pinned version and the uvx command that runs it."""
+    from bootstrap.app import UpOptions, profile_request
     from bootstrap.cache.use import wheelhouse as imported_wheelhouse
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
     from bootstrap.policy import tools as mod
     from bootstrap.profiles import load_profile
 
-    prof = load_profile(profile)
+    name, where = profile_request(UpOptions(profile=profile, project=project))
+    prof = load_profile(name, project=where)
     listed = mod.tools(prof)
     # A bundle's tools are run from the wheelhouse it was imported into.
     wheelhouse = imported_wheelhouse(Paths.from_env())

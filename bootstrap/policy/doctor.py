@@ -8,6 +8,7 @@ after. Probes are small functions in :data:`PROBES`, run in that order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -24,7 +25,7 @@ from bootstrap.paths import Paths
 if TYPE_CHECKING:
     from bootstrap.host.sources import Source
 from bootstrap.policy.findings import Finding
-from bootstrap.profiles import LockSpec, Profile, Variant
+from bootstrap.profiles import LockSpec, Profile, Variant, is_project_file
 
 SHIM_MARKERS = {
     "pyenv": ("/.pyenv/shims/",),
@@ -355,17 +356,41 @@ def spool(m: Machine) -> list[Finding]:
     ]
 
 
-def run_state(m: Machine) -> list[Finding]:
+def _run_records(m: Machine) -> list[Path]:
+    """The records `up` keeps for this profile's runs. A record's name starts with the
+    profile's name, its file's stem, or -- for a profile kept in the project, run with
+    no --profile -- the project directory's name (bootstrap.app._state_key); a record
+    whose last success was another directory's environment is not this one's."""
     runs = m.paths.runs
-    stem = Path(m.profile.source).stem
+    if not runs.is_dir():
+        return []
+    stems = {Path(m.profile.source).stem, m.profile.name, m.project.name}
+    found: list[Path] = []
+    for path in sorted({p for s in stems for p in runs.glob(f"{s}-*.json")}):
+        with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+            dists = json.loads(path.read_text())["success"]["inputs"]["dists"]
+            if isinstance(dists, dict) and dists.get("venv") not in (None, str(m.venv)):
+                continue
+        found.append(path)
+    return found
+
+
+def _again(m: Machine) -> str:
+    """The `up` that repeats this profile's run from any directory."""
+    if is_project_file(Path(m.profile.source)):
+        return f"bootstrap up --project {shlex.quote(str(m.project))}"
+    return f"bootstrap up --profile {shlex.quote(m.profile.name)}"
+
+
+def run_state(m: Machine) -> list[Finding]:
     out = []
-    for path in sorted(runs.glob(f"{stem}-*.json")) if runs.is_dir() else []:
+    for path in _run_records(m):
         try:
             data = json.loads(path.read_text())
             steps = dict(data["steps"])
         except (OSError, ValueError, KeyError, TypeError):
             message = f"the last run's record is unreadable ({path.name})"
-            fix = f"bootstrap up --profile {shlex.quote(m.profile.name)} --refresh"
+            fix = f"{_again(m)} --refresh"
             out.append(_find("run-state", message, fix, str(path)))
             continue
         stopped = [name for name, rec in steps.items() if rec.get("status") != "done"]
@@ -375,7 +400,7 @@ def run_state(m: Machine) -> list[Finding]:
                     "run-state",
                     f"the last run stopped at {', '.join(stopped)} "
                     f"({steps[stopped[0]].get('status')})",
-                    f"bootstrap up --profile {shlex.quote(m.profile.name)}   (it resumes)",
+                    f"{_again(m)}   (it resumes)",
                     str(path),
                 )
             )
@@ -387,7 +412,7 @@ def run_state(m: Machine) -> list[Finding]:
                 _find(
                     "run-state",
                     "the last successful run's environment is gone: " + ", ".join(gone[:3]),
-                    f"bootstrap up --profile {shlex.quote(m.profile.name)}",
+                    _again(m),
                     str(path),
                 )
             )

@@ -109,11 +109,9 @@ def test_pack_with_python_carries_the_pinned_archive(
     assert v.manifest.pythons == ("3.11",)  # the wheels serve the interpreter's version
     raw = members(bundle)
     assert raw[f"python/{py_archive.path.name}"] == py_archive.path.read_bytes()
+    argv = ["cache", "verify", str(bundle), "--json", "--profile", "python-service"]
     out = subprocess.run(
-        [
-            *(sys.executable, "-m", "bootstrap", "cache", "verify", str(bundle), "--json"),
-            *("--profile", "python-service"),
-        ],
+        [sys.executable, "-m", "bootstrap", *argv],
         capture_output=True,
         text=True,
         check=False,
