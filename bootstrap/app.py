@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
+from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
@@ -49,18 +50,6 @@ class UpOptions:
     accept_new_host_keys: bool = False
     report_out: str | None = None  # also write the timing report here (for a handoff)
     replay: str | None = None  # detect from this capture directory instead of this machine
-
-
-@dataclass
-class UpResult:
-    exit_code: int
-    report: dict[str, Any] | None = None
-    noop: bool = False
-    plan: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-    delivery: dict[str, Any] | None = None
-    hosts: list[dict[str, Any]] | None = None  # a handoff: one result per target
-    next: list[str] = field(default_factory=list)  # commands a new shell can run as printed
 
 
 def _state_key(options: UpOptions) -> str:
@@ -341,7 +330,9 @@ def _run(
         with timer.phase("report"):
             for warning in _flush_spool(paths, profile):
                 view.note(f"warning: {warning}")
-        if plan.strategy != "native":
+        from bootstrap.strategies import REGISTRY
+
+        if not REGISTRY[plan.strategy].runs_here:
             from bootstrap.steps.handoff import run_handoff
 
             config = _metrics_config(profile)
@@ -510,7 +501,7 @@ def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
 def _container_up(container: dict[str, str] | None) -> bool:
     if container is None:
         return True
-    from bootstrap.strategies.devcontainer_cli import workspace_container_running
+    from bootstrap.transports.devcontainer_cli import workspace_container_running
 
     return workspace_container_running(container["engine"], container["workspace"])
 
@@ -521,6 +512,7 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
+    from bootstrap.strategies import REGISTRY
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
@@ -571,6 +563,7 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             accept_new_host_keys=options.accept_new_host_keys,
             bundle_pythons=_bundle_pythons(options.cache_bundle),
         ),
+        strategies=REGISTRY,
     )
     return profile, plan
 
@@ -711,7 +704,6 @@ _KIND_WORDS = {
 
 def summary_lines(result: UpResult) -> list[str]:
     """The closing summary: what was set up, the total time, what to do next."""
-    import shlex
 
     report = result.report or {}
     plan = result.plan or {}
@@ -758,18 +750,14 @@ def summary_lines(result: UpResult) -> list[str]:
     preflight = next(
         (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
     )
-    if preflight and plan.get("strategy") == "devcontainer":
-        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
-        lines.append(f"next: open the folder in your editor's Dev Containers, or {where} bash")
-    elif preflight and plan.get("strategy") == "remote":
-        where = ", ".join(preflight.get("hosts", []))
-        lines.append(f"next: ssh {where}, then cd {preflight.get('directory')} and work there")
-    elif preflight and plan.get("strategy") == "wsl2":
-        distro = ", ".join(preflight.get("hosts", []))
-        lines.append(
-            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
-            "(VS Code: `code .` from that shell)"
-        )
+    there: list[str] = []
+    if preflight:
+        from bootstrap.strategies import REGISTRY
+
+        strategy = REGISTRY.get(str(plan.get("strategy")))
+        there = strategy.next_steps(preflight) if strategy is not None else []
+    if there:
+        lines += there
     elif result.next:
         lines += result.next
     else:

@@ -104,7 +104,7 @@ def line(text: str = "") -> None:
 def error(message: str, fix: str | None = None) -> None:
     # An error may quote what a peer said (a box's stderr, a sink's answer): never a
     # terminal control sequence from it.
-    from bootstrap.peer import clean_text
+    from bootstrap.sanitize import clean_text
 
     sys.stderr.write(f"error: {clean_text(message)}\n")
     if fix:
@@ -112,7 +112,7 @@ def error(message: str, fix: str | None = None) -> None:
 
 
 def warn(message: str) -> None:
-    from bootstrap.peer import clean_text
+    from bootstrap.sanitize import clean_text
 
     sys.stderr.write(f"warning: {clean_text(message)}\n")
 

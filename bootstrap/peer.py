@@ -21,42 +21,20 @@ from typing import Any
 
 from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError
 
+# Their home is bootstrap.sanitize (the console uses them too); re-exported for peers.
+from bootstrap.sanitize import LINE_LIMIT as LINE_LIMIT  # noqa: PLC0414 - re-exported
+from bootstrap.sanitize import clean_line as clean_line  # noqa: PLC0414 - re-exported
+from bootstrap.sanitize import clean_text as clean_text  # noqa: PLC0414 - re-exported
+
 REPLY_LIMIT = 1 << 20  # one reply (facts, a report, a hash list): 1 MiB is 100x a real one
-LINE_LIMIT = 4096  # one streamed line shown to the user
 STRING_LIMIT = 200  # a text field of a report or facts (a version, a name, a code)
 MAX_SECONDS = 1e6  # a phase or total longer than 11 days is not a measurement
-
-# ESC-introduced sequences (CSI "ESC [ ... final", OSC "ESC ] ... BEL|ST", DCS/SOS/PM/APC
-# "ESC P|X|^|_ ... ST", two-byte escapes), their 8-bit C1 forms, then any other C0/C1
-# control but tab.
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]?"
-    r"|\x1b[\]PX^_].*?(?:\x07|\x1b\\|$)"
-    r"|\x1b[@-Z\\-~]?"
-    r"|\x9b[0-?]*[ -/]*[@-~]?"
-    r"|[\x9d\x90\x98\x9e\x9f].*?(?:\x07|\x9c|$)"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]",
-    re.DOTALL,
-)
 
 
 class PeerError(BootstrapError):
     """A target answered with something outside what the handoff accepts."""
 
     exit_code = EXIT_TARGET_UNFIT
-
-
-def clean_line(text: str, limit: int = LINE_LIMIT) -> str:
-    """``text`` without terminal control sequences, at most ``limit`` characters."""
-    if len(text) > limit:
-        text = text[:limit] + " [...]"
-    return _CONTROL.sub("", text)
-
-
-def clean_text(text: str) -> str:
-    """Like :func:`clean_line` for text of several lines (an error and its fix): line
-    breaks stay, nothing is cut."""
-    return "\n".join(_CONTROL.sub("", line) for line in text.split("\n"))
 
 
 def _no_constant(name: str) -> Any:

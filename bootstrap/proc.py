@@ -339,3 +339,12 @@ def stream(
         time.monotonic() - start,
         timed_out=timed_out,
     )
+
+
+def error_causes(stderr: str, limit: int = 12) -> str:
+    """uv's error and every cause under it, on one line (not only the last lines)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("error:")), None)
+    kept = lines[start:] if start is not None else lines[-3:]
+    kept = [ln for ln in kept if not ln.startswith(("warning:", "Resolved ", "Building "))]
+    return " | ".join(kept[:limit]) or "(no message)"

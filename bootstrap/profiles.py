@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from bootstrap.errors import ConfigError
 
 if TYPE_CHECKING:
-    from bootstrap.plan.specs import LockChoice
+    from bootstrap.lockchoice import LockChoice
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,7 +89,7 @@ class Variant:
     all_groups: bool = False
 
     def lock_choice(self, path: str, kind: str) -> LockChoice:
-        from bootstrap.plan.specs import LockChoice
+        from bootstrap.lockchoice import LockChoice
 
         return LockChoice(
             path=path,

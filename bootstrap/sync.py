@@ -514,11 +514,11 @@ def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Res
     """Install the lock's selection from ``wheelhouse``, offline, as ``uv sync`` would:
     the locked distributions by hash, then the packages built from the repository
     (editable) with their build backend from the wheelhouse, its every file required to
-    match the repository's build lock (:mod:`bootstrap.policy.buildlock`)."""
+    match the repository's build lock (written by :mod:`bootstrap.policy.buildlock`)."""
     local = local_requirements(job)
     build_lock = None
     if local:
-        from bootstrap.policy.buildlock import required
+        from bootstrap.cache.locks import build_lock_required as required
 
         build_lock = required(job.project, job.lock_path)
     if not _venv_python(job.venv).exists():
@@ -537,7 +537,7 @@ def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Res
         deps = proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
         if not deps.ok or build_lock is None:
             return deps
-        from bootstrap.policy.buildlock import constraints
+        from bootstrap.cache.locks import build_constraints as constraints
 
         built = tmp / "build-constraints.txt"
         built.write_text(constraints(build_lock))
@@ -571,7 +571,7 @@ def wheelhouse_commands(job: _Job) -> list[str]:
 def _build_failure(job: _Job, build_lock: Path, res: proc.Result) -> BootstrapError:
     """Installing the project from the wheelhouse failed: name what uv said (every
     `error`/`cause` line) and the repair."""
-    said = _causes(res.stderr)
+    said = proc.error_causes(res.stderr)
     missing = sorted(set(_NOT_FOUND.findall(res.stderr)))
     if missing:
         return MissingDistributions(
@@ -595,15 +595,6 @@ def _build_failure(job: _Job, build_lock: Path, res: proc.Result) -> BootstrapEr
         fix="the lines above are uv's; fix the project's build (pyproject.toml) and run again",
         code="sync.project_failed",
     )
-
-
-def _causes(stderr: str, limit: int = 12) -> str:
-    """uv's error and every cause under it, on one line (not only the last lines)."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    start = next((i for i, ln in enumerate(lines) if ln.startswith("error:")), None)
-    kept = lines[start:] if start is not None else lines[-3:]
-    kept = [ln for ln in kept if not ln.startswith(("warning:", "Resolved ", "Building "))]
-    return " | ".join(kept[:limit]) or "(no message)"
 
 
 @contextlib.contextmanager

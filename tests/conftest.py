@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Registers the four strategies as the planner's default, as `up` and `plan` do, for the
+# tests that call make_plan without strategies=.
+import bootstrap.strategies  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 # Fixture projects carry their own tests (the teamrepo's first run): not this suite's.
 collect_ignore = ["fixtures"]

@@ -23,7 +23,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bootstrap.errors import ConfigError
+from bootstrap.errors import ConfigError, UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+# The lock of a profile's pinned tools, beside the project's lock (written by
+# bootstrap.policy.toollock); a bundle's tool wheels are checked against it.
+TOOLS_LOCK = "pylock.tools.toml"
+# The lock of the build backend of a project uv.lock builds, beside it (written by
+# bootstrap.policy.buildlock); the bundle's build wheels are checked against it.
+BUILD_LOCK = "pylock.build.toml"
 
 
 @dataclass(frozen=True)
@@ -204,3 +216,49 @@ def lock_digests(paths: Sequence[Path]) -> str:
     for p in paths:
         h.update(str(p.name).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+# -- the build lock (bootstrap.policy.buildlock writes it) ---------------------------------
+
+
+def local_packages(project: Path, lock: Path | None = None) -> list[Path]:
+    """The directories ``uv.lock`` builds (editable or directory sources), the project's
+    first; empty for a virtual project without path dependencies."""
+    path = lock or project / "uv.lock"
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the lock ({exc})", code="lock.parse") from exc
+    found: list[Path] = []
+    for pkg in data.get("package", []):
+        source = pkg.get("source") if isinstance(pkg, dict) else None
+        if not isinstance(source, dict):
+            continue
+        rel = source.get("editable", source.get("directory"))
+        if isinstance(rel, str):
+            found.append((project / rel).resolve())
+    return sorted(set(found), key=lambda p: (p != project.resolve(), str(p)))
+
+
+def build_constraints(lock: Path) -> str:
+    """The build lock as hashed build constraints for uv (``--build-constraints``)."""
+    return pylock_requirements(lock)
+
+
+def build_lock_required(project: Path, lock: Path) -> Path:
+    """The build lock a sync from a wheelhouse needs for ``project``; UserError (with the
+    command that writes it) when the repository has none."""
+    path = project / BUILD_LOCK
+    if path.is_file():
+        return path
+    built = ", ".join(p.name for p in local_packages(project, lock)) or project.name
+    raise UserError(
+        f"{path}: not found; {built} is installed from the repository (editable, as `uv "
+        "sync` does), which runs its build backend, and offline nothing in the repository "
+        "pins the backend's wheels",
+        fix=f"lock it and commit it: bootstrap lock --project {project} (needs the index "
+        "once), then pack the bundle again",
+        code="sync.no_build_lock",
+    )

@@ -179,7 +179,8 @@ def _pack(
     lock_file = project / lock.path
     if not lock_file.is_file():
         raise UserError(f"{lock_file}: lock file not found", code="cache.no_lock")
-    from bootstrap.policy.buildlock import local_packages, required
+    from bootstrap.cache.locks import build_lock_required as required
+    from bootstrap.cache.locks import local_packages
 
     # The packages uv.lock builds need their build backend offline: pylock.build.toml
     # pins it (checked after uv has synced the project, so that uv speaks first).
@@ -462,12 +463,11 @@ def _lock_url(f: LockedFile) -> str:
 
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> None:
     from bootstrap import tls
-    from bootstrap.sync import _causes
 
     res = proc.run(argv, env=env, timeout=timeout)
     if res.ok:
         return
-    said = _causes(res.stderr) if res.returncode is not None else res.describe()
+    said = proc.error_causes(res.stderr) if res.returncode is not None else res.describe()
     command = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv[:3]))
     no_python = ("No interpreter found", "Failed to inspect Python interpreter")
     if "--python" in argv and any(sign in res.stderr for sign in no_python):

@@ -39,9 +39,8 @@ def locks_for(project_lock: Path) -> list[Path]:
     """The lock files that vouch for a bundle's files: the project's, the locks of the
     profile's pinned tools and of the project's build backend beside it (when there are),
     and (from a checkout) the bootstrapper's own."""
+    from bootstrap.cache.locks import BUILD_LOCK, TOOLS_LOCK
     from bootstrap.cache.pack import tool_project
-    from bootstrap.policy.buildlock import BUILD_LOCK
-    from bootstrap.policy.toollock import TOOLS_LOCK
 
     tool = tool_project()
     beside = [project_lock.parent / name for name in (TOOLS_LOCK, BUILD_LOCK)]

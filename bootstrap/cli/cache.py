@@ -61,13 +61,15 @@ def _profile_lock(
     from bootstrap.host import detect
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import check_project, load_profile
+    from bootstrap.strategies import REGISTRY
 
     loaded = load_profile(profile, project=project)
     if project is not None:
         problems = check_project(loaded)
         if problems:
             raise problems[0]
-    plan = make_plan(detect(), loaded, Overrides(target=target, strategy="native"))
+    ov = Overrides(target=target, strategy="native")
+    plan = make_plan(detect(), loaded, ov, strategies=REGISTRY)
     return plan.target, Path(loaded.project.path), plan.lock, loaded.tools, _reference(loaded)
 
 
@@ -249,7 +251,7 @@ def pack_cmd(
     pythons = tuple(p.strip() for p in (python or "").split(",") if p.strip())
     interpreter = None
     if with_python:
-        from bootstrap.python.pack import for_bundle
+        from bootstrap.cache.python_pack import for_bundle
 
         interpreter, pythons = for_bundle(target, pythons, python_archive)
     elif python_archive is not None:

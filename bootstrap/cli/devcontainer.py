@@ -35,10 +35,11 @@ def generate(profile: str, force: bool) -> None:
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
     from bootstrap.steps.devcontainer import write_config
+    from bootstrap.strategies import REGISTRY
     from bootstrap.strategies import devcontainer_config as dc
 
     loaded = load_profile(profile)
-    plan = make_plan(detect(), loaded, Overrides(strategy="devcontainer"))
+    plan = make_plan(detect(), loaded, Overrides(strategy="devcontainer"), strategies=REGISTRY)
     for warning in plan.warnings:
         warn(warning)
     spec = plan.step(specs.DevcontainerConfig)

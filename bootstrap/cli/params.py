@@ -63,7 +63,7 @@ def destination(_ctx: click.Context, param: click.Parameter, value: str | None) 
     if value is None:
         return None
     from bootstrap.errors import UserError
-    from bootstrap.strategies.ssh import Destination
+    from bootstrap.transports.ssh import Destination
 
     try:
         Destination.parse(value)

@@ -74,6 +74,7 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     from bootstrap.plan.model import PlanError
     from bootstrap.plan.planner import Overrides, make_plan
     from bootstrap.profiles import load_profile
+    from bootstrap.strategies import REGISTRY
 
     if replay is not None and facts_file is not None:
         raise click.UsageError("--replay and --facts do not go together")
@@ -93,7 +94,7 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
         bundle_pythons=_bundle_pythons(cache_bundle),
     )
     try:
-        result = make_plan(facts, loaded, overrides)
+        result = make_plan(facts, loaded, overrides, strategies=REGISTRY)
         code = 0
     except PlanError as exc:
         result = exc.plan
@@ -121,8 +122,9 @@ def _remote_view(result: Any, loaded: Any) -> dict[str, Any] | None:
     from bootstrap.errors import BootstrapError
     from bootstrap.plan import specs
     from bootstrap.plan.planner import Overrides, make_plan
+    from bootstrap.strategies import REGISTRY
     from bootstrap.strategies.remote import detect_there
-    from bootstrap.strategies.ssh import Destination, Ssh
+    from bootstrap.transports.ssh import Destination, Ssh
 
     preflight = result.step(specs.Preflight)
     out: dict[str, Any] = {}
@@ -130,7 +132,7 @@ def _remote_view(result: Any, loaded: Any) -> dict[str, Any] | None:
         ssh = Ssh(Destination.parse(host), accept_new_host_keys=preflight.accept_new_host_keys)
         try:
             facts = detect_there(ssh)
-            there = make_plan(facts, loaded, Overrides(strategy="native"))
+            there = make_plan(facts, loaded, Overrides(strategy="native"), strategies=REGISTRY)
             accel = next(r for r in there.reasons if r.decision == "accelerator")
             out[host] = {
                 "facts": facts.to_dict(),

@@ -11,9 +11,7 @@ from typing import Any, TypeVar
 from bootstrap.errors import BootstrapError
 from bootstrap.plan.specs import LockChoice, StepSpec
 
-__all__ = ["STRATEGIES", "LockChoice", "Plan", "PlanError", "Reason", "StepSpec"]
-
-STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
+__all__ = ["LockChoice", "Plan", "PlanError", "Reason", "StepSpec"]
 
 S = TypeVar("S", bound=StepSpec)
 
@@ -33,7 +31,7 @@ class Plan:
     profile: str
     project: str  # the project directory (absolute or relative to the profile)
     target: str  # "<os>-<arch>-<accel>"
-    strategy: str  # one of STRATEGIES
+    strategy: str  # a registered strategy's name (bootstrap.strategies.REGISTRY)
     lock: LockChoice
     steps: tuple[StepSpec, ...]  # the program: typed specs, executed in order
     reasons: tuple[Reason, ...]

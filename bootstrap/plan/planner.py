@@ -18,7 +18,7 @@ from bootstrap.errors import UserError
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan import strategy as strat
-from bootstrap.plan.model import STRATEGIES, LockChoice, Plan, PlanError, Reason
+from bootstrap.plan.model import LockChoice, Plan, PlanError, Reason
 from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
 
@@ -61,22 +61,31 @@ def parse_target(key: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = None) -> Plan:
+def make_plan(
+    facts: HostFacts,
+    profile: Profile,
+    overrides: Overrides | None = None,
+    *,
+    strategies: strat.Registry | None = None,
+) -> Plan:
+    """The plan for ``profile`` on the host ``facts`` describe. ``strategies``: the
+    strategies to choose among (default: the ones bootstrap.strategies registers)."""
     ov = overrides or Overrides()
+    registry = strat.registered(strategies)
     warnings: list[str] = []
     reasons: list[Reason] = []
 
     # -- strategy ----------------------------------------------------------------------
-    chosen, checks = strat.decide(facts, profile)
+    chosen, checks = strat.decide(facts, profile, registry)
     if ov.strategy is not None:
-        if ov.strategy not in STRATEGIES:
+        if ov.strategy not in registry:
             raise UserError(
-                f"--strategy {ov.strategy!r} is not one of {', '.join(STRATEGIES)}",
+                f"--strategy {ov.strategy!r} is not one of {', '.join(registry.names)}",
                 code="plan.bad_strategy",
             )
         forced = next((c for c in checks if c.strategy == ov.strategy), None)
         if forced is None or forced.fit is None or not forced.ok:
-            forced_check = strat.check(ov.strategy, facts, profile)
+            forced_check = strat.check(ov.strategy, facts, profile, registry)
             if not forced_check.ok:
                 warnings.append(
                     f"--strategy {ov.strategy} looks wrong here: {forced_check.why}"
@@ -109,9 +118,10 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
     why = chosen.why
     if ov.strategy is not None:
         why = f"--strategy {ov.strategy} (given); " + why
-    elif chosen.strategy == "wsl2" and any(c.strategy == "native" and c.ok for c in checks):
-        native = next(c for c in checks if c.strategy == "native")
-        why = f"{why}; {native.degraded}"
+    elif registry[chosen.strategy].outranks_degraded and any(c.ok and c.degraded for c in checks):
+        # Chosen over a strategy that fits only degraded: say what that one would lose.
+        degraded = next(c for c in checks if c.ok and c.degraded)
+        why = f"{why}; {degraded.degraded}"
     reasons.append(
         Reason(
             "strategy",
@@ -199,7 +209,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
     )
 
     # -- resources -----------------------------------------------------------------------
-    if chosen.strategy != "remote":
+    if registry[chosen.strategy].resources_here:
         short = strat.resource_shortfalls(facts, profile)
         for what, why_short, fix in short:
             warnings.append(f"{what}: {why_short}")
@@ -223,7 +233,7 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             )
 
     if (
-        chosen.strategy == "native"
+        registry[chosen.strategy].runs_here
         and platform.startswith("linux")
         and facts.libc is not None
         and facts.libc.family == "musl"
@@ -235,20 +245,17 @@ def make_plan(facts: HostFacts, profile: Profile, overrides: Overrides | None = 
             "any package without a musllinux or pure-Python wheel (a glibc container or "
             "--strategy devcontainer avoids this)"
         )
-    bundle_python = _bundle_python(facts if chosen.strategy == "native" else None, platform, ov)
+    here = registry[chosen.strategy].runs_here
+    bundle_python = _bundle_python(facts if here else None, platform, ov)
     reasons.append(_python_reason(profile, bundle_python))
     reasons.append(_network_reason(profile, ov))
 
-    from bootstrap.strategies import REGISTRY
-
-    strategy_warnings = getattr(REGISTRY[chosen.strategy], "warnings", None)
-    if strategy_warnings is not None:
-        warnings += strategy_warnings(profile)
+    warnings += registry[chosen.strategy].warnings(profile)
 
     network = _network(profile, ov)
     steps = _steps(
         profile,
-        chosen.strategy,
+        registry[chosen.strategy],
         lock=lock_choice,
         ov=ov,
         evidence=chosen.evidence,
@@ -438,7 +445,7 @@ def sync_command(lock: LockChoice, ov: Overrides) -> str:
 
 def _steps(
     profile: Profile,
-    strategy: str,
+    strategy: strat.Strategy,
     *,
     lock: LockChoice,
     ov: Overrides,
@@ -446,8 +453,6 @@ def _steps(
     network: str,
     bundle_python: tuple[str, ...] = (),
 ) -> tuple[StepSpec, ...]:
-    from bootstrap.strategies import REGISTRY
-
     inputs = strat.StepInputs(
         profile=profile,
         lock=lock,
@@ -458,7 +463,7 @@ def _steps(
         accept_new_host_keys=ov.accept_new_host_keys,
         bundle_python=bundle_python,
     )
-    steps: tuple[StepSpec, ...] = REGISTRY[strategy].steps(inputs)
+    steps = strategy.steps(inputs)
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
     return (*steps, Report(budget_seconds=profile.budget_seconds, sinks=sinks))
 

@@ -1,19 +1,22 @@
 """Where the environment lives: one check per strategy, evaluated in preference order.
 
-This is the decision table of the design notes, as code that explains itself. Each
-strategy's check lives in its own module (``bootstrap.strategies.<name>``); this module
-holds what they share (the fit of a lock on a platform, resources, the order) and the
-decision. Every check returns whether the strategy fits, why, the facts it looked at
-and, when it does not fit, what would fix it (Podman Desktop's "check + fix" style).
-The first strategy that fits in the preference order wins; the others are listed as
-rejected. Pure.
+This is the decision table of the design notes, as code that explains itself. A strategy
+is one object (:class:`Strategy`) in its own module of ``bootstrap.strategies``; this
+module owns the contract, the :class:`Registry` they are registered in, what they share
+(the fit of a lock on a platform, resources, the order) and the decision. Every check
+returns whether the strategy fits, why, the facts it looked at and, when it does not fit,
+what would fix it (Podman Desktop's "check + fix" style). The first strategy that fits in
+the preference order wins; the others are listed as rejected. Pure: the planner gets the
+registry from its caller (or the one ``bootstrap.strategies`` registered), so ``plan``
+never imports ``strategies``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
@@ -34,7 +37,10 @@ from bootstrap.plan.specs import (
     Transfer,
     WarmTools,
 )
-from bootstrap.profiles import STRATEGIES, LockSpec, Profile, Variant
+from bootstrap.profiles import LockSpec, Profile, Variant
+
+if TYPE_CHECKING:
+    from bootstrap.transports.base import Transport
 
 GB = 1024**3
 
@@ -73,9 +79,15 @@ class Check:
     degraded: str | None = None  # fits, but worse than another strategy could do
 
 
-def order_for(facts: HostFacts, profile: Profile) -> tuple[str, ...]:
-    base = DEFAULT_ORDER.get(facts.os, STRATEGIES)
-    first = profile.strategies.order
+def order_for(
+    facts: HostFacts, profile: Profile, strategies: Registry | None = None
+) -> tuple[str, ...]:
+    """The profile's order first, then this OS's default order, then any other strategy
+    registered (in registration order); only registered strategies."""
+    names = registered(strategies).names
+    base = tuple(n for n in DEFAULT_ORDER.get(facts.os, names) if n in names)
+    base = (*base, *[n for n in names if n not in base])
+    first = tuple(s for s in profile.strategies.order if s in names)
     return (*first, *[s for s in base if s not in first])
 
 
@@ -282,18 +294,20 @@ def handoff_steps(
     )
 
 
-def check(name: str, facts: HostFacts, profile: Profile) -> Check:
+def check(
+    name: str, facts: HostFacts, profile: Profile, strategies: Registry | None = None
+) -> Check:
     """The check of strategy ``name`` (each lives in its module in bootstrap.strategies)."""
-    from bootstrap.strategies import REGISTRY
-
-    result: Check = REGISTRY[name].check(facts, profile)
-    return result
+    return registered(strategies)[name].check(facts, profile)
 
 
-def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check]]:
+def decide(
+    facts: HostFacts, profile: Profile, strategies: Registry | None = None
+) -> tuple[Check | None, list[Check]]:
     """(the chosen check or None, every check in the order evaluated)."""
+    reg = registered(strategies)
     checks: list[Check] = []
-    for name in order_for(facts, profile):
+    for name in order_for(facts, profile, reg):
         if name not in profile.strategies.allowed:
             checks.append(
                 Check(
@@ -305,7 +319,7 @@ def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check
                 )
             )
             continue
-        checks.append(check(name, facts, profile))
+        checks.append(check(name, facts, profile, reg))
     ok = [c for c in checks if c.ok]
     if not ok:
         return None, checks
@@ -315,7 +329,7 @@ def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check
             (
                 c
                 for c in ok[1:]
-                if c.strategy == "wsl2"
+                if reg[c.strategy].outranks_degraded
                 and c.fit
                 and c.fit.variant
                 and accel_mod.is_gpu(c.fit.variant.accel)
@@ -325,3 +339,116 @@ def decide(facts: HostFacts, profile: Profile) -> tuple[Check | None, list[Check
         if better is not None:
             return better, checks
     return chosen, checks
+
+
+# -- the contract ------------------------------------------------------------------------
+
+
+class Strategy(Protocol):
+    """Where the environment lives and how `up` gets it there: one object per strategy,
+    in its own module of ``bootstrap.strategies``, registered in its ``REGISTRY``.
+
+    Everything but :meth:`transport` is planning, and must be side-effect free: a function
+    of its arguments (no files, no subprocess, no network, no clock, no environment), so
+    that a plan is reproducible from (facts, profile, overrides) and golden plans hold.
+    """
+
+    @property
+    def name(self) -> str:
+        """The stable name profiles, ``--strategy``, plans and reports use."""
+        ...
+
+    @property
+    def runs_here(self) -> bool:
+        """True when the steps run on this machine (no handoff, no transport): the host's
+        libc matters for the wheels."""
+        ...
+
+    @property
+    def resources_here(self) -> bool:
+        """True when this machine's RAM and disk hold the environment, so the planner
+        checks them against the profile's minimums (False: the target checks its own)."""
+        ...
+
+    @property
+    def outranks_degraded(self) -> bool:
+        """True when a fit of this strategy with a GPU variant is chosen over an earlier
+        strategy whose fit is degraded (WSL2's CUDA over Windows' CPU-only native)."""
+        ...
+
+    def check(self, facts: HostFacts, profile: Profile) -> Check:
+        """Whether the environment can live here for ``profile``: ok, why, the facts
+        looked at (evidence) and, when it cannot, what would fix it. The returned
+        ``Check.strategy`` is :attr:`name`. Must be side-effect free."""
+        ...
+
+    def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
+        """The steps this strategy contributes once chosen, from the decisions made so
+        far (the planner appends the report step). Must be side-effect free."""
+        ...
+
+    def warnings(self, profile: Profile) -> list[str]:
+        """What the plan warns about when this strategy is chosen. Must be side-effect
+        free."""
+        ...
+
+    def transport(
+        self, host: str, preflight: StepSpec, *, dry_run: Callable[[str], None] | None
+    ) -> Transport | None:
+        """How the handoff reaches ``host`` (one of the plan's preflight hosts), built
+        from the plan's preflight step; None when the steps run here. Builds the object
+        only: it must not connect or run anything (the preflight step does, so that
+        ``--dry-run`` shows instead of running)."""
+        ...
+
+    def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
+        """The lines printed after a run that handed over, from the plan's preflight
+        step as JSON: how to get to the environment. [] to print the default. Must be
+        side-effect free."""
+        ...
+
+
+class Registry(Mapping[str, Strategy]):
+    """The strategies by name, in registration order: the one list every other list of
+    strategy names (the order, ``--strategy``'s check, the handoff) derives from."""
+
+    def __init__(self, *strategies: Strategy) -> None:
+        self._by_name: dict[str, Strategy] = {}
+        for strategy in strategies:
+            if strategy.name in self._by_name:
+                raise ValueError(f"strategy {strategy.name!r} is registered twice")
+            self._by_name[strategy.name] = strategy
+
+    def __getitem__(self, name: str) -> Strategy:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+
+_DEFAULT: list[Registry] = []
+
+
+def register_default(strategies: Registry) -> None:
+    """Make ``strategies`` the registry a plan uses when its caller passes none
+    (``bootstrap.strategies`` registers its ``REGISTRY`` when imported)."""
+    _DEFAULT[:] = [strategies]
+
+
+def registered(strategies: Registry | None = None) -> Registry:
+    """``strategies``, else the default registry, else a clear error."""
+    if strategies is not None:
+        return strategies
+    if not _DEFAULT:
+        raise RuntimeError(
+            "no strategies are registered: import bootstrap.strategies (it registers "
+            "REGISTRY), or pass strategies= to the planner"
+        )
+    return _DEFAULT[0]

@@ -91,7 +91,7 @@ class ContainerUpStep(EveryRun):
     phase = "container"
 
     def run(self, spec: specs.ContainerUp, ctx: Context) -> str:
-        from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+        from bootstrap.transports.devcontainer_cli import DevcontainerLink
 
         target = _target(ctx)
         link = target.link
@@ -120,7 +120,7 @@ class ContainerUpStep(EveryRun):
             (Path(spec.workspace) / dc.BUNDLE_HOST_DIR).mkdir(parents=True, exist_ok=True)
         # Our own config's postCreateCommand is stage 0, which the next step runs (timed,
         # streamed); a user's lifecycle commands run here, as any editor would run them.
-        from bootstrap.strategies.devcontainer_cli import cli_environment
+        from bootstrap.transports.devcontainer_cli import cli_environment
 
         link.pass_proxy = spec.pass_proxy
         env = cli_environment(os.environ, pass_proxy=spec.pass_proxy)
@@ -196,7 +196,7 @@ class PostCreateStep(EveryRun):
     phase = "remote"  # replaced by stage 0's own phases in the report (as run-there's)
 
     def run(self, spec: specs.PostCreate, ctx: Context) -> str:
-        from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+        from bootstrap.transports.devcontainer_cli import DevcontainerLink
 
         target = _target(ctx)
         link = target.link

@@ -1,7 +1,7 @@
 """The handoff: carry out a plan whose environment lives elsewhere.
 
 The contract every non-native strategy shares, whatever its transport
-(:mod:`bootstrap.strategies.transport`; ssh for remote): reach the target
+(:mod:`bootstrap.transports.base`; ssh for remote): reach the target
 and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
 detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
 target's own facts (*detect-there*), send the cache bundle for the target's key
@@ -35,6 +35,7 @@ from bootstrap.peer import (
 )
 from bootstrap.plan import specs
 from bootstrap.steps import Context
+from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import fingerprint
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
     from bootstrap.paths import Paths
     from bootstrap.plan.model import Plan
     from bootstrap.report.model import TimingReport
-    from bootstrap.strategies.transport import Transport
     from bootstrap.timing import Timer
+    from bootstrap.transports.base import Transport
 
 STAGE = ".bootstrap-stage"  # private staging directory inside the remote directory
 MIN_PYTHON = (3, 9)
@@ -534,7 +535,7 @@ class ShipBundleStep(EveryRun):
             if done.get("sha256") == target.bundle_sha and done.get("status") == "done":
                 return f"bundle for {key} already imported there"
         remote = f"{STAGE}/{bundle.name}"
-        from bootstrap.strategies.ssh import Ssh
+        from bootstrap.transports.ssh import Ssh
 
         # ssh copies the bundle with rsync; a box without it gets it through stdin, as
         # the tar transfer sends the files (wsl.exe and a container copy it locally).
@@ -696,11 +697,9 @@ def run_handoff(
     refresh: bool,
     deliver: Callable[[TimingReport], dict[str, Any]],
     host_summary: Callable[[HostFacts], dict[str, Any]],
-) -> Any:
+) -> UpResult:
     """Carry ``plan`` out on each of its targets (one after another, or in parallel when
     the plan says so); one result per target, a summary of failures at the end."""
-    from bootstrap.app import UpResult
-
     preflight = plan.step(specs.Preflight)
     transfer = plan.step(specs.Transfer)
     assert preflight is not None  # noqa: S101 - a handoff plan
@@ -791,11 +790,12 @@ def _one_target(
 
     preflight = plan.step(specs.Preflight)
     assert preflight is not None  # noqa: S101
-    link: Transport = REGISTRY[plan.strategy].transport(
+    link: Transport | None = REGISTRY[plan.strategy].transport(
         host,
         preflight,
         dry_run=(lambda line: view.note(f"would run: {line}")) if dry_run else None,
     )
+    assert link is not None  # noqa: S101 - a handoff plan's strategy has a transport
     target = Target(host, link, preflight.directory)
     state = RunState.load(paths, "remote-" + fingerprint(host, preflight.directory)[:16])
     timer = Timer()

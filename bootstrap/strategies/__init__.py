@@ -1,21 +1,25 @@
 """Where the environment lives: one module per strategy, one registry.
 
-Each module holds the strategy's check (does it fit this host and profile, why, what
-would fix it) and the steps it contributes to a plan.
-``native`` runs the steps here; the others hand over to where the environment lives
-(bootstrap.steps.handoff) through the transport their module provides
-(``transport(host, preflight, dry_run)``, bootstrap.strategies.transport).
+Each module holds one :class:`~bootstrap.plan.strategy.Strategy` object (``STRATEGY``):
+its check (does it fit this host and profile, why, what would fix it), the steps it
+contributes to a plan, its warnings, its transport when the steps run elsewhere
+(bootstrap.transports, driven by bootstrap.steps.handoff) and the lines printed after
+such a run. ``native`` runs the steps here; the others hand over.
+
+:data:`REGISTRY` is the one list of strategies: adding one is a module here and a line
+below. Importing this package also makes it the planner's default registry, so that
+``make_plan`` needs no argument; ``bootstrap.plan`` never imports this package.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
+from bootstrap.plan.strategy import Registry, register_default
 from bootstrap.strategies import devcontainer, native, remote, wsl2
 
-REGISTRY: dict[str, ModuleType] = {
-    "native": native,
-    "wsl2": wsl2,
-    "devcontainer": devcontainer,
-    "remote": remote,
-}
+REGISTRY = Registry(
+    native.STRATEGY,
+    wsl2.STRATEGY,
+    devcontainer.STRATEGY,
+    remote.STRATEGY,
+)
+register_default(REGISTRY)

@@ -4,14 +4,14 @@ from the project's devcontainer.json (written from the profile unless the user h
 The check is pure: a container engine that answered detection (a Docker client with no
 daemon behind it is not one), an image or config in the profile, and the variant the
 host's driver allows, since a container uses the host's GPU driver. `up` hands over
-through :mod:`bootstrap.strategies.devcontainer_cli` (bootstrap.steps.handoff): write
+through :mod:`bootstrap.transports.devcontainer_cli` (bootstrap.steps.handoff): write
 the config, `devcontainer up`, ship the bundle into the read-only bundle mount, run stage
 0 with `devcontainer exec`, read its report through the workspace mount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from bootstrap.plan.strategy import (
 from bootstrap.profiles import Profile
 
 if TYPE_CHECKING:
-    from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+    from bootstrap.transports.devcontainer_cli import DevcontainerLink
 
 NAME = "devcontainer"
 ENGINE_FIX = (
@@ -113,7 +113,7 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         ShipBundle,
     )
     from bootstrap.strategies import devcontainer_config as dc
-    from bootstrap.strategies.devcontainer_cli import CLI_VERSION
+    from bootstrap.transports.devcontainer_cli import CLI_VERSION
 
     settings = inp.profile.strategies.devcontainer
     workspace = repo_of(inp.profile)
@@ -170,7 +170,7 @@ def transport(
     from pathlib import Path
 
     from bootstrap.plan.specs import ContainerUp
-    from bootstrap.strategies.devcontainer_cli import DevcontainerLink
+    from bootstrap.transports.devcontainer_cli import DevcontainerLink
 
     assert isinstance(preflight, ContainerUp)  # noqa: S101 - a devcontainer plan's preflight
     return DevcontainerLink(
@@ -179,3 +179,37 @@ def transport(
         cli_version=preflight.cli_version,
         dry_run=dry_run,
     )
+
+
+class Devcontainer:
+    """The environment lives in a dev container, made and entered with the Dev
+    Containers CLI."""
+
+    name = NAME
+    runs_here = False
+    resources_here = True  # the container uses this machine's RAM and disk
+    outranks_degraded = False
+
+    def check(self, facts: HostFacts, profile: Profile) -> Check:
+        return check(facts, profile)
+
+    def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
+        return steps(inp)
+
+    def warnings(self, profile: Profile) -> list[str]:
+        return []
+
+    def transport(
+        self, host: str, preflight: StepSpec, *, dry_run: Callable[[str], None] | None
+    ) -> DevcontainerLink:
+        assert isinstance(preflight, Preflight)  # noqa: S101 - ContainerUp is one
+        return transport(host, preflight, dry_run=dry_run)
+
+    def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
+        import shlex
+
+        where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
+        return [f"next: open the folder in your editor's Dev Containers, or {where} bash"]
+
+
+STRATEGY = Devcontainer()

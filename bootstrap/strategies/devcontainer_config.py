@@ -24,11 +24,13 @@ import json
 import shlex
 from typing import Any
 
+# Where the bundle is shipped to; the transport that writes it owns the names.
+from bootstrap.transports.devcontainer_cli import BUNDLE_HOST_DIR as BUNDLE_HOST_DIR  # noqa: PLC0414
+from bootstrap.transports.devcontainer_cli import BUNDLE_NAME as BUNDLE_NAME  # noqa: PLC0414
+
 CACHE_VOLUME = "bootstrap-uv-cache"  # one per machine: uv's cache is safe to share
 UV_CACHE_DIR = "/var/cache/bootstrap-uv"
-BUNDLE_HOST_DIR = ".devcontainer/cache-bundle"  # relative to the workspace, git-ignored
 BUNDLE_DIR = "/opt/bootstrap/cache-bundle"  # where the container sees it, read-only
-BUNDLE_NAME = "bundle.tar"
 TOOL_ENV = "/opt/bootstrap/tool-env"  # the bootstrapper's own environment in the container
 PROJECT_ENVS = "/opt/bootstrap/envs"
 REPORT = ".bootstrap-stage/report.json"  # relative to the workspace folder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bootstrap.host.facts import HostFacts
@@ -77,3 +78,32 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
     from bootstrap.plan.strategy import native_steps
 
     return native_steps(inp)
+
+
+class Native:
+    """The environment lives on this machine: no handoff, no transport."""
+
+    name = NAME
+    runs_here = True
+    resources_here = True
+    outranks_degraded = False
+
+    def check(self, facts: HostFacts, profile: Profile) -> Check:
+        return check(facts, profile)
+
+    def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
+        return steps(inp)
+
+    def warnings(self, profile: Profile) -> list[str]:
+        return []
+
+    def transport(
+        self, host: str, preflight: StepSpec, *, dry_run: Callable[[str], None] | None
+    ) -> None:
+        return None
+
+    def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
+        return []
+
+
+STRATEGY = Native()

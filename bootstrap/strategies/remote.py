@@ -5,7 +5,7 @@ choose the variant when `up` detects there (bootstrap.steps.handoff)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
@@ -21,7 +21,7 @@ from bootstrap.plan.strategy import (
 from bootstrap.profiles import Profile
 
 if TYPE_CHECKING:
-    from bootstrap.strategies.ssh import Ssh
+    from bootstrap.transports.ssh import Ssh
 
 NAME = "remote"
 
@@ -71,7 +71,7 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
 
 def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None) -> Ssh:
     """The box ``host`` (``[user@]host[:port]`` or an ssh_config alias) over OpenSSH."""
-    from bootstrap.strategies.ssh import Destination, Ssh
+    from bootstrap.transports.ssh import Destination, Ssh
 
     return Ssh(
         Destination.parse(host),
@@ -90,7 +90,7 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     from pathlib import Path
 
     from bootstrap.errors import EXIT_TARGET_UNFIT, BootstrapError
-    from bootstrap.strategies.ssh import Ssh
+    from bootstrap.transports.ssh import Ssh
 
     assert isinstance(ssh, Ssh)  # noqa: S101
     package = Path(__file__).resolve().parents[1]
@@ -126,3 +126,34 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
         target=str(ssh.dest),
     )
     return facts
+
+
+class Remote:
+    """The environment lives on a Linux box, reached over OpenSSH."""
+
+    name = NAME
+    runs_here = False
+    resources_here = False  # the box checks its own RAM and disk (the preflight)
+    outranks_degraded = False
+
+    def check(self, facts: HostFacts, profile: Profile) -> Check:
+        return check(facts, profile)
+
+    def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
+        return steps(inp)
+
+    def warnings(self, profile: Profile) -> list[str]:
+        return []
+
+    def transport(
+        self, host: str, preflight: StepSpec, *, dry_run: Callable[[str], None] | None
+    ) -> Ssh:
+        assert isinstance(preflight, Preflight)  # noqa: S101 - a remote plan's preflight
+        return transport(host, preflight, dry_run=dry_run)
+
+    def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
+        where = ", ".join(preflight.get("hosts", []))
+        return [f"next: ssh {where}, then cd {preflight.get('directory')} and work there"]
+
+
+STRATEGY = Remote()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
@@ -21,7 +21,7 @@ from bootstrap.profiles import Profile
 from bootstrap.strategies.wsl2_readiness import DEFAULT_DISTRO, wsl2_blockers, wsl2_evidence
 
 if TYPE_CHECKING:
-    from bootstrap.strategies.wsl import Wsl
+    from bootstrap.transports.wsl import Wsl
 
 NAME = "wsl2"
 
@@ -96,7 +96,7 @@ def check(facts: HostFacts, profile: Profile) -> Check:
 def directory(profile: Profile) -> str:
     """Where the project lives in the distro: its own filesystem (``~/src/<project>``)
     unless the profile insists; a Windows path is turned into its /mnt form."""
-    from bootstrap.strategies.wsl import windows_to_wsl
+    from bootstrap.transports.wsl import windows_to_wsl
 
     given = profile.strategies.wsl2.directory
     if not given:
@@ -139,6 +139,40 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
 
 def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None) -> Wsl:
     """The distro ``host`` through ``wsl.exe``."""
-    from bootstrap.strategies.wsl import Wsl
+    from bootstrap.transports.wsl import Wsl
 
     return Wsl(host, dry_run=dry_run)
+
+
+class Wsl2:
+    """The environment lives in a WSL2 distro, reached with ``wsl.exe``."""
+
+    name = NAME
+    runs_here = False
+    resources_here = True  # the distro shares this machine's RAM and disk
+    outranks_degraded = True  # CUDA through the Windows driver beats native's CPU only
+
+    def check(self, facts: HostFacts, profile: Profile) -> Check:
+        return check(facts, profile)
+
+    def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
+        return steps(inp)
+
+    def warnings(self, profile: Profile) -> list[str]:
+        return warnings(profile)
+
+    def transport(
+        self, host: str, preflight: StepSpec, *, dry_run: Callable[[str], None] | None
+    ) -> Wsl:
+        assert isinstance(preflight, Preflight)  # noqa: S101 - a wsl2 plan's preflight
+        return transport(host, preflight, dry_run=dry_run)
+
+    def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
+        distro = ", ".join(preflight.get("hosts", []))
+        return [
+            f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
+            "(VS Code: `code .` from that shell)"
+        ]
+
+
+STRATEGY = Wsl2()

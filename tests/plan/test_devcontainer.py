@@ -22,7 +22,7 @@ from bootstrap.plan import specs
 from bootstrap.plan.planner import Overrides, make_plan
 from bootstrap.profiles import load_profile
 from bootstrap.strategies import devcontainer_config as dc
-from bootstrap.strategies.devcontainer_cli import CLI_PACKAGE, CLI_VERSION, cli_argv
+from bootstrap.transports.devcontainer_cli import CLI_PACKAGE, CLI_VERSION, cli_argv
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "tests" / "fixtures" / "devcontainer" / "devContainer.base.schema.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bootstrap.errors import EXIT_ACTION_REQUIRED, EXIT_USAGE, ActionRequired, UserError
-from bootstrap.strategies.wsl import Wsl, local_to_wsl, windows_to_wsl, with_wslenv
+from bootstrap.transports.wsl import Wsl, local_to_wsl, windows_to_wsl, with_wslenv
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_no_wsl_exe_on_windows_is_an_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("bootstrap.strategies.wsl.on_windows", lambda: True)
+    monkeypatch.setattr("bootstrap.transports.wsl.on_windows", lambda: True)
     with pytest.raises(ActionRequired) as caught:
         Wsl("Ubuntu").run("true")
     assert caught.value.exit_code == EXIT_ACTION_REQUIRED
@@ -63,7 +63,7 @@ def test_no_wsl_exe_on_windows_is_an_action(
 
 def test_no_wsl_exe_elsewhere_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("bootstrap.strategies.wsl.on_windows", lambda: False)
+    monkeypatch.setattr("bootstrap.transports.wsl.on_windows", lambda: False)
     with pytest.raises(UserError) as caught:
         Wsl("Ubuntu").run("true")
     assert caught.value.exit_code == EXIT_USAGE

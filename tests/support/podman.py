@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.strategies.devcontainer_cli import CLI_VERSION
+from bootstrap.transports.devcontainer_cli import CLI_VERSION
 from support.rootfs import HOST_CA_BUNDLE
 
 # The product pins the CLI it runs through npx; the tests install the same version.

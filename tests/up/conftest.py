@@ -126,6 +126,7 @@ def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple
                     "bootstrap/cache/bundle.py",
                     "bootstrap/cache/pack.py",
                     "bootstrap/policy/buildlock.py",
+                    "bootstrap/cache/locks.py",
                 )
             )
         ).hexdigest()[:16]

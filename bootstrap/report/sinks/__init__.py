@@ -7,22 +7,10 @@ by the report id, so a report sent again after a crash is not counted twice.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable
 
-from bootstrap.errors import NetworkError
 from bootstrap.report.config import SinkConfig
-from bootstrap.report.model import TimingReport
-
-
-class SinkError(NetworkError):
-    """A sink did not acknowledge a report (the report stays spooled)."""
-
-    def __init__(self, message: str, *, code: str = "report.sink_failed") -> None:
-        super().__init__(message, code=code)
-
-
-class Sink(Protocol):
-    def send(self, report: TimingReport) -> None: ...
+from bootstrap.report.sinks.base import Sink, SinkError
 
 
 def _file(config: SinkConfig, timeout: float) -> Sink:
@@ -60,3 +48,6 @@ SINKS: dict[str, Callable[[SinkConfig, float], Sink]] = {
 
 def make_sink(config: SinkConfig, timeout: float | None = None) -> Sink:
     return SINKS[config.kind](config, config.timeout_seconds if timeout is None else timeout)
+
+
+__all__ = ["SINKS", "Sink", "SinkError", "make_sink"]

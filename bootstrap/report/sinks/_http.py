@@ -7,7 +7,7 @@ import os
 
 from bootstrap import net
 from bootstrap.report.config import SinkConfig
-from bootstrap.report.sinks import SinkError
+from bootstrap.report.sinks.base import SinkError
 
 BODY_LIMIT = 4096  # of an error answer's body: enough for its first line
 
@@ -62,7 +62,7 @@ def request(
         ) from None
     if 200 <= status < 300 or status in ok_statuses:
         return
-    from bootstrap.peer import clean_line
+    from bootstrap.sanitize import clean_line
 
     detail = head[:BODY_LIMIT].decode(errors="replace").strip().splitlines()[:1]
     raise SinkError(

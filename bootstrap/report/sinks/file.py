@@ -10,7 +10,7 @@ from pathlib import Path
 from bootstrap.paths import atomic_write
 from bootstrap.report.config import SinkConfig
 from bootstrap.report.model import TimingReport
-from bootstrap.report.sinks import SinkError
+from bootstrap.report.sinks.base import SinkError
 
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -24,7 +24,7 @@ from pathlib import Path, PureWindowsPath
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_UNREACHABLE, ActionRequired, BootstrapError, UserError
-from bootstrap.strategies.transport import CommandTransport, home_word
+from bootstrap.transports.base import CommandTransport, home_word
 
 # A folder on this machine that plays a Windows drive, as "c=/path;d=/path": lets the
 # Windows side be driven from a capture on Linux (tests, support). Unset on Windows.

@@ -22,10 +22,12 @@ from typing import Any
 
 from bootstrap import proc
 from bootstrap.errors import ActionRequired, BootstrapError
-from bootstrap.strategies.transport import CAPTURE_LIMIT, show
+from bootstrap.transports.base import CAPTURE_LIMIT, env_prefix, show
 
 CLI_VERSION = "0.89.0"
 CLI_PACKAGE = "@devcontainers/cli"
+BUNDLE_HOST_DIR = ".devcontainer/cache-bundle"  # relative to the workspace, git-ignored
+BUNDLE_NAME = "bundle.tar"
 
 
 class ContainerFailed(BootstrapError):
@@ -198,8 +200,11 @@ class DevcontainerLink:
         *,
         timeout: float = 60.0,
         input: str | None = None,
+        env: Mapping[str, str] | None = None,
         limit: int = CAPTURE_LIMIT,
     ) -> proc.Result:
+        # ``env`` is exported in the command, as over ssh (the Transport contract).
+        command = env_prefix(env) + command
         if self.dry_run is not None:
             show(self.dry_run, [self.engine, "exec", "<container>", "sh", "-c", command])
             return proc.Result((), 0, "", "", 0.0)
@@ -236,8 +241,6 @@ class DevcontainerLink:
         """The bundle goes to the workspace's bundle folder on this host, which the
         container mounts read-only; ``name`` is ignored (the devcontainer.json names one
         file)."""
-        from bootstrap.strategies.devcontainer_config import BUNDLE_HOST_DIR, BUNDLE_NAME
-
         dest_dir = self.workspace / BUNDLE_HOST_DIR
         dest = dest_dir / BUNDLE_NAME
         if show(self.dry_run, ["cp", str(path), str(dest)]):

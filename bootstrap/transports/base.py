@@ -3,7 +3,7 @@
 A transport runs shell commands there (captured or streamed), gives the argv of a command
 that reads stdin (for a tar stream), copies a list of files and one large file, and names
 a directory as a shell word there. The remote strategy's transport is the system OpenSSH
-client (:mod:`bootstrap.strategies.ssh`); others (a container's exec, ``wsl.exe``)
+client (:mod:`bootstrap.transports.ssh`); others (a container's exec, ``wsl.exe``)
 provide the same methods, so the handoff steps never know which one they drive.
 
 Every method raises a :class:`~bootstrap.errors.BootstrapError` with the strategy's own
@@ -26,8 +26,12 @@ CAPTURE_LIMIT = 8 << 20
 
 
 class Transport(Protocol):
-    name: str
     dry_run: Callable[[str], None] | None
+
+    @property
+    def name(self) -> str:
+        """The target as the user named it (for messages)."""
+        ...
 
     def run(
         self,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bootstrap import proc
 from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_UNREACHABLE, BootstrapError
-from bootstrap.strategies.transport import CommandTransport, env_prefix, home_word, show
+from bootstrap.transports.base import CommandTransport, env_prefix, home_word, show
 
 CONNECT_TIMEOUT = 10  # seconds for the TCP connection and the handshake
 
