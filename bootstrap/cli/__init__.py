@@ -95,8 +95,10 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: expected errors print one line and a fix; a bug prints one line with
     the log file that holds its traceback (exit ``EXIT_BUG``); never a bare traceback."""
-    _stop_on_signals()
     try:
+        # Inside the try: a Ctrl-C while the handlers are installed (the import of
+        # `signal` included) is an interrupt like any other, not a traceback.
+        _stop_on_signals()
         code = _main(argv)
     except KeyboardInterrupt as exc:
         code = _interrupted(exc)
