@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from bootstrap.cli.params import profile_and_project
+
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
@@ -33,17 +35,7 @@ Examples:
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input.
 """
 )
-@click.option(
-    "--profile",
-    "-p",
-    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
-    "else the current directory -- else `default`).",
-)
-@click.option(
-    "--project",
-    metavar="DIR",
-    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
-)
+@profile_and_project
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--only", help="Run only these checks, e.g. 'abc'.")
 @click.option("--skip", help="Skip these checks, e.g. 'f'.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from bootstrap.cli.params import profile_and_project
+
 
 @click.command(
     epilog="""\b
@@ -18,17 +20,7 @@ disk against the profile's need; undelivered reports in the spool; the last run'
 It only reads: nothing on disk changes. Exit codes: 0 nothing wrong, 1 findings, 2 bad input.
 """
 )
-@click.option(
-    "--profile",
-    "-p",
-    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
-    "else the current directory -- else `default`).",
-)
-@click.option(
-    "--project",
-    metavar="DIR",
-    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
-)
+@profile_and_project
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--verify", is_flag=True, help="Also re-hash the installed files (RECORD).")
 def doctor(profile: str | None, project: str | None, as_json: bool, verify: bool) -> int:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from bootstrap.cli.params import profile_and_project
+
 
 @click.command(
     epilog="""\b
@@ -20,17 +22,7 @@ Examples:
 Exit codes: 0 written (or, with --check, up to date), 1 drift (--check), 2 bad input.
 """
 )
-@click.option(
-    "--profile",
-    "-p",
-    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
-    "else the current directory -- else `default`).",
-)
-@click.option(
-    "--project",
-    metavar="DIR",
-    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
-)
+@profile_and_project
 @click.option("--check", "check_only", is_flag=True, help="Compare only; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(

@@ -5,7 +5,7 @@ empty, and an ssh destination (a host, a port that is a port)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
@@ -70,3 +70,22 @@ def destination(_ctx: click.Context, param: click.Parameter, value: str | None) 
     except UserError as exc:
         raise click.BadParameter(exc.message, param=param) from None
     return value
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def profile_and_project(command: _F) -> _F:
+    """``--profile`` and ``--project`` as every command that works on one project's
+    profile takes them, found the way `bootstrap up` finds it."""
+    command = click.option(
+        "--project",
+        metavar="DIR",
+        help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
+    )(command)
+    return click.option(
+        "--profile",
+        "-p",
+        help="Profile name or path (default: the profile the project keeps -- --project DIR, "
+        "else the current directory -- else `default`).",
+    )(command)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from bootstrap.cli.params import profile_and_project
+
 
 @click.command(
     epilog="""\b
@@ -16,17 +18,7 @@ Examples:
   bootstrap tools --warm --offline             prove each runs from the cache alone
 """
 )
-@click.option(
-    "--profile",
-    "-p",
-    help="Profile name or path (default: the profile the project keeps -- --project DIR, "
-    "else the current directory -- else `default`).",
-)
-@click.option(
-    "--project",
-    metavar="DIR",
-    help="The project; with no --profile, the profile it keeps (as `bootstrap up --project`).",
-)
+@profile_and_project
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--warm", is_flag=True, help="Run each tool once (`--version`) to cache it.")
 @click.option("--offline", is_flag=True, help="With --warm: from the cache only.")
