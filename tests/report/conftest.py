@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 from helpers import http_server
+from promstack import serve
 from report_helpers import Receiver, free_port
 
 from bootstrap.host.facts import Distro, Gpu, HostFacts, Libc
@@ -105,33 +104,13 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)"
         )
     port = free_port()
-    log = (tmp_path_factory.mktemp("pushgateway") / "log.txt").open("wb")
-    proc = subprocess.Popen(
-        [
-            binary,
-            f"--web.listen-address=127.0.0.1:{port}",
-            # Debian's build persists to /var/lib/prometheus by default: keep tests in memory.
-            "--persistence.file=",
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/-/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"pushgateway did not start; see {log.name}")
-            time.sleep(0.05)
+    argv = [
+        binary,
+        f"--web.listen-address=127.0.0.1:{port}",
+        # Debian's build persists to /var/lib/prometheus by default: keep tests in memory.
+        "--persistence.file=",
+        "--log.level=warn",
+    ]
+    log = tmp_path_factory.mktemp("pushgateway") / "log.txt"
+    with serve(argv, f"http://127.0.0.1:{port}", log, "pushgateway") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()

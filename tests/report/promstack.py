@@ -30,7 +30,7 @@ def _binary(*names: str, package: str) -> str:
 
 
 @contextlib.contextmanager
-def _serve(argv: list[str], url: str, log_path: Path, what: str) -> Iterator[str]:
+def serve(argv: list[str], url: str, log_path: Path, what: str) -> Iterator[str]:
     log = log_path.open("wb")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -91,7 +91,7 @@ def prometheus(
         f"--web.listen-address=127.0.0.1:{port}",
         "--log.level=warn",
     ]
-    with _serve(argv, f"http://127.0.0.1:{port}", workdir / "prometheus.log", "prometheus") as url:
+    with serve(argv, f"http://127.0.0.1:{port}", workdir / "prometheus.log", "prometheus") as url:
         yield url
 
 
@@ -124,7 +124,7 @@ def alertmanager(workdir: Path, webhook: str) -> Iterator[str]:
         "--cluster.listen-address=",
         "--log.level=warn",
     ]
-    with _serve(
+    with serve(
         argv, f"http://127.0.0.1:{port}", workdir / "alertmanager.log", "alertmanager"
     ) as url:
         yield url
