@@ -562,10 +562,20 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
             uv_version=_pinned_uv(),
             accept_new_host_keys=options.accept_new_host_keys,
             bundle_pythons=_bundle_pythons(options.cache_bundle),
+            wheelhouse=wheelhouse_here(),
         ),
         strategies=REGISTRY,
     )
     return profile, plan
+
+
+def wheelhouse_here() -> bool:
+    """An earlier cache bundle filled this machine's wheelhouse (what an offline sync
+    installs from): read here, so that the plan can say so and stay pure."""
+    from bootstrap.cache.use import wheelhouse
+    from bootstrap.paths import Paths
+
+    return wheelhouse(Paths.from_env()) is not None
 
 
 def _bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:

@@ -83,7 +83,7 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     name, project = profile_request(UpOptions(profile=profile, project=project))
     loaded = load_profile(name, project=project)
     facts = _facts(replay, facts_file)
-    from bootstrap.app import _bundle_pythons
+    from bootstrap.app import _bundle_pythons, wheelhouse_here
 
     overrides = Overrides(
         strategy=strategy,
@@ -92,6 +92,7 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
         cache_bundle=cache_bundle,
         online=online,
         bundle_pythons=_bundle_pythons(cache_bundle),
+        wheelhouse=wheelhouse_here(),
     )
     try:
         result = make_plan(facts, loaded, overrides, strategies=REGISTRY)

@@ -38,6 +38,9 @@ class Overrides:
     # The pinned interpreters (bootstrap/python/pin.txt) the cache bundle carries, each
     # (triple, version, file name, sha256): read by the caller, so planning stays pure.
     bundle_pythons: tuple[tuple[str, str, str, str], ...] = ()
+    # An earlier cache bundle filled this machine's wheelhouse, which an offline sync then
+    # installs from (read by the caller, like the interpreters above).
+    wheelhouse: bool = False
 
 
 def target_key(platform: str, accel: str) -> str:
@@ -462,6 +465,7 @@ def _steps(
         uv_version=ov.uv_version,
         accept_new_host_keys=ov.accept_new_host_keys,
         bundle_python=bundle_python,
+        wheelhouse=ov.wheelhouse,
     )
     steps = strategy.steps(inputs)
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0

@@ -188,6 +188,8 @@ class StepInputs:
     # The pinned interpreter the bundle carries for this platform (triple, version, file
     # name, sha256), or (): a system Python (or one uv downloads, when allowed).
     bundle_python: tuple[str, ...] = ()
+    # A wheelhouse an earlier bundle filled is here: an offline sync installs from it.
+    wheelhouse: bool = False
 
     @property
     def project_name(self) -> str:
@@ -202,8 +204,9 @@ WHEELHOUSE = "<wheelhouse>"
 
 
 def sync_argv(lock: LockChoice, network: str, *, bundle: bool = False) -> tuple[str, ...]:
-    """uv's arguments for the sync (``uv`` itself not included). With a cache bundle (and
-    offline), the wheelhouse's: ``uv pip sync --require-hashes`` of the exported lock."""
+    """uv's arguments for the sync (``uv`` itself not included). With a cache bundle, or
+    a wheelhouse an earlier one filled (and offline), the wheelhouse's: ``uv pip sync
+    --require-hashes`` of the exported lock."""
     offline = [] if network == "online" else ["--offline"]
     if bundle and network != "online":
         argv = ["pip", "sync", "--offline", "--no-index", "--require-hashes"]
@@ -243,7 +246,7 @@ def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         steps.append(python)
         if inp.cache_bundle:
             steps.append(ImportCache(bundle=inp.cache_bundle))
-    argv = sync_argv(inp.lock, inp.network, bundle=bool(inp.cache_bundle))
+    argv = sync_argv(inp.lock, inp.network, bundle=bool(inp.cache_bundle) or inp.wheelhouse)
     steps.append(Sync(lock=inp.lock, argv=argv, network=inp.network))
     if inp.profile.tools:
         steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))

@@ -121,14 +121,19 @@ def test_a_real_shape_reaches_its_tests_offline_from_a_bundle(
     assert f"up to date: profile {name!r}" in again.stderr
 
     # The environment deleted, a run without the bundle: the wheelhouse the bundle filled
-    # is the offline source, and the run says so.
+    # is the offline source, and the plan's sync line says so before it runs.
     shutil.rmtree(project / ".venv")
     resync = subprocess.run(
         ["unshare", "-n", "sh", "./install.sh", "--project", str(project)],
         cwd=tree, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert resync.returncode == 0, resync.stdout + resync.stderr
-    assert "from the wheelhouse an earlier cache bundle filled" in resync.stderr
+    said = resync.stdout + resync.stderr
+    sync_lines = [ln for ln in said.splitlines() if ln.startswith("[sync]")]
+    assert any("uv pip sync --offline --no-index --require-hashes" in ln for ln in sync_lines), (
+        said
+    )
+    assert not any("uv sync --frozen" in ln for ln in sync_lines), said
     rechecked = subprocess.run(
         ["unshare", "-n", str(uv), "sync", "--frozen", "--offline", "--check", *flags],
         cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
