@@ -130,9 +130,7 @@ def test_a_real_shape_reaches_its_tests_offline_from_a_bundle(
     assert resync.returncode == 0, resync.stdout + resync.stderr
     said = resync.stdout + resync.stderr
     sync_lines = [ln for ln in said.splitlines() if ln.startswith("[sync]")]
-    assert any("uv pip sync --offline --no-index --require-hashes" in ln for ln in sync_lines), (
-        said
-    )
+    assert any("uv pip sync --offline --no-index --require-hashes" in ln for ln in sync_lines), said
     assert not any("uv sync --frozen" in ln for ln in sync_lines), said
     rechecked = subprocess.run(
         ["unshare", "-n", str(uv), "sync", "--frozen", "--offline", "--check", *flags],
