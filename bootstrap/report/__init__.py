@@ -13,18 +13,50 @@ What ``up`` calls, in order::
 
 from __future__ import annotations
 
-from bootstrap.report.config import SINK_KINDS, MetricsConfig, SinkConfig, opted_out
-from bootstrap.report.delivery import Delivery, FlushResult, deliver, flush, record
-from bootstrap.report.model import (
-    PHASES,
-    SCHEMA_FILE,
-    SCHEMA_VERSION,
-    TimingReport,
-    error_code_for,
-    host_summary,
-    new_report,
-    resolve_salt,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bootstrap.report.config import SINK_KINDS, MetricsConfig, SinkConfig, opted_out
+    from bootstrap.report.delivery import Delivery, FlushResult, deliver, flush, record
+    from bootstrap.report.model import (
+        PHASES,
+        SCHEMA_FILE,
+        SCHEMA_VERSION,
+        TimingReport,
+        error_code_for,
+        host_summary,
+        new_report,
+        resolve_salt,
+    )
+
+# Each name from the module that defines it, imported when first asked for: a run that
+# only appends to the history (the no-op) never loads the sinks and the spool.
+_HOMES = {
+    **dict.fromkeys(("SINK_KINDS", "MetricsConfig", "SinkConfig", "opted_out"), "config"),
+    **dict.fromkeys(("Delivery", "FlushResult", "deliver", "flush", "record"), "delivery"),
+    **dict.fromkeys(
+        (
+            "PHASES",
+            "SCHEMA_FILE",
+            "SCHEMA_VERSION",
+            "TimingReport",
+            "error_code_for",
+            "host_summary",
+            "new_report",
+            "resolve_salt",
+        ),
+        "model",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "PHASES",
