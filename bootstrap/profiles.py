@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
+from bootstrap.profile_lookup import PROJECT_FILE, PYPROJECT_TABLE, project_profile
 
 if TYPE_CHECKING:
     from bootstrap.lockchoice import LockChoice
@@ -49,8 +50,6 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 
 REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 PATH_ENV = "BOOTSTRAP_PROFILE_PATH"
-PROJECT_FILE = "bootstrap.toml"  # a profile kept in the project's own repository
-PYPROJECT_TABLE = "tool.bootstrap"  # or a table in the project's pyproject.toml
 
 STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
 PYTHON_DOWNLOADS = ("never", "manual", "automatic")
@@ -693,23 +692,6 @@ def _read(path: Path) -> dict[str, Any]:
 def is_project_file(path: Path) -> bool:
     """A profile kept in a project: its bootstrap.toml or its pyproject.toml."""
     return path.name in (PROJECT_FILE, "pyproject.toml")
-
-
-def project_profile(project: Path) -> Path | None:
-    """The profile a project keeps for itself: ``bootstrap.toml``, else the
-    ``[tool.bootstrap]`` table of ``pyproject.toml`` (the path of that file), else None."""
-    own = project / PROJECT_FILE
-    if own.is_file():
-        return own.resolve()
-    pyproject = project / "pyproject.toml"
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    tool = data.get("tool")
-    if isinstance(tool, dict) and isinstance(tool.get("bootstrap"), dict):
-        return pyproject.resolve()
-    return None
 
 
 def _project_profile_named(name: str, project: Path | None) -> Path | None:

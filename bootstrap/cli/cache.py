@@ -78,7 +78,7 @@ def _reference(loaded: Any) -> str:
     for a profile of the team's profiles directory or one a project keeps (found from
     that project, as `up --project` finds it); a profile file of its own by its
     absolute path (never the packer's relative one)."""
-    from bootstrap.profiles import project_profile
+    from bootstrap.profile_lookup import project_profile
 
     source = Path(loaded.source).resolve()
     kept = project_profile(Path(loaded.project.path))
@@ -296,7 +296,7 @@ def pack_cmd(
 
 
 def _keeps_profile(project: Path) -> bool:
-    from bootstrap.profiles import project_profile
+    from bootstrap.profile_lookup import project_profile
 
     return project_profile(project.expanduser().resolve()) is not None
 
@@ -333,7 +333,8 @@ def _profile_locks(profile: str | None, project: Path | None, target: str | None
     each is the repository's, so any of them may vouch for a file."""
     from bootstrap.errors import UserError
     from bootstrap.policy.toollock import TOOLS_LOCK
-    from bootstrap.profiles import load_profile, project_profile
+    from bootstrap.profile_lookup import project_profile
+    from bootstrap.profiles import load_profile
 
     if not profile and project is None:
         if project_profile(Path.cwd()) is None:

@@ -48,7 +48,7 @@ def _pack_args(ctx: Context) -> str:
     import shlex
     from pathlib import Path
 
-    from bootstrap.profiles import project_profile
+    from bootstrap.profile_lookup import project_profile
 
     kept = project_profile(ctx.project)
     if kept is not None and ctx.plan.profile_path and Path(ctx.plan.profile_path) == kept:
