@@ -70,11 +70,13 @@ def _state_key(options: UpOptions) -> str:
 def _is_kept_here(profile: str) -> bool:
     """Whether ``profile`` names the profile the current directory keeps (found by name
     as `up` finds it), so that run is the same environment as a run with no --profile."""
-    from bootstrap.profiles import find_profile, project_profile
+    from bootstrap.profile_lookup import project_profile
 
     own = project_profile(Path.cwd())
     if own is None:
         return False
+    from bootstrap.profiles import find_profile
+
     try:
         return find_profile(profile) == own.resolve()
     except BootstrapError:
@@ -111,7 +113,7 @@ def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
         return options.profile, options.project
     if options.project is not None:
         return None, options.project
-    from bootstrap.profiles import project_profile
+    from bootstrap.profile_lookup import project_profile
 
     if project_profile(Path.cwd()) is not None:
         return None, str(Path.cwd())
@@ -250,14 +252,20 @@ def _noop_report(
     if not isinstance(basis, dict) or options.dry_run:
         return None
     from bootstrap import STARTED_AT
+    from bootstrap.report.config import SINKS_VAR
     from bootstrap.report.model import new_report
 
+    # Nothing to send (the last success recorded that the profile, whose file has not
+    # changed since, has no sink; none in the environment either): the history is all,
+    # and neither the profile nor the sinks need loading (a third of the no-op's time).
+    local_only = basis.get("sinks") == 0 and not os.environ.get(SINKS_VAR)
     profile: Any = None
-    with contextlib.suppress(BootstrapError, OSError):
-        from bootstrap.profiles import load_profile
+    if not local_only:
+        with contextlib.suppress(BootstrapError, OSError):
+            from bootstrap.profiles import load_profile
 
-        name, project = profile_request(options)
-        profile = load_profile(name, project=project)
+            name, project = profile_request(options)
+            profile = load_profile(name, project=project)
     now = time.time()
     report = new_report(
         profile=str(basis.get("profile", "")),
@@ -273,6 +281,12 @@ def _noop_report(
         budget_seconds=basis.get("budget_seconds"),
         run_kind="noop",
     )
+    if local_only:
+        from bootstrap.report import history
+
+        with contextlib.suppress(BootstrapError, OSError):
+            history.append(paths, report)
+        return report.to_dict()
     from bootstrap.report.delivery import record
 
     with contextlib.suppress(BootstrapError, OSError):
@@ -406,7 +420,12 @@ def _run(
             **_noop_inputs(ctx.input_files(), options),
             "dists": {"venv": str(ctx.venv), "signature": installed_signature(ctx.venv)},
         },
-        report={k: done[k] for k in basis},
+        report={
+            **{k: done[k] for k in basis},
+            # Whether the profile sends anywhere: a no-op of this same profile (its file
+            # unchanged, or it would not be one) then records without loading it again.
+            "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
+        },
     )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:
