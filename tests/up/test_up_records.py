@@ -109,6 +109,46 @@ def test_attempts_before_the_first_success_and_the_noop_are_recorded(
         assert noop.host == success.host
 
 
+@pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available here")
+def test_a_noop_reaches_the_profiles_sinks_and_one_with_none_loads_no_sink(
+    home: Path, tmp_path: Path, uv_bin: Path
+) -> None:
+    # A profile that sends to a sink: its no-op report goes there like any other run's.
+    sink = tmp_path / "sink.jsonl"
+    sent = _project(tmp_path / "sent", uv_bin)
+    profile = sent / "bootstrap.toml"
+    profile.write_text(
+        profile.read_text() + f'\n[metrics]\n[[metrics.sinks]]\nkind = "file"\npath = "{sink}"\n'
+    )
+    (sent / "ok").write_text("")
+    assert _up(sent).returncode == 0
+    noop = _up(sent)
+    assert noop.returncode == 0 and "up to date" in noop.stderr, noop.stderr
+    kinds = [json.loads(line)["run_kind"] for line in sink.read_text().splitlines()]
+    assert kinds == ["first", "noop"]
+
+    # A profile with no sink: the no-op appends to the history and loads no sink at all
+    # (nor the profile machinery): a third of its time was those imports.
+    quiet = _project(tmp_path / "quiet", uv_bin)
+    (quiet / "ok").write_text("")
+    assert _up(quiet).returncode == 0
+    timed = subprocess.run(
+        ["unshare", "-n", sys.executable, "-X", "importtime", "-m", "bootstrap", "up"],
+        cwd=quiet, env={**os.environ, "CI": "1", "BOOTSTRAP_NO_METRICS": "1"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert timed.returncode == 0 and "up to date" in timed.stderr, timed.stderr
+    loaded = {ln.rsplit("|", 1)[-1].strip() for ln in timed.stderr.splitlines() if "|" in ln}
+    assert "bootstrap.report.history" in loaded  # it did record
+    assert not loaded & {
+        "bootstrap.report.delivery",
+        "bootstrap.report.sinks",
+        "bootstrap.profiles",
+    }
+    history = (home / "state" / "history.jsonl").read_text().splitlines()
+    assert json.loads(history[-1])["run_kind"] == "noop"
+
+
 def test_scratch_files_stay_out_of_the_project_and_a_killed_runs_are_removed(
     home: Path, tmp_path: Path
 ) -> None:
