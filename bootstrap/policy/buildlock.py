@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -138,7 +137,7 @@ def path_for(profile: Profile) -> Path:
 
 def render(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> str | None:
     """The text of the build lock (None: the project builds nothing, no lock is needed)."""
-    from bootstrap.policy.toollock import lowest_python
+    from bootstrap.policy.toollock import compile_pylock, lowest_python
 
     if not any(lock.kind == "uv" for lock in profile.locks):
         return None
@@ -147,26 +146,13 @@ def render(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> 
     if not wanted:
         return None
     python = lowest_python(profile)
-    run_env = dict(os.environ if env is None else env)
-    run_env.setdefault("UV_NO_PROGRESS", "1")
-    current = path_for(profile)
-    with tempfile.TemporaryDirectory(prefix="bootstrap-build-lock-") as tmp:
-        work = Path(tmp)
-        req = work / "build.in"
-        req.write_text("".join(f"{r}\n" for r in wanted))
-        out = work / BUILD_LOCK
-        if current.is_file():
-            shutil.copyfile(current, out)  # uv keeps the pins of its output file
-        argv = [str(uv), "pip", "compile", "--universal", "--format", "pylock.toml"]
-        argv += ["--no-header", "--python-version", python, "-o", str(out), str(req)]
-        res = proc.run(argv, env=run_env, cwd=work, timeout=TIMEOUT)
-        if not res.ok:
-            raise CommandError(
-                f"locking the build backend of {project} ({', '.join(wanted)}) failed: "
-                f"{res.describe()}",
-                code="lock.build_failed",
-            )
-        body = out.read_text(encoding="utf-8")
+    body, res = compile_pylock(uv, wanted, python, path_for(profile), env)
+    if body is None:
+        raise CommandError(
+            f"locking the build backend of {project} ({', '.join(wanted)}) failed: "
+            f"{res.describe()}",
+            code="lock.build_failed",
+        )
     header = (
         f"{HEADER_MARK} from the build requirements of the packages uv.lock builds: "
         "do not edit.\n"

@@ -56,37 +56,47 @@ def lowest_python(profile: Profile) -> str:
     return f"3.{minors[0]}" if minors else "3.9"
 
 
+def compile_pylock(
+    uv: Path,
+    requirements: list[str],
+    python: str,
+    current: Path,
+    env: Mapping[str, str] | None = None,
+) -> tuple[str | None, proc.Result]:
+    """``uv pip compile --universal --format pylock.toml`` of ``requirements`` for
+    ``python`` and up: the lock's text (None when uv failed) and uv's result. The pins of
+    ``current`` (the committed file) are kept: same input, same bytes."""
+    run_env = dict(os.environ if env is None else env)
+    run_env.setdefault("UV_NO_PROGRESS", "1")
+    with tempfile.TemporaryDirectory(prefix="bootstrap-pylock-") as tmp:
+        work = Path(tmp)
+        req = work / "requirements.in"
+        req.write_text("".join(f"{r}\n" for r in requirements))
+        out = work / current.name
+        if current.is_file():
+            shutil.copyfile(current, out)  # uv keeps the pins of its output file
+        argv = [str(uv), "pip", "compile", "--universal", "--format", "pylock.toml"]
+        argv += ["--no-header", "--python-version", python, "-o", str(out), str(req)]
+        res = proc.run(argv, env=run_env, cwd=work, timeout=COMPILE_TIMEOUT)
+        return (out.read_text(encoding="utf-8") if res.ok else None), res
+
+
 def render(uv: Path, profile: Profile, env: Mapping[str, str] | None = None) -> str | None:
     """The text of the tools lock (None: the profile pins no tools)."""
     if not profile.tools:
         return None
     python = lowest_python(profile)
-    run_env = dict(os.environ if env is None else env)
-    run_env.setdefault("UV_NO_PROGRESS", "1")
-    current = path_for(profile)
-    with tempfile.TemporaryDirectory(prefix=".bootstrap-tools-lock-") as tmp:
-        work = Path(tmp)
-        req = work / "tools.in"
-        req.write_text("".join(f"{name}=={version}\n" for name, version in profile.tools))
-        out = work / TOOLS_LOCK
-        if current.is_file():
-            # uv keeps the pins of an existing output file: same input, same bytes.
-            shutil.copyfile(current, out)
-        argv = [str(uv), "pip", "compile", "--universal", "--format", "pylock.toml"]
-        argv += ["--no-header", "--python-version", python, "-o", str(out), str(req)]
-        res = proc.run(argv, env=run_env, cwd=work, timeout=COMPILE_TIMEOUT)
-        if not res.ok:
-            raise CommandError(
-                f"locking the tools of {profile.name} "
-                f"({', '.join(f'{n}=={v}' for n, v in profile.tools)}) failed: {res.describe()}",
-                code="lock.tools_failed",
-            )
-        body = out.read_text(encoding="utf-8")
-    pins = " ".join(f"{n}=={v}" for n, v in profile.tools)
+    pins = [f"{name}=={version}" for name, version in profile.tools]
+    body, res = compile_pylock(uv, pins, python, path_for(profile), env)
+    if body is None:
+        raise CommandError(
+            f"locking the tools of {profile.name} ({', '.join(pins)}) failed: {res.describe()}",
+            code="lock.tools_failed",
+        )
     header = (
         f"{HEADER_MARK} from the [tools] of profile {profile.name}: do not edit.\n"
         f"# uv pip compile --universal --format pylock.toml --python-version {python}: "
-        f"{pins}\n"
+        f"{' '.join(pins)}\n"
         f"# Regenerate with `bootstrap lock --profile {profile.name}`; "
         "`bootstrap lock --check` fails on any difference.\n"
     )
