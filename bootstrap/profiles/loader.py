@@ -1,571 +1,56 @@
-"""Profiles: what a team's environment needs, as validated, frozen data.
-
-A profile is a TOML file, ``<name>.toml``. :func:`load_profile` finds it (search order
-below), merges the profiles it ``extends`` (tables deep-merged, arrays replaced),
-checks every key against :data:`SCHEMA` and returns a :class:`Profile`. Every error is a
-:class:`~bootstrap.errors.ConfigError` naming the file, the key path (``locks[1].extras``),
-what was expected and what was found; unknown keys get a did-you-mean.
-
-Search order for a name (the first hit wins):
-
-1. an explicit path (anything ending in ``.toml`` or containing a path separator);
-2. each directory in ``BOOTSTRAP_PROFILE_PATH`` (``os.pathsep``-separated);
-3. the user config dir: ``<user_config_dir>/bootstrap/profiles`` (``$BOOTSTRAP_HOME/config/
-   profiles`` when ``BOOTSTRAP_HOME`` is set);
-4. the project's own profile, when its name matches: ``bootstrap.toml`` in the project
-   directory, else the ``[tool.bootstrap]`` table of its ``pyproject.toml``;
-5. the repository's ``profiles/`` directory (the shipped profiles).
-
-With no name at all, a project's own profile is used (:func:`project_profile`); the
-project's ``path`` defaults to the directory holding it.
-
-The loader is the only part of profile handling that reads files: it resolves the
-project path (relative to the profile file that set it), checks which lock files exist
-and lists the per-target pylock files, so that the planner can stay pure.
-"""
+"""Finding and loading profiles: the search order, `extends`, and the build of a
+:class:`~bootstrap.profiles.model.Profile` from checked TOML. The only part of profile
+handling that reads files."""
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import os
 import re
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
 from bootstrap.profile_lookup import PROJECT_FILE, PYPROJECT_TABLE, project_profile
+from bootstrap.profiles.model import (
+    ALL_PLATFORMS,
+    DEFAULT_BUDGET,
+    PATH_ENV,
+    REPO_PROFILES,
+    STRATEGIES,
+    DevcontainerSettings,
+    FirstRun,
+    LockSpec,
+    Metrics,
+    MetricsSink,
+    Needs,
+    Profile,
+    ProjectSpec,
+    RemoteSettings,
+    StrategySettings,
+    SyncSettings,
+    Variant,
+    Wsl2Settings,
+)
+from bootstrap.profiles.schema import (
+    SCHEMA,
+    SELECTION,
+    SELECTION_CONFLICTS,
+    SELECTION_KEYS,
+    List,
+    Where,
+    suggest,
+)
 
 if TYPE_CHECKING:
-    from bootstrap.lockchoice import LockChoice
+    pass
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
-REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
-PATH_ENV = "BOOTSTRAP_PROFILE_PATH"
-
-STRATEGIES = ("native", "wsl2", "devcontainer", "remote")
-PYTHON_DOWNLOADS = ("never", "manual", "automatic")
-GPU_NEEDS = ("none", "optional", "required")
-KINDS = ("python", "ai")
-# The time-to-first-run budget per kind of stack: 15 min pure Python, 45 min AI (the
-# team standard's targets for a new machine).
-DEFAULT_BUDGET = {"python": 900.0, "ai": 2700.0}
-SINK_KINDS = ("file", "http-json", "pushgateway", "otlp-http")
-ACCEL_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+\.\d+)$")
-PLATFORM_RE = re.compile(r"^(linux|macos|windows|\*)(-(x86_64|arm64|\*))?$")
-ALL_PLATFORMS = ("linux-x86_64", "linux-arm64", "macos-x86_64", "macos-arm64", "windows-x86_64")
-
-
-# -- the data -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProjectSpec:
-    path: str  # absolute: resolved against the profile file that set it (or the cwd)
-    python: str | None = None  # a requirement: ">=3.11", "==3.12.*"
-    python_downloads: str = "never"  # UV_PYTHON_DOWNLOADS
-
-
-@dataclass(frozen=True)
-class Variant:
-    accel: str  # "cpu", "cu126", "cu130", "rocm6.2"
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = ()  # "<os>-<arch>" patterns it serves; () = the lock's
-    # The rest of uv's selection (see SELECTION_KEYS), merged with the lock's own keys.
-    all_extras: bool = False
-    no_dev: bool = False
-    no_default_groups: bool = False
-    only_groups: tuple[str, ...] = ()
-    all_groups: bool = False
-
-    def lock_choice(self, path: str, kind: str) -> LockChoice:
-        from bootstrap.lockchoice import LockChoice
-
-        return LockChoice(
-            path=path,
-            kind=kind,
-            extras=self.extras,
-            groups=self.groups,
-            all_extras=self.all_extras,
-            no_dev=self.no_dev,
-            no_default_groups=self.no_default_groups,
-            only_groups=self.only_groups,
-            all_groups=self.all_groups,
-        )
-
-
-@dataclass(frozen=True)
-class LockSpec:
-    kind: str  # "uv" | "pylock"
-    path: str  # relative to the project: "uv.lock" or a pattern "pylock.{target}.toml"
-    variants: tuple[Variant, ...] = ()
-    platforms: tuple[str, ...] = ALL_PLATFORMS  # "<os>-<arch>" patterns it serves
-    files: dict[str, str] = field(default_factory=dict)  # pylock: target key -> path
-    # Read by the loader: does the uv lock exist; which pylock target files exist.
-    exists: bool = True
-    available: tuple[str, ...] = ()
-
-    def serves(self, platform: str, variant: Variant | None = None) -> bool:
-        patterns = (variant.platforms if variant and variant.platforms else ()) or self.platforms
-        return any(fnmatch.fnmatchcase(platform, _pattern(p)) for p in patterns)
-
-    def file_for(self, target: str) -> str:
-        if self.kind == "uv":
-            return self.path
-        return self.files.get(target) or self.path.replace("{target}", target)
-
-
-@dataclass(frozen=True)
-class Needs:
-    linux_only: bool = False  # the stack has Linux-only wheels (triton, vllm, ...)
-    gpu: str = "none"  # "none" | "optional" | "required"
-    min_memory_gb: float | None = None
-    min_disk_gb: float | None = None  # environment + cache
-    resources: str = "warn"  # "warn" | "fail": what a RAM/disk shortfall does
-    accelerators: tuple[str, ...] = ()  # allowed accelerators; () = any the lock offers
-
-
-@dataclass(frozen=True)
-class Wsl2Settings:
-    distro: str | None = None  # None: the default WSL2 distro
-    directory: str | None = None  # where the project lives there; None: ~/src/<project>
-
-
-@dataclass(frozen=True)
-class DevcontainerSettings:
-    image: str | None = None
-    dockerfile: str | None = None  # relative to the devcontainer.json (instead of image)
-    config: str | None = None  # the devcontainer.json, relative to the repository
-    run_args: tuple[str, ...] = ()  # extra `docker run` arguments ("--network=none")
-
-
-@dataclass(frozen=True)
-class RemoteSettings:
-    hosts: tuple[str, ...] = ()  # "user@host", "host", "host:port" or an ssh_config alias
-    directory: str | None = None  # where the project lives there; None: ~/<repo name>
-    accept_new_host_keys: bool = False  # StrictHostKeyChecking=accept-new instead of yes
-    parallel: bool = False  # several hosts at once instead of one after another
-
-
-@dataclass(frozen=True)
-class StrategySettings:
-    allowed: tuple[str, ...] = STRATEGIES
-    order: tuple[str, ...] = ()  # preference; () = the decision table's order
-    wsl2: Wsl2Settings = field(default_factory=Wsl2Settings)
-    devcontainer: DevcontainerSettings = field(default_factory=DevcontainerSettings)
-    remote: RemoteSettings = field(default_factory=RemoteSettings)
-
-
-@dataclass(frozen=True)
-class FirstRun:
-    command: tuple[str, ...] = ()  # argv, run in the environment from the project dir
-    timeout_seconds: float = 600.0
-
-
-@dataclass(frozen=True)
-class SyncSettings:
-    network: str = "offline"  # "offline" | "allow": may `up` use the index on a cache miss
-    # uv trusts the system's certificate store (UV_SYSTEM_CERTS), e.g. behind a TLS-
-    # inspecting proxy whose CA is there and not in uv's built-in roots.
-    system_certs: bool = False
-
-
-@dataclass(frozen=True)
-class MetricsSink:
-    kind: str  # "file" | "http-json" | "pushgateway" | "otlp-http"
-    url: str | None = None
-    path: str | None = None
-    token_env: str | None = None
-    job: str = "bootstrap"
-    timeout_seconds: float = 2.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
-class Metrics:
-    enabled: bool = True
-    salt: str = ""
-    sinks: tuple[MetricsSink, ...] = ()
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    source: str  # the file it was loaded from
-    project: ProjectSpec
-    locks: tuple[LockSpec, ...]
-    description: str = ""
-    kind: str = "python"  # "python" | "ai"
-    budget_seconds: float = 900.0
-    extends: tuple[str, ...] = ()  # the files merged under this one, nearest first
-    needs: Needs = field(default_factory=Needs)
-    strategies: StrategySettings = field(default_factory=StrategySettings)
-    first_run: FirstRun = field(default_factory=FirstRun)
-    sync: SyncSettings = field(default_factory=SyncSettings)
-    metrics: Metrics = field(default_factory=Metrics)
-    # Pinned command-line tools, run with `uvx NAME@VERSION`: (name, version), sorted.
-    tools: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def path(self) -> str:
-        return self.source
-
-
-# -- the schema, as data ----------------------------------------------------------------
-
-
-class Spec:
-    expected = "a value"
-
-    def check(self, value: Any, where: _Where) -> None:
-        raise NotImplementedError
-
-
-@dataclass
-class _Where:
-    file: Path
-    key: str
-
-    def child(self, name: str) -> _Where:
-        return _Where(self.file, f"{self.key}.{name}" if self.key else name)
-
-    def item(self, index: int) -> _Where:
-        return _Where(self.file, f"{self.key}[{index}]")
-
-    def missing(self, expected: str) -> ConfigError:
-        parent, _, key = self.key.rpartition(".")
-        return ConfigError(
-            f"{self.file}: `{self.key}` is missing: expected {expected}",
-            fix=f"add `{key} = ...` to {_table_name(parent)} in {self.file.name}",
-            code="profile.missing_key",
-        )
-
-    def fail(self, expected: str, found: Any, fix: str | None = None) -> ConfigError:
-        return ConfigError(
-            f"{self.file}: `{self.key}`: expected {expected}, found {_show(found)}",
-            fix=fix or f"set `{self.key}` to {expected} in {self.file.name}",
-            code="profile.invalid",
-        )
-
-
-def _show(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return f"an array {value!r}" if len(repr(value)) < 60 else "an array"
-    return f"{names.get(type(value), type(value).__name__)} {value!r}"
-
-
-class Str(Spec):
-    def __init__(self, pattern: re.Pattern[str] | None = None, expected: str = "a string"):
-        self.pattern = pattern
-        self.expected = expected
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, str) or (self.pattern and not self.pattern.match(value)):
-            raise where.fail(self.expected, value)
-
-
-class Bool(Spec):
-    expected = "true or false"
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, bool):
-            raise where.fail(self.expected, value)
-
-
-class Num(Spec):
-    def __init__(self, minimum: float = 0.0):
-        self.minimum = minimum
-        self.expected = f"a number > {minimum:g}" if minimum == 0 else f"a number >= {minimum:g}"
-
-    def check(self, value: Any, where: _Where) -> None:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or value < self.minimum or (self.minimum == 0 and value <= 0):
-            raise where.fail(self.expected, value)
-
-
-class Enum(Spec):
-    def __init__(self, *values: str):
-        self.values = values
-        self.expected = "one of " + ", ".join(f'"{v}"' for v in values)
-
-    def check(self, value: Any, where: _Where) -> None:
-        if value not in self.values:
-            hint = _suggest(str(value), self.values) if isinstance(value, str) else ""
-            raise where.fail(self.expected + hint, value)
-
-
-class List(Spec):
-    def __init__(self, item: Spec, *, unique: bool = False, nonempty: bool = False):
-        self.item = item
-        self.unique = unique
-        self.nonempty = nonempty
-        self.expected = f"an array of {item.expected.removeprefix('a ').removeprefix('an ')}"
-        if item.expected.startswith("one of"):
-            self.expected = f"an array whose items are {item.expected}"
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, list) or (self.nonempty and not value):
-            expected = self.expected
-            if self.nonempty:
-                expected = "a non-empty " + expected.removeprefix("an ").removeprefix("a ")
-            raise where.fail(expected, value)
-        for i, item in enumerate(value):
-            self.item.check(item, where.item(i))
-        if self.unique:
-            dupes = sorted({str(v) for v in value if value.count(v) > 1})
-            if dupes:
-                raise where.fail(self.expected + " without repeats", value)
-
-
-class Url(Spec):
-    expected = "an https URL (plain http only to 127.0.0.1/localhost)"
-
-    def check(self, value: Any, where: _Where) -> None:
-        from bootstrap.net import url_problem
-        from bootstrap.redact import redact_url
-
-        if not isinstance(value, str):
-            raise where.fail(self.expected, value)
-        problem = url_problem(value)
-        if problem:
-            raise where.fail(self.expected, redact_url(value), fix=problem)
-
-
-class Command(Spec):
-    expected = "a command: a non-empty string or an array of strings"
-
-    def check(self, value: Any, where: _Where) -> None:
-        if isinstance(value, str) and value.strip():
-            import shlex
-
-            try:
-                shlex.split(value)
-            except ValueError as exc:  # "No closing quotation", "No escaped character"
-                raise where.fail(
-                    f"a command line with balanced quotes ({str(exc).lower()})",
-                    value,
-                    fix="close the quote, or write the command as an array of strings",
-                ) from None
-            return
-        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-            return
-        raise where.fail(self.expected, value)
-
-
-class Table(Spec):
-    expected = "a table"
-
-    def __init__(self, fields: Mapping[str, Spec], required: Sequence[str] = ()):
-        self.fields = dict(fields)
-        self.required = tuple(required)
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, dict):
-            raise where.fail(self.expected, value)
-        for key, item in value.items():
-            spec = self.fields.get(key)
-            if spec is None:
-                raise _unknown(where, key, self.fields)
-            spec.check(item, where.child(key))
-        for key in self.required:
-            if key not in value:
-                raise ConfigError(
-                    f"{where.file}: `{where.child(key).key}` is missing: expected "
-                    f"{self.fields[key].expected}",
-                    fix=f"add `{key} = ...` to {_table_name(where.key)} in {where.file.name}",
-                    code="profile.missing_key",
-                )
-
-
-class Map(Spec):
-    """A table with free-form keys (checked by ``key``) and one kind of value."""
-
-    def __init__(self, key: Str, value: Spec):
-        self.key = key
-        self.value = value
-        self.expected = f"a table whose keys are {key.expected}"
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, dict):
-            raise where.fail(self.expected, value)
-        for k, v in value.items():
-            self.key.check(k, where.child(k))
-            self.value.check(v, where.child(k))
-
-
-class TableList(Spec):
-    def __init__(self, table: Table):
-        self.table = table
-        self.expected = "an array of tables ([[...]])"
-
-    def check(self, value: Any, where: _Where) -> None:
-        if not isinstance(value, list):
-            raise where.fail(self.expected, value)
-        for i, item in enumerate(value):
-            self.table.check(item, where.item(i))
-
-
-def _unknown(where: _Where, key: str, known: Mapping[str, Any]) -> ConfigError:
-    path = where.child(key).key
-    return ConfigError(
-        f"{where.file}: unknown key `{path}`{_suggest(key, known)}",
-        fix=f"known keys in {_table_name(where.key)}: {', '.join(sorted(known))}",
-        code="profile.unknown_key",
-    )
-
-
-def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
-
-
-def _table_name(key: str) -> str:
-    return f"[{key}]" if key else "the top level"
-
-
-_PLATFORM = Str(PLATFORM_RE, 'a platform "<os>-<arch>" (e.g. "linux-x86_64", "macos-*")')
-_ACCEL = Str(ACCEL_RE, 'an accelerator ("cpu", "cu126", "rocm6.2")')
-_NAME = Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a name (letters, digits, . _ -)")
-
-# What a uv lock installs, as uv's flags have it: each key is one flag of `uv sync`
-# (extras -> --extra, groups -> --group, only_groups -> --only-group, all_groups ->
-# --all-groups, no_default_groups -> --no-default-groups, no_dev -> --no-dev,
-# all_extras -> --all-extras). Allowed on a [[locks]] table and on each variant.
-SELECTION: dict[str, Spec] = {
-    "extras": List(_NAME, unique=True),
-    "all_extras": Bool(),
-    "groups": List(_NAME, unique=True),
-    "no_default_groups": Bool(),
-    "only_groups": List(_NAME, unique=True, nonempty=True),
-    "all_groups": Bool(),
-    "no_dev": Bool(),
-}
-SELECTION_KEYS = tuple(SELECTION)
-# Pairs uv itself refuses together (`uv sync` exits 2 on them).
-SELECTION_CONFLICTS = (
-    ("only_groups", "groups"),
-    ("only_groups", "all_groups"),
-    ("all_extras", "extras"),
-)
-
-VARIANT = Table({**SELECTION, "platforms": List(_PLATFORM)})
-LOCK = Table(
-    {
-        **SELECTION,
-        "kind": Enum("uv", "pylock"),
-        "path": Str(expected="a path relative to the project"),
-        "variants": Map(_ACCEL, VARIANT),
-        "platforms": List(_PLATFORM, nonempty=True),
-        "files": Map(
-            Str(re.compile(r"^(linux|macos|windows)-(x86_64|arm64)-[a-z0-9.]+$"), "a target key"),
-            Str(expected="a path relative to the project"),
-        ),
-    },
-    required=("kind",),
-)
-SINK = Table(
-    {
-        "kind": Enum(*SINK_KINDS),
-        "url": Url(),
-        "path": Str(),
-        "token_env": Str(re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$"), "an environment variable name"),
-        "job": _NAME,
-        "timeout_seconds": Num(),
-    },
-    required=("kind",),
-)
-SCHEMA = Table(
-    {
-        "name": _NAME,
-        "description": Str(),
-        "extends": Str(
-            re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*|.+\.toml)$"),
-            "a profile name or a path to a .toml file",
-        ),
-        "kind": Enum(*KINDS),
-        "budget_seconds": Num(),
-        "project": Table(
-            {
-                "path": Str(expected="a directory, relative to this profile file"),
-                "python": Str(
-                    re.compile(r"^\s*(==|>=|<=|~=|!=|<|>)?\s*\d"),
-                    'a version requirement (">=3.11")',
-                ),
-                "python_downloads": Enum(*PYTHON_DOWNLOADS),
-            }
-        ),
-        "locks": TableList(LOCK),
-        "needs": Table(
-            {
-                "linux_only": Bool(),
-                "gpu": Enum(*GPU_NEEDS),
-                "min_memory_gb": Num(),
-                "min_disk_gb": Num(),
-                "resources": Enum("warn", "fail"),
-                "accelerators": List(_ACCEL, unique=True),
-            }
-        ),
-        "strategies": Table(
-            {
-                "allowed": List(Enum(*STRATEGIES), unique=True, nonempty=True),
-                "order": List(Enum(*STRATEGIES), unique=True),
-                "wsl2": Table(
-                    {
-                        "distro": _NAME,
-                        "directory": Str(
-                            re.compile(r"^(~/|/|[A-Za-z]:\\)[^\0\n]*$"),
-                            "an absolute path, one under ~/, or a Windows path (C:\\...)",
-                        ),
-                    }
-                ),
-                "devcontainer": Table(
-                    {
-                        "image": Str(),
-                        "dockerfile": Str(expected="a path relative to the devcontainer.json"),
-                        "config": Str(expected="a path relative to the repository"),
-                        "run_args": List(Str()),
-                    }
-                ),
-                "remote": Table(
-                    {
-                        "hosts": List(
-                            Str(re.compile(r"^([^@\s]+@)?[^@\s:]+(:\d+)?$"), '"user@host"')
-                        ),
-                        "directory": Str(
-                            re.compile(r"^(~/|/)[^\0\n]*$"), "an absolute path or one under ~/"
-                        ),
-                        "accept_new_host_keys": Bool(),
-                        "parallel": Bool(),
-                    }
-                ),
-            }
-        ),
-        "first_run": Table({"command": Command(), "timeout_seconds": Num()}),
-        "sync": Table({"network": Enum("offline", "allow"), "system_certs": Bool()}),
-        "metrics": Table({"enabled": Bool(), "salt": Str(), "sinks": TableList(SINK)}),
-        "tools": Map(
-            Str(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "a package name (ruff, pre-commit)"),
-            Str(
-                re.compile(r"^\d+(\.\d+)*([a-z]+\d+)?(\.post\d+)?(\.dev\d+)?$"),
-                'an exact version ("0.6.9"), not a range',
-            ),
-        ),
-    }
-)
 
 
 # -- finding and loading ----------------------------------------------------------------
@@ -626,7 +111,7 @@ def find_profile(
     places = [str(d) for d in dirs]
     places.insert(-1, f"{here / PROJECT_FILE} and [{PYPROJECT_TABLE}] in {here}")
     raise ConfigError(
-        f"no profile named {name_or_path!r}{_suggest(name_or_path, names)}; looked in "
+        f"no profile named {name_or_path!r}{suggest(name_or_path, names)}; looked in "
         + ", ".join(places),
         fix="known profiles: "
         + (", ".join(names) or "none")
@@ -663,7 +148,7 @@ def _read(path: Path) -> dict[str, Any]:
             fix="a profile needs at most a few levels of tables",
             code="profile.toml",
         ) from None
-    where = _Where(path, "")
+    where = Where(path, "")
     if path.name == "pyproject.toml":
         table = (
             data.get("tool", {}).get("bootstrap") if isinstance(data.get("tool"), dict) else None
@@ -674,7 +159,7 @@ def _read(path: Path) -> dict[str, Any]:
                 fix=f"add a [{PYPROJECT_TABLE}] table, or put the profile in {PROJECT_FILE}",
                 code="profile.missing",
             )
-        data, where = table, _Where(path, PYPROJECT_TABLE)
+        data, where = table, Where(path, PYPROJECT_TABLE)
     SCHEMA.check(data, where)
     # Paths in [project] are relative to the file that sets them, even when inherited. A
     # profile kept in the project (bootstrap.toml, [tool.bootstrap]) is about that project.
@@ -906,7 +391,7 @@ def _devcontainer_settings(raw: Mapping[str, Any]) -> DevcontainerSettings:
 
 
 def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
-    where = _Where(path, "")
+    where = Where(path, "")
     project_raw = data.get("project", {})
     project = ProjectSpec(
         path=project_raw.get("path") or str(Path.cwd()),
@@ -986,7 +471,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
     )
 
 
-def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs) -> LockSpec:
+def _build_lock(raw: dict[str, Any], where: Where, project: Path, needs: Needs) -> LockSpec:
     kind = raw["kind"]
     default_path = "uv.lock" if kind == "uv" else "pylock.{target}.toml"
     path = raw.get("path", default_path)
@@ -1051,7 +536,7 @@ def _build_lock(raw: dict[str, Any], where: _Where, project: Path, needs: Needs)
     )
 
 
-def _variant(accel: str, lock: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> Variant:
+def _variant(accel: str, lock: Mapping[str, Any], raw: Mapping[str, Any], where: Where) -> Variant:
     """A variant's selection: the lock's keys, then the variant's (lists add to the
     lock's; a switch the variant sets wins over the lock's)."""
     merged: dict[str, Any] = {}
@@ -1073,7 +558,7 @@ def _variant(accel: str, lock: Mapping[str, Any], raw: Mapping[str, Any], where:
     return Variant(accel=accel, platforms=_tuple(raw.get("platforms")), **merged)
 
 
-def _check_selection(variants: Sequence[Variant], project: Path, where: _Where) -> None:
+def _check_selection(variants: Sequence[Variant], project: Path, where: Where) -> None:
     """Every extra and group a variant names exists in the project's pyproject.toml
     (when there is one to read): uv would refuse the sync, later and less clearly."""
     try:
@@ -1099,7 +584,7 @@ def _check_selection(variants: Sequence[Variant], project: Path, where: _Where) 
                     choices = sorted(extras if key == "extras" else groups)
                     raise ConfigError(
                         f"{vw.file}: `{vw.child(key).key}`: expected a name from {label} in "
-                        f"{project / 'pyproject.toml'}, found {name!r}{_suggest(name, choices)}",
+                        f"{project / 'pyproject.toml'}, found {name!r}{suggest(name, choices)}",
                         fix=f"use one of: {', '.join(choices) or '(none defined)'}",
                         code="profile.unknown_selection",
                     )
@@ -1112,10 +597,6 @@ def _norm_name(name: str) -> str:
 
 def _file(pattern: str, files: Mapping[str, str], target: str) -> str:
     return files.get(target) or pattern.replace("{target}", target)
-
-
-def _pattern(platform: str) -> str:
-    return platform if "-" in platform else platform + "-*"
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
