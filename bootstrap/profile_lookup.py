@@ -5,7 +5,6 @@ no-op's check."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 PROJECT_FILE = "bootstrap.toml"  # a profile kept in the project's own repository
@@ -25,13 +24,11 @@ def project_profile(project: Path) -> Path | None:
         return None
     if "bootstrap" not in text:  # no such table, for certain: no need to parse TOML
         return None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    from bootstrap.files import TOMLDecodeError, parse_toml
+
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+        data = parse_toml(text)
+    except (TOMLDecodeError, RecursionError):
         return None
     tool = data.get("tool")
     if isinstance(tool, dict) and isinstance(tool.get("bootstrap"), dict):

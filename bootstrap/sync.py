@@ -38,7 +38,6 @@ import os
 import re
 import shlex
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -795,12 +794,10 @@ def _already_installed(job: _Job) -> set[str]:
             have.add((_norm(name), version))
     if not have:
         return set()
+    from bootstrap.files import parse_toml
+
     try:
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python < 3.11
-            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-        data = tomllib.loads(job.lock_path.read_text())
+        data = parse_toml(job.lock_path.read_text())
     except (OSError, ValueError):
         return set()
     entries = data.get("package" if job.lock.kind == "uv" else "packages", [])

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from bootstrap.errors import IntegrityError, UserError
+from bootstrap.files import sha256_file as sha256_file  # noqa: PLC0414 - re-exported
 
 FORMAT = 2
 MANIFEST = "manifest.json"
@@ -235,14 +236,6 @@ def _clip(text: str) -> str:
     """At most 80 characters of ``text``, control characters replaced by "?"."""
     clean = "".join(c if c.isprintable() else "?" for c in text[:80])
     return clean + ("..." if len(text) > 80 else "")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def sums_text(sums: Mapping[str, str]) -> bytes:

@@ -50,10 +50,10 @@ from bootstrap.cache.bundle import (
     member_kind,
     parse_sums,
     read_member,
-    sha256_file,
 )
 from bootstrap.cache.locks import Trust, lock_digests, trust
 from bootstrap.errors import BootstrapError, IntegrityError, UserError
+from bootstrap.files import sha256_file
 from bootstrap.python.pin import Interpreter, PythonPin
 
 TMP = ".tmp"

@@ -16,7 +16,6 @@ Both formats name each file by URL (or name) beside its SHA-256:
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bootstrap.errors import ConfigError, UserError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+from bootstrap.files import read_toml
 
 # The lock of a profile's pinned tools, beside the project's lock (written by
 # bootstrap.policy.toollock); a bundle's tool wheels are checked against it.
@@ -48,12 +43,8 @@ class LockedFile:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = read_toml(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the lock file ({exc})", code="lock.read") from exc
     except ValueError as exc:
@@ -228,7 +219,7 @@ def local_packages(project: Path, lock: Path | None = None) -> list[Path]:
     if not path.is_file():
         return []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: cannot read the lock ({exc})", code="lock.parse") from exc
     found: list[Path] = []

@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import proc
-from bootstrap.cache.bundle import UV_DIR, WHEELS_DIR, Manifest, UvPin, sha256_file, write_bundle
+from bootstrap.cache.bundle import UV_DIR, WHEELS_DIR, Manifest, UvPin, write_bundle
 from bootstrap.cache.locks import LockedFile, locked_files
 from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artifact_for
 from bootstrap.errors import CommandError, DownloadFailed, IntegrityError, UserError
+from bootstrap.files import sha256_file
 from bootstrap.plan.model import LockChoice
 
 PACK_TIMEOUT = 3600.0

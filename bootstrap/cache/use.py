@@ -179,7 +179,7 @@ def imported_before(source: str | None, paths: Paths) -> bool:
     """True when ``source`` (a local file) was imported before: its SHA-256 names a
     marker in the wheelhouse. What it was checked against is the no-op check's business:
     that compares the lock files' digests with the last success."""
-    from bootstrap.cache.bundle import sha256_file
+    from bootstrap.files import sha256_file
 
     if not source or is_url(source):
         return False

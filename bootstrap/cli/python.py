@@ -70,9 +70,10 @@ def pin_cmd(
     import difflib
 
     from bootstrap import console
+    from bootstrap.files import sha256_file
     from bootstrap.paths import Paths
     from bootstrap.python import pin as pinmod
-    from bootstrap.python.archive import check_archive, sha256_file
+    from bootstrap.python.archive import check_archive
     from bootstrap.python.source import fetch
 
     triple = _triple(target)

@@ -9,23 +9,18 @@ sync refuses. pylock files: the same, per ``[[packages]]`` table.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+from bootstrap.files import parse_toml
 from bootstrap.policy.findings import Finding
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 LOCAL_SOURCES = ("editable", "virtual", "directory", "path")
 
 
 def check_file(path: Path, shown: str) -> list[Finding]:
     text = path.read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = parse_toml(text)
     lines = text.splitlines()
     if "package" in data:  # uv.lock
         return [f for p in data["package"] for f in _uv_package(p, shown, lines)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,16 +23,12 @@ from typing import Any
 
 from bootstrap import proc
 from bootstrap.errors import CommandError, UserError
+from bootstrap.files import TOMLDecodeError, parse_toml
 
 # Their home is bootstrap.policy.pythons (the tools lock narrows by them too).
 from bootstrap.policy.pythons import PYTHON_MINORS as PYTHON_MINORS  # noqa: PLC0414 - re-exported
 from bootstrap.policy.pythons import python_minors as python_minors  # noqa: PLC0414 - re-exported
 from bootstrap.profiles import ALL_PLATFORMS, LockSpec, Profile, Variant
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 EXPORT_TIMEOUT = 120.0
 DEFAULT_PATTERN = "pylock.{target}.toml"
@@ -179,7 +174,7 @@ def render(
             code="lock.export_failed",
         )
     exported = res.stdout
-    data = tomllib.loads(exported)
+    data = parse_toml(exported)
     pythons = python_minors(data.get("requires-python"), profile.project.python)
     body = narrow(exported, target.platform, pythons)
     flags = " ".join(
@@ -201,7 +196,7 @@ def narrow(text: str, platform: str, pythons: Iterable[int]) -> str:
     """``text`` (a pylock file from uv) without the packages and wheels ``platform`` and
     CPython ``pythons`` never install."""
     minors = tuple(pythons)
-    data = tomllib.loads(text)
+    data = parse_toml(text)
     packages = data.get("packages", [])
     head, *blocks = text.split("\n[[packages]]\n")
     if len(blocks) != len(packages):
@@ -420,8 +415,8 @@ def diff(old: str, new: str) -> list[Change]:
 
 def _versions(text: str) -> dict[str, str]:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = parse_toml(text)
+    except TOMLDecodeError:
         return {}
     found: dict[str, list[str]] = {}
     for p in data.get("packages", []):

@@ -11,18 +11,13 @@ has (GitHub Actions ``astral-sh/setup-uv`` ``version:``, GitLab CI, pre-commit's
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap.files import TOMLDecodeError, parse_toml
 from bootstrap.policy.findings import Finding
 from bootstrap.policy.scan import ci_files, rel
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 PIN_FILE = Path("bootstrap") / "uv" / "pin.txt"
 _VERSION = r"v?(\d+\.\d+\.\d+)"
@@ -97,8 +92,8 @@ def _fix(m: Mention, version: str) -> str:
 def _pyproject(path: Path, root: Path) -> Iterator[Mention]:
     text = path.read_text(encoding="utf-8")
     try:
-        required = tomllib.loads(text).get("tool", {}).get("uv", {}).get("required-version")
-    except tomllib.TOMLDecodeError:
+        required = parse_toml(text).get("tool", {}).get("uv", {}).get("required-version")
+    except TOMLDecodeError:
         return
     if required is None:
         return

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
+from bootstrap.files import TOMLDecodeError, parse_toml, read_toml
 from bootstrap.profile_lookup import PROJECT_FILE, PYPROJECT_TABLE, project_profile
 from bootstrap.profiles.model import (
     ALL_PLATFORMS,
@@ -46,11 +46,6 @@ from bootstrap.profiles.schema import (
 
 if TYPE_CHECKING:
     pass
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 
 # -- finding and loading ----------------------------------------------------------------
@@ -134,8 +129,8 @@ def _read(path: Path) -> dict[str, Any]:
             code="profile.encoding",
         ) from None
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = parse_toml(text)
+    except TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}",
             fix="fix the TOML syntax at the line and column shown",
@@ -287,8 +282,8 @@ def check_pyproject(project: str | Path) -> None:
             code="project.pyproject",
         ) from None
     try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        parse_toml(text)
+    except TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}",
             fix="fix the TOML syntax at the line and column shown, then re-run",
@@ -346,8 +341,8 @@ def duplicate_names() -> dict[str, list[Path]]:
         for p in sorted(d.glob("*.toml")):
             names = {p.stem}
             try:
-                named = tomllib.loads(p.read_text(encoding="utf-8")).get("name")
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                named = read_toml(p).get("name")
+            except (OSError, UnicodeDecodeError, TOMLDecodeError):
                 named = None
             if isinstance(named, str):
                 names.add(named)
@@ -562,8 +557,8 @@ def _check_selection(variants: Sequence[Variant], project: Path, where: Where) -
     """Every extra and group a variant names exists in the project's pyproject.toml
     (when there is one to read): uv would refuse the sync, later and less clearly."""
     try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = read_toml(project / "pyproject.toml")
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
         return
     proj = data.get("project") if isinstance(data.get("project"), dict) else {}
     extras = set((proj or {}).get("optional-dependencies") or {})

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bootstrap.lockchoice import LockChoice
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    pass  # type: ignore[import-not-found, unused-ignore]
 
 
 REPO_PROFILES = Path(__file__).resolve().parent.parent.parent / "profiles"

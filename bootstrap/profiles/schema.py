@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,6 @@ from bootstrap.profiles.model import (
 
 if TYPE_CHECKING:
     pass
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    pass  # type: ignore[import-not-found, unused-ignore]
 
 
 # -- the schema, as data ----------------------------------------------------------------

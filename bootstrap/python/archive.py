@@ -11,7 +11,6 @@ unpacked (a gzip bomb). The archive is read as a stream; nothing is extracted.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import tarfile
 from pathlib import Path
@@ -20,14 +19,6 @@ from bootstrap.errors import IntegrityError
 
 MAX_BYTES = 2 << 30  # official install_only archives unpack to ~100-250 MB
 CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _refuse(origin: str, what: str, code: str = "python.archive_unsafe") -> IntegrityError:

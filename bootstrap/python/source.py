@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bootstrap.errors import IntegrityError, UserError
-from bootstrap.python.archive import check_archive, sha256_file
+from bootstrap.files import sha256_file
+from bootstrap.python.archive import check_archive
 from bootstrap.python.pin import Interpreter
 
 

@@ -8,7 +8,6 @@ the binaries' own; a re-run trusts it unless a binary changed after it was writt
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
@@ -21,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from bootstrap import net
 from bootstrap.errors import BootstrapError, IntegrityError, NetworkError
+from bootstrap.files import sha256_file
 from bootstrap.paths import Paths
 from bootstrap.uv import fetch
 from bootstrap.uv import sources as source_config
@@ -41,14 +41,6 @@ class EnsureResult:
 
 class InstallFailed(BootstrapError):
     """No configured source produced a verified uv."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _pinned(pin: Pin, triple: str) -> tuple[Artifact | None, Artifact | None]:

@@ -145,7 +145,7 @@ def test_uv_refuses_what_the_archive_rules_refuse(
 
     for n, change in enumerate(({"absolute_link": True}, {"drop_sysconfigdata": True})):
         bad = variant(py_archive, tmp_path / f"{n}-{py_archive.path.name}", **change)
-        from bootstrap.python.archive import sha256_file
+        from bootstrap.files import sha256_file
 
         it = Interpreter(
             py_archive.triple, py_archive.version, bad.name, sha256_file(bad), "file:///"
