@@ -54,6 +54,7 @@ from bootstrap.errors import (
     UserError,
 )
 from bootstrap.plan.model import LockChoice
+from bootstrap.platforms import dist_file, normalize_version
 
 SYNC_TIMEOUT = 3600.0
 CHECK_TIMEOUT = 60.0
@@ -641,7 +642,7 @@ def _poisoned(job: _Job, wheelhouse: Path, stderr: str) -> IntegrityError:
     files = sorted(
         p.name
         for p in (wheelhouse.iterdir() if wheelhouse.is_dir() else ())
-        if _dist_key(p.name) == (_norm(name), version)
+        if _dist_key(p.name) == (_norm(name), normalize_version(version))
     )
     shown = ", ".join(str(wheelhouse / f) for f in files) or f"{name}=={version}"
     return IntegrityError(
@@ -654,13 +655,10 @@ def _poisoned(job: _Job, wheelhouse: Path, stderr: str) -> IntegrityError:
     )
 
 
-def _dist_key(file_name: str) -> tuple[str, str]:
-    stem = file_name[: -len(".whl")] if file_name.endswith(".whl") else file_name
-    for suffix in (".tar.gz", ".zip"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    name, _, rest = stem.partition("-")
-    return _norm(name), rest.split("-", 1)[0]
+def _dist_key(file_name: str) -> tuple[str, str] | None:
+    """(normalized name, version) of a wheel or sdist file name; None for other files."""
+    dist = dist_file(file_name)
+    return (dist.name, dist.version) if dist else None
 
 
 def _wheelhouse_missing(job: _Job, wheelhouse: Path, stderr: str) -> list[str]:
@@ -672,7 +670,7 @@ def _wheelhouse_missing(job: _Job, wheelhouse: Path, stderr: str) -> list[str]:
     named = {_norm(n) for n in _NOT_FOUND.findall(stderr)}
     out = []
     for name, version, _hashes, has_marker in requirement_pins(hashed_requirements(job)):
-        if (_norm(name), version) in have:
+        if (_norm(name), normalize_version(version)) in have:
             continue
         if has_marker and _norm(name) not in named:
             continue  # its marker may exclude this Python or platform

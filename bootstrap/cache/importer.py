@@ -314,16 +314,10 @@ def _check(r: _Reader, expect: Expect) -> Manifest:
 def check_interpreter(bundle: Path, manifest: Manifest, it: Interpreter) -> None:
     """The interpreter must be the pin's for the bundle's platform, and of a Python the
     bundle's wheels serve."""
-    from bootstrap.cache.targets import parse_target
-    from bootstrap.python.official import UV_KEYS
+    from bootstrap import platforms
 
-    tgt = parse_target(manifest.target)
-    os_, arch, _ = UV_KEYS[it.triple]
-    want = (
-        {"linux": "linux", "macos": "darwin", "windows": "windows"}[tgt.os],
-        {"x86_64": "x86_64", "arm64": "aarch64"}[tgt.arch],
-    )
-    if (os_, arch) != want:
+    tgt = platforms.parse(manifest.target, what=f"{bundle}: the bundle's target")
+    if platforms.from_triple(it.triple) != tgt.platform:
         raise IntegrityError(
             f"{bundle}: {it.member} is pinned for {it.triple}, the bundle is for {manifest.target}",
             fix="pack the bundle again with --with-python for its own target",

@@ -37,6 +37,7 @@ from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artif
 from bootstrap.errors import CommandError, DownloadFailed, IntegrityError, UserError
 from bootstrap.files import sha256_file
 from bootstrap.plan.model import LockChoice
+from bootstrap.platforms import dist_file
 
 PACK_TIMEOUT = 3600.0
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -337,6 +338,8 @@ def _venv_python_version(venv: Path) -> str:
 
 def _installed(venv: Path) -> list[tuple[str, str, frozenset[str]]]:
     """(normalized name, version, wheel tags) of every distribution in ``venv``."""
+    from packaging.tags import parse_tag
+
     out = []
     for site in _site_packages(venv):
         for info in sorted(site.glob("*.dist-info")):
@@ -348,19 +351,15 @@ def _installed(venv: Path) -> list[tuple[str, str, frozenset[str]]]:
             if name and version:
                 # Some wheels write compressed tags (py3-none-a.b) in WHEEL: expand them
                 # as a file name's are.
-                expanded = frozenset(t for tag in tags for t in wheel_tags(f"x-{tag}.whl"))
+                expanded = frozenset(str(t) for tag in tags for t in parse_tag(tag))
                 out.append((_norm(name.group(1)), version.group(1), expanded))
     return out
 
 
 def wheel_tags(file_name: str) -> frozenset[str]:
     """The expanded tags of a wheel file name (``py2.py3-none-any`` -> two tags)."""
-    if not file_name.endswith(".whl"):
-        return frozenset()
-    py, abi, plat = file_name[: -len(".whl")].split("-")[-3:]
-    return frozenset(
-        f"{p}-{a}-{s}" for p in py.split(".") for a in abi.split(".") for s in plat.split(".")
-    )
+    dist = dist_file(file_name)
+    return frozenset(str(t) for t in dist.tags) if dist else frozenset()
 
 
 def _lock_files_for(venv: Path, lock_file: Path) -> list[LockedFile]:

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bootstrap import platforms
 from bootstrap.errors import UserError
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
@@ -22,8 +23,8 @@ from bootstrap.plan.model import LockChoice, Plan, PlanError, Reason
 from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
 
-TARGET_OSES = ("linux", "macos", "windows")
-TARGET_ARCHES = ("x86_64", "arm64")
+TARGET_OSES = platforms.OSES
+TARGET_ARCHES = platforms.ARCHES
 
 
 @dataclass(frozen=True)
@@ -43,25 +44,13 @@ class Overrides:
     wheelhouse: bool = False
 
 
-def target_key(platform: str, accel: str) -> str:
-    return f"{platform}-{accel}"
+target_key = platforms.target_key
 
 
 def parse_target(key: str) -> tuple[str, str, str]:
-    parts = key.split("-")
-    if (
-        len(parts) != 3
-        or parts[0] not in TARGET_OSES
-        or parts[1] not in TARGET_ARCHES
-        or not (parts[2] == "cpu" or accel_mod.is_gpu(parts[2]))
-    ):
-        raise UserError(
-            f"--target {key!r} is not <os>-<arch>-<accel> (os: {'|'.join(TARGET_OSES)}, "
-            f"arch: {'|'.join(TARGET_ARCHES)}, accel: cpu, cu126, rocm6.2, ...)",
-            fix="e.g. --target linux-x86_64-cu126",
-            code="plan.bad_target",
-        )
-    return parts[0], parts[1], parts[2]
+    """``--target``'s os, arch and accelerator (the one grammar: :func:`platforms.parse`)."""
+    t = platforms.parse(key, what="--target")
+    return t.os, t.arch, t.accel.name
 
 
 def make_plan(

@@ -41,15 +41,14 @@ class Tool:
         )
 
     def in_wheelhouse(self, wheelhouse: Path) -> bool:
-        # Wheel file names spell the project name normalized with underscores (PEP 427).
-        prefix = f"{re.sub(r'[-_.]+', '_', self.name).lower()}-{self.version}-"
+        from bootstrap.platforms import dist_file, normalize_version
+
+        want = (re.sub(r"[-_.]+", "-", self.name).lower(), normalize_version(self.version))
         try:
-            return any(
-                p.name.lower().startswith(prefix) and p.name.endswith(".whl")
-                for p in wheelhouse.iterdir()
-            )
+            dists = [dist_file(p.name) for p in wheelhouse.iterdir()]
         except OSError:
             return False
+        return any(d is not None and d.is_wheel and (d.name, d.version) == want for d in dists)
 
     def to_dict(self, wheelhouse: Path | None = None) -> dict[str, str]:
         return {

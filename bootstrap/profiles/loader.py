@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bootstrap import platforms
 from bootstrap.errors import ConfigError
 from bootstrap.files import TOMLDecodeError, parse_toml, read_toml
 from bootstrap.profile_lookup import PROJECT_FILE, PYPROJECT_TABLE, project_profile
@@ -506,7 +507,7 @@ def _build_lock(raw: dict[str, Any], where: Where, project: Path, needs: Needs) 
         found = set(files)
         if "{target}" in path:
             rx = re.compile(
-                re.escape(path).replace(re.escape("{target}"), r"([a-z0-9]+-[a-z0-9_]+-[a-z0-9.]+)")
+                re.escape(path).replace(re.escape("{target}"), f"({platforms.TARGET_PATTERN})")
                 + "$"
             )
             glob = path.replace("{target}", "*")
@@ -518,7 +519,8 @@ def _build_lock(raw: dict[str, Any], where: Where, project: Path, needs: Needs) 
         exists = bool(available)
         # Variants default to the accelerators the files exist for.
         if "variants" not in raw:
-            accels = sorted({t.rsplit("-", 1)[1] for t in (available or tuple(files))}) or ["cpu"]
+            found_accels = {platforms.parse(t).accel.name for t in (available or tuple(files))}
+            accels = sorted(found_accels) or ["cpu"]
             variants = tuple(Variant(accel=a) for a in accels)
     return LockSpec(
         kind=kind,

@@ -4,10 +4,11 @@ sets the schema checks against."""
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bootstrap import platforms
 
 if TYPE_CHECKING:
     from bootstrap.lockchoice import LockChoice
@@ -24,9 +25,10 @@ KINDS = ("python", "ai")
 # team standard's targets for a new machine).
 DEFAULT_BUDGET = {"python": 900.0, "ai": 2700.0}
 SINK_KINDS = ("file", "http-json", "pushgateway", "otlp-http")
-ACCEL_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+\.\d+)$")
-PLATFORM_RE = re.compile(r"^(linux|macos|windows|\*)(-(x86_64|arm64|\*))?$")
-ALL_PLATFORMS = ("linux-x86_64", "linux-arm64", "macos-x86_64", "macos-arm64", "windows-x86_64")
+# The platform table's: bootstrap.platforms owns the names.
+ACCEL_RE = platforms.ACCEL_RE
+PLATFORM_RE = platforms.PLATFORM_PATTERN_RE
+ALL_PLATFORMS = platforms.DEFAULT_PLATFORMS
 
 
 # -- the data -------------------------------------------------------------------------

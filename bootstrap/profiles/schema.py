@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import ConfigError
+from bootstrap.platforms import EXPECTED, TARGET_RE
 from bootstrap.profiles.model import (
     ACCEL_RE,
     GPU_NEEDS,
@@ -274,7 +275,7 @@ LOCK = Table(
         "variants": Map(_ACCEL, VARIANT),
         "platforms": List(_PLATFORM, nonempty=True),
         "files": Map(
-            Str(re.compile(r"^(linux|macos|windows)-(x86_64|arm64)-[a-z0-9.]+$"), "a target key"),
+            Str(TARGET_RE, f"a target key {EXPECTED}"),
             Str(expected="a path relative to the project"),
         ),
     },

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bootstrap import platforms
 from bootstrap.errors import ConfigError
 
 PIN_FILE = Path(__file__).with_name("pin.txt")
@@ -29,16 +30,7 @@ PIN_ENV = "BOOTSTRAP_UV_PIN_FILE"
 
 # The triples stage 0 installs (x86_64/aarch64; glibc/musl; macOS; Windows). The uv wheel
 # on the index is chosen per triple by these platform-tag rules (see publish.py).
-TRIPLES = (
-    "aarch64-apple-darwin",
-    "aarch64-pc-windows-msvc",
-    "aarch64-unknown-linux-gnu",
-    "aarch64-unknown-linux-musl",
-    "x86_64-apple-darwin",
-    "x86_64-pc-windows-msvc",
-    "x86_64-unknown-linux-gnu",
-    "x86_64-unknown-linux-musl",
-)
+TRIPLES = platforms.UV_TRIPLES
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _VERSION = re.compile(r"^[0-9A-Za-z.+-]+$")

@@ -6,9 +6,8 @@ import os
 import platform as _platform
 from collections.abc import Mapping
 
+from bootstrap import platforms
 from bootstrap.errors import UserError
-
-_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
 def detect_triple(environ: Mapping[str, str] | None = None) -> str:
@@ -18,26 +17,23 @@ def detect_triple(environ: Mapping[str, str] | None = None) -> str:
         return forced
     system = _platform.system()
     machine = _platform.machine().lower()
-    arch = _ARCH.get(machine)
-    if arch is None:
+    if machine not in platforms.MACHINES:
         raise UserError(
             f"unsupported CPU architecture {machine!r} (uv is pinned for x86_64 and aarch64)",
             fix="install uv yourself and run: uv run --frozen bootstrap up",
             code="uv.unsupported_arch",
         )
-    if system == "Linux":
-        return f"{arch}-unknown-linux-{'musl' if _is_musl() else 'gnu'}"
-    if system == "Darwin":
-        if arch == "x86_64" and _rosetta():
-            arch = "aarch64"  # native arm64 uv even from an x86_64 (Rosetta) Python
-        return f"{arch}-apple-darwin"
-    if system == "Windows":
-        return f"{arch}-pc-windows-msvc"
-    raise UserError(
-        f"unsupported operating system {system!r}",
-        fix="use Linux, macOS or Windows",
-        code="uv.unsupported_os",
-    )
+    found = platforms.from_python(system, machine)
+    if found is None:
+        raise UserError(
+            f"unsupported operating system {system!r}",
+            fix="use Linux, macOS or Windows",
+            code="uv.unsupported_os",
+        )
+    if found == platforms.Platform("macos", "x86_64") and _rosetta():
+        found = platforms.Platform("macos", "arm64")  # native arm64 uv even under Rosetta
+    uv = found.info.uv
+    return uv.musl_triple if uv.musl_triple and _is_musl() else uv.triple
 
 
 def _is_musl() -> bool:
@@ -61,6 +57,11 @@ def exe(name: str, triple: str) -> str:
 
 def target_os_arch(triple: str) -> tuple[str, str]:
     """The target key's os and arch for a triple (``linux``, ``x86_64``)."""
-    os_ = "macos" if "apple" in triple else "windows" if "windows" in triple else "linux"
-    arch = "x86_64" if triple.startswith("x86_64") else "arm64"
-    return os_, arch
+    found = platforms.from_triple(triple)
+    if found is None:
+        raise UserError(
+            f"uv triple {triple!r} is none of {', '.join(platforms.UV_TRIPLES)}",
+            fix="unset BOOTSTRAP_UV_TRIPLE, or set it to one of those",
+            code="uv.unsupported_triple",
+        )
+    return found.os, found.arch

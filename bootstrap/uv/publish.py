@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap import platforms
 from bootstrap.errors import NetworkError, UserError
 from bootstrap.paths import atomic_write
 from bootstrap.uv import fetch
@@ -24,28 +25,31 @@ from bootstrap.uv.pin import TRIPLES, Artifact, Pin
 
 DEFAULT_JSON_API = "https://pypi.org/pypi"
 
-# triple -> (tag prefixes that may match, arch suffix). Among the wheels that match, the
-# one with the fewest platform tags is the most specific build (e.g. the glibc-only
-# aarch64 wheel over the combined manylinux+musllinux one).
-_RULES: dict[str, tuple[tuple[str, ...], str]] = {
-    "aarch64-apple-darwin": (("macosx_",), "_arm64"),
-    "x86_64-apple-darwin": (("macosx_",), "_x86_64"),
-    "aarch64-pc-windows-msvc": (("win_arm64",), ""),
-    "x86_64-pc-windows-msvc": (("win_amd64",), ""),
-    "aarch64-unknown-linux-gnu": (("manylinux",), "_aarch64"),
-    "x86_64-unknown-linux-gnu": (("manylinux",), "_x86_64"),
-    "aarch64-unknown-linux-musl": (("musllinux",), "_aarch64"),
-    "x86_64-unknown-linux-musl": (("musllinux",), "_x86_64"),
-}
+
+def _rule(triple: str) -> tuple[tuple[str, ...], str]:
+    """(tag prefixes that may match, arch suffix) of the uv wheel for ``triple``, from the
+    platform table: on Linux the glibc triple takes manylinux tags, the musl one musllinux."""
+    found = platforms.from_triple(triple)
+    if found is None:
+        raise UserError(f"uv triple {triple!r} is not in the platform table", code="uv.triple")
+    info = found.info
+    prefixes = info.wheel_prefixes
+    if info.uv.musl_triple:
+        prefixes = ("musllinux",) if triple == info.uv.musl_triple else ("manylinux",)
+    return prefixes, info.wheel_suffixes[0]
 
 
 def wheel_for(triple: str, filenames: list[str]) -> str | None:
-    prefixes, suffix = _RULES[triple]
+    """The uv wheel for ``triple`` among ``filenames``. Among the wheels that match, the
+    one with the fewest platform tags is the most specific build (e.g. the glibc-only
+    aarch64 wheel over the combined manylinux+musllinux one)."""
+    prefixes, suffix = _rule(triple)
     best: tuple[int, str] | None = None
     for name in filenames:
-        if not name.endswith(".whl"):
+        dist = platforms.dist_file(name)
+        if dist is None or not dist.is_wheel:
             continue
-        tags = name[: -len(".whl")].split("-")[-1].split(".")
+        tags = dist.platform_tags
         if any(t.startswith(prefixes) and t.endswith(suffix) for t in tags):
             cand = (len(tags), name)
             if best is None or cand < best:

@@ -425,7 +425,7 @@ def test_target_override_the_profile_lacks_is_an_error() -> None:
     "bad", ["linux-x86_64", "beos-x86_64-cpu", "linux-sparc-cpu", "linux-x86_64-gpu"]
 )
 def test_bad_target_key(bad: str) -> None:
-    with pytest.raises(UserError, match="is not <os>-<arch>-<accel>"):
+    with pytest.raises(UserError, match="is not '<os>-<arch>-<accel>'"):
         parse_target(bad)
 
 
