@@ -22,22 +22,6 @@ from bootstrap.errors import UserError
 if TYPE_CHECKING:
     from packaging.tags import Tag
 
-OSES = ("linux", "macos", "windows")
-ARCHES = ("x86_64", "arm64")
-
-# PyTorch's names: cpu, cu118 ... cu130, rocm6.2.
-ACCEL_PATTERN = r"cpu|cu\d{3}|rocm\d+\.\d+"
-ACCEL_RE = re.compile(rf"^({ACCEL_PATTERN})$")
-TARGET_PATTERN = rf"(?:{'|'.join(OSES)})-(?:{'|'.join(ARCHES)})-(?:{ACCEL_PATTERN})"
-TARGET_RE = re.compile(rf"^{TARGET_PATTERN}$")
-# What a profile's `platforms` accepts: "<os>-<arch>", either part may be "*".
-PLATFORM_PATTERN_RE = re.compile(rf"^({'|'.join(OSES)}|\*)(-({'|'.join(ARCHES)}|\*))?$")
-
-EXPECTED = (
-    f"'<os>-<arch>-<accel>' (os: {'|'.join(OSES)}, arch: {'|'.join(ARCHES)}, "
-    "accel: cpu, cu<NNN> or rocm<M.N>, e.g. cu126, rocm6.2)"
-)
-
 
 @dataclass(frozen=True, order=True)
 class Platform:
@@ -120,71 +104,94 @@ class PlatformInfo:
     default: bool = True
 
 
-def _linux(arch: str, uv_arch: str, tags: tuple[str, ...], machine: str) -> PlatformInfo:
-    return PlatformInfo(
-        Platform("linux", arch),
-        UvPlatform(f"{uv_arch}-unknown-linux-gnu", tags, f"{uv_arch}-unknown-linux-musl"),
-        {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
-         "platform_machine": machine},
-        ("manylinux", "musllinux", "linux_"),
-        (f"_{machine}",),
-    )  # fmt: skip
+# THE table: one row per platform. The uv triples and the uv wheel's tags are those of
+# the files uv publishes per release (PyPI wheels and release archives); the order is the
+# one lock targets are listed in.
+_ROWS = (
+    PlatformInfo(
+        Platform("linux", "x86_64"),
+        uv=UvPlatform("x86_64-unknown-linux-gnu",
+                      ("manylinux_2_17_x86_64", "manylinux2014_x86_64"),
+                      musl_triple="x86_64-unknown-linux-musl"),
+        markers={"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+                 "platform_machine": "x86_64"},
+        wheel_prefixes=("manylinux", "musllinux", "linux_"),
+        wheel_suffixes=("_x86_64",),
+    ),
+    PlatformInfo(
+        Platform("linux", "arm64"),
+        uv=UvPlatform("aarch64-unknown-linux-gnu",
+                      ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64"),
+                      musl_triple="aarch64-unknown-linux-musl"),
+        markers={"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+                 "platform_machine": "aarch64"},
+        wheel_prefixes=("manylinux", "musllinux", "linux_"),
+        wheel_suffixes=("_aarch64",),
+    ),
+    PlatformInfo(
+        Platform("macos", "x86_64"),
+        uv=UvPlatform("x86_64-apple-darwin", ("macosx_10_12_x86_64",)),
+        markers={"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                 "platform_machine": "x86_64"},
+        wheel_prefixes=("macosx_",),
+        wheel_suffixes=("_x86_64", "_universal2", "_intel", "_universal"),
+    ),
+    PlatformInfo(
+        Platform("macos", "arm64"),
+        uv=UvPlatform("aarch64-apple-darwin", ("macosx_11_0_arm64",)),
+        markers={"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                 "platform_machine": "arm64"},
+        wheel_prefixes=("macosx_",),
+        wheel_suffixes=("_arm64", "_universal2"),
+    ),
+    PlatformInfo(
+        Platform("windows", "x86_64"),
+        uv=UvPlatform("x86_64-pc-windows-msvc", ("win_amd64",)),
+        markers={"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                 "platform_machine": "AMD64"},
+        wheel_prefixes=("win_amd64",),
+        wheel_suffixes=("",),
+    ),
+    PlatformInfo(
+        Platform("windows", "arm64"),
+        uv=UvPlatform("aarch64-pc-windows-msvc", ("win_arm64",)),
+        markers={"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                 "platform_machine": "ARM64"},
+        wheel_prefixes=("win_arm64",),
+        wheel_suffixes=("",),
+        default=False,
+    ),
+)  # fmt: skip
+TABLE: dict[str, PlatformInfo] = {info.platform.key: info for info in _ROWS}
 
-
-# The uv triples and wheel tags are those of the files uv publishes per release (PyPI
-# wheels and release archives); the order is the one lock targets are listed in.
-TABLE: dict[str, PlatformInfo] = {
-    info.platform.key: info
-    for info in (
-        _linux("x86_64", "x86_64", ("manylinux_2_17_x86_64", "manylinux2014_x86_64"), "x86_64"),
-        _linux("arm64", "aarch64", ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64"),
-               "aarch64"),
-        PlatformInfo(
-            Platform("macos", "x86_64"),
-            UvPlatform("x86_64-apple-darwin", ("macosx_10_12_x86_64",)),
-            {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
-             "platform_machine": "x86_64"},
-            ("macosx_",),
-            ("_x86_64", "_universal2", "_intel", "_universal"),
-        ),
-        PlatformInfo(
-            Platform("macos", "arm64"),
-            UvPlatform("aarch64-apple-darwin", ("macosx_11_0_arm64",)),
-            {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
-             "platform_machine": "arm64"},
-            ("macosx_",),
-            ("_arm64", "_universal2"),
-        ),
-        PlatformInfo(
-            Platform("windows", "x86_64"),
-            UvPlatform("x86_64-pc-windows-msvc", ("win_amd64",)),
-            {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
-             "platform_machine": "AMD64"},
-            ("win_amd64",),
-            ("",),
-        ),
-        PlatformInfo(
-            Platform("windows", "arm64"),
-            UvPlatform("aarch64-pc-windows-msvc", ("win_arm64",)),
-            {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
-             "platform_machine": "ARM64"},
-            ("win_arm64",),
-            ("",),
-            default=False,
-        ),
-    )
-}  # fmt: skip
-
+# Everything below is read off the table.
+OSES = tuple(dict.fromkeys(info.platform.os for info in _ROWS))  # linux, macos, windows
+ARCHES = tuple(dict.fromkeys(info.platform.arch for info in _ROWS))  # x86_64, arm64
 # The platforms a lock serves when it names none.
 DEFAULT_PLATFORMS = tuple(key for key, info in TABLE.items() if info.default)
 # Every uv build stage 0 may install: one triple per platform, plus musl on Linux.
 UV_TRIPLES = tuple(
     sorted(t for info in TABLE.values() for t in (info.uv.triple, info.uv.musl_triple) if t)
 )
-# platform.system() -> os, and platform.machine() (lowercased) -> arch, as Python
-# reports them (Windows says AMD64 and ARM64, Linux aarch64, macOS arm64).
-SYSTEMS = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}
-MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+# platform.system() -> os, and platform.machine(), lowercased, -> arch: Python reports
+# them as the markers platform_system and platform_machine say (Windows: AMD64, ARM64).
+SYSTEMS = {info.markers["platform_system"]: info.platform.os for info in _ROWS}
+MACHINES = {info.markers["platform_machine"].lower(): info.platform.arch for info in _ROWS}
+MACHINES.update({arch: arch for arch in ARCHES})  # and the arch's own name (macOS: arm64)
+
+# PyTorch's names: cpu, cu118 ... cu130, rocm6.2.
+ACCEL_PATTERN = r"cpu|cu[0-9]{3}|rocm[0-9]+\.[0-9]+"  # [0-9], not \d: ASCII digits only
+# Anchored with \A...\Z, not ^...$: "$" also matches before a trailing newline.
+ACCEL_RE = re.compile(rf"\A({ACCEL_PATTERN})\Z")
+TARGET_PATTERN = rf"(?:{'|'.join(OSES)})-(?:{'|'.join(ARCHES)})-(?:{ACCEL_PATTERN})"
+TARGET_RE = re.compile(rf"\A{TARGET_PATTERN}\Z")
+# What a profile's `platforms` accepts: "<os>-<arch>", either part may be "*".
+PLATFORM_PATTERN_RE = re.compile(rf"\A({'|'.join(OSES)}|\*)(-({'|'.join(ARCHES)}|\*))?\Z")
+
+EXPECTED = (
+    f"'<os>-<arch>-<accel>' (os: {'|'.join(OSES)}, arch: {'|'.join(ARCHES)}, "
+    "accel: cpu, cu<NNN> or rocm<M.N>, e.g. cu126, rocm6.2)"
+)
 
 
 def parse(key: str, *, what: str = "target") -> Target:
@@ -212,18 +219,6 @@ def _why(key: str) -> str:
     return f": unknown accelerator {accel!r}"
 
 
-def parse_platform(key: str) -> Platform:
-    """``linux-x86_64`` -> Platform: a target key without its accelerator."""
-    os_, _, arch = key.partition("-")
-    if os_ in OSES and arch in ARCHES:
-        return Platform(os_, arch)
-    raise UserError(
-        f"platform {key!r} is not '<os>-<arch>' (os: {'|'.join(OSES)}, arch: {'|'.join(ARCHES)})",
-        fix="for example: linux-x86_64",
-        code="target.bad_key",
-    )
-
-
 def target_key(platform: str | Platform, accel: str | Accel) -> str:
     return f"{platform}-{accel}"
 
@@ -231,7 +226,7 @@ def target_key(platform: str | Platform, accel: str | Accel) -> str:
 def from_python(system: str, machine: str) -> Platform | None:
     """The platform Python's ``platform.system()`` and ``platform.machine()`` describe;
     None when the table has no row for it."""
-    os_ = SYSTEMS.get(system) or SYSTEMS.get(system.capitalize())
+    os_ = SYSTEMS.get(system)
     arch = MACHINES.get(machine.lower())
     key = f"{os_}-{arch}"
     return TABLE[key].platform if key in TABLE else None

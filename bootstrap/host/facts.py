@@ -11,7 +11,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-OS_NAMES = ("linux", "macos", "windows")
+from bootstrap.platforms import OSES
+
+OS_NAMES = OSES
 ARCH_NAMES = ("x86_64", "arm64")
 PROBE_STATUSES = ("ok", "absent", "failed", "timeout")
 

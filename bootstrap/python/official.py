@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bootstrap import platforms
 from bootstrap.errors import UserError
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -27,16 +28,17 @@ _JSON_START = b'{"cpython-'
 # The embedded list is ~3 MB of JSON (~0.2 MB compressed); anything far larger is not it.
 _MAX_OUT = 64 << 20
 
-# Our platform triples -> uv's (os, arch family, libc) for the same archives.
+# Our platform triples -> uv's (os, arch family, libc) for the same archives: uv spells
+# the os as platform.system() does, lowercased, and the arch as the triple does.
 UV_KEYS: dict[str, tuple[str, str, str]] = {
-    "x86_64-unknown-linux-gnu": ("linux", "x86_64", "gnu"),
-    "aarch64-unknown-linux-gnu": ("linux", "aarch64", "gnu"),
-    "x86_64-unknown-linux-musl": ("linux", "x86_64", "musl"),
-    "aarch64-unknown-linux-musl": ("linux", "aarch64", "musl"),
-    "x86_64-apple-darwin": ("darwin", "x86_64", "none"),
-    "aarch64-apple-darwin": ("darwin", "aarch64", "none"),
-    "x86_64-pc-windows-msvc": ("windows", "x86_64", "none"),
-    "aarch64-pc-windows-msvc": ("windows", "aarch64", "none"),
+    triple: (
+        info.markers["platform_system"].lower(),
+        triple.split("-", 1)[0],
+        "musl" if triple == info.uv.musl_triple else "gnu" if info.uv.musl_triple else "none",
+    )
+    for info in platforms.TABLE.values()
+    for triple in (info.uv.triple, info.uv.musl_triple)
+    if triple
 }
 
 
