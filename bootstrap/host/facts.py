@@ -11,10 +11,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bootstrap.platforms import OSES
+from bootstrap.platforms import ARCHES, OSES
 
-OS_NAMES = OSES
-ARCH_NAMES = ("x86_64", "arm64")
+OS_NAMES = OSES  # the platform table's
+ARCH_NAMES = ARCHES
 PROBE_STATUSES = ("ok", "absent", "failed", "timeout")
 
 
