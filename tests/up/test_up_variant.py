@@ -11,113 +11,21 @@ back (offline, from uv's cache) and passes the command's exit code through; so d
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline, serve_directory
-
-SHOW = "import fakegpu; print('build', fakegpu.BUILD)"
-
-PYPROJECT = """\
-[project]
-name = "gpuproj"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["fakegpu"]
-
-[project.optional-dependencies]
-cpu = ["fakegpu"]
-cu124 = ["fakegpu"]
-
-[tool.uv]
-package = false
-conflicts = [[{{ extra = "cpu" }}, {{ extra = "cu124" }}]]
-
-[tool.uv.sources]
-fakegpu = [{{ index = "fake-cu124", extra = "cu124" }}]
-
-[[tool.uv.index]]
-name = "fake-cpu"
-url = "{url}/cpu/"
-default = true
-
-[[tool.uv.index]]
-name = "fake-cu124"
-url = "{url}/cu124/"
-explicit = true
-"""
-
-PROFILE = f"""\
-name = "gpuproj"
-kind = "ai"
-
-[project]
-path = "."
-python = ">=3.9"
-
-[[locks]]
-kind = "uv"
-path = "uv.lock"
-
-[locks.variants.cpu]
-extras = ["cpu"]
-
-[locks.variants.cu124]
-extras = ["cu124"]
-platforms = ["linux-*"]
-
-[first_run]
-command = ["python", "-c", "{SHOW}"]
-
-[sync]
-network = "allow"
-"""
-
-
-def _wheel(index: Path, version: str) -> None:
-    """A real wheel of ``fakegpu`` at ``version`` (RECORD hashed), and the PEP 503 pages
-    that serve it with its SHA-256."""
-    name = f"fakegpu-{version}-py3-none-any.whl"
-    info = f"fakegpu-{version}.dist-info"
-    files = {
-        "fakegpu/__init__.py": f'BUILD = "{version}"\n'.encode(),
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: fakegpu\nVersion: {version}\n".encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
-        b"Tag: py3-none-any\n",
-    }
-    record = [
-        f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},"
-        f"{len(d)}"
-        for n, d in files.items()
-    ]
-    files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
-    (index / "fakegpu").mkdir(parents=True)
-    with zipfile.ZipFile(index / name, "w") as zf:
-        for member, data in files.items():
-            zf.writestr(zipfile.ZipInfo(member, (2020, 1, 1, 0, 0, 0)), data)
-    sha = hashlib.sha256((index / name).read_bytes()).hexdigest()
-    link = name.replace("+", "%2B")
-    (index / "fakegpu" / "index.html").write_text(
-        f'<html><body><a href="../{link}#sha256={sha}">{name}</a></body></html>\n'
-    )
-    (index / "index.html").write_text('<html><body><a href="fakegpu/">fakegpu</a></body></html>\n')
+from helpers import netns_available, offline
+from support import fakegpu
+from support.fakegpu import SHOW
 
 
 @pytest.fixture
 def world(tmp_path: Path, uv_bin: Path, _isolated_home: Path) -> Iterator[dict[str, object]]:
-    served = tmp_path / "served"
-    _wheel(served / "cpu", "1.0+cpu")
-    _wheel(served / "cu124", "1.0+cu124")
-    project = tmp_path / "gpuproj"
-    project.mkdir()
     # The pinned uv where stage 0 puts it, and nothing else: a new machine.
     pinned = _isolated_home / "data" / "uv" / uv_bin.parent.name
     shutil.copytree(uv_bin.parent, pinned)
@@ -130,16 +38,7 @@ def world(tmp_path: Path, uv_bin: Path, _isolated_home: Path) -> Iterator[dict[s
         "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
         "UV_PYTHON_DOWNLOADS": "never",
     }
-    with serve_directory(served) as server:
-        (project / "pyproject.toml").write_text(PYPROJECT.format(url=server.url))
-        (project / "bootstrap.toml").write_text(PROFILE)
-        locked = subprocess.run(
-            [str(pinned / "uv"), "lock", "--project", str(project)],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert locked.returncode == 0, locked.stderr
-        lock = (project / "uv.lock").read_text()
-        assert "1.0+cpu" in lock and "1.0+cu124" in lock
+    with fakegpu.served_project(tmp_path, pinned / "uv", env) as (project, server):
         yield {"project": project, "env": env, "uv": pinned / "uv", "server": server}
 
 
