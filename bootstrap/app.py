@@ -426,7 +426,7 @@ def _run(
             # unchanged, or it would not be one) then records without loading it again.
             "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
         },
-        selection=selection(plan, ctx.project, ctx.venv),
+        selection=selection(plan, ctx.project, ctx.venv, ctx.uv),
     )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:

@@ -44,7 +44,6 @@ def run(profile: str | None, project: str | None, command: tuple[str, ...]) -> i
     from bootstrap.launcher import run_argv
     from bootstrap.paths import Paths
     from bootstrap.policy import lastplan
-    from bootstrap.policy.doctor import pinned_uv
 
     paths = Paths.from_env()
     if profile is None and project is None:
@@ -60,7 +59,14 @@ def run(profile: str | None, project: str | None, command: tuple[str, ...]) -> i
             fix=f"set it up first: {again}, then `bootstrap run {command[0]} ...` again",
             code="run.not_set_up",
         )
-    argv, env = run_argv(last, pinned_uv(paths, dict(os.environ)), command, os.environ)
+    # The uv that synced this environment (a stat, not the pin's machinery), else the
+    # pinned one as installed.
+    uv = last.uv if last.uv is not None and last.uv.is_file() else None
+    if uv is None:
+        from bootstrap.policy.doctor import pinned_uv
+
+        uv = pinned_uv(paths, dict(os.environ))
+    argv, env = run_argv(last, uv, command, os.environ)
     return proc.replace(argv, env=env)
 
 

@@ -37,6 +37,7 @@ class LastPlan:
     network: str  # offline | fallback | online, as the plan had it
     at: float  # when that `up` succeeded (seconds since the epoch)
     record: Path  # the run record it was read from
+    uv: Path | None = None  # the (pinned) uv that synced the environment
 
     def described(self) -> str:
         """ "cu124 variant (--extra cu124)": the selection as uv's flags, when any."""
@@ -67,6 +68,7 @@ def read(path: Path) -> LastPlan | None:
             network=_text(chosen.get("network", "offline")),
             at=float(success.get("at", 0.0)),  # type: ignore[union-attr]
             record=path,
+            uv=Path(_text(chosen["uv"])) if "uv" in chosen else None,
         )
     return None
 

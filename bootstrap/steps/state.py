@@ -84,12 +84,14 @@ def _site_packages(venv: Path) -> list[Path]:
     return [p for p in found if p.is_dir()]
 
 
-def selection(plan: Plan, project: Path, venv: Path) -> dict[str, Any]:
+def selection(plan: Plan, project: Path, venv: Path, uv: Path | None = None) -> dict[str, Any]:
     """The last plan's choice for an environment, as its run record keeps it: the lock
     and its selection (the variant's extras and groups, uv's switches), the variant's
-    accelerator, where the project and its environment are, and whether uv may use the
-    network. Read back by ``bootstrap.policy.lastplan`` (it cannot import this layer)."""
+    accelerator, where the project and its environment are, whether uv may use the
+    network, and the uv that synced it. Read back by ``bootstrap.policy.lastplan`` (it
+    cannot import this layer)."""
     return {
+        **({"uv": str(uv.absolute())} if uv is not None else {}),
         "lock": plan.lock.to_dict(),
         "variant": plan.target.rsplit("-", 1)[-1],
         "target": plan.target,

@@ -155,11 +155,12 @@ def test_a_record_of_another_variant_is_read_back(tmp_path: Path) -> None:
         LockChoice("uv.lock", "uv", extras=("cu124",)), (), (), network="offline",
     )  # fmt: skip
     state = RunState.load(paths, "gpuproj-abc")
-    state.record_success({}, selection=selection(plan, project, project / ".venv"))
+    state.record_success({}, selection=selection(plan, project, project / ".venv", tmp_path / "uv"))
     found = lastplan.for_directory(paths, project / "sub")
     assert found is not None
     assert (found.variant, found.lock.extras, found.network) == ("cu124", ("cu124",), "offline")
     assert found.described() == "cu124 variant (--extra cu124)"
+    assert found.uv == tmp_path / "uv"
     assert lastplan.for_directory(paths, tmp_path) is None
     assert lastplan.newest([state.path], project / ".venv") == found
     assert lastplan.newest([state.path], tmp_path / "other-venv") is None
