@@ -178,3 +178,36 @@ def test_a_record_of_another_variant_is_read_back(tmp_path: Path) -> None:
         assert lastplan.read(state.path) is None, broken
     state.path.write_text("{not json")
     assert lastplan.read(state.path) is None
+
+
+def test_what_bootstrap_run_executes(tmp_path: Path) -> None:
+    """uv project lock: `uv run --frozen` with every selection flag (offline when the plan
+    was); PEP 751 lock: the command straight from the environment; no uv: the fix."""
+    from bootstrap.errors import ActionRequired
+    from bootstrap.launcher import run_argv
+    from bootstrap.lockchoice import LockChoice
+    from bootstrap.policy.lastplan import LastPlan
+
+    venv = tmp_path / "proj" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    tool = venv / "bin" / "pytest"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    choice = LockChoice("uv.lock", "uv", extras=("cu124",), groups=("tests",), no_dev=True)
+    last = LastPlan(choice, "cu124", "linux-x86_64-cu124", "p", tmp_path / "proj", venv,
+                    "offline", 0.0, tmp_path / "r.json")  # fmt: skip
+    uv = tmp_path / "uv"
+    argv, env = run_argv(last, uv, ["pytest", "-q"], {"PATH": "/usr/bin", "VIRTUAL_ENV": "/x"})
+    assert argv == [
+        str(uv), "run", "--frozen", "--project", str(tmp_path / "proj"), "--extra", "cu124",
+        "--no-dev", "--group", "tests", "--offline", "--", "pytest", "-q",
+    ]  # fmt: skip
+    assert env["UV_PROJECT_ENVIRONMENT"] == str(venv) and "VIRTUAL_ENV" not in env
+    with pytest.raises(ActionRequired, match="the pinned uv is not installed here"):
+        run_argv(last, None, ["pytest"], {})
+    pylock = LastPlan(LockChoice("pylock.linux-x86_64-cpu.toml", "pylock"), "cpu",
+                      "linux-x86_64-cpu", "p", tmp_path / "proj", venv, "offline", 0.0,
+                      tmp_path / "r.json")  # fmt: skip
+    argv, env = run_argv(pylock, None, ["pytest", "-q"], {"PATH": "/usr/bin"})
+    assert argv == [str(tool), "-q"]
+    assert env["PATH"].split(":")[0] == str(venv / "bin") and env["VIRTUAL_ENV"] == str(venv)
