@@ -19,7 +19,7 @@ from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.outcome import UpResult
-from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature
+from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature, selection
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
@@ -426,6 +426,7 @@ def _run(
             # unchanged, or it would not be one) then records without loading it again.
             "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
         },
+        selection=selection(plan, ctx.project, ctx.venv, ctx.uv),
     )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:

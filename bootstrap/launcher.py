@@ -14,6 +14,10 @@ import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bootstrap.policy.lastplan import LastPlan
 
 POSIX_LAUNCHER = """#!/bin/sh
 # Runs the workstation bootstrapper from the environment `bootstrap up` last ran in.
@@ -114,6 +118,13 @@ def next_commands(
         lines.append(f"  {cd} && {uv_word} run --no-sync {command}")
     lines.append(f"  {cd} && {activate}    (then: {command})")
     lines.append(f"  {tool} report show    (the timing history; `{tool} --help` for more)")
+    # After the lines above (whose order scripts read): the command that keeps the
+    # chosen variant for whatever is typed next, and puts it back when a plain `uv run`
+    # or `uv sync` replaced it with uv's default selection.
+    lines.append(
+        f"  {cd} && {tool} run {command}    (any command; keeps the variant chosen here, "
+        "which a plain `uv run` replaces)"
+    )
     if not named:
         lines.append(
             f"  to type `uv` and `bootstrap` by name: {modify_path_command()} "
@@ -134,3 +145,52 @@ def modify_path_command() -> str:
     if os.name == "nt":
         return f"& {shlex.quote(str(script))} --modify-path --no-run"
     return f"sh {shlex.quote(str(script))} --modify-path --no-run"
+
+
+def run_argv(
+    last: LastPlan, uv: Path | None, command: Sequence[str], environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """What `bootstrap run CMD` executes, and its environment: CMD in the environment the
+    last `up` set up, with the selection that `up` chose.
+
+    A uv project lock: ``uv run --frozen`` with the selection's flags (its extras and
+    groups: the variant), so uv syncs *that* selection before CMD -- nothing when the
+    environment matches it, and the variant's own builds back when a plain ``uv run``
+    replaced them with uv's default selection (--offline when the plan was offline: from
+    uv's cache). uv 0.13 cannot keep a selection anywhere else: ``uv.toml`` takes no
+    extras, groups or ``no-sync``, and ``[tool.uv] default-groups`` is the project's,
+    committed for every machine (docs/run.md). A PEP 751 lock: CMD straight from the
+    environment (its bin directory first on PATH), as ``uv pip sync`` left it."""
+    env = dict(environ)
+    env.pop("VIRTUAL_ENV", None)  # another activated environment is not this one
+    if last.lock.kind == "uv":
+        if uv is None:
+            from bootstrap.errors import ActionRequired
+
+            raise ActionRequired(
+                "the pinned uv is not installed here (`bootstrap run` syncs the selection with it)",
+                fix=f"bootstrap up --project {shlex.quote(str(last.project))}",
+                code="run.no_uv",
+            )
+        env["UV_PROJECT_ENVIRONMENT"] = str(last.venv)
+        argv = [str(uv), "run", "--frozen", "--project", str(last.project)]
+        argv += list(last.lock.uv_flags())
+        if last.network == "offline":
+            argv.append("--offline")
+        return [*argv, "--", *command], env
+    bin_dir = last.venv / ("Scripts" if os.name == "nt" else "bin")
+    env["VIRTUAL_ENV"] = str(last.venv)
+    env["PATH"] = os.pathsep.join([str(bin_dir), *filter(None, [env.get("PATH")])])
+    env.pop("PYTHONHOME", None)
+    import shutil
+
+    found = shutil.which(command[0], path=env["PATH"])
+    if found is None:
+        from bootstrap.errors import UserError
+
+        raise UserError(
+            f"{command[0]}: not found in {bin_dir} or on PATH",
+            fix="name a command the environment has (e.g. `python -m MODULE`)",
+            code="run.not_found",
+        )
+    return [found, *command[1:]], env

@@ -348,3 +348,29 @@ def error_causes(stderr: str, limit: int = 12) -> str:
     kept = lines[start:] if start is not None else lines[-3:]
     kept = [ln for ln in kept if not ln.startswith(("warning:", "Resolved ", "Building "))]
     return " | ".join(kept[:limit]) or "(no message)"
+
+
+def replace(argv: Sequence[StrPath], *, env: Mapping[str, str], cwd: StrPath | None = None) -> int:
+    """Hand this process over to ``argv`` (``bootstrap run``). On POSIX the process
+    becomes that program (exec): the terminal, the signals (Ctrl-C) and the exit code are
+    the command's own, with nothing of ours in between. Windows has no exec: a child that
+    shares our console runs to its end and its exit code is returned. A program that
+    cannot be started is a CommandError."""
+    import sys
+
+    args = [os.fspath(a) for a in argv]
+    if cwd is not None:
+        os.chdir(cwd)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            os.execve(args[0], args, dict(env))  # noqa: S606 - the command replaces us
+        except OSError as exc:
+            raise CommandError(
+                f"{args[0]}: cannot run it: {exc.strerror}", code="proc.exec"
+            ) from exc
+    try:
+        return subprocess.run(args, env=dict(env), check=False).returncode
+    except OSError as exc:
+        raise CommandError(f"{args[0]}: cannot run it: {exc.strerror}", code="proc.exec") from exc

@@ -240,6 +240,29 @@ def is_synced(
     return ok
 
 
+def sync_changes(
+    uv: Path,
+    project: Path,
+    lock: LockChoice,
+    *,
+    venv: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """What a sync to ``lock`` would change in the environment, as uv lists it (``-
+    name==version`` removed, ``+ name==version`` installed); offline and read-only like
+    :func:`is_synced` (the same command), for a message that names the drift."""
+    job = _job(uv, project, lock, venv=venv, env=env, python=None)
+    if lock.kind == "uv":
+        argv = _uv_sync_argv(job, offline=True, check=True)
+    else:
+        argv = _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True)
+    res = proc.run(argv, env=job.env, cwd=project, timeout=CHECK_TIMEOUT)
+    return tuple(m.group(0).strip() for m in _CHANGE.finditer(res.stderr))
+
+
+_CHANGE = re.compile(r"^ [-+] \S+", re.MULTILINE)
+
+
 def mark_synced(venv: Path, lock: LockChoice) -> None:
     """Give an environment that uv found matching the lock its synced marker, when it
     has none (synced by an older version of this tool). `up` calls it after its steps;

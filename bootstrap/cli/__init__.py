@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("bootstrap.cli.detect:detect", "Show what this machine is (or a captured one)."),
     "plan": ("bootstrap.cli.plan:plan", "Show what `up` would do here, and why."),
     "up": ("bootstrap.cli.up:up", "Set up the profile's environment and time its first run."),
+    "run": (
+        "bootstrap.cli.run:run",
+        "Run a command in the project's environment with the variant `up` chose.",
+    ),
     "devcontainer": (
         "bootstrap.cli.devcontainer:devcontainer",
         "Write the project's devcontainer.json from a profile.",

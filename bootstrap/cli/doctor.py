@@ -12,8 +12,9 @@ from bootstrap.cli.params import profile_and_project
 Looks at: the uv first on PATH (is it the pinned one, where it comes from); pyenv, asdf,
 mise or conda shims in front of the project's Python; packages from the user site, the
 base interpreter or PYTHONPATH that the environment can import; the environment against
-the lock (uv's own check); a project on /mnt under WSL or on a network file system; free
-disk against the profile's need; undelivered reports in the spool; the last run's record.
+the selection the last `up` chose for it (its variant, e.g. cu124: uv's own check); a
+project on /mnt under WSL or on a network file system; free disk against the profile's
+need; undelivered reports in the spool; the last run's record.
 --verify also re-hashes every installed file against its wheel's RECORD.
 
 \b

@@ -24,6 +24,8 @@ from bootstrap.paths import Paths
 
 if TYPE_CHECKING:
     from bootstrap.host.sources import Source
+    from bootstrap.lockchoice import LockChoice
+    from bootstrap.policy.lastplan import LastPlan
 from bootstrap.policy.findings import Finding
 from bootstrap.profiles import LockSpec, Profile, Variant, is_project_file
 
@@ -221,16 +223,24 @@ def _venv_python(venv: Path) -> Path:
 
 
 def venv_matches_lock(m: Machine) -> list[Finding]:
+    """The environment against the selection the last `bootstrap up` chose for it (its
+    run record's), else against the profile's default variant: uv's own check."""
     from bootstrap.errors import UserError
     from bootstrap.sync import is_synced
 
     if m.uv is None or not _venv_python(m.venv).exists():
         return []
+    last = last_plan(m)
     lock = next((lk for lk in m.profile.locks if lk.kind == "uv"), None)
-    if lock is None or not (m.project / lock.path).is_file():
+    if last is not None and (m.project / last.lock.path).is_file():
+        choice, what = last.lock, last.described()
+    elif lock is not None and (m.project / lock.path).is_file():
+        variant = _variant(lock)
+        choice = variant.lock_choice(lock.path, "uv")  # every uv selection key, as `up` syncs
+        what = f"{variant.accel} variant"
+        last = None
+    else:
         return []
-    variant = _variant(lock)
-    choice = variant.lock_choice(lock.path, "uv")  # every uv selection key, as `up` syncs
     # uv's own check: `uv sync --frozen --offline --check` compares and changes nothing
     # in the environment, but uv caches what it learnt about the interpreter in its cache:
     # doctor reads only, so uv gets a throw-away cache, removed right after.
@@ -241,17 +251,68 @@ def venv_matches_lock(m: Machine) -> list[Finding]:
             env = {**m.env, "UV_CACHE_DIR": scratch}
             if is_synced(m.uv, m.project, choice, venv=m.venv, env=env):
                 return []
+            changes = _changes(m, choice, env) if last is not None else ()
     except UserError as exc:  # the lock itself no longer satisfies pyproject.toml
-        return [_find("lock-outdated", exc.message, exc.fix or "uv lock", lock.path)]
+        return [_find("lock-outdated", exc.message, exc.fix or "uv lock", choice.path)]
+    if last is None:
+        return [
+            _find(
+                "venv-drift",
+                f"the environment {m.venv} does not match {choice.path} ({what}): "
+                "packages were added, removed or changed by hand",
+                shlex.join(["bootstrap", "up", "--profile", m.profile.name, "--refresh"]),
+                str(m.venv),
+            )
+        ]
+    shown = _changed_text(changes)
     return [
         _find(
             "venv-drift",
-            f"the environment {m.venv} does not match {lock.path} ({variant.accel} variant): "
-            "packages were added, removed or changed by hand",
-            shlex.join(["bootstrap", "up", "--profile", m.profile.name, "--refresh"]),
+            f"the environment {m.venv} no longer matches the {what} of {choice.path}, "
+            "which `bootstrap up` chose here"
+            + (f": {shown}" if shown else "")
+            + "; a plain `uv run` or `uv sync` installs uv's default selection instead",
+            f"{_again(m)}   (puts the {last.variant} variant back; then type "
+            f"`bootstrap run CMD` in {shlex.quote(str(m.project))}, which keeps it, "
+            "instead of a plain `uv run CMD`)",
             str(m.venv),
         )
     ]
+
+
+def last_plan(m: Machine) -> LastPlan | None:
+    """The selection the newest successful `up` of this profile recorded for this
+    environment (None when no `up` recorded one: an older record, or none)."""
+    from bootstrap.policy.lastplan import newest
+
+    return newest(_run_records(m), m.venv)
+
+
+def _changes(m: Machine, choice: LockChoice, env: dict[str, str]) -> tuple[str, ...]:
+    from bootstrap.sync import sync_changes
+
+    return sync_changes(m.uv or Path("uv"), m.project, choice, venv=m.venv, env=env)
+
+
+def _changed_text(changes: tuple[str, ...], limit: int = 4) -> str:
+    """uv's "- a==1" / "+ a==2" lines as prose: "a 1 is installed where it locks 2"."""
+    removed: dict[str, str] = {}
+    added: dict[str, str] = {}
+    for change in changes:
+        name, _, version = change[2:].partition("==")
+        (removed if change.startswith("-") else added)[name] = version or "?"
+    parts = []
+    for name in sorted(set(removed) | set(added)):
+        if name in removed and name in added:
+            parts.append(
+                f"{name} {removed[name]} is installed where the variant locks {added[name]}"
+            )
+        elif name in added:
+            parts.append(f"{name} {added[name]} is missing")
+        else:
+            parts.append(f"{name} {removed[name]} is not in the selection")
+    more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
+    return "; ".join(parts[:limit]) + more
 
 
 def _variant(lock: LockSpec) -> Variant:
@@ -468,6 +529,13 @@ def machine(profile: Profile, env: dict[str, str] | None = None) -> Machine:
     version = load(e).version
     uv = _pinned_uv(paths, version, e)
     return Machine(profile, paths, e, version, uv)
+
+
+def pinned_uv(paths: Paths, env: dict[str, str]) -> Path | None:
+    """The pinned uv as stage 0 installed it (or as ``uv run`` names it), if any."""
+    from bootstrap.uv.pin import load
+
+    return _pinned_uv(paths, load(env).version, env)
 
 
 def _pinned_uv(paths: Paths, version: str, env: dict[str, str]) -> Path | None:

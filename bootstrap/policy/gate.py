@@ -190,9 +190,9 @@ def _offline(inp: GateInput) -> CheckResult:
 
     proof = offline.prove(inp.profile.source, inp.uv, inp.bundle)
     note = f"no network: {proof.how}"
+    notes = (note, f"uv: {proof.uv}") if proof.uv else (note,)
     if proof.ok:
-        timing = [t for t in proof.tail if "time to first successful run" in t]
-        return CheckResult("f", TITLES["f"], notes=(note, *[t.strip() for t in timing]))
+        return CheckResult("f", TITLES["f"], notes=(*notes, *proof.timing))
     src = f" --cache-bundle {inp.bundle}" if inp.bundle else ""
     return CheckResult(
         "f",
@@ -203,11 +203,17 @@ def _offline(inp: GateInput) -> CheckResult:
                 f"`bootstrap up --profile {inp.profile.name}{src}` failed with no network "
                 f"(exit {proof.exit_code})",
                 "warm the cache on a machine with network (`bootstrap up --online`), or make a "
-                "bundle: `bootstrap cache pack`; exit 4 above names what the cache lacks",
+                "bundle: `bootstrap cache pack`; exit 4 above names what the cache lacks"
+                + (
+                    "; to need no download of uv, run the check with the uv stage 0 "
+                    "installed (`sh install.sh --uv run bootstrap check`) or give the bundle"
+                    if "not reused" in proof.uv
+                    else ""
+                ),
                 inp.profile.source,
                 None,
-                proof.tail,
+                ((f"uv: {proof.uv}",) if "not reused" in proof.uv else ()) + proof.tail,
             ),
         ),
-        notes=(note,),
+        notes=notes,
     )

@@ -31,6 +31,8 @@ class Proof:
     exit_code: int | None
     tail: tuple[str, ...]  # the last lines of its output
     command: tuple[str, ...]
+    uv: str = ""  # where the proof's pinned uv came from (or why the running one was not used)
+    timing: tuple[str, ...] = ()  # its "time to first successful run" line, when it ran
 
 
 def isolation() -> tuple[list[str], str]:
@@ -53,11 +55,12 @@ def prove(
     prefix, how = isolation()
     base = dict(os.environ if env is None else env)
     with tempfile.TemporaryDirectory(prefix="bootstrap-offline-proof-") as tmp:
+        home, uv_note = _home(Path(tmp) / "home", base, uv)
         run_env = {
             **base,
             # Its own state (run records, history, spool), the developer's pinned uv and
             # uv-managed Pythons: the proof leaves no record behind.
-            "BOOTSTRAP_HOME": _home(Path(tmp) / "home", base),
+            "BOOTSTRAP_HOME": home,
             "UV_PROJECT_ENVIRONMENT": str(Path(tmp) / "venv"),
             "BOOTSTRAP_NO_METRICS": "1",
             "BOOTSTRAP_UV": str(uv),
@@ -73,14 +76,61 @@ def prove(
             argv += ["--cache-bundle", bundle]
         res = proc.run(argv, env=run_env, timeout=PROOF_TIMEOUT)
     lines = (res.stdout + res.stderr).strip().splitlines()
-    return Proof(res.ok, how, res.returncode, tuple(lines[-8:]), res.argv)
+    timing = tuple(t.strip() for t in lines if "time to first successful run" in t)
+    return Proof(res.ok, how, res.returncode, tuple(lines[-8:]), res.argv, uv_note, timing)
 
 
-def _home(home: Path, env: dict[str, str]) -> str:
+def _home(home: Path, env: dict[str, str], uv: Path) -> tuple[str, str]:
+    """The proof's BOOTSTRAP_HOME, and where its pinned uv comes from. It shares the
+    developer's data dir (the pinned uv, uv-managed Pythons): linked, not copied. When
+    that holds no pinned uv (a CI job's fresh BOOTSTRAP_HOME), the uv running the check
+    takes its place if :func:`bootstrap.policy.uvbin.verify` ties it to the pin, so the
+    proof needs no network to install it; else `up` installs one (or the bundle's)."""
     from bootstrap.paths import Paths
+    from bootstrap.uv import check_present, load
+    from bootstrap.uv.platform import detect_triple
 
     data = Paths.from_env(env).data
+    pin = load(env)
+    triple = detect_triple(env)
     home.mkdir()
+    if check_present(data / "uv" / pin.version, pin, triple)[0]:
+        return _linked(home, data, env), "the pinned uv installed in BOOTSTRAP_HOME"
+    from bootstrap.policy.uvbin import running_uv
+
+    running = running_uv(env, uv)
+    if not running.ok:
+        return _linked(home, data, env), f"the running uv is not reused: {running.why}"
+    # A data dir of its own: the developer's entries linked, the verified uv beside them.
+    mine = home / "data"
+    mine.mkdir()
+    if data.is_dir():
+        for entry in data.iterdir():
+            if entry.name != "uv":
+                _link(mine / entry.name, entry)
+    target = mine / "uv" / pin.version
+    target.mkdir(parents=True)
+    binary = running.path.resolve()
+    from bootstrap.uv.install import MARKER
+    from bootstrap.uv.platform import exe
+
+    _link(target / exe("uv", triple), binary)
+    if running.uvx is not None:
+        _link(target / exe("uvx", triple), running.uvx)
+    # Stage 0's record, as it vouched for these bytes (its artifact line and hashes).
+    shutil.copyfile(binary.parent / MARKER, target / MARKER)
+    return str(home), f"reused the running uv: {running.why}"
+
+
+def _link(link: Path, target: Path) -> None:
+    try:
+        link.symlink_to(target, target_is_directory=target.is_dir())
+    except OSError:  # no symlinks here (Windows without the privilege)
+        if not target.is_dir():  # a directory (the uv-managed Pythons) is left out
+            shutil.copy2(target, link)
+
+
+def _linked(home: Path, data: Path, env: dict[str, str]) -> str:
     if data.is_dir():
         try:
             (home / "data").symlink_to(data, target_is_directory=True)

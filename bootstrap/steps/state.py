@@ -14,9 +14,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.paths import Paths, atomic_write, make_private
+
+if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
 
 STATE_VERSION = 1
 
@@ -81,6 +84,24 @@ def _site_packages(venv: Path) -> list[Path]:
     return [p for p in found if p.is_dir()]
 
 
+def selection(plan: Plan, project: Path, venv: Path, uv: Path | None = None) -> dict[str, Any]:
+    """The last plan's choice for an environment, as its run record keeps it: the lock
+    and its selection (the variant's extras and groups, uv's switches), the variant's
+    accelerator, where the project and its environment are, whether uv may use the
+    network, and the uv that synced it. Read back by ``bootstrap.policy.lastplan`` (it
+    cannot import this layer)."""
+    return {
+        **({"uv": str(uv.absolute())} if uv is not None else {}),
+        "lock": plan.lock.to_dict(),
+        "variant": plan.target.rsplit("-", 1)[-1],
+        "target": plan.target,
+        "profile": plan.profile,
+        "project": str(project.resolve()),
+        "venv": str(venv.absolute()),
+        "network": plan.network,
+    }
+
+
 @dataclass
 class RunState:
     path: Path
@@ -131,12 +152,21 @@ class RunState:
             self.success = None
         self.save()
 
-    def record_success(self, inputs: dict[str, Any], report: dict[str, Any] | None = None) -> None:
+    def record_success(
+        self,
+        inputs: dict[str, Any],
+        report: dict[str, Any] | None = None,
+        selection: dict[str, Any] | None = None,
+    ) -> None:
         """``report``: what a no-op re-run needs to write its own report without
-        detecting again (profile, target, strategy, the hashed host summary...)."""
+        detecting again (profile, target, strategy, the hashed host summary...).
+        ``selection``: what the plan chose for the environment (:func:`selection`), which
+        `bootstrap run` runs with and `bootstrap doctor` compares the environment to."""
         self.success = {"inputs": inputs, "at": time.time()}
         if report is not None:
             self.success["report"] = report
+        if selection is not None:
+            self.success["selection"] = selection
         self.attempts = None
         self.save()
 
