@@ -66,6 +66,13 @@ class Paths:
         """Interpreter archives downloaded to pin or pack them (never needed to run)."""
         return self.cache / "python"
 
+    def workspace(self, environ: Mapping[str, str] | None = None) -> Path:
+        """Where projects given as git URLs are cloned: ``BOOTSTRAP_WORKSPACE`` if set,
+        else ``projects/`` in the data directory."""
+        env = os.environ if environ is None else environ
+        given = env.get("BOOTSTRAP_WORKSPACE")
+        return Path(given).expanduser() if given else self.data / "projects"
+
     @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
