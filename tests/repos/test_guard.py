@@ -74,7 +74,7 @@ def test_branch_without_upstream(clone: Path) -> None:
     git(clone, "checkout", "--quiet", "main")
     (finding,) = unpushed_work(clone)
     assert finding.kind == "no-upstream"
-    assert "branch spike: 1 commit(s) on no remote (it has no upstream)" == finding.detail
+    assert finding.detail == "branch spike: 1 commit(s) on no remote (it has no upstream)"
     assert finding.fix == "git push -u origin spike"
 
 
