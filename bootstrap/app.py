@@ -535,6 +535,14 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
+    git_url = profile.project.git
+    if git_url and not options.dry_run:
+        # The profile names the project's repository: clone it (or bring it up to date)
+        # first, then load again, now that its lock files are there to be read.
+        from bootstrap.repos.project import present_profile_project
+
+        present_profile_project(git_url, profile.project.ref, profile.project.path)
+        profile = load_profile(name, project=project)
     from bootstrap.profiles import check_pyproject
 
     check_pyproject(profile.project.path)

@@ -128,11 +128,13 @@ def _update(source: GitSource, dest: Path) -> Checkout:
     if _dirty(dest):
         return Checkout(dest, "kept", "it has local changes")
     before = _head(dest)
-    _must(
-        git(dest, "fetch", "--quiet", "--tags", "origin", timeout=CLONE_TIMEOUT),
-        "git fetch",
-        source,
-    )
+    fetched = git(dest, "fetch", "--quiet", "--tags", "origin", timeout=CLONE_TIMEOUT)
+    if not fetched.ok:
+        # The checkout is there: a machine offline (or a server down) keeps working on it.
+        from bootstrap.redact import redact_text
+
+        why = redact_text(proc.error_causes(fetched.stderr) or fetched.describe())
+        return Checkout(dest, "kept", f"could not fetch ({why})")
     branch = git(dest, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip()
     remote_branch = source.ref or _default_branch(dest)
     is_branch = (
