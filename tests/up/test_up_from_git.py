@@ -44,7 +44,8 @@ def _serve(template: Path, root: Path) -> None:
 
 def _install(tree: Path, root: Path, env: dict[str, str], *args: str) -> str:
     res = subprocess.run(
-        ["unshare", "-n", "sh", "-c", IN_NETNS, "netns", str(root), str(tree / "install.sh"), *args],
+        ["unshare", "-n", "sh", "-c", IN_NETNS, "netns", str(root), str(tree / "install.sh"),
+         *args],
         cwd=root.parent, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     out = res.stdout + res.stderr
@@ -83,7 +84,7 @@ def test_a_project_from_git_is_cloned_set_up_and_left_alone_after(
 
     history = Path(env["HOME"]) / ".local/state/bootstrap/history.jsonl"
     records = [json.loads(line) for line in history.read_text().splitlines()]
-    assert [r["run_kind"] for r in records][0] == "first"
+    assert records[0]["run_kind"] == "first"
     assert all("127.0.0.1:9418" not in json.dumps(r) for r in records)  # no raw host names
 
 
