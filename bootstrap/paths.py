@@ -85,9 +85,10 @@ class Paths:
     def runs(self) -> Path:
         return self.state / "runs"
 
-    @property
-    def lock_file(self) -> Path:
-        return self.state / "run.lock"
+    def run_lock(self, key: str) -> Path:
+        """The lock of one environment's runs (``key``: its run state's): two runs of one
+        environment queue, runs of different projects go side by side (`onboard`)."""
+        return self.runs / f"{key}.lock"
 
 
 def make_private(directory: Path, levels: int = 1) -> None:

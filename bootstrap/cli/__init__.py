@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("bootstrap.cli.detect:detect", "Show what this machine is (or a captured one)."),
     "plan": ("bootstrap.cli.plan:plan", "Show what `up` would do here, and why."),
     "up": ("bootstrap.cli.up:up", "Set up the profile's environment and time its first run."),
+    "onboard": (
+        "bootstrap.cli.onboard:onboard",
+        "Set up every project of a team manifest, side by side.",
+    ),
     "devcontainer": (
         "bootstrap.cli.devcontainer:devcontainer",
         "Write the project's devcontainer.json from a profile.",

@@ -81,7 +81,7 @@ def _clone(source: GitSource, dest: Path) -> Checkout:
     dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in dest.parent.glob(f".{dest.name}.partial-*"):
         pid = stale.name.rpartition("-")[2]
-        if not pid.isdigit() or not _alive(int(pid)):
+        if not pid.isdigit() or not proc.pid_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     partial = dest.parent / f".{dest.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
@@ -177,13 +177,3 @@ def _head(repo: Path) -> str:
 
 def _same_url(url: str) -> str:
     return url.rstrip("/").removesuffix(".git")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
