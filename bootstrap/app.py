@@ -426,6 +426,10 @@ def _run(
             # Whether the profile sends anywhere: a no-op of this same profile (its file
             # unchanged, or it would not be one) then records without loading it again.
             "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
+            # Where the environment is and which profile made it: `swap export` lists
+            # every environment this machine set up from these records.
+            "project": str(ctx.project),
+            "profile_path": plan.profile_path,
         },
     )
     commands = _next_commands(ctx, plan)

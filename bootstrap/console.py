@@ -186,8 +186,9 @@ class Board:
         if not self.quiet and not self.plain:
             from rich.live import Live
 
-            self._live = Live(self._render(), console=err_console(), refresh_per_second=4,
-                              transient=False)  # fmt: skip
+            self._live = Live(
+                self._render(), console=err_console(), refresh_per_second=4, transient=False
+            )
             self._live.start()
         return self
 

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bootstrap.cli.onboard:onboard",
         "Set up every project of a team manifest, side by side.",
     ),
+    "swap": ("bootstrap.cli.swap:swap", "Export, restore and check a laptop swap."),
     "devcontainer": (
         "bootstrap.cli.devcontainer:devcontainer",
         "Write the project's devcontainer.json from a profile.",

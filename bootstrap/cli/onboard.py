@@ -25,9 +25,12 @@ its fix), 2 bad input (the manifest).
 """
 )
 @click.argument("manifest", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the projects are cloned (default: BOOTSTRAP_WORKSPACE, else the "
-              "data directory's projects/).")  # fmt: skip
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the projects are cloned (default: BOOTSTRAP_WORKSPACE, else the "
+    "data directory's projects/).",
+)
 @click.option("--jobs", type=click.IntRange(1, 16), help="Projects set up side by side.")
 @click.option("--online", is_flag=True, help="Let each project's sync use the index on a miss.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -47,8 +50,14 @@ def onboard(
         Job(name=p.name, source=p.source, dest=where / p.name, up_args=_up_args(p, online))
         for p in loaded.projects
     ]
-    result = run(f"onboard:{loaded.name}", jobs_list, workspace=where,
-                 workers=jobs or loaded.jobs, run_kind="onboard", quiet=as_json)  # fmt: skip
+    result = run(
+        f"onboard:{loaded.name}",
+        jobs_list,
+        workspace=where,
+        workers=jobs or loaded.jobs,
+        run_kind="onboard",
+        quiet=as_json,
+    )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -59,8 +68,12 @@ def onboard(
 
 def _up_args(project: object, online: bool) -> tuple[str, ...]:
     args: list[str] = []
-    for key, flag in (("profile", "--profile"), ("strategy", "--strategy"),
-                      ("target", "--target"), ("cache_bundle", "--cache-bundle")):  # fmt: skip
+    for key, flag in (
+        ("profile", "--profile"),
+        ("strategy", "--strategy"),
+        ("target", "--target"),
+        ("cache_bundle", "--cache-bundle"),
+    ):
         value = getattr(project, key, None)
         if value:
             args += [flag, value]

@@ -96,16 +96,19 @@ def load(path: Path) -> Manifest:
             code="onboard.no_manifest",
         ) from None
     if len(raw) > MAX_BYTES:
-        raise ConfigError(f"{path}: {len(raw)} bytes; a manifest is at most {MAX_BYTES}",
-                          code="onboard.too_large")  # fmt: skip
+        raise ConfigError(
+            f"{path}: {len(raw)} bytes; a manifest is at most {MAX_BYTES}", code="onboard.too_large"
+        )
     data = _toml(raw, path)
     SCHEMA.check(data, Where(path, ""))
     if data.get("jobs") is not None and (
         data["jobs"] != int(data["jobs"]) or data["jobs"] > MAX_JOBS
     ):
         raise Where(path, "jobs").fail(f"a whole number from 1 to {MAX_JOBS}", data["jobs"])
-    projects = tuple(_project(item, path, Where(path, "projects").item(i))
-                     for i, item in enumerate(data["projects"]))  # fmt: skip
+    projects = tuple(
+        _project(item, path, Where(path, "projects").item(i))
+        for i, item in enumerate(data["projects"])
+    )
     seen: dict[str, int] = {}
     for i, project in enumerate(projects):
         if project.name in seen:
@@ -155,8 +158,9 @@ def _toml(raw: bytes, path: Path) -> dict[str, Any]:
     try:
         return dict(tomllib.loads(raw.decode("utf-8")))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not a text file (byte {exc.start} is not UTF-8)",
-                          code="onboard.toml") from None  # fmt: skip
+        raise ConfigError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8)", code="onboard.toml"
+        ) from None
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc or 'nested too deeply'}",

@@ -38,6 +38,9 @@ class Job:
     source: GitSource
     dest: Path
     up_args: tuple[str, ...] = ()  # --profile/--strategy/--target/--cache-bundle ...
+    # Arguments that depend on the checkout (a restore picks the bundle of the variant
+    # this machine's plan chooses): called once the checkout is there.
+    late_args: Callable[[Path], tuple[str, ...]] | None = None
 
 
 @dataclass
@@ -96,8 +99,9 @@ def _one(
 
 
 def _up(job: Job, out: Outcome, env: dict[str, str] | None) -> None:
-    argv = [sys.executable, "-m", "bootstrap", "up", "--project", str(job.dest), "--json",
-            *job.up_args]  # fmt: skip
+    late = job.late_args(job.dest) if job.late_args is not None else ()
+    argv = [sys.executable, "-m", "bootstrap", "up", "--project", str(job.dest), "--json"]
+    argv += [*job.up_args, *late]
     res = proc.run(argv, timeout=UP_TIMEOUT, env=env, limit=OUTPUT_LIMIT)
     out.exit_code = res.returncode if res.returncode is not None else EXIT_FAILED
     out.report = _report(res.stdout)

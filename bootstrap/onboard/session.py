@@ -46,8 +46,10 @@ class Result:
             out.append(f"all green: {green} project(s) in {self.seconds:.1f}s")
         else:
             failed = len(self.outcomes) - green
-            out.append(f"{green} of {len(self.outcomes)} green, {failed} failed "
-                       f"(re-run the same command: finished projects are not redone)")  # fmt: skip
+            out.append(
+                f"{green} of {len(self.outcomes)} green, {failed} failed "
+                f"(re-run the same command: finished projects are not redone)"
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,8 +88,9 @@ def run(
 
     started, start_origin = stage0_start()
     with Board([j.name for j in jobs], quiet=quiet) as board:
-        outcomes = run_all(jobs, workers=workers, started=started, on_change=board.set,
-                           env=child_env(workspace))  # fmt: skip
+        outcomes = run_all(
+            jobs, workers=workers, started=started, on_change=board.set, env=child_env(workspace)
+        )
     seconds = time.time() - started
     report = _record(label, outcomes, seconds, start_origin, run_kind)
     return Result(outcomes, seconds, report)
@@ -102,9 +105,9 @@ def _record(
     from bootstrap.report.model import new_report
 
     host: dict[str, Any] = next(
-        (o.report["host"] for o in outcomes
-         if o.report and isinstance(o.report.get("host"), dict)), {},
-    )  # fmt: skip
+        (o.report["host"] for o in outcomes if o.report and isinstance(o.report.get("host"), dict)),
+        {},
+    )
     green = sum(o.green for o in outcomes)
     failed = next((o for o in outcomes if not o.green), None)
     report = new_report(
@@ -124,6 +127,10 @@ def _record(
     )
     paths = Paths.from_env()
     with contextlib.suppress(BootstrapError, OSError):
-        record(paths, report, MetricsConfig.from_settings(None).with_env(),
-               budget_seconds=METRICS_BUDGET)  # fmt: skip
+        record(
+            paths,
+            report,
+            MetricsConfig.from_settings(None).with_env(),
+            budget_seconds=METRICS_BUDGET,
+        )
     return report.to_dict()

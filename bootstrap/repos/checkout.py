@@ -87,10 +87,21 @@ def _clone(source: GitSource, dest: Path) -> Checkout:
     shutil.rmtree(partial, ignore_errors=True)
     try:
         _must(
-            git(None, "clone", "--quiet", "--no-checkout", "--origin", "origin", "--", source.url,
-                str(partial), timeout=CLONE_TIMEOUT),
-            "git clone", source,
-        )  # fmt: skip
+            git(
+                None,
+                "clone",
+                "--quiet",
+                "--no-checkout",
+                "--origin",
+                "origin",
+                "--",
+                source.url,
+                str(partial),
+                timeout=CLONE_TIMEOUT,
+            ),
+            "git clone",
+            source,
+        )
         _checkout_ref(source, partial)
         partial.replace(dest)
     finally:
@@ -105,13 +116,15 @@ def _checkout_ref(source: GitSource, repo: Path) -> None:
     if git(repo, "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{source.ref}").ok:
         _must(
             git(repo, "checkout", "--quiet", "-B", source.ref, "--track", f"origin/{source.ref}"),
-            "git checkout", source,
-        )  # fmt: skip
+            "git checkout",
+            source,
+        )
         return
     _must(
         git(repo, "checkout", "--quiet", "--detach", f"{source.ref}^{{commit}}"),
-        f"git checkout {source.ref} of", source,
-    )  # fmt: skip
+        f"git checkout {source.ref} of",
+        source,
+    )
 
 
 def _update(source: GitSource, dest: Path) -> Checkout:
@@ -155,8 +168,11 @@ def _update(source: GitSource, dest: Path) -> Checkout:
             return Checkout(dest, "kept", f"branch {branch} is checked out, not {source.ref}")
         _checkout_ref(source, dest)
     after = _head(dest)
-    return Checkout(dest, "unchanged" if after == before else "updated",
-                    after if after == before else f"{before[:12]}..{after[:12]}")  # fmt: skip
+    return Checkout(
+        dest,
+        "unchanged" if after == before else "updated",
+        after if after == before else f"{before[:12]}..{after[:12]}",
+    )
 
 
 def _default_branch(repo: Path) -> str:

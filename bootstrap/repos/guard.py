@@ -3,7 +3,8 @@
 Six kinds, each with the commands that save it:
 
 - ``uncommitted``: changes to tracked files (staged or not);
-- ``untracked``: files git does not ignore and does not track;
+- ``untracked``: files git does not ignore and does not track (but what Python writes
+  again by itself: ``__pycache__``, ``*.pyc``, ``*.egg-info``);
 - ``stash``: stash entries (they live only in this clone);
 - ``ahead``: a branch with commits its upstream does not have;
 - ``no-upstream``: a branch with no upstream and commits no remote branch has;
@@ -52,6 +53,17 @@ def _files(paths: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _regenerated(path: str) -> bool:
+    """What Python writes again by itself when the project runs (bytecode, a build's
+    metadata): never work, even where the project does not ignore it."""
+    parts = path.split("/")
+    return (
+        "__pycache__" in parts
+        or path.endswith((".pyc", ".pyo"))
+        or any(p.endswith(".egg-info") for p in parts)
+    )
+
+
 def _tree(repo: Path) -> list[Finding]:
     res = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     changed: list[str] = []
@@ -62,25 +74,31 @@ def _tree(repo: Path) -> list[Finding]:
             continue
         code, path = entry[:2], entry[3:]
         if code == "??":
-            untracked.append(path)
+            if not _regenerated(path):
+                untracked.append(path)
             continue
         changed.append(path)
         if "R" in code or "C" in code:
             next(entries, None)  # a rename's second path: the same change
     found = []
     if changed:
-        found.append(Finding(
-            "uncommitted", f"{len(changed)} changed file(s): {_files(changed)}",
-            'git add -A && git commit -m "wip: before the laptop swap" && git push',
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "uncommitted",
+                f"{len(changed)} changed file(s): {_files(changed)}",
+                'git add -A && git commit -m "wip: before the laptop swap" && git push',
+            )
+        )
     if untracked:
         quoted = " ".join(shlex.quote(p) for p in untracked[:_MAX_LISTED])
-        found.append(Finding(
-            "untracked",
-            f"{len(untracked)} untracked file(s) git does not ignore: {_files(untracked)}",
-            f"git add {quoted} && git commit -m 'add files' && git push"
-            " (or list them in .gitignore)",
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "untracked",
+                f"{len(untracked)} untracked file(s) git does not ignore: {_files(untracked)}",
+                f"git add {quoted} && git commit -m 'add files' && git push"
+                " (or list them in .gitignore)",
+            )
+        )
     return found
 
 
@@ -89,11 +107,14 @@ def _stashes(repo: Path) -> list[Finding]:
     stashes = [line for line in res.stdout.splitlines() if line.strip()]
     if not stashes:
         return []
-    return [Finding(
-        "stash", f"{len(stashes)} stash entr{'y' if len(stashes) == 1 else 'ies'}: {stashes[0]}",
-        "git stash branch saved-stash && git commit -am 'saved stash'"
-        " && git push -u origin saved-stash",
-    )]  # fmt: skip
+    return [
+        Finding(
+            "stash",
+            f"{len(stashes)} stash entr{'y' if len(stashes) == 1 else 'ies'}: {stashes[0]}",
+            "git stash branch saved-stash && git commit -am 'saved stash'"
+            " && git push -u origin saved-stash",
+        )
+    ]
 
 
 def _branches(repo: Path) -> list[Finding]:
@@ -108,18 +129,24 @@ def _branches(repo: Path) -> list[Finding]:
         if upstream and track != "gone":
             ahead = _ahead(track)
             if ahead:
-                found.append(Finding(
-                    "ahead", f"branch {name} is {ahead} commit(s) ahead of {upstream}",
-                    f"git push origin {shlex.quote(name)}",
-                ))  # fmt: skip
+                found.append(
+                    Finding(
+                        "ahead",
+                        f"branch {name} is {ahead} commit(s) ahead of {upstream}",
+                        f"git push origin {shlex.quote(name)}",
+                    )
+                )
             continue
         only_here = _only_here(repo, f"refs/heads/{name}")
         if only_here:
             why = "its upstream is gone" if upstream else "it has no upstream"
-            found.append(Finding(
-                "no-upstream", f"branch {name}: {only_here} commit(s) on no remote ({why})",
-                f"git push -u origin {shlex.quote(name)}",
-            ))  # fmt: skip
+            found.append(
+                Finding(
+                    "no-upstream",
+                    f"branch {name}: {only_here} commit(s) on no remote ({why})",
+                    f"git push -u origin {shlex.quote(name)}",
+                )
+            )
     return found
 
 
@@ -147,7 +174,10 @@ def _detached(repo: Path) -> list[Finding]:
     if not count:
         return []
     head = git(repo, "rev-parse", "--short", "HEAD").stdout.strip()
-    return [Finding(
-        "detached", f"detached HEAD at {head}: {count} commit(s) no branch or tag reaches",
-        f"git switch -c saved-{head} && git push -u origin saved-{head}",
-    )]  # fmt: skip
+    return [
+        Finding(
+            "detached",
+            f"detached HEAD at {head}: {count} commit(s) no branch or tag reaches",
+            f"git switch -c saved-{head} && git push -u origin saved-{head}",
+        )
+    ]

@@ -20,6 +20,7 @@ PREFIX = "git+"
 _SCHEMES = ("https", "ssh", "http", "git", "file")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SCP = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?!//)(?P<path>[^\s]+)$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ def parse(text: str, *, ref: str | None = None, where: str = "--project") -> Git
     from bootstrap.net import is_loopback_host
 
     raw = text[len(PREFIX) :] if text.startswith(PREFIX) else text
+    scp = _SCP.match(raw)
+    if scp:  # git's scp-like form, as `git remote get-url` often answers: user@host:path
+        raw = f"ssh://{scp['user']}@{scp['host']}/{scp['path']}"
+    elif raw.startswith("/"):  # a repository on this machine, by path
+        raw = "file://" + raw
 
     def bad(why: str) -> UserError:
         return UserError(

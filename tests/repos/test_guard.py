@@ -28,6 +28,13 @@ def test_a_clean_clone_has_nothing_to_lose(clone: Path) -> None:
     assert unpushed_work(clone) == []
 
 
+def test_what_python_writes_again_is_not_work(clone: Path) -> None:
+    # A project that ignores none of it, after its tests ran and it was built.
+    write(clone, {"__pycache__/app.cpython-311.pyc": "x", "pkg/mod.pyc": "x",
+                  "src/app.egg-info/PKG-INFO": "x"})  # fmt: skip
+    assert unpushed_work(clone) == []
+
+
 def test_uncommitted_change(clone: Path) -> None:
     (clone / "app.py").write_text("x = 2\n")
     (finding,) = unpushed_work(clone)

