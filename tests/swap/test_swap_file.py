@@ -48,7 +48,7 @@ def test_what_export_writes_reads_back(tmp_path: Path) -> None:
         (_file(_project(), swap_version=2), "`swap_version`"),
         (_file(), "`projects`"),
         (_file(_project(), extra=1), "`extra`"),
-        (_file(_project(secret="x")), "`projects[0].secret`"),
+        (_file(_project(stray="x")), "`projects[0].stray`"),
         (_file(_project(path="~/src/../../.ssh")), "`projects[0].path`"),
         (_file(_project(path="relative/dir")), "`projects[0].path`"),
         (_file(_project(git="git+http://git.example.com/t/svc.git")), "not encrypted"),
