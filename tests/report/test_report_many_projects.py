@@ -59,3 +59,16 @@ def test_a_single_project_report_keeps_them_null() -> None:
     assert not [
         n for n, _, _ in samples(one) if n in ("bootstrap_projects", "bootstrap_all_green_seconds")
     ]
+
+
+def test_the_otlp_payload_carries_the_time_to_all_green() -> None:
+    from bootstrap.report.sinks.otlp_http import payload
+
+    metrics = payload(_report(3, 3))["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+    by_name = {m["name"]: m["gauge"]["dataPoints"] for m in metrics}
+    assert by_name["bootstrap.all_green"][0]["asDouble"] == 12.5
+    states = {p["attributes"][0]["value"]["stringValue"]: p["asDouble"]
+              for p in by_name["bootstrap.projects"]}  # fmt: skip
+    assert states == {"green": 3.0, "failed": 0.0}
+    assert "bootstrap.all_green" not in {m["name"] for m in payload(_report(1, 3))[
+        "resourceMetrics"][0]["scopeMetrics"][0]["metrics"]}  # fmt: skip
