@@ -898,6 +898,8 @@ function Show-Usage {
 install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
 
 Usage: install.ps1 [OPTIONS] ['--'] [ARGS FOR `bootstrap up`...]
+       install.ps1 [OPTIONS] onboard [MANIFEST] [ARGS...]   every project of a team manifest
+       install.ps1 [OPTIONS] swap restore FILE [ARGS...]    a laptop swap's new machine
   --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
   --modify-path  --print-triple  --print-data-dir  -h, --help
 Options are taken wherever they appear; everything else goes to `bootstrap up`; '--'
@@ -914,7 +916,7 @@ function Invoke-Stage0([string[]]$Argv) {
         Fail "BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not '$(Env 'BOOTSTRAP_DOWNLOAD_DEADLINE')'" 'unset it, or give a number of seconds such as 600' 2
     }
     $NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
-    $ModifyPath = $false; $PrintTriple = $false
+    $ModifyPath = $false; $PrintTriple = $false; $Command = 'up'
     # Our options are taken wherever they appear; every other argument goes on to
     # `bootstrap up`, in its order. '--' ends option parsing (the rest goes on as is);
     # `--uv` hands the rest to uv. As in install.sh.
@@ -943,6 +945,11 @@ function Invoke-Stage0([string[]]$Argv) {
             '^--print-triple$' { $PrintTriple = $true; continue }
             '^--print-data-dir$' { Write-Output (Get-DataDir); return }
             '^(-h|--help)$' { Show-Usage; return }
+            '^(onboard|swap)$' {
+                # The first word may name another command than `up` (as in install.sh).
+                if (-not $stray -and $Command -eq 'up') { $Command = $a } else { $rest += $a; if (-not $stray) { $stray = $a } }
+                continue
+            }
             '^--$' { $rest += $tail; $i = $all.Count; break }
             default { $rest += $a; if (-not $stray) { $stray = $a } }
         }
@@ -999,20 +1006,24 @@ function Invoke-Stage0([string[]]$Argv) {
     if ($UvMode) { $Stage0State.Code = Invoke-Native $Uv $rest; return }
     if ($NoRun) { Say "uv $($Pin.Version) is ready: $Uv"; return }
     $offline = @()
-    if ($Bundle) { $rest = @('--cache-bundle', $Bundle) + $rest; $offline = @('--offline') }
+    if ($Bundle) {
+        # `up` imports the rest of the bundle; for `onboard` and `swap` it brought this tool.
+        if ($Command -eq 'up') { $rest = @('--cache-bundle', $Bundle) + $rest }
+        $offline = @('--offline')
+    }
     # No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
     # (no admin, no PATH change). The bootstrapper decides, not this script, whether the
     # environment lives here or in WSL2 (docs/wsl2.md): it owns the blockers and their
     # fixes, the choice of distro and variant, and the report on this side.
     if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
         # A bundle set this environment up: use it, online or not.
-        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') (@('-m', 'bootstrap', 'up') + $rest)
+        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') (@('-m', 'bootstrap', $Command) + $rest)
     } elseif ($repo) {
         Initialize-ToolEnv $Uv $repo $Data $offline
-        $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap', 'up') + $rest)
+        $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap', $Command) + $rest)
     } else {
         $self = Get-Self $Data $Pin
-        $Stage0State.Code = Invoke-Native $Uv (@('tool', 'run') + $offline + @('--from', $self, 'bootstrap', 'up') + $rest)
+        $Stage0State.Code = Invoke-Native $Uv (@('tool', 'run') + $offline + @('--from', $self, 'bootstrap', $Command) + $rest)
     }
 }
 

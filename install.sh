@@ -63,6 +63,8 @@ usage() {
 install.sh: install the team's pinned uv (verified) and run `bootstrap up`.
 
 Usage: install.sh [OPTIONS] [--] [ARGS FOR `bootstrap up`...]
+       install.sh [OPTIONS] onboard [MANIFEST] [ARGS...]   every project of a team manifest
+       install.sh [OPTIONS] swap restore FILE [ARGS...]    a laptop swap's new machine
 
 Options (anywhere; every other argument goes on to `bootstrap up`, in its order;
 after `--` everything goes to `bootstrap up` as is):
@@ -1302,7 +1304,7 @@ prepare_tool_env() { # REPO [--offline]
 
 # ----- main --------------------------------------------------------------------------
 main() {
-  NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
+  NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE="" COMMAND=up
   BUNDLE_UV_SHA="" KNOWN_SHA=""
   # Our options are taken wherever they appear; every other argument goes on to
   # `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
@@ -1328,6 +1330,10 @@ main() {
       --print-triple) PRINT_TRIPLE=1 ;;
       --print-data-dir) data_dir; echo; exit 0 ;;
       -h | --help) usage; exit 0 ;;
+      onboard | swap)
+        # The first word may name another command than `up`: a new hire's onboarding
+        # (or a laptop swap) is then this one command too.
+        if [ -z "$_stray" ] && [ "$COMMAND" = up ]; then COMMAND=$_a; else set -- "$@" "$_a"; _stray=${_stray:-$_a}; fi ;;
       --)
         while [ "$_left" -gt 0 ]; do
           set -- "$@" "$1"
@@ -1396,7 +1402,9 @@ main() {
     exit 0
   fi
   if [ -n "$BUNDLE" ]; then
-    set -- --cache-bundle "$BUNDLE" "$@"
+    # `up` imports the rest of the bundle; for `onboard` and `swap` it brought this
+    # tool, and each project names its own bundle.
+    [ "$COMMAND" != up ] || set -- --cache-bundle "$BUNDLE" "$@"
     _offline=--offline
   else
     _offline=""
@@ -1406,23 +1414,23 @@ main() {
     [ -n "$TOOL_ENV" ] || { pick_hasher && tool_env_dir; }
     if tool_env_ready; then
       # A bundle set this environment up: use it, online or not.
-      exec "$TOOL_ENV/bin/python" -m bootstrap up "$@"
+      exec "$TOOL_ENV/bin/python" -m bootstrap "$COMMAND" "$@"
     fi
     prepare_tool_env "$REPO" "$_offline"
     # shellcheck disable=SC2086  # _offline is one flag or nothing
-    exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap up "$@"
+    exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap "$COMMAND" "$@"
   fi
   fetch_self
   cleanup
   if [ -d "$SELF_DIR/src" ]; then
     for _p in "$SELF_DIR/src"/*/pyproject.toml "$SELF_DIR/src/pyproject.toml"; do
       # shellcheck disable=SC2086
-      [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap up "$@"
+      [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap "$COMMAND" "$@"
     done
     die "the bootstrapper archive has no pyproject.toml"
   fi
   # shellcheck disable=SC2086
-  exec "$UV" tool run $_offline --from "$SELF_ARTIFACT" bootstrap up "$@"
+  exec "$UV" tool run $_offline --from "$SELF_ARTIFACT" bootstrap "$COMMAND" "$@"
 }
 
 # Called last, so a truncated download of this script runs nothing.

@@ -160,7 +160,8 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
 
-    with RunLock(paths.lock_file, wait_seconds=options.wait_seconds, on_wait=on_wait):
+    with RunLock(paths.run_lock(_state_key(options)), wait_seconds=options.wait_seconds,
+                 on_wait=on_wait):  # fmt: skip
         state = _load_state(paths, options)
         noop_next = _noop_next(state, options, paths)
         if noop_next is not None:
@@ -227,7 +228,7 @@ def quick_noop(profile: str | None, *, online: bool = False) -> bool:
     options = UpOptions(profile=profile, online=online, wait_seconds=0.0)
     paths = Paths.from_env()
     try:
-        with RunLock(paths.lock_file, wait_seconds=0.0, on_wait=lambda: None):
+        with RunLock(paths.run_lock(_state_key(options)), wait_seconds=0.0, on_wait=lambda: None):
             state = _load_state(paths, options)
             noop_next = _noop_next(state, options, paths)
     except Busy:
@@ -536,6 +537,14 @@ def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
 
     name, project = profile_request(options)
     profile = load_profile(name, project=project)
+    git_url = profile.project.git
+    if git_url and not options.dry_run:
+        # The profile names the project's repository: clone it (or bring it up to date)
+        # first, then load again, now that its lock files are there to be read.
+        from bootstrap.repos.project import present_profile_project
+
+        present_profile_project(git_url, profile.project.ref, profile.project.path)
+        profile = load_profile(name, project=project)
     from bootstrap.profiles import check_pyproject
 
     check_pyproject(profile.project.path)

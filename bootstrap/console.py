@@ -165,3 +165,54 @@ class StepView:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+
+class Board:
+    """One line per item that changes in place (``onboard``'s projects): on a TTY a live
+    block redrawn a few times a second, elsewhere (CI, a pipe, ``--plain``) one plain
+    line each time an item's state changes. Thread-safe: workers call :meth:`set`."""
+
+    def __init__(self, names: Sequence[str], *, quiet: bool = False) -> None:
+        import threading
+
+        self.quiet = quiet
+        self.plain = is_plain() or not sys.stderr.isatty()
+        self._lines = dict.fromkeys(names, "waiting")
+        self._width = max((len(n) for n in names), default=0)
+        self._lock = threading.Lock()
+        self._live: Any = None
+
+    def __enter__(self) -> Board:
+        if not self.quiet and not self.plain:
+            from rich.live import Live
+
+            self._live = Live(
+                self._render(), console=err_console(), refresh_per_second=4, transient=False
+            )
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self._render(), refresh=True)
+            self._live.stop()
+            self._live = None
+
+    def set(self, name: str, text: str) -> None:
+        from bootstrap.sanitize import clean_text
+
+        text = clean_text(text)
+        with self._lock:
+            self._lines[name] = text
+            if self.quiet:
+                return
+            if self._live is not None:
+                self._live.update(self._render())
+            else:
+                sys.stderr.write(f"{name:<{self._width}}  {text}\n")
+                sys.stderr.flush()
+
+    def _render(self) -> Any:
+        from rich.text import Text
+
+        return Text("\n".join(f"{n:<{self._width}}  {t}" for n, t in self._lines.items()))

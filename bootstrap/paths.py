@@ -66,6 +66,13 @@ class Paths:
         """Interpreter archives downloaded to pin or pack them (never needed to run)."""
         return self.cache / "python"
 
+    def workspace(self, environ: Mapping[str, str] | None = None) -> Path:
+        """Where projects given as git URLs are cloned: ``BOOTSTRAP_WORKSPACE`` if set,
+        else ``projects/`` in the data directory."""
+        env = os.environ if environ is None else environ
+        given = env.get("BOOTSTRAP_WORKSPACE")
+        return Path(given).expanduser() if given else self.data / "projects"
+
     @property
     def history(self) -> Path:
         return self.state / "history.jsonl"
@@ -78,9 +85,10 @@ class Paths:
     def runs(self) -> Path:
         return self.state / "runs"
 
-    @property
-    def lock_file(self) -> Path:
-        return self.state / "run.lock"
+    def run_lock(self, key: str) -> Path:
+        """The lock of one environment's runs (``key``: its run state's): two runs of one
+        environment queue, runs of different projects go side by side (`onboard`)."""
+        return self.runs / f"{key}.lock"
 
 
 def make_private(directory: Path, levels: int = 1) -> None:

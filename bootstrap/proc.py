@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Union
 
 from bootstrap.errors import CommandError
@@ -374,3 +375,21 @@ def replace(argv: Sequence[StrPath], *, env: Mapping[str, str], cwd: StrPath | N
         return subprocess.run(args, env=dict(env), check=False).returncode
     except OSError as exc:
         raise CommandError(f"{args[0]}: cannot run it: {exc.strerror}", code="proc.exec") from exc
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (what a ``<pid>-...`` scratch name left by a
+    killed run is checked against). Another user's process counts as alive; so does any
+    pid where this cannot be told (Windows). A zombie -- killed, not yet reaped, as under
+    a container's init that reaps late -- is dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill(0) said it exists
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]

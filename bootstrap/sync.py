@@ -641,18 +641,8 @@ def clean_stale(area: Path) -> None:
     """Remove the scratch directories of processes that are gone."""
     for entry in area.iterdir() if area.is_dir() else []:
         pid = entry.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not proc.pid_alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process: alive
-    return True
 
 
 _HASH_MISMATCH = re.compile(r"Hash mismatch for `([^`=]+)==([^`]+)`")

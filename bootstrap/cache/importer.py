@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bootstrap import proc
 from bootstrap.cache.bundle import (
     MANIFEST,
     SUMS,
@@ -422,23 +423,11 @@ def clean_stale(root: Path) -> None:
         return
     for entry in tmp.iterdir():
         pid = entry.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and proc.pid_alive(int(pid)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             entry.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:  # pragma: no cover - Windows: cannot tell, keep it
-        return True
-    return True
 
 
 def _marker(wheelhouse: Path, bundle_sha: str, expect: Expect) -> Path:

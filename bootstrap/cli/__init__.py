@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bootstrap.cli.run:run",
         "Run a command in the project's environment with the variant `up` chose.",
     ),
+    "onboard": (
+        "bootstrap.cli.onboard:onboard",
+        "Set up every project of a team manifest, side by side.",
+    ),
+    "swap": ("bootstrap.cli.swap:swap", "Export, restore and check a laptop swap."),
     "devcontainer": (
         "bootstrap.cli.devcontainer:devcontainer",
         "Write the project's devcontainer.json from a profile.",

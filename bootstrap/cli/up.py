@@ -15,6 +15,8 @@ Examples:
   bootstrap up                               the default profile, offline from the cache
   bootstrap up --profile python-service      another profile
   bootstrap up --project ../team-repo        the profile the project keeps
+  bootstrap up --project git+https://git.example.com/team/svc.git@main
+  bootstrap up --project git+https://git.example.com/team/svc.git@main
   bootstrap up --cache-bundle team-env.tar   a machine with no network at all
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
@@ -38,9 +40,10 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 )
 @click.option(
     "--project",
-    metavar="DIR",
+    metavar="DIR|git+URL[@REF]",
     help="The project to set up; with no --profile, the profile it keeps (bootstrap.toml, "
-    "or [tool.bootstrap] in its pyproject.toml).",
+    "or [tool.bootstrap] in its pyproject.toml). A git+https:// or git+ssh:// URL is "
+    "cloned (or fast-forwarded) into the workspace first (BOOTSTRAP_WORKSPACE).",
 )
 @click.option("--cache-bundle", metavar="FILE|URL", help="Import this cache bundle first.")
 @click.option("--online", is_flag=True, help="Allow the package index on a cache miss.")
@@ -94,20 +97,25 @@ def up(**kwargs: Any) -> int:
     from bootstrap.console import StepView, print_json
 
     as_json = kwargs.pop("as_json")
-    options = UpOptions(**kwargs)
     view = StepView(quiet=as_json)
+    project = kwargs.get("project")
+    if project and project.startswith("git+"):
+        from bootstrap.repos.project import present
+
+        kwargs["project"] = str(present(project, say=view.note))
+    options = UpOptions(**kwargs)
     result = run_up(options, view)
     if as_json:
         if result.hosts is not None:
             print_json({"hosts": result.hosts, "exit_code": result.exit_code})
         else:
             print_json(result.report or result.plan or {"noop": result.noop})
+    elif result.noop:  # its report is the no-op's record, not a run to summarise
+        for text in result.next:
+            click.echo(text)
     elif result.report:
         from bootstrap.app import summary_lines
 
         for text in summary_lines(result):
-            click.echo(text)
-    elif result.noop:
-        for text in result.next:
             click.echo(text)
     return result.exit_code

@@ -83,7 +83,8 @@ def running_uv(env: Mapping[str, str], uv: Path | None = None) -> Running:
 def verify(uv: Path, env: Mapping[str, str]) -> Running:
     """Whether ``uv`` is the pinned uv, by the record stage 0 wrote when it installed it
     from a pinned artifact (see the module's docstring for why that record)."""
-    from bootstrap.uv.install import read_marker, sha256_file
+    from bootstrap.files import sha256_file
+    from bootstrap.uv.install import read_marker
     from bootstrap.uv.pin import load
     from bootstrap.uv.platform import detect_triple, exe
 

@@ -163,6 +163,8 @@ def _read(path: Path) -> dict[str, Any]:
     if is_project_file(path) and not (isinstance(project, dict) and "path" in project):
         project = data.setdefault("project", {})
         project["path"] = "."
+    if isinstance(project, dict) and "git" in project:
+        _check_git(project, path)
     if isinstance(project, dict) and "path" in project:
         project["path"] = str((path.parent / project["path"]).resolve())
     if is_project_file(path) and "name" not in data:
@@ -380,6 +382,23 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(value) if value else ()
 
 
+def _check_git(project: dict[str, Any], path: Path) -> None:
+    """``[project] git`` (and ``ref``): a source git accepts, and, with no ``path``, the
+    checkout's place in the workspace (where ``bootstrap up`` clones it)."""
+    from bootstrap.errors import UserError
+    from bootstrap.paths import Paths
+    from bootstrap.repos.source import parse
+
+    try:
+        source = parse(project["git"], ref=project.get("ref"), where=f"{path}: `project.git`")
+    except UserError as exc:
+        raise ConfigError(str(exc), fix=exc.fix, code="profile.invalid") from None
+    project["git"] = source.url
+    project["ref"] = source.ref
+    if "path" not in project:
+        project["path"] = str(Paths.from_env().workspace() / source.name)
+
+
 def _devcontainer_settings(raw: Mapping[str, Any]) -> DevcontainerSettings:
     data = dict(raw)
     data["run_args"] = _tuple(data.get("run_args", ()))
@@ -393,6 +412,8 @@ def _build(data: dict[str, Any], path: Path, files: list[Path]) -> Profile:
         path=project_raw.get("path") or str(Path.cwd()),
         python=project_raw.get("python"),
         python_downloads=project_raw.get("python_downloads", "never"),
+        git=project_raw.get("git"),
+        ref=project_raw.get("ref"),
     )
     needs_raw = data.get("needs", {})
     needs = Needs(

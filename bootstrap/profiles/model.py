@@ -39,6 +39,8 @@ class ProjectSpec:
     path: str  # absolute: resolved against the profile file that set it (or the cwd)
     python: str | None = None  # a requirement: ">=3.11", "==3.12.*"
     python_downloads: str = "never"  # UV_PYTHON_DOWNLOADS
+    git: str | None = None  # where the project is cloned from (``[project] git``)
+    ref: str | None = None  # the branch, tag or commit to check out
 
 
 @dataclass(frozen=True)

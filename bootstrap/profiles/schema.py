@@ -305,6 +305,13 @@ SCHEMA = Table(
         "project": Table(
             {
                 "path": Str(expected="a directory, relative to this profile file"),
+                "git": Str(
+                    re.compile(r"^(git\+)?(https|ssh|http|git|file)://\S+$"),
+                    'a git URL ("https://git.example.com/team/svc.git", "ssh://git@...")',
+                ),
+                "ref": Str(
+                    re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$"), "a branch, tag or commit"
+                ),
                 "python": Str(
                     re.compile(r"^\s*(==|>=|<=|~=|!=|<|>)?\s*\d"),
                     'a version requirement (">=3.11")',

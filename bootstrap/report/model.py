@@ -40,7 +40,9 @@ OUTCOMES = ("success", "failure")
 # first: a new environment whose first run ran in this run; resync: an environment that
 # had a success before was (re)synced or its first run re-ran for a new lock; noop: every
 # step found its work done; refresh: `--refresh` on an environment that had a success.
-RUN_KINDS = ("first", "resync", "noop", "refresh")
+# onboard / restore: `bootstrap onboard` / `bootstrap swap restore` over several projects
+# (each project's own run has its own report); their time is the time to all green.
+RUN_KINDS = ("first", "resync", "noop", "refresh", "onboard", "restore")
 ERROR_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 LOCK_HASH_RE = re.compile(r"^[0-9a-f]{16}$")
 # Memory is reported as a coarse bucket: exact sizes help fingerprint a machine.
@@ -85,6 +87,11 @@ class TimingReport:
     # (None when this is the first). Absent in reports of older versions: 1 and None.
     attempts: int = 1
     since_first_attempt_seconds: float | None = None
+    # Runs over several projects (run_kind onboard or restore): how many, how many ended
+    # green, and the seconds from the start to the last one green (None unless all were).
+    projects: int | None = None
+    projects_green: int | None = None
+    all_green_seconds: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,6 +194,15 @@ def _check(k: dict[str, Any], where: str) -> None:
     since = k.get("since_first_attempt_seconds")
     if since is not None and not (_is_num(since) and since >= 0):
         raise _bad(where, "`since_first_attempt_seconds`", "a number >= 0 or null", since)
+    for name in ("projects", "projects_green"):
+        value = k.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise _bad(where, f"`{name}`", "a whole number >= 0 or null", value)
+    green = k.get("all_green_seconds")
+    if green is not None and not (_is_num(green) and green >= 0):
+        raise _bad(where, "`all_green_seconds`", "a number >= 0 or null", green)
     if not _is_num(k["total_seconds"]) or k["total_seconds"] < 0:
         raise _bad(where, "`total_seconds`", "a number >= 0", k["total_seconds"])
     if k.get("budget_seconds") is not None and not _is_num(k["budget_seconds"]):

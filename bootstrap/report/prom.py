@@ -39,6 +39,11 @@ METRICS = {
         "Undelivered reports this machine dropped from its full spool before this one "
         "(present only when some were)."
     ),
+    "bootstrap_all_green_seconds": (
+        "Seconds from the start of an onboarding or a restore to its last project green "
+        "(run_kind onboard or restore, only when every project ended green)."
+    ),
+    "bootstrap_projects": "Projects in an onboarding or a restore, by state (green, failed).",
     "bootstrap_report_info": (
         "Always 1; labels identify the report (its id, tool and uv versions, lock hash, error)."
     ),
@@ -133,6 +138,14 @@ def samples(
             parse_time(report.created_at).timestamp(),
         )
     )
+    if report.all_green_seconds is not None:
+        out.append(("bootstrap_all_green_seconds", dict(base), report.all_green_seconds))
+    if report.projects is not None:
+        green = report.projects_green or 0
+        out.append(("bootstrap_projects", {**base, "state": "green"}, float(green)))
+        out.append(
+            ("bootstrap_projects", {**base, "state": "failed"}, float(report.projects - green))
+        )
     if report.spool_dropped:
         out.append(("bootstrap_spool_dropped_reports", dict(base), float(report.spool_dropped)))
     info = {

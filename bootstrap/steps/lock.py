@@ -31,7 +31,7 @@ class RunLock:
             if time.monotonic() >= deadline:
                 fh.close()
                 raise Busy(
-                    "another `bootstrap up` is running for this user",
+                    "another `bootstrap up` is running for this environment",
                     fix="wait for it to finish, or pass --wait SECONDS to queue behind it",
                     code="up.busy",
                 )

@@ -96,6 +96,7 @@ def selection(plan: Plan, project: Path, venv: Path, uv: Path | None = None) -> 
         "variant": plan.target.rsplit("-", 1)[-1],
         "target": plan.target,
         "profile": plan.profile,
+        "profile_path": plan.profile_path,  # `swap export` names the profile from it
         "project": str(project.resolve()),
         "venv": str(venv.absolute()),
         "network": plan.network,

@@ -145,6 +145,9 @@ V2_ONLY = (
     "lock_hash",
     "attempts",
     "since_first_attempt_seconds",
+    "projects",
+    "projects_green",
+    "all_green_seconds",
 )
 
 

@@ -137,3 +137,23 @@ def test_timer_accumulates_per_phase() -> None:
     with t.phase("sync"):
         time.sleep(0.05)
     assert 0.09 <= t.phases["sync"] < 1
+
+
+def test_a_killed_but_unreaped_process_counts_as_gone() -> None:
+    """A scratch directory named after a run killed with -9 is cleaned even where the
+    dead process lingers as a zombie (a container whose init reaps late)."""
+    import os
+
+    from bootstrap.proc import pid_alive
+
+    assert pid_alive(os.getpid())
+    child = subprocess.Popen(["sleep", "30"])
+    assert pid_alive(child.pid)
+    child.kill()
+    deadline = time.monotonic() + 10
+    while pid_alive(child.pid):  # killed, not yet waited for: a zombie
+        assert time.monotonic() < deadline, "a zombie counted as alive"
+        time.sleep(0.01)
+    assert Path(f"/proc/{child.pid}").exists()  # it is still there, as a zombie
+    child.wait()
+    assert not pid_alive(child.pid)

@@ -127,6 +127,30 @@ def payload(report: TimingReport) -> dict[str, Any]:
                 "bootstrap.budget", "s", "The profile's budget.", [(report.budget_seconds, {})], ts
             )
         )
+    if report.all_green_seconds is not None:
+        metrics.append(
+            _gauge(
+                "bootstrap.all_green",
+                "s",
+                "Seconds from the start of an onboarding or a restore to its last project green.",
+                [(report.all_green_seconds, {"bootstrap.run_kind": report.run_kind})],
+                ts,
+            )
+        )
+    if report.projects is not None:
+        green = report.projects_green or 0
+        metrics.append(
+            _gauge(
+                "bootstrap.projects",
+                "{project}",
+                "Projects in an onboarding or a restore, by state.",
+                [
+                    (float(green), {"state": "green"}),
+                    (float(report.projects - green), {"state": "failed"}),
+                ],
+                ts,
+            )
+        )
     if report.spool_dropped:
         metrics.append(
             _gauge(
