@@ -1,6 +1,7 @@
 """Option values the commands share, checked where they are read: a number of seconds
 (finite, not negative: click's FloatRange lets ``nan`` through), a label that must not be
-empty, and an ssh destination (a host, a port that is a port)."""
+empty, an ssh destination (a host, a port that is a port), and a strategy (a name the
+registry holds)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import click
 if TYPE_CHECKING:  # generic from click 8.2 on; the floor (8.1) is not subscriptable
     _FloatParam = click.ParamType[float]
     _TextParam = click.ParamType[str]
+    _TextChoice = click.Choice[str]
 else:
     _FloatParam = _TextParam = click.ParamType
+    _TextChoice = click.Choice
 
 
 class Seconds(_FloatParam):
@@ -55,6 +58,25 @@ class Label(_TextParam):
                 f"expected a name without '/' or control characters, found {text!r}", param, ctx
             )
         return text
+
+
+class StrategyChoice(_TextChoice):
+    """``--strategy``: the names in ``bootstrap.strategies.REGISTRY``, read from it only
+    when the option is given or its help is shown, so that ``bootstrap --help`` never
+    imports the strategies."""
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from bootstrap.strategies import REGISTRY
+
+        return REGISTRY.names
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        """click's own __init__ sets the list; the registry is the list."""
 
 
 def destination(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

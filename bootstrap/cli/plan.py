@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from bootstrap.cli.params import StrategyChoice
+
 
 @click.command(
     epilog="""\b
@@ -43,7 +45,7 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
+    type=StrategyChoice(),
     help="Force where the environment lives.",
 )
 @click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126.")

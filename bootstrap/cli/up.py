@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from bootstrap.cli.params import Seconds, destination
+from bootstrap.cli.params import Seconds, StrategyChoice, destination
 
 
 @click.command(
@@ -57,7 +57,7 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
+    type=StrategyChoice(),
     help="Force a strategy.",
 )
 @click.option(
