@@ -68,7 +68,7 @@ class StrategyChoice(_TextChoice):
     def __init__(self) -> None:
         super().__init__((), case_sensitive=True)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         from bootstrap.strategies import REGISTRY
 
