@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from planlib import host
+from test_golden import CASES
 
 import bootstrap.host
 import bootstrap.request
 from bootstrap.cli.plan import plan as plan_command
 from bootstrap.cli.up import up as up_command
 from bootstrap.strategies import REGISTRY
-from test_golden import CASES
 
 PROFILES = ("ai-training", "default", "python-service", "linux-gpu", "linux-cuda")
 PROFILES += ("linux-only-cpu", "strict-resources", "pylock")
