@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from planlib import host
+from planlib import PROFILES, SHIPPED, host
 from test_golden import CASES
 
 import bootstrap.host
@@ -22,15 +22,8 @@ from bootstrap.cli.plan import plan as plan_command
 from bootstrap.cli.up import up as up_command
 from bootstrap.strategies import REGISTRY
 
-PROFILES = ("ai-training", "default", "python-service", "linux-gpu", "linux-cuda")
-PROFILES += ("linux-only-cpu", "strict-resources", "pylock")
-
-
 def _profile_arg(name: str) -> str:
-    from planlib import PROFILES as DIR
-    from planlib import SHIPPED
-
-    return name if name in SHIPPED else str(DIR / f"{name}.toml")
+    return name if name in SHIPPED else str(PROFILES / f"{name}.toml")
 
 
 class _Stop(Exception):
@@ -42,7 +35,7 @@ def _up_plan(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> dict[str, Any]
     make = bootstrap.request.make
 
     def capture(*a: Any, **kw: Any) -> Any:
-        profile, plan = make(*a, **kw)
+        _profile, plan = make(*a, **kw)
         taken.append(plan.to_dict())
         raise _Stop
 
