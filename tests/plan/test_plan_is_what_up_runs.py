@@ -22,6 +22,7 @@ from bootstrap.cli.plan import plan as plan_command
 from bootstrap.cli.up import up as up_command
 from bootstrap.strategies import REGISTRY
 
+
 def _profile_arg(name: str) -> str:
     return name if name in SHIPPED else str(PROFILES / f"{name}.toml")
 
