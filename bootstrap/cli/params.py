@@ -1,7 +1,7 @@
 """Option values the commands share, checked where they are read: a number of seconds
 (finite, not negative: click's FloatRange lets ``nan`` through), a label that must not be
-empty, an ssh destination (a host, a port that is a port), and a strategy (a name the
-registry holds)."""
+empty, an ssh destination (a host, a port that is a port), a strategy (a name the
+registry holds), and the option groups several commands share."""
 
 from __future__ import annotations
 
@@ -111,3 +111,33 @@ def profile_and_project(command: _F) -> _F:
         help="Profile name or path (default: the profile the project keeps -- --project DIR, "
         "else the current directory -- else `default`).",
     )(command)
+
+
+def plan_overrides(command: _F) -> _F:
+    """The options of `bootstrap up` that change its plan beyond the profile, shared
+    with `bootstrap plan` so that both read them alike (bootstrap.request):
+    ``--strategy``, ``--remote``, ``--accept-new-host-key``, ``--target``, ``--lock``."""
+    options = [
+        click.option(
+            "--strategy", type=StrategyChoice(), help="Force where the environment lives."
+        ),
+        click.option(
+            "--remote",
+            metavar="[USER@]HOST[:PORT]",
+            callback=destination,
+            help="Hand over to this Linux box over ssh (implies --strategy remote).",
+        ),
+        click.option(
+            "--accept-new-host-key",
+            "accept_new_host_keys",
+            is_flag=True,
+            help="Let ssh accept an unknown host key (StrictHostKeyChecking=accept-new).",
+        ),
+        click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126."),
+        click.option(
+            "--lock", metavar="PATH", help="Force the lock file (relative to the project)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bootstrap.cli.params import StrategyChoice, destination
+from bootstrap.cli.params import plan_overrides
 
 
 @click.command(
@@ -43,27 +43,9 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
     type=click.Path(dir_okay=False, path_type=Path),
     help="Plan for the host facts in FILE (`bootstrap detect --json` output).",
 )
-@click.option(
-    "--strategy",
-    type=StrategyChoice(),
-    help="Force where the environment lives.",
-)
-@click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126.")
-@click.option("--lock", metavar="PATH", help="Force the lock file (relative to the project).")
 @click.option("--cache-bundle", metavar="FILE", help="Plan the import of this cache bundle.")
 @click.option("--online", is_flag=True, help="Plan a sync that may use the package index.")
-@click.option(
-    "--remote",
-    metavar="[USER@]HOST[:PORT]",
-    callback=destination,
-    help="Plan the handoff to this Linux box over ssh (implies --strategy remote).",
-)
-@click.option(
-    "--accept-new-host-key",
-    "accept_new_host_keys",
-    is_flag=True,
-    help="Plan for ssh accepting an unknown host key (StrictHostKeyChecking=accept-new).",
-)
+@plan_overrides
 @click.option(
     "--probe/--no-probe",
     default=True,

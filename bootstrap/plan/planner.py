@@ -19,7 +19,7 @@ from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan import strategy as strat
 from bootstrap.plan.model import LockChoice, Plan, PlanError, Reason
-from bootstrap.plan.specs import Report
+from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
 
 TARGET_OSES = ("linux", "macos", "windows")
@@ -74,11 +74,8 @@ def make_plan(
 ) -> Plan:
     """The plan for ``profile`` on the host ``facts`` describe. ``strategies``: the
     strategies to choose among (default: the ones bootstrap.strategies registers).
-
-    Each decision below returns its :class:`Reason` (and adds its warnings): where the
-    environment lives, which lock variant and target, which lock file, whether the
-    resources suffice, which Python, which network policy; then the chosen strategy
-    contributes the steps."""
+    Each decision below returns its :class:`Reason` (and adds its warnings); then the
+    chosen strategy contributes the steps."""
     ov = overrides or Overrides()
     registry = strat.registered(strategies)
     warnings: list[str] = []
@@ -94,26 +91,14 @@ def make_plan(
     reasons += [_python_reason(profile, bundle_python), _network_reason(profile, ov)]
     warnings += strategy.warnings(profile)
     network = _network(profile, ov)
-    inputs = strat.StepInputs(
-        profile=profile,
-        lock=lock,
-        network=network,
-        evidence=chosen.evidence,
-        cache_bundle=ov.cache_bundle,
-        uv_version=ov.uv_version,
-        uv_sources=ov.uv_sources,
-        accept_new_host_keys=ov.accept_new_host_keys,
-        bundle_python=bundle_python,
-        wheelhouse=ov.wheelhouse,
-    )
-    sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
+    inputs = strat.StepInputs(profile, lock, network, chosen.evidence, bundle_python=bundle_python)
     return Plan(
         profile=profile.name,
         project=profile.project.path,
         target=target.key,
         strategy=chosen.strategy,
         lock=lock,
-        steps=(*strategy.steps(inputs), Report(budget_seconds=profile.budget_seconds, sinks=sinks)),
+        steps=_steps(strategy, inputs, ov),
         reasons=tuple(reasons),
         python=profile.project.python,
         first_run=profile.first_run.command,
@@ -155,6 +140,12 @@ def _choose_strategy(
         )
     if chosen is None:
         raise _no_strategy(facts, profile, checks, ov)
+    return chosen, _strategy_reason(chosen, checks, ov, registry)
+
+
+def _strategy_reason(
+    chosen: strat.Check, checks: list[strat.Check], ov: Overrides, registry: strat.Registry
+) -> Reason:
     rejected = tuple(
         {
             "candidate": c.strategy,
@@ -170,7 +161,7 @@ def _choose_strategy(
         # Chosen over a strategy that fits only degraded: say what that one would lose.
         degraded = next(c for c in checks if c.ok and c.degraded)
         why = f"{why}; {degraded.degraded}"
-    reason = Reason(
+    return Reason(
         "strategy",
         chosen.strategy,
         why,
@@ -178,7 +169,6 @@ def _choose_strategy(
         fix=chosen.fix if not chosen.ok else None,
         rejected=rejected,
     )
-    return chosen, reason
 
 
 def _forced_strategy(
@@ -242,27 +232,11 @@ def _choose_target(
         profile, f"linux-{facts.arch}", accel_mod.GpuView(none_why="no fit")
     )
     platform, choice = fit.platform, fit.choice
-    lock, variant = fit.lock, fit.variant
-    if lock is None or variant is None:
-        # Only reachable under --strategy: take the CPU variant of the first lock.
-        lock = profile.locks[0]
-        variant = next((v for v in lock.variants if v.accel == "cpu"), lock.variants[0])
-        warnings.append(
-            f"no variant of the profile's locks fits {platform} under --strategy "
-            f"{chosen.strategy}; planning {variant.accel} anyway"
-        )
+    lock, variant = _fitted(profile, fit, chosen.strategy, warnings)
     accel_why = _accel_why(variant, choice)
-    # Only where it matters: the lock has CUDA variants to choose among.
-    cuda_offered = any(accel_mod.cuda_of(v.accel) for v in lock.variants)
-    if choice.gpu.warning and ov.target is None and cuda_offered:
-        chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
-        warnings.append(
-            choice.gpu.warning.replace(
-                "{chosen}",
-                f", and {variant.accel} may not run until it works" if chosen_cuda else "",
-            )
-        )
-    if ov.target is not None:
+    if ov.target is None:
+        warnings += _gpu_warning(lock, variant, choice.gpu)
+    else:
         forced = _forced_target(
             ov.target,
             profile,
@@ -312,6 +286,32 @@ def _forced_target(
     if why_not is not None and want == platform:
         warnings.append(f"--target {key} looks wrong: {why_not}")
     return lock, variant, want
+
+
+def _fitted(
+    profile: Profile, fit: strat.Fit, strategy: str, warnings: list[str]
+) -> tuple[LockSpec, Variant]:
+    """The fit's lock and variant; under a ``--strategy`` nothing fits for, the CPU
+    variant of the first lock (with a warning)."""
+    if fit.lock is not None and fit.variant is not None:
+        return fit.lock, fit.variant
+    lock = profile.locks[0]
+    variant = next((v for v in lock.variants if v.accel == "cpu"), lock.variants[0])
+    warnings.append(
+        f"no variant of the profile's locks fits {fit.platform} under --strategy "
+        f"{strategy}; planning {variant.accel} anyway"
+    )
+    return lock, variant
+
+
+def _gpu_warning(lock: LockSpec, variant: Variant, gpu: accel_mod.GpuView) -> list[str]:
+    """The GPU stack looks broken (a driver that does not answer, ...), said only where
+    it matters: the lock has CUDA variants to choose among."""
+    if not gpu.warning or not any(accel_mod.cuda_of(v.accel) for v in lock.variants):
+        return []
+    chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
+    consequence = f", and {variant.accel} may not run until it works" if chosen_cuda else ""
+    return [gpu.warning.replace("{chosen}", consequence)]
 
 
 # -- which lock file -------------------------------------------------------------------
@@ -545,6 +545,22 @@ def _network_reason(profile: Profile, ov: Overrides) -> Reason:
         "offline from the cache; a cache miss fails, names what is missing and how to "
         "get it (--cache-bundle FILE, or --online)",
     )
+
+
+def _steps(strategy: strat.Strategy, inp: strat.StepInputs, ov: Overrides) -> tuple[StepSpec, ...]:
+    """The strategy's steps from the decisions made (``inp``) and what the overrides
+    carry through to them, then the report."""
+    inp = replace(
+        inp,
+        cache_bundle=ov.cache_bundle,
+        uv_version=ov.uv_version,
+        uv_sources=ov.uv_sources,
+        accept_new_host_keys=ov.accept_new_host_keys,
+        wheelhouse=ov.wheelhouse,
+    )
+    profile = inp.profile
+    sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
+    return (*strategy.steps(inp), Report(budget_seconds=profile.budget_seconds, sinks=sinks))
 
 
 def _no_strategy(
