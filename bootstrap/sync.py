@@ -10,6 +10,11 @@ Two kinds of lock (see bootstrap.plan.model.LockChoice):
   pylock files since 0.6.15; 0.13 still calls it a preview and warns, so we opt in with
   ``--preview-features pylock``).
 
+uv's arguments come from one builder, :func:`bootstrap.plan.specs.sync_argv`: a plan's
+sync step carries them and :func:`sync` runs them as they are, adding only where
+(``--project``, ``--python``); the check, the listing of a miss and the callers without
+a plan build theirs with the same function.
+
 Why a failed offline sync leaves nothing half-done: uv prepares (downloads, unpacks)
 every distribution before it installs any, so a cache miss fails before the environment
 is touched; ``tests/cache/test_sync.py`` checks this. A sync killed while installing can
@@ -168,9 +173,8 @@ def _job(
 def _command(job: _Job, argv: Sequence[str], *, source: Path | None = None) -> list[str]:
     """``uv`` + ``argv`` (a plan's :attr:`Sync.argv`, built by :func:`sync_argv`), plus
     where it runs: ``--project`` and the requested ``--python`` for ``uv sync``; for
-    ``uv pip`` the environment's interpreter, the wheelhouse for its placeholder, and
-    ``source`` (a file standing for the lock: a reduced or exported one) for the last
-    argument."""
+    ``uv pip`` the environment's interpreter, and ``source`` (a file standing for the
+    lock: the exported pins, a reduced lock) in place of the last argument."""
     uv = str(job.uv)
     if argv[0] == "sync":
         python = ["--python", job.python] if job.python else []
