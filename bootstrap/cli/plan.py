@@ -20,6 +20,9 @@ Examples:
   bootstrap plan --profile ai-training --replay support/   a captured machine
   bootstrap plan --profile ai-training --facts host.json   `bootstrap detect --json` output
   bootstrap plan --profile ai-training --strategy wsl2 --target linux-x86_64-cu126
+  bootstrap plan --remote me@gpu-box --no-probe   what `up --remote me@gpu-box` runs
+\b
+It makes the plan exactly as `bootstrap up` with the same options does.
 \b
 Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
 2 bad input (profile, flag, facts file).
