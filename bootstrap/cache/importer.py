@@ -375,7 +375,9 @@ def pack_command(
     else:
         from bootstrap.lockchoice import LockChoice
 
-        lock = LockChoice(manifest.project_lock or "uv.lock", "uv", manifest.extras, manifest.groups)
+        lock = LockChoice(
+            manifest.project_lock or "uv.lock", "uv", manifest.extras, manifest.groups
+        )
         parts.append(f"--project DIR --lock {lock.path}")
         parts += [quote(flag) for flag in lock.uv_flags()]
     parts.append(f"--target {target or manifest.target}")
