@@ -17,6 +17,7 @@ from bootstrap.console import StepView
 from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.plan.specs import LockChoice
+from bootstrap.request import profile_request
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature, selection
@@ -103,21 +104,6 @@ def _load_state(paths: Paths, options: UpOptions) -> RunState:
             legacy.path = state.path
             return legacy
     return state
-
-
-def profile_request(options: UpOptions) -> tuple[str | None, str | None]:
-    """(profile name or path, project directory) as `up` looks them up: a project's own
-    profile when no --profile is given and the project (--project, else the current
-    directory) keeps one; else the "default" profile."""
-    if options.profile:
-        return options.profile, options.project
-    if options.project is not None:
-        return None, options.project
-    from bootstrap.profile_lookup import project_profile
-
-    if project_profile(Path.cwd()) is not None:
-        return None, str(Path.cwd())
-    return "default", None
 
 
 def _quick_host_signature() -> dict[str, str]:
@@ -528,105 +514,15 @@ def _container_up(container: dict[str, str] | None) -> bool:
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
-    """Load the profile and make the plan: the last place the options are read."""
-    import dataclasses
+    """Load the profile and make the plan, exactly as `bootstrap plan` does."""
+    from bootstrap.request import PlanRequest, make
 
-    from bootstrap.plan.planner import Overrides, make_plan
-    from bootstrap.profiles import load_profile
-    from bootstrap.strategies import REGISTRY
-
-    name, project = profile_request(options)
-    profile = load_profile(name, project=project)
-    git_url = profile.project.git
-    if git_url and not options.dry_run:
-        # The profile names the project's repository: clone it (or bring it up to date)
-        # first, then load again, now that its lock files are there to be read.
-        from bootstrap.repos.project import present_profile_project
-
-        present_profile_project(git_url, profile.project.ref, profile.project.path)
-        profile = load_profile(name, project=project)
-    from bootstrap.profiles import check_pyproject
-
-    check_pyproject(profile.project.path)
-    if project is not None:
-        from bootstrap.profiles import check_project
-
-        problems = check_project(profile)
-        if problems:
-            raise problems[0]
-    _metrics_config(profile)  # a bad sink (BOOTSTRAP_METRICS_SINKS) fails here, not after
-    strategy = options.strategy
-    if options.remote:
-        # `--remote HOST` names the box and implies the remote strategy.
-        remote = dataclasses.replace(profile.strategies.remote, hosts=(options.remote,))
-        strategies = dataclasses.replace(profile.strategies, remote=remote)
-        profile = dataclasses.replace(profile, strategies=strategies)
-        strategy = strategy or "remote"
-    if options.cache_bundle:
-        from bootstrap.cache.importer import check_source
-
-        check_source(options.cache_bundle)  # a plain-http URL: exit 2 before any step
-    if options.lock:
-        # Checked before anything runs, a dry run included: a file that is not there is
-        # no lock, whatever its name.
-        from bootstrap.errors import UserError
-
-        given = Path(profile.project.path) / options.lock
-        if not given.is_file():
-            raise UserError(
-                f"--lock {options.lock}: no such file in the project ({given})",
-                fix="pass a lock file of the project (uv.lock or a pylock file), or leave "
-                "out --lock",
-                code="plan.bad_lock",
-            )
-    plan = make_plan(
-        facts,
-        profile,
-        Overrides(
-            strategy=strategy,
-            target=options.target,
-            lock=options.lock,
-            cache_bundle=options.cache_bundle,
-            online=options.online,
-            uv_version=_pinned_uv(),
-            accept_new_host_keys=options.accept_new_host_keys,
-            bundle_pythons=_bundle_pythons(options.cache_bundle),
-            wheelhouse=wheelhouse_here(),
-        ),
-        strategies=REGISTRY,
-    )
-    return profile, plan
-
-
-def wheelhouse_here() -> bool:
-    """An earlier cache bundle filled this machine's wheelhouse (what an offline sync
-    installs from): read here, so that the plan can say so and stay pure."""
-    from bootstrap.cache.use import wheelhouse
-    from bootstrap.paths import Paths
-
-    return wheelhouse(Paths.from_env()) is not None
-
-
-def _bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:
-    if not source:
-        return ()
-    from bootstrap.cache.use import bundle_pythons
-
-    return bundle_pythons(source)
+    return make(PlanRequest.of(options), facts, fetch_project=not options.dry_run)
 
 
 def _profile_label(options: UpOptions) -> str:
     name, project = profile_request(options)
     return name or Path(project or ".").resolve().name
-
-
-def _pinned_uv() -> str:
-    from bootstrap.uv import load
-
-    try:
-        return load().version
-    except BootstrapError:
-        return "pinned"
 
 
 def _write_report_out(path: Path, data: dict[str, Any]) -> None:

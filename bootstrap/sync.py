@@ -10,6 +10,11 @@ Two kinds of lock (see bootstrap.plan.model.LockChoice):
   pylock files since 0.6.15; 0.13 still calls it a preview and warns, so we opt in with
   ``--preview-features pylock``).
 
+uv's arguments come from one builder, :func:`bootstrap.plan.specs.sync_argv`: a plan's
+sync step carries them and :func:`sync` runs them as they are, adding only where
+(``--project``, ``--python``); the check, the listing of a miss and the callers without
+a plan build theirs with the same function.
+
 Why a failed offline sync leaves nothing half-done: uv prepares (downloads, unpacks)
 every distribution before it installs any, so a cache miss fails before the environment
 is touched; ``tests/cache/test_sync.py`` checks this. A sync killed while installing can
@@ -54,6 +59,7 @@ from bootstrap.errors import (
     UserError,
 )
 from bootstrap.plan.model import LockChoice
+from bootstrap.plan.specs import WHEELHOUSE, sync_argv
 from bootstrap.platforms import dist_file, normalize_version
 
 SYNC_TIMEOUT = 3600.0
@@ -164,37 +170,26 @@ def _job(
     return job
 
 
-def _uv_sync_argv(job: _Job, *, offline: bool, check: bool = False) -> list[str]:
-    argv = [str(job.uv), "sync", "--frozen", "--no-build", "--project", str(job.project)]
-    if offline:
-        argv.append("--offline")
-    if check:
-        argv.append("--check")
-    argv += job.lock.uv_flags()
-    if job.python:
-        argv += ["--python", job.python]
-    return argv
+def _command(job: _Job, argv: Sequence[str], *, source: Path | None = None) -> list[str]:
+    """``uv`` + ``argv`` (a plan's :attr:`Sync.argv`, built by :func:`sync_argv`), plus
+    where it runs: ``--project`` and the requested ``--python`` for ``uv sync``; for
+    ``uv pip`` the environment's interpreter, and ``source`` (a file standing for the
+    lock: the exported pins, a reduced lock) in place of the last argument."""
+    uv = str(job.uv)
+    if argv[0] == "sync":
+        python = ["--python", job.python] if job.python else []
+        return [uv, *argv, "--project", str(job.project), *python]
+    *head, last = argv
+    return [uv, *head, "--python", str(_venv_python(job.venv)), str(source or last)]
 
 
-def _pip_sync_argv(
-    job: _Job, lock_file: Path, *, offline: bool, dry_run: bool = False
-) -> list[str]:
-    argv = [
-        str(job.uv),
-        "pip",
-        "sync",
-        "--preview-features",
-        "pylock",
-        "--no-build",
-        "--python",
-        str(_venv_python(job.venv)),
-    ]
-    if offline:
-        argv.append("--offline")
-    if dry_run:
-        argv.append("--dry-run")
-    argv.append(str(lock_file))
-    return argv
+def _check_argv(job: _Job) -> list[str]:
+    """The offline check that the environment matches the lock: the plan's sync with
+    ``--check`` (uv lock) or ``--dry-run`` (pylock)."""
+    argv = sync_argv(job.lock, "offline")
+    if argv[0] == "sync":
+        return _command(job, [*argv, "--check"])
+    return _command(job, [*argv[:-1], "--dry-run", argv[-1]])
 
 
 def _venv_python(venv: Path) -> Path:
@@ -221,23 +216,8 @@ def is_synced(
     ensure_lock_current(job)
     if not _venv_python(job.venv).exists():
         return False
-    if lock.kind == "uv":
-        res = proc.run(
-            _uv_sync_argv(job, offline=True, check=True),
-            env=job.env,
-            cwd=project,
-            timeout=CHECK_TIMEOUT,
-        )
-        ok = res.ok
-    else:
-        res = proc.run(
-            _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True),
-            env=job.env,
-            cwd=project,
-            timeout=CHECK_TIMEOUT,
-        )
-        ok = res.ok and "Would make no changes" in res.stderr
-    return ok
+    res = proc.run(_check_argv(job), env=job.env, cwd=project, timeout=CHECK_TIMEOUT)
+    return res.ok and (lock.kind == "uv" or "Would make no changes" in res.stderr)
 
 
 def sync_changes(
@@ -252,11 +232,7 @@ def sync_changes(
     name==version`` removed, ``+ name==version`` installed); offline and read-only like
     :func:`is_synced` (the same command), for a message that names the drift."""
     job = _job(uv, project, lock, venv=venv, env=env, python=None)
-    if lock.kind == "uv":
-        argv = _uv_sync_argv(job, offline=True, check=True)
-    else:
-        argv = _pip_sync_argv(job, job.lock_path, offline=True, dry_run=True)
-    res = proc.run(argv, env=job.env, cwd=project, timeout=CHECK_TIMEOUT)
+    res = proc.run(_check_argv(job), env=job.env, cwd=project, timeout=CHECK_TIMEOUT)
     return tuple(m.group(0).strip() for m in _CHANGE.finditer(res.stderr))
 
 
@@ -347,6 +323,7 @@ def sync(
     uv_cache_dir: Path | None = None,
     timeout: float = SYNC_TIMEOUT,
     find_links: Path | None = None,
+    argv: Sequence[str] | None = None,
 ) -> SyncResult:
     """Make the environment match ``lock``: offline from the cache, or, with
     ``online=True``, from the configured index (``network_used`` records it).
@@ -356,8 +333,28 @@ def sync(
     the lock's pins and hashes as a hashed requirements file (``uv export``, or the
     pylock's own), ``uv pip sync --offline --no-index --find-links DIR --require-hashes``.
 
+    ``argv``: uv's arguments as a plan's sync step carries them (its ``argv`` or
+    ``fallback_argv``); they then decide, instead of ``online``, whether the sync is
+    offline and whether it installs from the wheelhouse (``find_links``, which it then
+    needs). Without it they are built from ``lock``, ``online`` and ``find_links`` by the
+    same function the planner uses.
+
     Raises OfflineMiss naming every missing ``name==version`` when offline and the cache
     lacks something; CommandError for other uv failures. uv.lock is never rewritten."""
+    if argv is None:
+        network = "online" if online else "offline"
+        argv = sync_argv(lock, network, wheelhouse=find_links is not None)
+    args = tuple(argv)
+    online = "--offline" not in args
+    house = find_links if WHEELHOUSE in args else None
+    if WHEELHOUSE in args and house is None:
+        raise UserError(
+            "the plan syncs from the wheelhouse an imported cache bundle fills, and this "
+            "machine has none",
+            fix="import a cache bundle (`bootstrap up --cache-bundle FILE`), or run again "
+            "(the plan then syncs from uv's cache)",
+            code="sync.no_wheelhouse",
+        )
     env_map = dict(os.environ if env is None else env)
     if uv_cache_dir is not None:
         env_map["UV_CACHE_DIR"] = str(uv_cache_dir)
@@ -370,22 +367,21 @@ def sync(
     offline = not online
 
     def attempt() -> proc.Result:
-        if offline and find_links is not None:
-            return _wheelhouse_sync(job, find_links, timeout=timeout)
-        if lock.kind == "uv":
-            argv = _uv_sync_argv(job, offline=offline)
-            return proc.run(argv, env=job.env, cwd=project, timeout=timeout)
-        return _pylock_sync(job, offline=offline, timeout=timeout)
+        if house is not None:
+            return _wheelhouse_sync(job, house, args, timeout=timeout)
+        if args[0] == "sync":
+            return proc.run(_command(job, args), env=job.env, cwd=project, timeout=timeout)
+        return _pylock_sync(job, args, timeout=timeout)
 
     res = attempt()
     if not res.ok and online:
         res = _online_failure(job, res, attempt, warnings)
-    argv = list(res.argv)
+    ran = list(res.argv)
     if not res.ok:
-        if offline and find_links is not None and _HASH_MISMATCH.search(res.stderr):
-            raise _poisoned(job, find_links, res.stderr)
-        if offline and find_links is not None and _WHEELHOUSE_MISS in res.stderr:
-            raise _offline_miss(job, _wheelhouse_missing(job, find_links, res.stderr))
+        if house is not None and _HASH_MISMATCH.search(res.stderr):
+            raise _poisoned(job, house, res.stderr)
+        if house is not None and _WHEELHOUSE_MISS in res.stderr:
+            raise _offline_miss(job, _wheelhouse_missing(job, house, res.stderr))
         if offline and _is_offline_miss(res.stderr):
             missing = _missing(job, res.stderr)
             raise _offline_miss(job, missing)
@@ -403,12 +399,8 @@ def sync(
         removed=len(_REMOVED.findall(out)),
         already_synced=installed == 0 and not _REMOVED.search(out),
         warnings=tuple(warnings),
-        command=tuple(argv),
-        source="the index"
-        if online
-        else "the wheelhouse"
-        if find_links is not None
-        else "uv's cache",
+        command=tuple(ran),
+        source="the index" if online else "the wheelhouse" if house is not None else "uv's cache",
     )
 
 
@@ -452,22 +444,20 @@ def _online_failure(
     )
 
 
-def _pylock_sync(job: _Job, *, offline: bool, timeout: float) -> proc.Result:
+def _pylock_sync(job: _Job, argv: Sequence[str], *, timeout: float) -> proc.Result:
     if not _venv_python(job.venv).exists():
-        argv = [str(job.uv), "venv", str(job.venv)]
-        if job.python:
-            argv += ["--python", job.python]
-        if offline:
-            argv.append("--offline")
-        made = proc.run(argv, env=job.env, cwd=job.project, timeout=300)
+        made = _make_venv(job, job.venv, offline="--offline" in argv)
         if not made.ok:
             raise CommandError(made.describe(), code="sync.venv_failed")
-    return proc.run(
-        _pip_sync_argv(job, job.lock_path, offline=offline),
-        env=job.env,
-        cwd=job.project,
-        timeout=timeout,
-    )
+    return proc.run(_command(job, argv), env=job.env, cwd=job.project, timeout=timeout)
+
+
+def _make_venv(job: _Job, venv: Path, *, offline: bool, timeout: float = 300) -> proc.Result:
+    """``uv venv`` for a ``uv pip sync`` (``uv sync`` makes its own)."""
+    argv = [str(job.uv), "venv", *(["--offline"] if offline else []), str(venv)]
+    if job.python:
+        argv += ["--python", job.python]
+    return proc.run(argv, env=job.env, cwd=job.project, timeout=timeout)
 
 
 # -- from a wheelhouse -------------------------------------------------------------------
@@ -533,11 +523,14 @@ def _split_export(text: str) -> tuple[str, list[str]]:
     return ("\n".join(hashed) + "\n" if hashed else ""), local
 
 
-def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Result:
+def _wheelhouse_sync(
+    job: _Job, wheelhouse: Path, plan_argv: Sequence[str], *, timeout: float
+) -> proc.Result:
     """Install the lock's selection from ``wheelhouse``, offline, as ``uv sync`` would:
-    the locked distributions by hash, then the packages built from the repository
-    (editable) with their build backend from the wheelhouse, its every file required to
-    match the repository's build lock (written by :mod:`bootstrap.policy.buildlock`)."""
+    the locked distributions by hash (``plan_argv``, its placeholders filled in), then
+    the packages built from the repository (editable) with their build backend from the
+    wheelhouse, its every file required to match the repository's build lock (written by
+    :mod:`bootstrap.policy.buildlock`)."""
     local = local_requirements(job)
     build_lock = None
     if local:
@@ -545,19 +538,17 @@ def _wheelhouse_sync(job: _Job, wheelhouse: Path, *, timeout: float) -> proc.Res
 
         build_lock = required(job.project, job.lock_path)
     if not _venv_python(job.venv).exists():
-        argv = [str(job.uv), "venv", "--offline", str(job.venv)]
-        if job.python:
-            argv += ["--python", job.python]
-        made = proc.run(argv, env=job.env, cwd=job.project, timeout=300)
+        made = _make_venv(job, job.venv, offline=True)
         if not made.ok:
             raise CommandError(made.describe(), code="sync.venv_failed")
     with scratch_dir("req") as tmp:
         reqs = tmp / "requirements.txt"
         reqs.write_text(hashed_requirements(job))
         python = str(_venv_python(job.venv))
-        argv = [str(job.uv), "pip", "sync", "--offline", "--no-index", "--require-hashes"]
-        argv += ["--find-links", str(wheelhouse), "--python", python]
-        deps = proc.run([*argv, str(reqs)], env=job.env, cwd=job.project, timeout=timeout)
+        filled = [str(wheelhouse) if a == WHEELHOUSE else a for a in plan_argv]
+        deps = proc.run(
+            _command(job, filled, source=reqs), env=job.env, cwd=job.project, timeout=timeout
+        )
         if not deps.ok or build_lock is None:
             return deps
         from bootstrap.cache.locks import build_constraints as constraints
@@ -826,27 +817,22 @@ def _probe(job: _Job, root: Path, known: Sequence[str], skip: set[str]) -> list[
     missing or already installed. Returns what uv names next (nothing: the rest is in
     the cache)."""
     names = {_name(m) for m in known} | skip
+    argv = sync_argv(job.lock, "offline")
     if job.lock.kind == "uv":
         env = dict(job.env)
         env["UV_PROJECT_ENVIRONMENT"] = str(root / "venv")
-        argv = [*_uv_sync_argv(job, offline=True), "--no-install-project"]
+        argv = (*argv, "--no-install-project")
         for n in sorted(names):
-            argv += ["--no-install-package", n]
-        res = proc.run(argv, env=env, cwd=job.project, timeout=600)
+            argv += ("--no-install-package", n)
+        res = proc.run(_command(job, argv), env=env, cwd=job.project, timeout=600)
     else:
         reduced = root / "pylock.toml"
         reduced.write_text(_without_packages(job.lock_path.read_text(), names))
         scratch = _Job(job.uv, job.project, job.lock, root / "venv", job.env, job.python)
         if not _venv_python(scratch.venv).exists():
-            argv = [str(job.uv), "venv", "--offline", str(scratch.venv)]
-            if job.python:
-                argv += ["--python", job.python]
-            proc.run(argv, env=job.env, timeout=120)
+            _make_venv(job, scratch.venv, offline=True, timeout=120)
         res = proc.run(
-            _pip_sync_argv(scratch, reduced, offline=True),
-            env=job.env,
-            cwd=job.project,
-            timeout=600,
+            _command(scratch, argv, source=reduced), env=job.env, cwd=job.project, timeout=600
         )
     if res.ok or not _is_offline_miss(res.stderr):
         return []

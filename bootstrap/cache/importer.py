@@ -368,9 +368,13 @@ def pack_command(
         # a fix shows that someone might paste into a shell.
         parts.append(f"--profile {quote(manifest.profile)}")
     else:
-        parts.append(f"--project DIR --lock {manifest.project_lock or 'uv.lock'}")
-        parts += [f"--extra {e}" for e in manifest.extras]
-        parts += [f"--group {g}" for g in manifest.groups]
+        from bootstrap.lockchoice import LockChoice
+
+        lock = LockChoice(
+            manifest.project_lock or "uv.lock", "uv", manifest.extras, manifest.groups
+        )
+        parts.append(f"--project DIR --lock {lock.path}")
+        parts += [quote(flag) for flag in lock.uv_flags()]
     parts.append(f"--target {target or manifest.target}")
     if pythons:
         parts.append(f"--python {pythons}")

@@ -51,15 +51,18 @@ def locks_for(project_lock: Path) -> list[Path]:
     )
 
 
-def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
+def ensure_uv(
+    source: str | None, paths: Paths, *, sources: tuple[str, ...] | None = None
+) -> EnsureResult:
     """The pinned uv: as installed, else (with a bundle) from the bundle's uv artifact,
-    checked against the pin like any other source."""
+    checked against the pin like any other source; else from ``sources`` in order (None:
+    bootstrap.uv.sources' order)."""
     from bootstrap.uv import ensure, load
     from bootstrap.uv.install import check_present
     from bootstrap.uv.platform import detect_triple
 
     if source is None:
-        return ensure(paths)
+        return ensure(paths, sources=sources)
     pin = load()
     triple = detect_triple(os.environ)
     if check_present(paths.uv_dir(pin.version), pin, triple, verify=False)[0]:

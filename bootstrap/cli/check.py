@@ -88,7 +88,8 @@ def check(  # noqa: PLR0917 - click passes each option as an argument
             fix="give the repository's root, the folder that holds pyproject.toml",
             code="check.no_project",
         )
-    from bootstrap.app import UpOptions, profile_request
+    from bootstrap.app import UpOptions
+    from bootstrap.request import profile_request
 
     # As `bootstrap up` picks it: in a project that keeps its profile, that project is
     # what is checked (and its repository), not the bootstrapper's own `default`.

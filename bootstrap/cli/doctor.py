@@ -28,10 +28,11 @@ def doctor(profile: str | None, project: str | None, as_json: bool, verify: bool
     """What is wrong with this machine for the profile, and how to fix each thing."""
     import time
 
-    from bootstrap.app import UpOptions, profile_request
+    from bootstrap.app import UpOptions
     from bootstrap.console import line, print_json
     from bootstrap.policy import doctor as doc
     from bootstrap.profiles import check_pyproject, load_profile
+    from bootstrap.request import profile_request
 
     start = time.monotonic()
     # As `bootstrap up` picks it: in a project that keeps its profile, that project's

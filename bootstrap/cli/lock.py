@@ -36,11 +36,12 @@ def lock(
     pylock.tools.toml for its pinned [tools], and pylock.build.toml for the build backend
     of the packages uv.lock builds (the project itself, workspace members); --check
     compares."""
-    from bootstrap.app import UpOptions, profile_request
+    from bootstrap.app import UpOptions
     from bootstrap.console import line, print_json
     from bootstrap.policy import locks
     from bootstrap.policy.uvbin import policy_uv
     from bootstrap.profiles import check_pyproject, load_profile
+    from bootstrap.request import profile_request
 
     # As `bootstrap up` picks it: run in a project that keeps its profile, that profile
     # for that project (never `default`, whose locks are the bootstrapper's own).

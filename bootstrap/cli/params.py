@@ -1,6 +1,7 @@
 """Option values the commands share, checked where they are read: a number of seconds
 (finite, not negative: click's FloatRange lets ``nan`` through), a label that must not be
-empty, and an ssh destination (a host, a port that is a port)."""
+empty, an ssh destination (a host, a port that is a port), a strategy (a name the
+registry holds), and the option groups several commands share."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import click
 if TYPE_CHECKING:  # generic from click 8.2 on; the floor (8.1) is not subscriptable
     _FloatParam = click.ParamType[float]
     _TextParam = click.ParamType[str]
+    _TextChoice = click.Choice[str]
 else:
     _FloatParam = _TextParam = click.ParamType
+    _TextChoice = click.Choice
 
 
 class Seconds(_FloatParam):
@@ -57,6 +60,25 @@ class Label(_TextParam):
         return text
 
 
+class StrategyChoice(_TextChoice):
+    """``--strategy``: the names in ``bootstrap.strategies.REGISTRY``, read from it only
+    when the option is given or its help is shown, so that ``bootstrap --help`` never
+    imports the strategies."""
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from bootstrap.strategies import REGISTRY
+
+        return REGISTRY.names
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        """click's own __init__ sets the list; the registry is the list."""
+
+
 def destination(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--remote``: ``[user@]host[:port]`` or an ssh_config alias; an empty value (an
     unset shell variable) is refused, never read as "no remote"."""
@@ -89,3 +111,33 @@ def profile_and_project(command: _F) -> _F:
         help="Profile name or path (default: the profile the project keeps -- --project DIR, "
         "else the current directory -- else `default`).",
     )(command)
+
+
+def plan_overrides(command: _F) -> _F:
+    """The options of `bootstrap up` that change its plan beyond the profile, shared
+    with `bootstrap plan` so that both read them alike (bootstrap.request):
+    ``--strategy``, ``--remote``, ``--accept-new-host-key``, ``--target``, ``--lock``."""
+    options = [
+        click.option(
+            "--strategy", type=StrategyChoice(), help="Force where the environment lives."
+        ),
+        click.option(
+            "--remote",
+            metavar="[USER@]HOST[:PORT]",
+            callback=destination,
+            help="Hand over to this Linux box over ssh (implies --strategy remote).",
+        ),
+        click.option(
+            "--accept-new-host-key",
+            "accept_new_host_keys",
+            is_flag=True,
+            help="Let ssh accept an unknown host key (StrictHostKeyChecking=accept-new).",
+        ),
+        click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126."),
+        click.option(
+            "--lock", metavar="PATH", help="Force the lock file (relative to the project)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from bootstrap.cli.params import plan_overrides
+
 
 @click.command(
     epilog="""\b
@@ -18,6 +20,9 @@ Examples:
   bootstrap plan --profile ai-training --replay support/   a captured machine
   bootstrap plan --profile ai-training --facts host.json   `bootstrap detect --json` output
   bootstrap plan --profile ai-training --strategy wsl2 --target linux-x86_64-cu126
+  bootstrap plan --remote me@gpu-box --no-probe   what `up --remote me@gpu-box` runs
+\b
+It makes the plan exactly as `bootstrap up` with the same options does.
 \b
 Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
 2 bad input (profile, flag, facts file).
@@ -41,15 +46,9 @@ Exit codes: 0 a plan, 1 no strategy fits (every check is printed with its fix),
     type=click.Path(dir_okay=False, path_type=Path),
     help="Plan for the host facts in FILE (`bootstrap detect --json` output).",
 )
-@click.option(
-    "--strategy",
-    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
-    help="Force where the environment lives.",
-)
-@click.option("--target", metavar="KEY", help="Force the target, e.g. linux-x86_64-cu126.")
-@click.option("--lock", metavar="PATH", help="Force the lock file (relative to the project).")
 @click.option("--cache-bundle", metavar="FILE", help="Plan the import of this cache bundle.")
 @click.option("--online", is_flag=True, help="Plan a sync that may use the package index.")
+@plan_overrides
 @click.option(
     "--probe/--no-probe",
     default=True,
@@ -67,35 +66,34 @@ def plan(  # noqa: PLR0917 - click passes each option as an argument
     lock: str | None,
     cache_bundle: str | None,
     online: bool,
+    remote: str | None,
+    accept_new_host_keys: bool,
     probe: bool,
 ) -> int:
     """Show which strategy, target and lock `up` would use here, its steps, and why."""
     from bootstrap.console import print_json
     from bootstrap.plan.model import PlanError
-    from bootstrap.plan.planner import Overrides, make_plan
-    from bootstrap.profiles import load_profile
-    from bootstrap.strategies import REGISTRY
+    from bootstrap.request import PlanRequest, load, make
 
     if replay is not None and facts_file is not None:
         raise click.UsageError("--replay and --facts do not go together")
-    from bootstrap.app import UpOptions, profile_request
-
-    name, project = profile_request(UpOptions(profile=profile, project=project))
-    loaded = load_profile(name, project=project)
-    facts = _facts(replay, facts_file)
-    from bootstrap.app import _bundle_pythons, wheelhouse_here
-
-    overrides = Overrides(
+    request = PlanRequest(
+        profile=profile,
+        project=project,
         strategy=strategy,
         target=target,
         lock=lock,
         cache_bundle=cache_bundle,
         online=online,
-        bundle_pythons=_bundle_pythons(cache_bundle),
-        wheelhouse=wheelhouse_here(),
+        remote=remote,
+        accept_new_host_keys=accept_new_host_keys,
     )
+    # The profile first (a bad one fails before detection), then the plan exactly as
+    # `up` makes it (bootstrap.request.make): what this prints is what `up` runs.
+    loaded = load(request)
+    facts = _facts(replay, facts_file)
     try:
-        result = make_plan(facts, loaded, overrides, strategies=REGISTRY)
+        _, result = make(request, facts, profile=loaded)
         code = 0
     except PlanError as exc:
         result = exc.plan

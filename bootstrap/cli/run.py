@@ -75,9 +75,10 @@ def _for_profile(profile: str | None, project: str | None) -> tuple[LastPlan | N
     project's directory, and the `up` that sets it up."""
     import shlex
 
-    from bootstrap.app import UpOptions, profile_request
+    from bootstrap.app import UpOptions
     from bootstrap.policy import doctor
     from bootstrap.profiles import load_profile
+    from bootstrap.request import profile_request
 
     name, where = profile_request(UpOptions(profile=profile, project=project))
     m = doctor.machine(load_profile(name, project=where))

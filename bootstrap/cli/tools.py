@@ -34,12 +34,13 @@ def tools(  # noqa: PLR0917 - click passes each option as an argument
     uv_path: Path | None,
 ) -> int:
     """The profile's [tools]: each pinned version and the uvx command that runs it."""
-    from bootstrap.app import UpOptions, profile_request
+    from bootstrap.app import UpOptions
     from bootstrap.cache.use import wheelhouse as imported_wheelhouse
     from bootstrap.console import line, print_json
     from bootstrap.paths import Paths
     from bootstrap.policy import tools as mod
     from bootstrap.profiles import load_profile
+    from bootstrap.request import profile_request
 
     name, where = profile_request(UpOptions(profile=profile, project=project))
     prof = load_profile(name, project=where)

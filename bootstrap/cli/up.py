@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from bootstrap.cli.params import Seconds, destination
+from bootstrap.cli.params import Seconds, plan_overrides
 
 
 @click.command(
@@ -58,23 +58,7 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
     show_default=True,
     help="Seconds to wait for another run holding the lock.",
 )
-@click.option(
-    "--strategy",
-    type=click.Choice(["native", "wsl2", "devcontainer", "remote"]),
-    help="Force a strategy.",
-)
-@click.option(
-    "--remote",
-    metavar="[USER@]HOST[:PORT]",
-    callback=destination,
-    help="Hand over to this Linux box over ssh (implies --strategy remote).",
-)
-@click.option(
-    "--accept-new-host-key",
-    "accept_new_host_keys",
-    is_flag=True,
-    help="Let ssh accept an unknown host key (StrictHostKeyChecking=accept-new).",
-)
+@plan_overrides
 @click.option("--report-out", hidden=True, help="Also write the timing report to this file.")
 @click.option(
     "--replay",
@@ -83,8 +67,6 @@ on the network or on TLS, 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
     help="Plan from the machine captured in DIR (`detect --capture`) instead of this one; "
     "the steps still run here (support, and tests of another OS's side of a handoff).",
 )
-@click.option("--target", help="Force a target key, e.g. linux-x86_64-cu126.")
-@click.option("--lock", help="Force a lock file.")
 def up(**kwargs: Any) -> int:
     """Set up the profile's environment here and time its first run.
 

@@ -35,6 +35,7 @@ class Overrides:
     cache_bundle: str | None = None  # adds the import-cache step
     online: bool = False  # sync may use the index (`up --online`)
     uv_version: str = "pinned"  # the repository's uv pin, for the plan's ensure-uv step
+    uv_sources: tuple[str, ...] = ()  # where an uninstalled uv comes from (empty: default)
     accept_new_host_keys: bool = False
     # The pinned interpreters (bootstrap/python/pin.txt) the cache bundle carries, each
     # (triple, version, file name, sha256): read by the caller, so planning stays pure.
@@ -61,35 +62,65 @@ def make_plan(
     strategies: strat.Registry | None = None,
 ) -> Plan:
     """The plan for ``profile`` on the host ``facts`` describe. ``strategies``: the
-    strategies to choose among (default: the ones bootstrap.strategies registers)."""
+    strategies to choose among (default: the ones bootstrap.strategies registers).
+    Each decision below returns its :class:`Reason` (and adds its warnings); then the
+    chosen strategy contributes the steps."""
     ov = overrides or Overrides()
     registry = strat.registered(strategies)
     warnings: list[str] = []
-    reasons: list[Reason] = []
+    chosen, strategy_reason = _choose_strategy(facts, profile, ov, registry, warnings)
+    strategy = registry[chosen.strategy]
+    target = _choose_target(facts, profile, ov, chosen, warnings)
+    lock, lock_reason = _choose_lock(profile, ov, target, warnings)
+    reasons = [strategy_reason, *target.reasons, lock_reason]
+    if strategy.resources_here:
+        reasons += _resources(facts, profile, warnings)
+    warnings += _libc_warnings(facts, strategy, target.platform)
+    bundle_python = _bundle_python(facts if strategy.runs_here else None, target.platform, ov)
+    reasons += [_python_reason(profile, bundle_python), _network_reason(profile, ov)]
+    warnings += strategy.warnings(profile)
+    network = _network(profile, ov)
+    inputs = strat.StepInputs(profile, lock, network, chosen.evidence, bundle_python=bundle_python)
+    return Plan(
+        profile=profile.name,
+        project=profile.project.path,
+        target=target.key,
+        strategy=chosen.strategy,
+        lock=lock,
+        steps=_steps(strategy, inputs, ov),
+        reasons=tuple(reasons),
+        python=profile.project.python,
+        first_run=profile.first_run.command,
+        first_run_timeout=profile.first_run.timeout_seconds,
+        budget_seconds=profile.budget_seconds,
+        warnings=tuple(warnings),
+        profile_path=profile.source,
+        network=network,
+    )
 
-    # -- strategy ----------------------------------------------------------------------
+
+# -- where the environment lives -------------------------------------------------------
+
+
+def _choose_strategy(
+    facts: HostFacts,
+    profile: Profile,
+    ov: Overrides,
+    registry: strat.Registry,
+    warnings: list[str],
+) -> tuple[strat.Check, Reason]:
+    """The first strategy that fits in the order (or the one ``--strategy`` forces, or
+    one that fits once the user acts), and why; every other check as rejected."""
     chosen, checks = strat.decide(facts, profile, registry)
     if ov.strategy is not None:
-        if ov.strategy not in registry:
-            raise UserError(
-                f"--strategy {ov.strategy!r} is not one of {', '.join(registry.names)}",
-                code="plan.bad_strategy",
-            )
-        forced = next((c for c in checks if c.strategy == ov.strategy), None)
-        if forced is None or forced.fit is None or not forced.ok:
-            forced_check = strat.check(ov.strategy, facts, profile, registry)
-            if not forced_check.ok:
-                warnings.append(
-                    f"--strategy {ov.strategy} looks wrong here: {forced_check.why}"
-                    + (f" (fix: {forced_check.fix})" if forced_check.fix else "")
-                )
-            forced = forced_check
-        if ov.strategy not in profile.strategies.allowed:
-            warnings.append(
-                f"--strategy {ov.strategy} is not in the profile's strategies.allowed "
-                f"{list(profile.strategies.allowed)}"
-            )
-        chosen = forced
+        chosen = _forced_strategy(
+            ov.strategy,
+            facts,
+            profile=profile,
+            checks=checks,
+            registry=registry,
+            warnings=warnings,
+        )
     if chosen is None:
         # Nothing fits now, but one strategy would after an action only the user can
         # take (install WSL, enable virtualization): plan it, with that action first.
@@ -98,7 +129,12 @@ def make_plan(
         )
     if chosen is None:
         raise _no_strategy(facts, profile, checks, ov)
+    return chosen, _strategy_reason(chosen, checks, ov, registry)
 
+
+def _strategy_reason(
+    chosen: strat.Check, checks: list[strat.Check], ov: Overrides, registry: strat.Registry
+) -> Reason:
     rejected = tuple(
         {
             "candidate": c.strategy,
@@ -114,162 +150,234 @@ def make_plan(
         # Chosen over a strategy that fits only degraded: say what that one would lose.
         degraded = next(c for c in checks if c.ok and c.degraded)
         why = f"{why}; {degraded.degraded}"
-    reasons.append(
-        Reason(
-            "strategy",
-            chosen.strategy,
-            why,
-            evidence={"checked": [c.strategy for c in checks], **chosen.evidence},
-            fix=chosen.fix if not chosen.ok else None,
-            rejected=rejected,
-        )
+    return Reason(
+        "strategy",
+        chosen.strategy,
+        why,
+        evidence={"checked": [c.strategy for c in checks], **chosen.evidence},
+        fix=chosen.fix if not chosen.ok else None,
+        rejected=rejected,
     )
 
-    # -- lock, variant, target ---------------------------------------------------------
+
+def _forced_strategy(
+    name: str,
+    facts: HostFacts,
+    *,
+    profile: Profile,
+    checks: list[strat.Check],
+    registry: strat.Registry,
+    warnings: list[str],
+) -> strat.Check:
+    """``--strategy NAME``: its check, with a warning when it does not fit here or the
+    profile does not allow it (it wins all the same)."""
+    if name not in registry:
+        raise UserError(
+            f"--strategy {name!r} is not one of {', '.join(registry.names)}",
+            code="plan.bad_strategy",
+        )
+    forced = next((c for c in checks if c.strategy == name), None)
+    if forced is None or forced.fit is None or not forced.ok:
+        forced_check = strat.check(name, facts, profile, registry)
+        if not forced_check.ok:
+            warnings.append(
+                f"--strategy {name} looks wrong here: {forced_check.why}"
+                + (f" (fix: {forced_check.fix})" if forced_check.fix else "")
+            )
+        forced = forced_check
+    if name not in profile.strategies.allowed:
+        warnings.append(
+            f"--strategy {name} is not in the profile's strategies.allowed "
+            f"{list(profile.strategies.allowed)}"
+        )
+    return forced
+
+
+# -- which variant, for which target ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The lock and variant chosen, the platform the environment lives on, the target
+    key, and the reasons (accelerator, target)."""
+
+    lock: LockSpec
+    variant: Variant
+    platform: str
+    key: str
+    reasons: tuple[Reason, ...]
+
+
+def _choose_target(
+    facts: HostFacts,
+    profile: Profile,
+    ov: Overrides,
+    chosen: strat.Check,
+    warnings: list[str],
+) -> _Target:
+    """The variant the chosen strategy's fit names (the newest GPU variant the driver
+    runs, else CPU), or the one ``--target`` forces; and the target key they make."""
     fit = chosen.fit or strat.fit_for(
         profile, f"linux-{facts.arch}", accel_mod.GpuView(none_why="no fit")
     )
-    platform = fit.platform
-    lock, variant = fit.lock, fit.variant
-    choice = fit.choice
-    if lock is None or variant is None:
-        # Only reachable under --strategy: take the CPU variant of the first lock.
-        lock = profile.locks[0]
-        variant = next((v for v in lock.variants if v.accel == "cpu"), lock.variants[0])
-        warnings.append(
-            f"no variant of the profile's locks fits {platform} under --strategy "
-            f"{chosen.strategy}; planning {variant.accel} anyway"
-        )
+    platform, choice = fit.platform, fit.choice
+    lock, variant = _fitted(profile, fit, chosen.strategy, warnings)
     accel_why = _accel_why(variant, choice)
-    # Only where it matters: the lock has CUDA variants to choose among.
-    cuda_offered = any(accel_mod.cuda_of(v.accel) for v in lock.variants)
-    if choice.gpu.warning and ov.target is None and cuda_offered:
-        chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
-        warnings.append(
-            choice.gpu.warning.replace(
-                "{chosen}",
-                f", and {variant.accel} may not run until it works" if chosen_cuda else "",
-            )
+    if ov.target is None:
+        warnings += _gpu_warning(lock, variant, choice.gpu)
+    else:
+        forced = _forced_target(
+            ov.target,
+            profile,
+            platform=platform,
+            strategy=chosen.strategy,
+            gpu=choice.gpu,
+            warnings=warnings,
         )
-    if ov.target is not None:
-        os_, arch, accel = parse_target(ov.target)
-        lock, variant = _target_variant(profile, os_, arch, accel, ov.target)
-        want = f"{os_}-{arch}"
-        if want != platform:
-            warnings.append(
-                f"--target {ov.target} looks wrong: the environment will live on {platform} "
-                f"({chosen.strategy})"
-            )
-        why_not = accel_mod.why_not(lock, variant, want, choice.gpu, profile.needs)
-        if why_not is not None and want == platform:
-            warnings.append(f"--target {ov.target} looks wrong: {why_not}")
-        platform = want
+        lock, variant, platform = forced
         accel_why = f"--target {ov.target} (given)"
-    target = target_key(platform, variant.accel)
-    reasons.append(
-        Reason(
-            "accelerator",
-            variant.accel,
-            accel_why,
-            evidence=choice.gpu.evidence() or {"gpus": [g.vendor for g in facts.gpus]},
-            rejected=tuple(r for r in choice.rejected if r["candidate"] != variant.accel),
-        )
+    key = target_key(platform, variant.accel)
+    accelerator = Reason(
+        "accelerator",
+        variant.accel,
+        accel_why,
+        evidence=choice.gpu.evidence() or {"gpus": [g.vendor for g in facts.gpus]},
+        rejected=tuple(r for r in choice.rejected if r["candidate"] != variant.accel),
     )
-    reasons.append(
-        Reason(
-            "target",
-            target,
-            f"environment on {platform} ({chosen.strategy}), variant {variant.accel}",
-            evidence={"os": facts.os, "arch": facts.arch, "strategy": chosen.strategy},
-        )
+    where = Reason(
+        "target",
+        key,
+        f"environment on {platform} ({chosen.strategy}), variant {variant.accel}",
+        evidence={"os": facts.os, "arch": facts.arch, "strategy": chosen.strategy},
     )
-    lock_choice = variant.lock_choice(lock.file_for(target), lock.kind)
+    return _Target(lock, variant, platform, key, (accelerator, where))
+
+
+def _forced_target(
+    key: str,
+    profile: Profile,
+    *,
+    platform: str,
+    strategy: str,
+    gpu: accel_mod.GpuView,
+    warnings: list[str],
+) -> tuple[LockSpec, Variant, str]:
+    """``--target KEY``: its lock and variant, and its platform; warned about when the
+    environment lives elsewhere or the variant cannot run there."""
+    os_, arch, accel = parse_target(key)
+    lock, variant = _target_variant(profile, os_, arch, accel, key)
+    want = f"{os_}-{arch}"
+    if want != platform:
+        warnings.append(
+            f"--target {key} looks wrong: the environment will live on {platform} ({strategy})"
+        )
+    why_not = accel_mod.why_not(lock, variant, want, gpu, profile.needs)
+    if why_not is not None and want == platform:
+        warnings.append(f"--target {key} looks wrong: {why_not}")
+    return lock, variant, want
+
+
+def _fitted(
+    profile: Profile, fit: strat.Fit, strategy: str, warnings: list[str]
+) -> tuple[LockSpec, Variant]:
+    """The fit's lock and variant; under a ``--strategy`` nothing fits for, the CPU
+    variant of the first lock (with a warning)."""
+    if fit.lock is not None and fit.variant is not None:
+        return fit.lock, fit.variant
+    lock = profile.locks[0]
+    variant = next((v for v in lock.variants if v.accel == "cpu"), lock.variants[0])
+    warnings.append(
+        f"no variant of the profile's locks fits {fit.platform} under --strategy "
+        f"{strategy}; planning {variant.accel} anyway"
+    )
+    return lock, variant
+
+
+def _gpu_warning(lock: LockSpec, variant: Variant, gpu: accel_mod.GpuView) -> list[str]:
+    """The GPU stack looks broken (a driver that does not answer, ...), said only where
+    it matters: the lock has CUDA variants to choose among."""
+    if not gpu.warning or not any(accel_mod.cuda_of(v.accel) for v in lock.variants):
+        return []
+    chosen_cuda = accel_mod.cuda_of(variant.accel) is not None
+    consequence = f", and {variant.accel} may not run until it works" if chosen_cuda else ""
+    return [gpu.warning.replace("{chosen}", consequence)]
+
+
+# -- which lock file -------------------------------------------------------------------
+
+
+def _choose_lock(
+    profile: Profile, ov: Overrides, target: _Target, warnings: list[str]
+) -> tuple[LockChoice, Reason]:
+    """The chosen variant's lock file and selection (or the one ``--lock`` gives)."""
+    lock = target.lock
+    lock_choice = target.variant.lock_choice(lock.file_for(target.key), lock.kind)
     if ov.lock is not None:
-        lock_choice = _lock_override(profile, ov.lock, lock_choice, target, warnings)
+        lock_choice = _lock_override(profile, ov.lock, lock_choice, target.key, warnings)
     lock_fix = None
     if not lock.exists and ov.lock is None:
         lock_fix = "run `uv lock` in the project and commit the lock"
         warnings.append(f"{lock_choice.path} is not in the project {profile.project.path}")
-    reasons.append(
-        Reason(
-            "lock",
-            lock_choice.path,
-            _lock_why(lock_choice, ov),
-            evidence={"kind": lock_choice.kind, "project": profile.project.path},
-            fix=lock_fix,
-        )
+    reason = Reason(
+        "lock",
+        lock_choice.path,
+        _lock_why(lock_choice, ov),
+        evidence={"kind": lock_choice.kind, "project": profile.project.path},
+        fix=lock_fix,
     )
+    return lock_choice, reason
 
-    # -- resources -----------------------------------------------------------------------
-    if registry[chosen.strategy].resources_here:
-        short = strat.resource_shortfalls(facts, profile)
-        for what, why_short, fix in short:
-            warnings.append(f"{what}: {why_short}")
-            reasons.append(
-                Reason(
-                    "resources",
-                    f"{what}: too little",
-                    why_short + f" (needs.resources = {profile.needs.resources})",
-                    evidence=_resource_evidence(facts, profile),
-                    fix=fix,
-                )
-            )
-        if not short and (profile.needs.min_memory_gb or profile.needs.min_disk_gb):
-            reasons.append(
-                Reason(
-                    "resources",
-                    "enough",
-                    "RAM and free disk meet the profile's minimums",
-                    evidence=_resource_evidence(facts, profile),
-                )
-            )
 
+# -- whether this machine can hold it --------------------------------------------------
+
+
+def _resources(facts: HostFacts, profile: Profile, warnings: list[str]) -> list[Reason]:
+    """RAM and free disk against the profile's minimums (for a strategy whose
+    environment uses this machine's)."""
+    short = strat.resource_shortfalls(facts, profile)
+    reasons = []
+    for what, why_short, fix in short:
+        warnings.append(f"{what}: {why_short}")
+        reasons.append(
+            Reason(
+                "resources",
+                f"{what}: too little",
+                why_short + f" (needs.resources = {profile.needs.resources})",
+                evidence=_resource_evidence(facts, profile),
+                fix=fix,
+            )
+        )
+    if not short and (profile.needs.min_memory_gb or profile.needs.min_disk_gb):
+        reasons.append(
+            Reason(
+                "resources",
+                "enough",
+                "RAM and free disk meet the profile's minimums",
+                evidence=_resource_evidence(facts, profile),
+            )
+        )
+    return reasons
+
+
+def _libc_warnings(facts: HostFacts, strategy: strat.Strategy, platform: str) -> list[str]:
+    """musl here: most wheels will not install (for a strategy whose steps run here)."""
     if (
-        registry[chosen.strategy].runs_here
+        strategy.runs_here
         and platform.startswith("linux")
         and facts.libc is not None
         and facts.libc.family == "musl"
     ):
         # uv.lock and pylock wheels are mostly manylinux (glibc); musl needs musllinux
         # wheels or pure Python, and `--no-build` will not compile the rest.
-        warnings.append(
+        return [
             "musl libc: manylinux (glibc) wheels do not install here; the sync fails for "
             "any package without a musllinux or pure-Python wheel (a glibc container or "
             "--strategy devcontainer avoids this)"
-        )
-    here = registry[chosen.strategy].runs_here
-    bundle_python = _bundle_python(facts if here else None, platform, ov)
-    reasons.append(_python_reason(profile, bundle_python))
-    reasons.append(_network_reason(profile, ov))
+        ]
+    return []
 
-    warnings += registry[chosen.strategy].warnings(profile)
 
-    network = _network(profile, ov)
-    steps = _steps(
-        profile,
-        registry[chosen.strategy],
-        lock=lock_choice,
-        ov=ov,
-        evidence=chosen.evidence,
-        network=network,
-        bundle_python=bundle_python,
-    )
-    return Plan(
-        profile=profile.name,
-        project=profile.project.path,
-        target=target,
-        strategy=chosen.strategy,
-        lock=lock_choice,
-        steps=steps,
-        reasons=tuple(reasons),
-        python=profile.project.python,
-        first_run=profile.first_run.command,
-        first_run_timeout=profile.first_run.timeout_seconds,
-        budget_seconds=profile.budget_seconds,
-        warnings=tuple(warnings),
-        profile_path=profile.source,
-        network=network,
-    )
+# -- which Python, which network -------------------------------------------------------
 
 
 def _network(profile: Profile, ov: Overrides) -> str:
@@ -428,37 +536,20 @@ def _network_reason(profile: Profile, ov: Overrides) -> Reason:
     )
 
 
-def sync_command(lock: LockChoice, ov: Overrides) -> str:
-    """The sync as a shell line, as the plan's sync step prints it."""
-    argv = strat.sync_argv(lock, "online" if ov.online else "offline")
-    line = shlex.join(["uv", *argv])
-    return line if lock.kind == "uv" else "uv venv, then " + line
-
-
-def _steps(
-    profile: Profile,
-    strategy: strat.Strategy,
-    *,
-    lock: LockChoice,
-    ov: Overrides,
-    evidence: dict[str, Any],
-    network: str,
-    bundle_python: tuple[str, ...] = (),
-) -> tuple[StepSpec, ...]:
-    inputs = strat.StepInputs(
-        profile=profile,
-        lock=lock,
-        network=network,
-        evidence=evidence,
+def _steps(strategy: strat.Strategy, inp: strat.StepInputs, ov: Overrides) -> tuple[StepSpec, ...]:
+    """The strategy's steps from the decisions made (``inp``) and what the overrides
+    carry through to them, then the report."""
+    inp = replace(
+        inp,
         cache_bundle=ov.cache_bundle,
         uv_version=ov.uv_version,
+        uv_sources=ov.uv_sources,
         accept_new_host_keys=ov.accept_new_host_keys,
-        bundle_python=bundle_python,
         wheelhouse=ov.wheelhouse,
     )
-    steps = strategy.steps(inputs)
+    profile = inp.profile
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
-    return (*steps, Report(budget_seconds=profile.budget_seconds, sinks=sinks))
+    return (*strategy.steps(inp), Report(budget_seconds=profile.budget_seconds, sinks=sinks))
 
 
 def _no_strategy(
@@ -493,4 +584,4 @@ def _no_strategy(
     return PlanError("\n".join(lines), failed, fix="; ".join(fixes) or None)
 
 
-__all__ = ["Overrides", "make_plan", "parse_target", "sync_command", "target_key"]
+__all__ = ["Overrides", "make_plan", "parse_target", "target_key"]

@@ -44,20 +44,30 @@ class StepSpec:
 @dataclass(frozen=True)
 class EnsureUv(StepSpec):
     name: ClassVar[str] = "ensure-uv"
-    version: str = "pinned"  # the repository's pin (bootstrap/uv/pin.txt)
+    # The uv version the plan was made with (bootstrap/uv/pin.txt, read by the caller):
+    # the run refuses a pin that says another ("pinned": whatever the pin says).
+    version: str = "pinned"
     bundle: str | None = None  # take uv from this cache bundle (checked against the pin)
     # Every uv call of the run trusts the system's certificate store (UV_SYSTEM_CERTS):
     # the profile's [sync] system_certs. Shown in the plan only when set.
     system_certs: bool = False
+    # Where an uninstalled uv is fetched from, in order (bootstrap.uv.sources: local,
+    # mirror, index, release; BOOTSTRAP_UV_SOURCES, read by the caller). Empty: the
+    # default order. Shown only when set.
+    sources: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         out = super().fields()
         if not self.system_certs:
             del out["system_certs"]
+        if not self.sources:
+            del out["sources"]
         return out
 
     def describe(self) -> str:
         where = f" (from cache bundle {self.bundle})" if self.bundle else ""
+        if self.sources and not self.bundle:
+            where = f" (else from: {', '.join(self.sources)})"
         version = "the pinned uv" if self.version == "pinned" else f"the pinned uv {self.version}"
         tls = "; uv trusts the system's certificate store" if self.system_certs else ""
         return f"find or install {version} and verify its SHA-256{where}{tls}"
@@ -112,16 +122,62 @@ class ImportCache(StepSpec):
         return f"check cache bundle {self.bundle} against the locks and import its files"
 
 
+# What a sync from an imported cache bundle's wheelhouse runs stands in the plan with two
+# placeholders the run fills in: the wheelhouse directory, and the lock's pins with their
+# hashes (as `uv export` writes them for a uv lock; the pylock file itself otherwise).
+WHEELHOUSE = "<wheelhouse>"
+
+
+def sync_argv(lock: LockChoice, network: str, *, wheelhouse: bool = False) -> tuple[str, ...]:
+    """uv's arguments for the sync of ``lock`` (``uv`` itself not included): the one
+    place they are built, for the plan and for every sync that runs without one.
+
+    ``network``: one of :data:`NETWORK_POLICIES` (``fallback`` starts offline). With
+    ``wheelhouse`` (a cache bundle, or a wheelhouse an earlier one filled) and not
+    online: ``uv pip sync --require-hashes`` of the lock's pins from the wheelhouse."""
+    offline = [] if network == "online" else ["--offline"]
+    if wheelhouse and network != "online":
+        argv = ["pip", "sync", "--offline", "--no-index", "--require-hashes"]
+        flags = " ".join(["--frozen", *lock.uv_flags()])
+        source = f"<uv export {flags}>" if lock.kind == "uv" else lock.path
+        return (*argv, "--find-links", WHEELHOUSE, source)
+    if lock.kind == "uv":
+        argv = ["sync", "--frozen", *offline, "--no-build"]
+        return (*argv, *lock.uv_flags())
+    return ("pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path)
+
+
 @dataclass(frozen=True)
 class Sync(StepSpec):
+    """The sync, as the run executes it: ``uv`` + :attr:`argv`, to which the run adds
+    only where (``--project DIR`` for ``uv sync``; ``--python`` with the interpreter the
+    python step provided, or the environment's own for ``uv pip``) and fills in the
+    :data:`WHEELHOUSE` placeholders. On a cache miss, and only when the plan allows it,
+    ``uv`` + :attr:`fallback_argv` runs next, from the index."""
+
     name: ClassVar[str] = "sync"
     lock: LockChoice = LockChoice("uv.lock", "uv")  # noqa: RUF009 - a frozen value
     argv: tuple[str, ...] = ()  # the uv command line, without the uv binary
     network: str = "offline"  # one of NETWORK_POLICIES
+    # The sync that runs when the offline one misses (network "fallback"): online, from
+    # the index. Empty: a miss fails. Shown only when set.
+    fallback_argv: tuple[str, ...] = ()
+
+    @classmethod
+    def planned(cls, lock: LockChoice, network: str, *, wheelhouse: bool = False) -> Sync:
+        """The sync of ``lock`` under the network policy ``network``."""
+        fallback = sync_argv(lock, "online") if network == "fallback" else ()
+        argv = sync_argv(lock, network, wheelhouse=wheelhouse)
+        return cls(lock=lock, argv=argv, network=network, fallback_argv=fallback)
+
+    @property
+    def from_wheelhouse(self) -> bool:
+        """The sync installs from the wheelhouse an imported cache bundle filled."""
+        return WHEELHOUSE in self.argv
 
     def describe(self) -> str:
         text = shlex.join(["uv", *self.argv])
-        if "--require-hashes" in self.argv:
+        if self.from_wheelhouse:
             # From an imported cache bundle's wheelhouse (bootstrap.sync): placeholders
             # stand for what the run fills in.
             text = "uv venv, then " + text.replace("'", "")
@@ -132,13 +188,15 @@ class Sync(StepSpec):
                 )
         elif self.lock.kind != "uv":
             text = "uv venv, then " + text
-        if self.network == "fallback":
-            text += " (index fallback on a cache miss)"
+        if self.fallback_argv:
+            text += "; on a cache miss, from the index: " + shlex.join(["uv", *self.fallback_argv])
         return text
 
     def fields(self) -> dict[str, Any]:
         out = super().fields()
         out["lock"] = self.lock.to_dict()
+        if not self.fallback_argv:
+            del out["fallback_argv"]
         return out
 
 
@@ -198,9 +256,13 @@ class Preflight(StepSpec):
     # The pinned CPython the cache bundle carries for the target ("3.11.2"), which stage
     # 0 installs there when the target has no Python; shown only when set.
     bundle_python: str = ""
+    # How the strategy's transport reaches the target, in words ("over ssh without a
+    # prompt"): given by the strategy, part of the description only.
+    reach: str = "over ssh without a prompt"
 
     def fields(self) -> dict[str, Any]:
         out = super().fields()
+        del out["reach"]
         if not self.bundle_python:
             del out["bundle_python"]
         return out
@@ -208,7 +270,7 @@ class Preflight(StepSpec):
     def describe(self) -> str:
         where = ", ".join(self.hosts) or "the target"
         keys = " (new host keys accepted)" if self.accept_new_host_keys else ""
-        how = "with wsl.exe" if self.strategy == "wsl2" else "over ssh without a prompt"
+        how = self.reach
         python = "Python >= 3.9"
         if self.bundle_python:
             python += f" (else the bundle's pinned CPython {self.bundle_python}, installed there)"
@@ -381,6 +443,7 @@ HANDOFF_SPECS: tuple[type[StepSpec], ...] = (
 __all__ = [
     "HANDOFF_SPECS",
     "NETWORK_POLICIES",
+    "WHEELHOUSE",
     "CollectReport",
     "ContainerUp",
     "DetectThere",
@@ -399,4 +462,5 @@ __all__ = [
     "Sync",
     "Transfer",
     "UserAction",
+    "sync_argv",
 ]

@@ -24,18 +24,12 @@ from bootstrap.plan.accel import AccelChoice, GpuView
 from bootstrap.plan.specs import (
     CollectReport,
     DetectThere,
-    EnsureUv,
-    FirstRun,
-    ImportCache,
     LockChoice,
     Preflight,
-    ProvidePython,
     RunThere,
     ShipBundle,
     StepSpec,
-    Sync,
     Transfer,
-    WarmTools,
 )
 from bootstrap.profiles import LockSpec, Profile, Variant
 
@@ -43,16 +37,6 @@ if TYPE_CHECKING:
     from bootstrap.transports.base import Transport
 
 GB = 1024**3
-
-# Preference when the profile sets no `strategies.order`. Native first everywhere: each
-# later strategy adds a VM, an image or the network. On macOS a remote Linux box comes
-# before a container (containers there get no GPU and amd64 images are emulated); on
-# Windows a devcontainer needs WSL2 or Hyper-V too, so it is the last resort.
-DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
-    "linux": ("native", "devcontainer", "remote", "wsl2"),
-    "macos": ("native", "remote", "devcontainer", "wsl2"),
-    "windows": ("native", "wsl2", "remote", "devcontainer"),
-}
 
 
 @dataclass(frozen=True)
@@ -82,10 +66,11 @@ class Check:
 def order_for(
     facts: HostFacts, profile: Profile, strategies: Registry | None = None
 ) -> tuple[str, ...]:
-    """The profile's order first, then this OS's default order, then any other strategy
-    registered (in registration order); only registered strategies."""
-    names = registered(strategies).names
-    base = tuple(n for n in DEFAULT_ORDER.get(facts.os, names) if n in names)
+    """The profile's order first, then this OS's default order (the registry's), then
+    any other strategy registered (in registration order); only registered strategies."""
+    reg = registered(strategies)
+    names = reg.names
+    base = reg.order.get(facts.os, names)
     base = (*base, *[n for n in names if n not in base])
     first = tuple(s for s in profile.strategies.order if s in names)
     return (*first, *[s for s in base if s not in first])
@@ -184,6 +169,7 @@ class StepInputs:
     evidence: dict[str, Any]
     cache_bundle: str | None = None
     uv_version: str = "pinned"
+    uv_sources: tuple[str, ...] = ()  # where an uninstalled uv comes from, in order
     accept_new_host_keys: bool = False
     # The pinned interpreter the bundle carries for this platform (triple, version, file
     # name, sha256), or (): a system Python (or one uv downloads, when allowed).
@@ -194,65 +180,6 @@ class StepInputs:
     @property
     def project_name(self) -> str:
         return self.profile.project.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
-
-
-# What a sync from an imported cache bundle runs (bootstrap.sync._wheelhouse_sync): the
-# lock's pins with their hashes, as `uv export` writes them, from the wheelhouse; then
-# the packages uv.lock builds (the project, editable) with the build backend that
-# pylock.build.toml pins.
-WHEELHOUSE = "<wheelhouse>"
-
-
-def sync_argv(lock: LockChoice, network: str, *, bundle: bool = False) -> tuple[str, ...]:
-    """uv's arguments for the sync (``uv`` itself not included). With a cache bundle, or
-    a wheelhouse an earlier one filled (and offline), the wheelhouse's: ``uv pip sync
-    --require-hashes`` of the exported lock."""
-    offline = [] if network == "online" else ["--offline"]
-    if bundle and network != "online":
-        argv = ["pip", "sync", "--offline", "--no-index", "--require-hashes"]
-        flags = " ".join(["--frozen", *lock.uv_flags()])
-        source = f"<uv export {flags}>" if lock.kind == "uv" else lock.path
-        return (*argv, "--find-links", WHEELHOUSE, source)
-    if lock.kind == "uv":
-        argv = ["sync", "--frozen", *offline, "--no-build"]
-        return (*argv, *lock.uv_flags())
-    return ("pip", "sync", *offline, "--preview-features", "pylock", "--no-build", lock.path)
-
-
-def native_steps(inp: StepInputs) -> tuple[StepSpec, ...]:
-    project = inp.profile.project
-    downloads = project.python_downloads
-    steps: list[StepSpec] = [
-        EnsureUv(
-            version=inp.uv_version,
-            bundle=inp.cache_bundle,
-            system_certs=inp.profile.sync.system_certs,
-        ),
-    ]
-    python = ProvidePython(
-        request=project.python or ">=3.9",
-        downloads=downloads,
-        may_download=downloads != "never" and inp.network != "offline",
-    )
-    if inp.cache_bundle and inp.bundle_python:
-        # The interpreter comes out of the bundle: the import goes first.
-        python = ProvidePython(
-            request=project.python or ">=3.9",
-            source="bundle",
-            pinned=tuple(inp.bundle_python),
-        )
-        steps += [ImportCache(bundle=inp.cache_bundle), python]
-    else:
-        steps.append(python)
-        if inp.cache_bundle:
-            steps.append(ImportCache(bundle=inp.cache_bundle))
-    argv = sync_argv(inp.lock, inp.network, bundle=bool(inp.cache_bundle) or inp.wheelhouse)
-    steps.append(Sync(lock=inp.lock, argv=argv, network=inp.network))
-    if inp.profile.tools:
-        steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))
-    first = inp.profile.first_run
-    steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))
-    return tuple(steps)
 
 
 # The bootstrapper's own checkout (install.sh, the package, profiles/): what a handoff
@@ -272,12 +199,15 @@ def handoff_steps(
     *,
     hosts: tuple[str, ...],
     directory: str,
+    reach: str,
     accept_new_host_keys: bool = False,
     parallel: bool = False,
 ) -> tuple[StepSpec, ...]:
-    """The handoff every non-native strategy shares: reach and check the target, send
-    the repository, detect there and re-plan, send the target's bundle, run stage 0
-    there, bring the report back."""
+    """The handoff the strategies that run stage 0 through a command transport share
+    (wsl2, remote): reach and check the target, send the repository, detect there and
+    re-plan, send the target's bundle, run stage 0 there, bring the report back.
+    ``strategy``: the caller's name; ``reach``: how its transport gets there, in words
+    ("with wsl.exe"), for the preflight's line."""
     argv: list[str] = ["--online"] if inp.network == "online" else []
     return (
         Preflight(
@@ -288,6 +218,7 @@ def handoff_steps(
             accept_new_host_keys=accept_new_host_keys,
             parallel=parallel,
             bundle_python=inp.bundle_python[1] if inp.bundle_python else "",
+            reach=reach,
         ),
         Transfer(repo=repo_of(inp.profile), directory=directory),
         DetectThere(profile=inp.profile.source),
@@ -413,14 +344,24 @@ class Strategy(Protocol):
 
 class Registry(Mapping[str, Strategy]):
     """The strategies by name, in registration order: the one list every other list of
-    strategy names (the order, ``--strategy``'s check, the handoff) derives from."""
+    strategy names (the order, ``--strategy``'s choices and check, the handoff) derives
+    from. ``order``: each OS's preference when a profile sets no ``strategies.order``
+    (a strategy it does not list is tried after the listed ones); every name in it must
+    be registered."""
 
-    def __init__(self, *strategies: Strategy) -> None:
+    def __init__(
+        self, *strategies: Strategy, order: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
         self._by_name: dict[str, Strategy] = {}
         for strategy in strategies:
             if strategy.name in self._by_name:
                 raise ValueError(f"strategy {strategy.name!r} is registered twice")
             self._by_name[strategy.name] = strategy
+        self.order: Mapping[str, tuple[str, ...]] = dict(order or {})
+        for os_name, names in self.order.items():
+            unknown = [n for n in names if n not in self._by_name]
+            if unknown:
+                raise ValueError(f"the {os_name} order names unregistered {unknown}")
 
     def __getitem__(self, name: str) -> Strategy:
         return self._by_name[name]

@@ -128,11 +128,13 @@ def targets(profile: Profile) -> list[LockTarget]:
 def export_argv(uv: Path, project: Path, variant: Variant) -> list[str]:
     argv = [str(uv), "export", "--frozen", "--format", "pylock.toml", "--no-header"]
     argv += ["--no-emit-workspace", "--project", str(project)]
-    for extra in variant.extras:
-        argv += ["--extra", extra]
-    for group in variant.groups:
-        argv += ["--group", group]
-    return argv
+    return [*argv, *selection_flags(variant)]
+
+
+def selection_flags(variant: Variant) -> tuple[str, ...]:
+    """The variant's selection as uv's flags: the same as the sync's
+    (:meth:`LockChoice.uv_flags`), so a per-target lock holds what `uv sync` installs."""
+    return variant.lock_choice("uv.lock", "uv").uv_flags()
 
 
 def render(
@@ -153,10 +155,7 @@ def render(
     data = parse_toml(exported)
     pythons = python_minors(data.get("requires-python"), profile.project.python)
     body = narrow(exported, target.platform, pythons)
-    flags = " ".join(
-        [f"--extra {e}" for e in target.variant.extras]
-        + [f"--group {g}" for g in target.variant.groups]
-    )
+    flags = " ".join(selection_flags(target.variant))
     span = f"3.{pythons[0]}-3.{pythons[-1]}" if pythons else "none"
     header = (
         f"{HEADER_MARK} from uv.lock for {target.key}: do not edit.\n"

@@ -1,7 +1,9 @@
 """sync: the locked environment, offline from the cache.
 
-Only ``--online`` or the profile's ``[sync] network = "allow"`` may touch the index; the
-report records that it did.
+The plan's sync step carries uv's arguments and, when the profile's ``[sync] network =
+"allow"`` lets a cache miss go to the index, the arguments of that second sync: this
+runs them as they are (``bootstrap.sync`` adds only where). The report records whether
+the index was used.
 """
 
 from __future__ import annotations
@@ -47,32 +49,29 @@ class Sync:
         from bootstrap.sync import sync
 
         assert ctx.uv is not None  # noqa: S101 - ensure-uv always runs first
-        allow = spec.network == "fallback"
-        house = wheelhouse(ctx.paths)
-        if house is not None and spec.network != "online" and "--require-hashes" not in spec.argv:
-            # The plan (no --cache-bundle this run) said `uv sync`; a bundle imported
-            # before filled the wheelhouse, and that is what the offline sync uses.
-            ctx.view.note(
-                f"sync: from the wheelhouse an earlier cache bundle filled ({house}): uv pip "
-                "sync --offline --no-index --require-hashes of the lock's pins, then the "
-                "project itself (uv pip install -e)"
-            )
+        # The plan's argv decides: from the wheelhouse only when it says so.
+        house = wheelhouse(ctx.paths) if spec.from_wheelhouse else None
         try:
             result = sync(
                 ctx.uv,
                 ctx.project,
                 spec.lock,
-                online=spec.network == "online",
                 env=ctx.env,
                 python=ctx.python,
                 find_links=house,
+                argv=spec.argv,
             )
         except OfflineMiss:
-            if not allow:
+            if not spec.fallback_argv:
                 raise
             ctx.notes.append("cache miss: fell back to the index ([sync] network = allow)")
             result = sync(
-                ctx.uv, ctx.project, spec.lock, online=True, env=ctx.env, python=ctx.python
+                ctx.uv,
+                ctx.project,
+                spec.lock,
+                env=ctx.env,
+                python=ctx.python,
+                argv=spec.fallback_argv,
             )
         ctx.network_used = ctx.network_used or result.network_used
         ctx.cache_hit = result.cache_hit

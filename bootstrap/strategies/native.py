@@ -8,7 +8,15 @@ from typing import Any
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
 from bootstrap.plan.accel import GpuView
-from bootstrap.plan.specs import StepSpec
+from bootstrap.plan.specs import (
+    EnsureUv,
+    FirstRun,
+    ImportCache,
+    ProvidePython,
+    StepSpec,
+    Sync,
+    WarmTools,
+)
 from bootstrap.plan.strategy import (
     Check,
     Fit,
@@ -75,9 +83,42 @@ def _no_gpu_here(fit: Fit) -> str:
 
 
 def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
-    from bootstrap.plan.strategy import native_steps
-
-    return native_steps(inp)
+    """uv, the Python, the bundle's import, the sync, the tools, the first run: every
+    step runs here (and, after a handoff, is what runs in the target)."""
+    project = inp.profile.project
+    downloads = project.python_downloads
+    steps: list[StepSpec] = [
+        EnsureUv(
+            version=inp.uv_version,
+            bundle=inp.cache_bundle,
+            system_certs=inp.profile.sync.system_certs,
+            sources=() if inp.cache_bundle else inp.uv_sources,
+        ),
+    ]
+    python = ProvidePython(
+        request=project.python or ">=3.9",
+        downloads=downloads,
+        may_download=downloads != "never" and inp.network != "offline",
+    )
+    if inp.cache_bundle and inp.bundle_python:
+        # The interpreter comes out of the bundle: the import goes first.
+        python = ProvidePython(
+            request=project.python or ">=3.9",
+            source="bundle",
+            pinned=tuple(inp.bundle_python),
+        )
+        steps += [ImportCache(bundle=inp.cache_bundle), python]
+    else:
+        steps.append(python)
+        if inp.cache_bundle:
+            steps.append(ImportCache(bundle=inp.cache_bundle))
+    wheelhouse = bool(inp.cache_bundle) or inp.wheelhouse
+    steps.append(Sync.planned(inp.lock, inp.network, wheelhouse=wheelhouse))
+    if inp.profile.tools:
+        steps.append(WarmTools(tools=inp.profile.tools, network=inp.network))
+    first = inp.profile.first_run
+    steps.append(FirstRun(argv=first.command, timeout=first.timeout_seconds))
+    return tuple(steps)
 
 
 class Native:

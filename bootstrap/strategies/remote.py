@@ -64,6 +64,7 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         inp,
         hosts=settings.hosts,
         directory=directory,
+        reach="over ssh without a prompt",
         accept_new_host_keys=settings.accept_new_host_keys or inp.accept_new_host_keys,
         parallel=settings.parallel,
     )

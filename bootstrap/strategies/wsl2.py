@@ -134,7 +134,9 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
                 reboot=bool(b["reboot"]),
             ),
         )
-    return first + handoff_steps(NAME, inp, hosts=(distro,), directory=directory(inp.profile))
+    return first + handoff_steps(
+        NAME, inp, hosts=(distro,), directory=directory(inp.profile), reach="with wsl.exe"
+    )
 
 
 def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None] | None) -> Wsl:

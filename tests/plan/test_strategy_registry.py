@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bootstrap.plan.strategy import DEFAULT_ORDER, Registry
+from bootstrap.plan.strategy import Registry
 from bootstrap.profiles import STRATEGIES
-from bootstrap.strategies import REGISTRY
+from bootstrap.strategies import DEFAULT_ORDER, REGISTRY
 
 
 def test_the_names_profiles_accept_are_the_registry_s() -> None:
@@ -39,3 +39,12 @@ def test_a_name_is_registered_once() -> None:
     native = REGISTRY["native"]
     with pytest.raises(ValueError, match="'native' is registered twice"):
         Registry(native, native)
+
+
+def test_an_order_may_name_only_registered_strategies() -> None:
+    with pytest.raises(ValueError, match=r"the linux order names unregistered \['toy'\]"):
+        Registry(REGISTRY["native"], order={"linux": ("native", "toy")})
+
+
+def test_the_registry_is_the_default_order_s_owner() -> None:
+    assert REGISTRY.order == DEFAULT_ORDER

@@ -21,6 +21,7 @@ from bootstrap.host import detect
 from bootstrap.plan.planner import Overrides, make_plan
 from bootstrap.plan.strategy import Registry
 from bootstrap.profiles import load_profile
+from bootstrap.strategies import REGISTRY
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ HANDOFF = ["preflight", "transfer", "detect-there", "ship-bundle", "run-there", 
 
 def test_a_toy_strategy_is_planned_from_the_registry(tmp_path: Path) -> None:
     toy = Toy(tmp_path / "box")
-    registry = Registry(*bootstrap.strategies.REGISTRY.values(), toy)  # the registry line
+    registry = Registry(*REGISTRY.values(), toy, order=REGISTRY.order)  # the registry line
     loaded = load_profile("python-service")
     # A profile that lists it (profiles name the four today; the toy is added here).
     st = dataclasses.replace(
@@ -52,7 +53,7 @@ def test_up_carries_a_toy_strategy_out_through_its_transport(
 ) -> None:
     packed = bundle("python-service", "linux-x86_64-cpu")
     toy = Toy(tmp_path / "box")
-    registry = Registry(*bootstrap.strategies.REGISTRY.values(), toy)  # the registry line
+    registry = Registry(*REGISTRY.values(), toy, order=REGISTRY.order)  # the registry line
     monkeypatch.setattr(bootstrap.strategies, "REGISTRY", registry)
 
     options = UpOptions(profile="python-service", strategy="toy", cache_bundle=str(packed))

@@ -96,7 +96,9 @@ class Toy:
         return Check(NAME, True, why, {"hosts": [HOST]}, None, fit)
 
     def steps(self, inp: StepInputs) -> tuple[StepSpec, ...]:
-        return handoff_steps(NAME, inp, hosts=(HOST,), directory="~/" + inp.project_name)
+        return handoff_steps(
+            NAME, inp, hosts=(HOST,), directory="~/" + inp.project_name, reach="in a directory"
+        )
 
     def warnings(self, profile: Profile) -> list[str]:
         return ["a toy strategy: the box is a directory"]
