@@ -16,7 +16,6 @@ Examples:
   bootstrap up --profile python-service      another profile
   bootstrap up --project ../team-repo        the profile the project keeps
   bootstrap up --project git+https://git.example.com/team/svc.git@main
-  bootstrap up --project git+https://git.example.com/team/svc.git@main
   bootstrap up --cache-bundle team-env.tar   a machine with no network at all
   bootstrap up --online                      allow the index on a cache miss
   bootstrap up --dry-run                     print the steps, change nothing
