@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed, copy_tiny
-from helpers import netns_available, offline
+from support import REPO
+from support.bundles import TINY, Packed, copy_tiny
+from support.network import netns_available, offline
 from test_bundle import file_info, members, resealed, write_raw
 
 from bootstrap.cache.bundle import MANIFEST, SUMS, Manifest, sums_text

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft201909Validator
-from planlib import host, profile
+from support.plans import host, profile
 
 from bootstrap.plan import specs
 from bootstrap.plan.planner import Overrides, make_plan

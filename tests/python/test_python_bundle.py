@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline
+from support.network import netns_available, offline
 from support.pyarchive import PyArchive, variant, write_pin
 
 from bootstrap.cache import Expect, import_bundle, verify

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from helpers import http_server
-from promstack import serve
-from report_helpers import Receiver, free_port
+from support.promstack import serve
+from support.reports import Receiver
+from support.servers import free_port, http_server
 
 from bootstrap.host.facts import Distro, Gpu, HostFacts, Libc
 from bootstrap.paths import Paths

@@ -24,9 +24,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import promstack
 import pytest
-from helpers import http_server
+from support import promstack
+from support.servers import http_server
 
 from bootstrap.report.fleet import RULES_FILE, dashboard, dashboard_queries
 from bootstrap.uv.install import MARKER

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, make_report
+from support.reports import Receiver, make_report
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, free_port, make_report
+from support.reports import Receiver, make_report
+from support.servers import free_port
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths

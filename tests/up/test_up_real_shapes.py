@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 import realshapes
-from helpers import netns_available
-from upkit import fresh_env
+from support.machine import fresh_env
+from support.network import netns_available
 
 from bootstrap.plan.model import LockChoice
 

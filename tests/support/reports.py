@@ -1,19 +1,17 @@
-"""Helpers for the report tests: sample reports, what a receiver saw, a free port, and a
-Prometheus text parser."""
+"""Reports for the report tests: sample reports, what a receiver saw, and a Prometheus text
+parser."""
 
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers import Served
-
 from bootstrap.host.facts import HostFacts
 from bootstrap.report import TimingReport, host_summary, new_report
+from support.servers import Served
 
 SALT = "test-org-salt"
 
@@ -80,10 +78,3 @@ class Receiver:
     def url(self) -> str:
         assert self.served is not None
         return self.served.url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port

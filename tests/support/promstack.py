@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_helpers import free_port
+
+from support.servers import free_port
 
 
 def _binary(*names: str, package: str) -> str:
