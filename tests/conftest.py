@@ -18,7 +18,8 @@ import pytest
 import bootstrap.strategies  # noqa: F401
 
 # The boxes (a Debian root filesystem, a real sshd in it, the wsl.exe stand-in, podman with
-# the Dev Containers CLI) and the bundled interpreter: their fixtures, for every folder.
+# the Dev Containers CLI), the bundled interpreter, and the reports' facts, receiver and
+# Pushgateway: their fixtures, for every folder.
 # (In import order: a plugin imported by an earlier one misses assertion rewriting.)
 pytest_plugins = [
     "support.rootfs",
@@ -26,6 +27,7 @@ pytest_plugins = [
     "support.wslbox",
     "support.podman",
     "support.pyarchive",
+    "support.reports",
 ]
 # Fixture projects carry their own tests (the teamrepo's first run): not this suite's.
 collect_ignore = ["fixtures"]
