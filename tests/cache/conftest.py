@@ -1,4 +1,4 @@
-"""Fixtures for the cache tests; see cachekit.py for how the bundle is made."""
+"""Fixtures for the cache tests; see tests/support/bundles.py for how the bundle is made."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 Debian's packages with short intervals, waited for until ready, stopped afterwards.
 
 Shared by the documented-queries test and the fleet end-to-end test; the Pushgateway they
-scrape is the session fixture in conftest.py."""
+scrape is the session fixture in reports.py."""
 
 from __future__ import annotations
 
