@@ -45,7 +45,7 @@ def bootstrap(
     *args: str,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float | None = 120,
     offline: bool = False,
     merge: bool = False,
     python: str | Path | None = None,
