@@ -10,6 +10,7 @@
 * promstack  -- real Prometheus and Alertmanager from Debian's packages
 * plans      -- host facts (replayed captures), profiles and golden plans for the planner
 * bundles    -- the tiny project, cache bundles and their builders, hostile archives
+* realshapes -- projects in real shapes (src layout, workspaces, ...) to lock and pack
 * pyarchive  -- a Debian-built python-build-standalone-shaped interpreter and its bundle
 * projects   -- fixture projects with a profile, a tree hash
 * reports    -- sample timing reports, an ingest receiver's record, exposition parsing

@@ -86,7 +86,7 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
     return get
 
 
-# Projects in real shapes (tests/up/realshapes.py), locked and packed online once.
+# Projects in real shapes (tests/support/realshapes.py), locked and packed online once.
 @pytest.fixture(scope="session")
 def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple[Path, Path]]:
     """name -> (the locked project, its bundle), made online once per content."""
@@ -95,7 +95,7 @@ def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple
     def get(name: str) -> tuple[Path, Path]:
         if name in made:
             return made[name]
-        import realshapes
+        from support import realshapes
 
         key = hashlib.sha256(
             realshapes.source_text(name)
