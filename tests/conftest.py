@@ -1,8 +1,8 @@
 """Tests that cannot leak: every test gets its own BOOTSTRAP_HOME and a scrubbed env.
 
 Fixtures only. The kit (runners, servers, boxes, builders) is the package tests/support;
-its boxes' fixtures are registered below for every folder. Subfolders add their own
-fixtures in their own conftest.py. See tests/README.md.
+the fixtures of its boxes, interpreter archive and reports are registered below for every
+folder. Subfolders add their own fixtures in their own conftest.py. See tests/README.md.
 """
 
 from __future__ import annotations
