@@ -1,6 +1,8 @@
 """Tests that cannot leak: every test gets its own BOOTSTRAP_HOME and a scrubbed env.
 
-Subfolders add their own fixtures in their own conftest.py.
+Fixtures only. The kit (runners, servers, boxes, builders) is the package tests/support;
+the fixtures of its boxes, interpreter archive and reports are registered below for every
+folder. Subfolders add their own fixtures in their own conftest.py. See tests/README.md.
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ import pytest
 # tests that call make_plan without strategies=.
 import bootstrap.strategies  # noqa: F401
 
-REPO = Path(__file__).resolve().parent.parent
+# The boxes (a Debian root filesystem, a real sshd in it, the wsl.exe stand-in, podman with
+# the Dev Containers CLI), the bundled interpreter, and the reports' facts, receiver and
+# Pushgateway: their fixtures, for every folder.
+# (In import order: a plugin imported by an earlier one misses assertion rewriting.)
+pytest_plugins = [
+    "support.rootfs",
+    "support.sshbox",
+    "support.wslbox",
+    "support.podman",
+    "support.pyarchive",
+    "support.reports",
+]
 # Fixture projects carry their own tests (the teamrepo's first run): not this suite's.
 collect_ignore = ["fixtures"]
 
@@ -49,7 +62,7 @@ def uv_bin() -> Path:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(item.get_closest_marker("network") for item in items):
         return
-    from helpers import pypi_reachable
+    from support.network import pypi_reachable
 
     if pypi_reachable():
         return

@@ -13,24 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from support.cli import bootstrap, environ
+from support.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE = REPO / "profiles" / "python-service.toml"
 CAPTURE = REPO / "tests" / "fixtures" / "hosts" / "linux-no-gpu"
-
-
-def bootstrap(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
 
 
 def assert_one_line(res: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
@@ -109,7 +97,7 @@ ENV_CASES = [
 
 @pytest.mark.parametrize(("env", "needle"), ENV_CASES, ids=[str(c[0])[:50] for c in ENV_CASES])
 def test_bad_override(env: dict[str, str], needle: str) -> None:
-    assert_one_line(bootstrap("detect", env=env), 2, needle)
+    assert_one_line(bootstrap("detect", env=environ(**env)), 2, needle)
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "0", "inf"])
@@ -242,16 +230,13 @@ def test_a_bug_prints_one_line_and_logs_the_traceback(
 ) -> None:
     # A real bug path: a probe source that raises an error nobody expects.
     import bootstrap.host as host_pkg
-    from bootstrap.cli import main
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("probe blew up at https://user:hunter2@proxy.example:3128")
 
     monkeypatch.setattr(host_pkg, "detect", broken)
-    with pytest.raises(SystemExit) as exc:
-        main(["detect"])
-    assert exc.value.code == 70
-    err = capsys.readouterr().err
+    code, _, err = cli_main(capsys, "detect")
+    assert code == 70
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "internal error (RuntimeError)" in err
     log = Path(err.rsplit("the traceback is in ", 1)[1].strip())

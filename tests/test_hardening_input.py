@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import bootstrap
 
 REPO = Path(__file__).resolve().parent.parent
 TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
@@ -20,11 +20,7 @@ def run(tmp_path: Path, *args: str, cwd: Path | None = None, **env: str):
     home = tmp_path / "home"
     full = {k: v for k, v in os.environ.items() if not k.startswith("BOOTSTRAP_")}
     full.update({"BOOTSTRAP_HOME": str(home), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True, text=True, env=full, cwd=cwd or tmp_path, timeout=300,
-        check=False,
-    )  # fmt: skip
+    return bootstrap(*args, env=full, cwd=cwd or tmp_path, timeout=300)
 
 
 def assert_one_line(res: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the cache tests; see cachekit.py for how the bundle is made."""
+"""Fixtures for the cache tests; see tests/support/bundles.py for how the bundle is made."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cachekit import (
-    REPO,
-    TINY,
-    TINY_LOCK,
-    Packed,
-    copy_tiny,
-    host_target,
-    uv_version,
-)
-from helpers import pypi_reachable
+from support import REPO
+from support.bundles import TINY, TINY_LOCK, Packed, copy_tiny, host_target, uv_version
+from support.network import pypi_reachable
 
 from bootstrap.cache import pack
 from bootstrap.cache.pin import repo_pin

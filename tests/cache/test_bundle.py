@@ -15,7 +15,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed
+from support import REPO
+from support.bundles import TINY, Packed
 from support.interrupt import kill_when
 
 from bootstrap.cache import Expect, UvPin, import_bundle, verify

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed, copy_tiny
-from helpers import netns_available, offline
+from support import REPO, cli
+from support.bundles import TINY, Packed, copy_tiny
+from support.network import netns_available, offline
 from test_bundle import file_info, members, resealed, write_raw
 
 from bootstrap.cache.bundle import MANIFEST, SUMS, Manifest, sums_text
@@ -328,14 +329,8 @@ def test_a_lock_that_is_not_a_lock_is_refused_even_in_a_dry_run(
     """`--lock` names the file uv installs from: a file that is not a lock (by name), or
     that the project does not have, is bad input before anything is planned to run."""
     home = machine / "home"
-    res = subprocess.run(
-        [sys.executable, "-m", "bootstrap", *argv, "--profile", str(machine / "tiny.toml")],
-        env=_env(home),
-        cwd=machine,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    res = cli.bootstrap(
+        *argv, "--profile", str(machine / "tiny.toml"), cwd=machine, env=_env(home), timeout=120
     )
     line = assert_one_line(res, 2)
     assert says in line, line

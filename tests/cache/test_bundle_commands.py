@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed, gzip_bomb, on_small_tmpfs
-from helpers import netns_available, offline
+from support import REPO
+from support.bundles import TINY, Packed, gzip_bomb, on_small_tmpfs
+from support.network import netns_available, offline
 from test_bundle import HOSTILE, hostile, members, resealed, tampered
 
 pytestmark = pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available")

@@ -17,12 +17,12 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed, copy_tiny
-from helpers import netns_available, offline
+from support import REPO, cli
+from support.bundles import TINY, Packed, copy_tiny
+from support.network import netns_available
 from test_bundle import expect, injected_wheel, members, resealed, tampered
 from test_bundle_bad_input import TINY_PROFILE, assert_one_line
 
@@ -42,16 +42,7 @@ def bootstrap(
         "PYTHONPATH": str(REPO),
         "LANG": "C.UTF-8",
     }
-    argv = [sys.executable, "-m", "bootstrap", *args]
-    return subprocess.run(
-        argv if net else offline(argv),
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return cli.bootstrap(*args, env=env, cwd=cwd, offline=not net, timeout=300)
 
 
 def six_name(bundle: Path) -> str:

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from cachekit import TINY, TINY_LOCK, copy_tiny, host_target
+from support.bundles import TINY, TINY_LOCK, copy_tiny, host_target
+from support.cli import invoke
 
 from bootstrap.cache import Expect, UvPin, import_bundle, pack, parse_target, verify
 from bootstrap.cache.pin import repo_pin
@@ -167,11 +168,7 @@ def test_docs_agree_with_pack_help() -> None:
     """docs/cache.md names every option `cache pack --help` has, and no other."""
     import re
 
-    from click.testing import CliRunner
-
-    from bootstrap.cli import cli
-
-    help_text = CliRunner().invoke(cli, ["cache", "pack", "--help"]).output
+    help_text = invoke("cache", "pack", "--help").output
     options = set(re.findall(r"(?m)^\s+(--[a-z-]+)", help_text)) - {"--help"}
     docs = (Path(__file__).resolve().parents[2] / "docs" / "cache.md").read_text()
     para = docs[docs.index("`pack` options") : docs.index("`verify` and `import` check")]

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, Packed, gzip_bomb, on_small_tmpfs
-from helpers import netns_available, offline
+from support import REPO, cli
+from support.bundles import Packed, gzip_bomb, on_small_tmpfs
+from support.network import netns_available, offline
 from test_bundle import HOSTILE, hostile, members, resealed, tampered
 
 pytestmark = pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available")
@@ -54,13 +55,7 @@ def test_stage0_sets_up_the_bootstrapper_offline_then_skips_the_same_bundle(
     first = stage0(packed.path, env, "--no-run")
     assert first.returncode == 0, first.stderr
     (tool,) = (data(home) / "tool").iterdir()
-    version = subprocess.run(
-        offline([str(tool / "bin" / "python"), "-m", "bootstrap", "--version"]),
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    version = cli.bootstrap("--version", env=env, offline=True, python=str(tool / "bin" / "python"))
     assert version.returncode == 0 and "bootstrap, version" in version.stdout, version.stderr
     # The tool's own wheels only (the project's stay for `bootstrap up` to check).
     have = {p.name.split("-")[0] for p in (data(home) / "wheels").glob("*.whl")}

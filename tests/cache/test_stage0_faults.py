@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, Packed
+from support import REPO
+from support.bundles import TINY, Packed
 
 needs_mount = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("mount"),

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, Packed
-from helpers import netns_available, offline
-from support import macos
+from support import REPO, macos
+from support.bundles import Packed
+from support.network import netns_available, offline
 from test_bundle import members, resealed
 
 pytestmark = pytest.mark.skipif(not netns_available(), reason="`unshare -n` is not available")

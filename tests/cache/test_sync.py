@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY_LOCK, Packed
-from helpers import netns_available, offline
+from support import REPO
+from support.bundles import TINY_LOCK, Packed
 from support.interrupt import kill_when
+from support.network import netns_available, offline
 
 from bootstrap.plan.model import LockChoice
 from bootstrap.sync import (

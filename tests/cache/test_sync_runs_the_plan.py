@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cachekit import TINY_LOCK
+from support.bundles import TINY_LOCK
 
 from bootstrap.errors import UserError
 from bootstrap.plan.model import LockChoice

@@ -15,13 +15,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cachekit import REPO, TINY, uv_version
-from helpers import netns_available, offline, pypi_reachable
+from support import REPO
+from support.bundles import TINY, uv_version
+from support.cli import bootstrap
+from support.network import netns_available, offline, pypi_reachable
 from test_bundle import members, resealed
 
 RUFF = "0.0.170"
@@ -47,16 +48,7 @@ class ToolBundle:
 def run(
     *args: str, env: dict[str, str], no_net: bool = False, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "bootstrap", *args]
-    return subprocess.run(
-        offline(argv) if no_net else argv,
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
+    return bootstrap(*args, env=env, cwd=REPO, offline=no_net, timeout=timeout)
 
 
 def machine(home: Path, uv_bin: Path) -> dict[str, str]:

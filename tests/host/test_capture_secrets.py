@@ -5,11 +5,10 @@ last "@" is userinfo), and every byte the tool wrote is searched for the passwor
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import cli
 
 PASSWORD = "Pw9-unique"  # noqa: S105 - planted, searched for
 
@@ -40,10 +39,7 @@ def test_capture_keeps_no_proxy_password(tmp_path: Path, spelling: str) -> None:
     home, capture = tmp_path / "home", tmp_path / "support"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update({name: value, "BOOTSTRAP_HOME": str(home)})
-    res = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--capture", str(capture)],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    res = cli.bootstrap("detect", "--capture", str(capture), env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
     files = _written(capture) + (_written(home) if home.exists() else [])
@@ -54,9 +50,6 @@ def test_capture_keeps_no_proxy_password(tmp_path: Path, spelling: str) -> None:
     index = (capture / "capture.json").read_text(encoding="utf-8")
     assert "proxy.example" in index or "[::1]" in index  # the host stays readable
     # What was captured still replays, proxy fact included.
-    again = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--json", "--replay", str(capture)],
-        env={**env, name: ""}, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    again = cli.bootstrap("detect", "--json", "--replay", str(capture), env={**env, name: ""})
     assert again.returncode == 0, again.stderr
     assert '"proxy": true' in again.stdout

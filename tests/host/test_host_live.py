@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import cli
 
 from bootstrap.host import capture, detect, probes, replay
 from bootstrap.host.facts import HostFacts
@@ -128,14 +129,7 @@ def test_a_stuck_nvidia_smi_costs_only_its_timeout(stuck_nvidia_smi: Path) -> No
 )
 def test_cli_with_a_stuck_nvidia_smi(stuck_nvidia_smi: Path) -> None:
     start = time.monotonic()
-    r = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--json", "--timeout", "1"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=25,
-        env=os.environ,
-    )
+    r = cli.bootstrap("detect", "--json", "--timeout", "1", env=os.environ, timeout=25)
     elapsed = time.monotonic() - start
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["probes"]["nvidia"]["status"] == "timeout"
@@ -167,13 +161,7 @@ def test_a_hung_probe_thread_is_abandoned_at_its_timeout(monkeypatch: pytest.Mon
 
 
 def test_cli_summary_renders(tmp_path: Path) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--capture", str(tmp_path / "c")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = cli.bootstrap("detect", "--capture", str(tmp_path / "c"), timeout=60)
     assert r.returncode == 0, r.stderr
     for label in ("os", "arch", "libc", "memory", "gpu", "probes", "nvidia"):
         assert label in r.stdout

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import cli
 
 from bootstrap.errors import ReplayError, UserError
 from bootstrap.host import detect, replay
@@ -309,13 +310,7 @@ def test_partial_capture_names_what_is_missing(tmp_path: Path) -> None:
 def test_cli_corrupt_replay_exits_2_naming_the_entry(tmp_path: Path) -> None:
     d = copy_host(tmp_path, "wsl2-nvidia")
     (d / "files" / "0001").unlink()
-    r = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--replay", str(d), "--json"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = cli.bootstrap("detect", "--replay", str(d), "--json", timeout=60)
     assert r.returncode == 2, r.stderr
     assert "files/0001" in r.stderr
     assert "Traceback" not in r.stderr
@@ -323,13 +318,7 @@ def test_cli_corrupt_replay_exits_2_naming_the_entry(tmp_path: Path) -> None:
 
 def test_cli_replay_json_is_the_facts() -> None:
     where = str(HOSTS / "macos-rosetta")
-    r = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--json", "--replay", where],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = cli.bootstrap("detect", "--json", "--replay", where, timeout=60)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert (data["os"], data["arch"], data["arch_translated"]) == ("macos", "arm64", True)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from planlib import GOLDEN, as_golden, host, host_names, plan_or_failure, profile
+from support.plans import GOLDEN, as_golden, host, host_names, plan_or_failure, profile
 
 from bootstrap.host import replay
 

@@ -4,7 +4,7 @@ uv offline, after the import, every sync on it), also for a handoff's preflight.
 
 from __future__ import annotations
 
-from planlib import host, profile, reason
+from support.plans import host, profile, reason
 
 from bootstrap.plan import specs
 from bootstrap.plan.planner import Overrides, make_plan

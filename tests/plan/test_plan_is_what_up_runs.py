@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from planlib import PROFILES, SHIPPED, host
+from support.plans import PROFILES, SHIPPED, host
 from test_golden import CASES
 
 import bootstrap.host

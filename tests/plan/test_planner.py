@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from planlib import host, profile, reason
+from support.plans import host, profile, reason
 
 from bootstrap.errors import UserError
 from bootstrap.host import replay

@@ -9,8 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
-from policylib import SPLIT_PROFILE, bootstrap, copy_project
+from support.cli import bootstrap
+from support.network import netns_available
+from support.projects import SPLIT_PROFILE, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline
 from support import fakegpu
+from support.network import netns_available, offline
 
 pytestmark = [
     pytest.mark.netns,

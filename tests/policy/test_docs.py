@@ -8,9 +8,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from bootstrap.cli import cli
+from support.cli import invoke
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "team-standard.md"
 
@@ -36,5 +34,5 @@ def test_the_page_shows_the_five_commands() -> None:
 
 @pytest.mark.parametrize("command", commands())
 def test_each_command_in_the_page_parses(command: str) -> None:
-    result = CliRunner().invoke(cli, [*shlex.split(command), "--help"])
+    result = invoke(*shlex.split(command), "--help")
     assert result.exit_code == 0, (command, result.output)

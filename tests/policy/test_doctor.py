@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from policylib import SPLIT_PROFILE, bootstrap, copy_project, tree_hash
+from support.cli import bootstrap
+from support.projects import SPLIT_PROFILE, copy_project, tree_hash
 
 pytestmark = pytest.mark.network  # the old uv and the packages come from PyPI once
 

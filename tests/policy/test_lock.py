@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from policylib import bootstrap, copy_project
+from support.cli import bootstrap
+from support.projects import copy_project
 
 from bootstrap.policy.locks import _marker_fits, python_minors, wheel_fits
 

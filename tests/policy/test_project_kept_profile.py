@@ -19,7 +19,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from policylib import PROJECTS, bootstrap
+from support.cli import bootstrap
+from support.projects import PROJECTS
 
 KEPT = """\
 name = "split-kept"

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
-from policylib import bootstrap
+from support.cli import bootstrap
+from support.network import netns_available
 
 PROFILE = '[[locks]]\nkind = "uv"\n\n[tools]\nruff = "0.6.9"\n"pre-commit" = "3.8.0"\n'
 

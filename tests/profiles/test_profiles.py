@@ -5,11 +5,10 @@ traceback."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import bootstrap
 
 from bootstrap.errors import ConfigError
 from bootstrap.profiles import REPO_PROFILES, list_profiles, load_profile, search_dirs
@@ -350,16 +349,6 @@ def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- the CLI -------------------------------------------------------------------------------
-
-
-def bootstrap(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_cli_validate_bad_profile_exits_2(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import cli
 
 from bootstrap.errors import ConfigError
 from bootstrap.profiles import REPO_PROFILES, check_project, load_profile
@@ -23,17 +23,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def bootstrap(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        cwd=cwd or REPO,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return cli.bootstrap(*args, cwd=cwd or REPO, env=cli.environ(**env), timeout=60)
 
 
 def test_the_project_keeps_its_profile_with_path_dot(project: Path) -> None:

@@ -9,12 +9,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline
+from support import cli
+from support.network import netns_available, offline
 from support.pyarchive import PyArchive, variant, write_pin
 
 from bootstrap.cache import Expect, import_bundle, verify
@@ -110,14 +110,7 @@ def test_pack_with_python_carries_the_pinned_archive(
     raw = members(bundle)
     assert raw[f"python/{py_archive.path.name}"] == py_archive.path.read_bytes()
     argv = ["cache", "verify", str(bundle), "--json", "--profile", "python-service"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bootstrap", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=dict(os.environ),
-        cwd=REPO,
-    )
+    out = cli.bootstrap(*argv, cwd=REPO, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["interpreter"] == f"python/{py_archive.path.name}"
     wheelhouse, pydir = tmp_path / "wheels", tmp_path / "python"
@@ -133,22 +126,14 @@ def test_pack_with_python_refuses_without_a_pin_for_the_target(
 ) -> None:
     empty = tmp_path / "pin.txt"
     empty.write_text("# nothing pinned\n")
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bootstrap",
-            "cache",
-            "pack",
-            "--profile",
-            "python-service",
-            "--with-python",
-            "--out",
-            str(tmp_path / "x.tar"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    res = cli.bootstrap(
+        "cache",
+        "pack",
+        "--profile",
+        "python-service",
+        "--with-python",
+        "--out",
+        str(tmp_path / "x.tar"),
         cwd=REPO,
         env=dict(os.environ, BOOTSTRAP_PYTHON_PIN_FILE=str(empty)),
     )

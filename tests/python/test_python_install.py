@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline
+from support.network import netns_available, offline
 from support.pyarchive import PyArchive
 
 from bootstrap.errors import IntegrityError

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import cli
 from support.pyarchive import PyArchive, variant
 
 from bootstrap.errors import ConfigError, IntegrityError
@@ -23,15 +23,7 @@ SHA = "a" * 64
 
 
 def bootstrap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=REPO,
-        timeout=120,
-    )
+    return cli.bootstrap(*args, env=env, cwd=REPO)
 
 
 # -- the format --------------------------------------------------------------------------

@@ -10,10 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke
 
 from bootstrap import console
-from bootstrap.cli import cli
 from bootstrap.paths import Paths
 from bootstrap.report import TimingReport, history
 from bootstrap.report.charts import history as history_chart
@@ -146,7 +145,7 @@ def test_report_show_draws_both_without_colour(
         history.append(paths, r)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", str(WIDTH))
-    result = CliRunner().invoke(cli, ["report", "show"])
+    result = invoke("report", "show")
     assert result.exit_code == 0, result.output
     expected = plain_text(waterfall(_history()[-1], width=WIDTH, plain=True))
     assert expected in result.output

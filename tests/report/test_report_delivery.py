@@ -13,7 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, free_port, make_report
+from support.reports import Receiver, make_report
+from support.servers import free_port
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths
@@ -327,7 +328,7 @@ def test_flush_stops_at_its_budget(facts: HostFacts, paths: Paths, receiver: Rec
 def test_a_machine_with_no_network_waits_no_longer_than_the_budget(tmp_path: Path) -> None:
     """A laptop that is offline: no interfaces at all, not even loopback. Remote sinks
     fail fast or time out inside the budget; the reports are spooled for later."""
-    from helpers import netns_available, offline
+    from support.network import netns_available, offline
 
     if not netns_available():
         pytest.skip("`unshare -n` is not available here")

@@ -15,7 +15,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import promstack
 import pytest
-from helpers import http_server
+from support import cli, promstack
+from support.servers import http_server
 
 from bootstrap.report.fleet import RULES_FILE, dashboard, dashboard_queries
 from bootstrap.uv.install import MARKER
@@ -134,14 +133,7 @@ def _up(profile: Path, home: Path, pushgateway: str) -> dict[str, Any]:
             [{"kind": "pushgateway", "url": pushgateway, "job": JOB}]
         ),
     )
-    ran = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", "--profile", str(profile), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ran = cli.bootstrap("up", "--profile", str(profile), "--json", env=env, timeout=120)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     report: dict[str, Any] = json.loads(ran.stdout)
     spooled = list((home / "state" / "spool").rglob("*.json"))
@@ -153,22 +145,8 @@ def _up(profile: Path, home: Path, pushgateway: str) -> dict[str, Any]:
 def fleet(pushgateway: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("fleet-e2e")
     home = _home(root)
-    rules = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bootstrap",
-            "report",
-            "rules",
-            "--out",
-            str(root / "rules"),
-            "--for",
-            "0s",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    rules = cli.bootstrap(
+        "report", "rules", "--out", str(root / "rules"), "--for", "0s", timeout=60
     )
     assert rules.returncode == 0, rules.stderr
     state = Webhook()

@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from report_helpers import make_report, parse_exposition, scrape
+from support.reports import make_report, parse_exposition, scrape
 
 from bootstrap.errors import ConfigError
 from bootstrap.host.facts import HostFacts

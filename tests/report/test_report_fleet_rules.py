@@ -11,9 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke, main
 
-from bootstrap.cli import cli
 from bootstrap.report.fleet import (
     DASHBOARD_FILE,
     FLEET_DIR,
@@ -48,7 +47,7 @@ def test_the_shipped_rules_pass_promtool_check_and_their_unit_tests() -> None:
 
 def test_the_shipped_rules_are_what_the_command_writes_with_the_defaults(tmp_path: Path) -> None:
     assert (FLEET_DIR / RULES_FILE).read_text() == rules_yaml(Thresholds())
-    result = CliRunner().invoke(cli, ["report", "rules", "--out", str(tmp_path / "fleet")])
+    result = invoke("report", "rules", "--out", str(tmp_path / "fleet"))
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "fleet").iterdir())
     assert written == sorted([RULES_FILE, RULES_TEST_FILE, DASHBOARD_FILE])
@@ -117,7 +116,7 @@ def test_thresholds_change_what_fires(
 ) -> None:
     out = tmp_path / "fleet"
     args = ["report", "rules", "--out", str(out), "--for", "0s", *options]
-    result = CliRunner().invoke(cli, args)
+    result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert not (out / RULES_TEST_FILE).exists()  # its cases assume the default thresholds
     assert promtool("check", "rules", RULES_FILE, cwd=out).returncode == 0
@@ -146,12 +145,8 @@ def test_thresholds_change_what_fires(
 def test_a_bad_threshold_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, says: str
 ) -> None:
-    from bootstrap.cli import main
-
-    with pytest.raises(SystemExit) as exited:
-        main(["report", "rules", "--out", str(tmp_path / "x"), option, value])
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
+    code, _, err = main(capsys, "report", "rules", "--out", str(tmp_path / "x"), option, value)
+    assert code == 2
     assert err.startswith(f"error: {says}") and err.count("\n") == 1, err
     assert not (tmp_path / "x").exists()  # nothing written
 

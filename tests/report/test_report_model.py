@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_helpers import SALT, make_report
+from support.reports import SALT, make_report
 
 from bootstrap.errors import ConfigError, OfflineMiss
 from bootstrap.host.facts import HostFacts

@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import promstack
 import pytest
+from support import promstack
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.report import SinkConfig, host_summary, new_report

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, make_report
+from support import cli
+from support.reports import Receiver, make_report
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths
@@ -40,25 +39,12 @@ def test_capture_redacts_a_proxy_password(tmp_path: Path) -> None:
         "HTTPS_PROXY": f"http://alice:{SECRETS[0]}@proxy.example:3128",
         "http_proxy": f"http://proxy.example:3128/?apikey={SECRETS[1]}",
     }
-    res = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--capture", str(capture)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    res = cli.bootstrap("detect", "--capture", str(capture), env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "proxy.example" in (capture / "capture.json").read_text(encoding="utf-8")
     assert len(_assert_clean(capture)) > 3
     # The redacted capture still replays.
-    again = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "detect", "--json", "--replay", str(capture)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    again = cli.bootstrap("detect", "--json", "--replay", str(capture), timeout=120)
     assert again.returncode == 0, again.stderr
     assert '"proxy": true' in again.stdout
 

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, make_report, scrape
+from support.reports import Receiver, make_report, scrape
 
 from bootstrap.errors import ConfigError
 from bootstrap.host.facts import HostFacts

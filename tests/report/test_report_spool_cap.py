@@ -5,13 +5,13 @@ their lock files, a warning, and a counter the next report carries."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from report_helpers import Receiver, free_port, make_report
+from support import cli
+from support.reports import Receiver, make_report
+from support.servers import free_port
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths
@@ -142,14 +142,7 @@ def test_old_reports_without_the_field_still_read() -> None:
 )
 def test_a_bad_limit_is_one_line_and_exit_2(key: str, value: str, tmp_path: Path) -> None:
     env = {**os.environ, key: value}
-    res = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "report", "flush"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    res = cli.bootstrap("report", "flush", env=env, timeout=60)
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     assert f"{key} must be" in res.stderr and repr(value) in res.stderr

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from helpers import Served, serve_directory
+from support.servers import Served, serve_directory
 
 SHOW = "import fakegpu; print('build', fakegpu.BUILD)"
 

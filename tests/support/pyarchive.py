@@ -207,7 +207,7 @@ def py_bundle(
     import os
     import sys
 
-    from helpers import pypi_reachable
+    from support.network import pypi_reachable
 
     repo = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256(

@@ -28,6 +28,8 @@ from typing import Callable, Union
 
 import pytest
 
+from support.servers import free_port
+
 HOSTNAME = "remotebox"
 DEFAULT_ALIAS = "remotebox"
 HOST_TOOLS = ("unshare", "nsenter", "mount", "chroot", "ssh", "ssh-keygen")
@@ -103,13 +105,6 @@ def _die_with_parent() -> list[str]:
     """A prefix that SIGKILLs the box when the test process dies, so a crashed or killed
     session cannot leave a box running (unshare --kill-child takes sshd along)."""
     return ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
-
-
-def free_port() -> int:
-    """A 127.0.0.1 port nothing listens on (at the time of asking)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def missing_host_tools() -> list[str]:

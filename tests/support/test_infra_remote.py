@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.sshbox import MakeRemoteBox, RemoteBox, free_port
+from support.servers import free_port
+from support.sshbox import MakeRemoteBox, RemoteBox
 
 pytestmark = [pytest.mark.remote, pytest.mark.slow]
 

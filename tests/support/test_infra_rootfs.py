@@ -14,7 +14,7 @@ from support.rootfs import (
     debian_mirror,
     recipe_key,
 )
-from support.sshbox import free_port
+from support.servers import free_port
 
 DEB822 = """\
 Types: deb

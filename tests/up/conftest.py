@@ -18,33 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import pypi_reachable
+from support import REPO
+from support.machine import copy_tree
+from support.network import pypi_reachable
 
-REPO = Path(__file__).resolve().parents[2]
 PROFILE_PROJECTS = {
     "python-service": REPO / "examples" / "python-service",
     "ai-training": REPO / "examples" / "ai-training",
 }
-
-
-def copy_tree(dest: Path) -> Path:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for raw in listed:
-        if not raw:
-            continue
-        rel = raw.decode()
-        src = REPO / rel
-        if not src.is_file():
-            continue  # deleted in the working tree
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target)
-    return dest
 
 
 @pytest.fixture
@@ -105,7 +86,7 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
     return get
 
 
-# Projects in real shapes (tests/up/realshapes.py), locked and packed online once.
+# Projects in real shapes (tests/support/realshapes.py), locked and packed online once.
 @pytest.fixture(scope="session")
 def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple[Path, Path]]:
     """name -> (the locked project, its bundle), made online once per content."""
@@ -114,7 +95,7 @@ def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple
     def get(name: str) -> tuple[Path, Path]:
         if name in made:
             return made[name]
-        import realshapes
+        from support import realshapes
 
         key = hashlib.sha256(
             realshapes.source_text(name)
@@ -166,22 +147,3 @@ def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple
         return made[name]
 
     return get
-
-
-# The remote box for tests/up/test_up_remote.py (real sshd in a Debian root filesystem),
-# and podman with the Dev Containers CLI for tests/up/test_up_devcontainer.py.
-from support.podman import podman_env  # noqa: E402
-from support.pyarchive import py_archive, py_bundle  # noqa: E402
-from support.rootfs import debian_rootfs, debian_rootfs_tarball  # noqa: E402
-from support.sshbox import make_remote_box  # noqa: E402
-from support.wslbox import make_wsl_distro  # noqa: E402
-
-__all__ = [
-    "debian_rootfs",
-    "debian_rootfs_tarball",
-    "make_remote_box",
-    "make_wsl_distro",
-    "podman_env",
-    "py_archive",
-    "py_bundle",
-]

@@ -80,7 +80,7 @@ def test_the_remote_handoff_refuses_a_crlf_install_sh_before_sending_it(
 ) -> None:
     """A real ssh box: the refusal comes from the host, with its code and fix, and the box
     never receives the project (no raw `sh: 1: set: Illegal option` from over there)."""
-    from upkit import fresh_env
+    from support.machine import fresh_env
 
     box = make_remote_box()
     env = fresh_env(tmp_path / "host")

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
-from onboardkit import IN_NETNS, Team, bootstrap_argv, in_netns, team_fixture  # noqa: F401
 from support.gitserver import git, write
-from upkit import fresh_env
+from support.machine import fresh_env
+from support.network import netns_available
+from support.onboarding import IN_NETNS, Team, bootstrap_argv, in_netns, team_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.network,

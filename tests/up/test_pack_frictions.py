@@ -22,14 +22,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
-from upkit import fresh_env
+from support import cli
+from support.machine import fresh_env
+from support.network import netns_available
 
 REPO = Path(__file__).resolve().parents[2]
 UV_WHEEL = "uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
@@ -39,12 +39,7 @@ needs_netns = pytest.mark.skipif(not netns_available(), reason="`unshare -n` is 
 def _bootstrap(
     *args: str, cwd: Path, env: dict[str, str] | None = None, offline: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "bootstrap", *args]
-    if offline:
-        argv = ["unshare", "-n", *argv]
-    return subprocess.run(
-        argv, cwd=cwd, env=env or _env(), capture_output=True, text=True, timeout=600, check=False
-    )
+    return cli.bootstrap(*args, cwd=cwd, env=env or _env(), offline=offline, timeout=600)
 
 
 def _env() -> dict[str, str]:

@@ -11,10 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
+from support import cli
+from support.machine import fresh_env
+from support.network import netns_available
 from support.nopython import PATH, no_python
 from support.pyarchive import PyArchive, write_pin
-from upkit import fresh_env
 
 pytestmark = [
     pytest.mark.slow,
@@ -110,18 +111,8 @@ def test_no_python_and_a_bundle_without_one_is_refused_with_the_fix(
 
 
 def _up(tree: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    import sys
-
-    p = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=tree,  # `-m` imports the package from the tree: its pin is the one sent
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    # `-m` imports the package from the tree (the cwd): its pin is the one sent
+    p = cli.bootstrap("up", *args, cwd=tree, env=env, timeout=600, merge=True)
     return p.returncode, p.stdout
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import cli
+from support.machine import fresh_env
 from support.podman import IMAGE, PodmanEnv, write_devcontainer_json
-from upkit import fresh_env
 
 from bootstrap.strategies import devcontainer_config as dc
 
@@ -29,11 +30,7 @@ SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "devcontainer"
 
 
 def up(tree: Path, env: dict[str, str], *args: str, timeout: float = 600) -> tuple[int, str]:
-    p = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
+    p = cli.bootstrap("up", *args, cwd=tree, env=env, timeout=timeout, merge=True)
     return p.returncode, p.stdout
 
 

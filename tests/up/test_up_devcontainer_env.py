@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.machine import fresh_env
 from support.podman import IMAGE, PodmanEnv, write_devcontainer_json
-from upkit import fresh_env
 
 from bootstrap.strategies import devcontainer_config as dc
 

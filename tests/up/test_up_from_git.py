@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
 from support.gitserver import git
-from upkit import fresh_env
+from support.machine import fresh_env
+from support.network import netns_available
 
 # In a new network namespace: loopback up, a git daemon on it, then the installer.
 IN_NETNS = """\

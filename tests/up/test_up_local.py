@@ -9,13 +9,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support import cli
 
 from bootstrap.uv.install import MARKER
 
@@ -35,14 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def up(tree: Path, *args: str, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=tree,
-        env={**os.environ, "CI": "1", **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return cli.start("up", *args, cwd=tree, env=cli.environ(CI="1", **env))
 
 
 def finish(p: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str, str]:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
-from upkit import fresh_env
+from support.machine import fresh_env
+from support.network import netns_available
 
 pytestmark = [
     pytest.mark.slow,

@@ -1,4 +1,4 @@
-"""Projects in real shapes (tests/up/realshapes.py) from a cache bundle, on a fresh HOME
+"""Projects in real shapes (tests/support/realshapes.py) from a cache bundle, on a fresh HOME
 with no network, through `install.sh --project DIR --cache-bundle F` to their own
 tests: the project itself is installed as `uv sync` installs it (editable, with its
 metadata and entry points; workspace members likewise), its build backend comes from
@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import realshapes
-from helpers import netns_available
-from upkit import fresh_env
+from support import realshapes
+from support.machine import fresh_env
+from support.network import netns_available
 
 from bootstrap.plan.model import LockChoice
 

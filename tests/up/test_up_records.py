@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import netns_available
+from support.network import netns_available
 
 from bootstrap.paths import Paths
 from bootstrap.report.model import TimingReport, load_schema

@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from upkit import fresh_env
+from support import cli
+from support.machine import fresh_env
 
 from bootstrap.errors import EXIT_TARGET_REFUSED, EXIT_TARGET_UNFIT, EXIT_UNREACHABLE
 
@@ -26,16 +27,7 @@ SERVICE_BUNDLE = ("python-service", "linux-x86_64-cpu")
 
 def up(tree: Path, env: dict[str, str], *args: str, timeout: float = 300) -> tuple[int, str]:
     """The host side, as a user runs it; stdout and stderr together."""
-    p = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    p = cli.bootstrap("up", *args, cwd=tree, env=env, timeout=timeout, merge=True)
     return p.returncode, p.stdout
 
 

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from upkit import fresh_env
+from support import cli
+from support.machine import fresh_env
 
 from bootstrap.errors import EXIT_TARGET_UNFIT
 
@@ -70,10 +71,7 @@ REPORT_LIES = {
 
 
 def up(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=tree, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    return cli.bootstrap("up", *args, cwd=tree, env=env, timeout=600)
 
 
 def liar(make_remote_box, tmp_path: Path, lies: dict[str, str]):

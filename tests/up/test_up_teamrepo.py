@@ -15,8 +15,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, pypi_reachable
-from upkit import fresh_env
+from support.machine import fresh_env
+from support.network import netns_available, pypi_reachable
 
 from bootstrap.errors import OfflineMiss
 from bootstrap.plan.model import LockChoice

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import netns_available, offline
 from support import fakegpu
 from support.fakegpu import SHOW
+from support.network import netns_available, offline
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from upkit import fresh_env
+from support import cli
+from support.machine import fresh_env
 
 from bootstrap.errors import EXIT_ACTION_REQUIRED
 
@@ -28,11 +28,7 @@ WINDOWS = HOSTS / "windows-wsl2"
 
 def up(cwd: Path, env: dict[str, str], *args: str, timeout: float = 300) -> tuple[int, str]:
     """The Windows side, as a user runs it; stdout and stderr together."""
-    p = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "up", *args],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
+    p = cli.bootstrap("up", *args, cwd=cwd, env=env, timeout=timeout, merge=True)
     return p.returncode, p.stdout
 
 

@@ -12,12 +12,14 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from support.cli import invoke
+from support.network import netns_available, offline
+from support.servers import serve_directory
+from support.stage0 import INSTALL_SH, Artifacts, run_sh, sha256, shell_env
 
 from bootstrap.errors import UserError
 from bootstrap.paths import Paths
 from bootstrap.uv import InstallFailed, ensure
-from tests.helpers import netns_available, offline, serve_directory
-from tests.uv.conftest import INSTALL_SH, Artifacts, run_sh, sha256, shell_env
 
 
 @pytest.fixture
@@ -242,7 +244,7 @@ def test_https_to_http_redirect_is_refused(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.uv.tls import serve_tls
+    from support.tls import serve_tls
 
     with (
         serve_directory(artifacts.root) as plain,
@@ -284,21 +286,16 @@ def test_bad_source_names_are_user_errors(test_pin: Path) -> None:
 def test_cli_ensure_json_and_which(
     artifacts: Artifacts, test_pin: Path, fast: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
-    from bootstrap.cli import cli
-
     monkeypatch.setenv("BOOTSTRAP_UV_LOCAL", str(artifacts.local))
-    runner = CliRunner()
-    missing = runner.invoke(cli, ["uv", "which"])
+    missing = invoke("uv", "which")
     assert missing.exit_code == 1 and "bootstrap uv ensure" in missing.output
-    out = runner.invoke(cli, ["uv", "ensure", "--source", "local", "--json"])
+    out = invoke("uv", "ensure", "--source", "local", "--json")
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["action"] == "installed" and data["version"] == artifacts.version
-    which = runner.invoke(cli, ["uv", "which"])
+    which = invoke("uv", "which")
     assert which.output.strip() == data["path"]
-    alias = runner.invoke(cli, ["uv", "install", "--source", "local"])
+    alias = invoke("uv", "install", "--source", "local")
     assert alias.exit_code == 0 and "present and verified" in alias.output
 
 

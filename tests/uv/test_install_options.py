@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.uv.conftest import SHELLS, Artifacts, run_sh, shell_env
+from support.stage0 import SHELLS, Artifacts, run_sh, shell_env
 
 
 def _env(artifacts: Artifacts, tmp_path: Path, warm_uv_cache: str) -> dict[str, str]:

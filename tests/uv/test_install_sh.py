@@ -11,16 +11,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import netns_available, offline, serve_directory
-from tests.uv.conftest import (
-    INSTALL_SH,
-    SHELLS,
-    Artifacts,
-    run_sh,
-    sha256,
-    shell_env,
-)
+from support.network import netns_available, offline
+from support.servers import serve_directory
+from support.stage0 import INSTALL_SH, SHELLS, Artifacts, run_sh, sha256, shell_env
 
 
 def installed(uv_home: Path, version: str) -> Path:
@@ -318,7 +311,7 @@ def test_loopback_redirect_elsewhere_is_refused(
 def test_https_to_http_redirect_is_refused(
     artifacts: Artifacts, test_pin: Path, uv_home: Path, tmp_path: Path
 ) -> None:
-    from tests.uv.tls import serve_tls
+    from support.tls import serve_tls
 
     with (
         serve_directory(artifacts.root) as plain,

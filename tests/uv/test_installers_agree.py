@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke
 
-from bootstrap.cli import cli
 from bootstrap.uv import pin as pinmod
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -23,16 +22,16 @@ def test_embedded_pin_matches_the_pin_file(script: Path) -> None:
 
 
 def test_pin_check_catches_drift(tmp_path: Path) -> None:
-    assert CliRunner().invoke(cli, ["uv", "pin", "--check"]).exit_code == 0
+    assert invoke("uv", "pin", "--check").exit_code == 0
     repo = tmp_path / "repo"
     (repo / "bootstrap" / "uv").mkdir(parents=True)
     (repo / "bootstrap" / "uv" / "pin.txt").write_text(pinmod.PIN_FILE.read_text())
     (repo / "install.sh").write_text(SH.read_text().replace("version 0.", "version 9.", 1))
-    res = CliRunner().invoke(cli, ["uv", "pin", "--check", "--repo", str(repo)])
+    res = invoke("uv", "pin", "--check", "--repo", str(repo))
     assert res.exit_code == 1
     assert "install.sh: embedded uv pin differs" in res.output
-    assert CliRunner().invoke(cli, ["uv", "pin", "--sync", "--repo", str(repo)]).exit_code == 0
-    assert CliRunner().invoke(cli, ["uv", "pin", "--check", "--repo", str(repo)]).exit_code == 0
+    assert invoke("uv", "pin", "--sync", "--repo", str(repo)).exit_code == 0
+    assert invoke("uv", "pin", "--check", "--repo", str(repo)).exit_code == 0
 
 
 def _sh_options() -> set[str]:

@@ -18,12 +18,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from support.servers import serve_directory
+from support.stage0 import Artifacts, run_sh, shell_env
 
 from bootstrap.errors import BootstrapError
 from bootstrap.paths import Paths
 from bootstrap.uv import InstallFailed, ensure
-from tests.helpers import serve_directory
-from tests.uv.conftest import Artifacts, run_sh, shell_env
 
 TRICKLE_BYTES_PER_SECOND = 20
 

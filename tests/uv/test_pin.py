@@ -8,13 +8,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support.cli import invoke
+from support.servers import serve_directory
 
-from bootstrap.cli import cli
 from bootstrap.errors import ConfigError
 from bootstrap.uv import pin as pinmod
 from bootstrap.uv.publish import published, wheel_for
-from tests.helpers import serve_directory
 
 REPO = Path(__file__).resolve().parent.parent.parent
 FIXTURE = Path(__file__).with_name("fixtures") / "pypi-simple-uv-0.13.9.json"
@@ -134,7 +133,7 @@ def test_pin_command_moves_pin_installers_and_pyproject(tmp_path: Path) -> None:
             "--json-api", f"{srv.url}/pypi", "--index-url", f"{srv.url}/simple",
             "--release-url", f"{srv.url}/releases",
         ]  # fmt: skip
-        res = CliRunner().invoke(cli, args)
+        res = invoke(*args)
     assert res.exit_code == 0, res.output
     assert "-version 0.13.8" in res.output and "+version 0.13.9" in res.output
     new = pinmod.load({"BOOTSTRAP_UV_PIN_FILE": str(repo / "bootstrap" / "uv" / "pin.txt")})
@@ -157,7 +156,7 @@ def test_pin_command_asks_before_writing(tmp_path: Path) -> None:
             "uv", "pin", "0.13.9", "--repo", str(repo), "--json-api", f"{srv.url}/pypi",
             "--index-url", f"{srv.url}/simple", "--release-url", "http://127.0.0.1:9/r",
         ]  # fmt: skip
-        res = CliRunner().invoke(cli, args, input="n\n")
+        res = invoke(*args, input="n\n")
     assert res.exit_code == 1
     assert (repo / "bootstrap" / "uv" / "pin.txt").read_text() == before
 
@@ -168,7 +167,7 @@ def test_unknown_version_is_a_clear_error(tmp_path: Path) -> None:
             "uv", "pin", "9.9.9", "--repo", str(_repo_copy(tmp_path)),
             "--json-api", f"{srv.url}/pypi", "--index-url", f"{srv.url}/simple",
         ]  # fmt: skip
-        res = CliRunner().invoke(cli, args)
+        res = invoke(*args)
     assert res.exit_code != 0
     assert "no published uv 9.9.9 wheels found" in str(res.exception or res.output)
 

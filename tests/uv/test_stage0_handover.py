@@ -13,9 +13,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import netns_available, offline, serve_directory
-from tests.uv.conftest import INSTALL_SH, REPO, Artifacts, run_sh, sha256, shell_env
+from support.network import netns_available, offline
+from support.servers import serve_directory
+from support.stage0 import INSTALL_SH, REPO, Artifacts, run_sh, sha256, shell_env
 
 
 @pytest.fixture(scope="session")

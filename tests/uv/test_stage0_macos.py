@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import serve_directory
-from tests.support import macos
-from tests.uv.conftest import INSTALL_SH, Artifacts, add_bytes, sha256
+from support import macos
+from support.servers import serve_directory
+from support.stage0 import INSTALL_SH, Artifacts, add_bytes, sha256
 
 MAC_TRIPLE = "aarch64-apple-darwin"
 SHELLS = ["bash", "zsh", "dash"]

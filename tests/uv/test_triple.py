@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from tests.uv.conftest import run_sh, shell_env
+from support.stage0 import run_sh, shell_env
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "host"
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft201909Validator
-from planlib import host, profile
+from support import cli
+from support.plans import host, profile
 
 from bootstrap.plan import specs
 from bootstrap.plan.planner import Overrides, make_plan
@@ -198,11 +199,7 @@ def test_the_tests_and_the_product_pin_the_same_cli() -> None:
 
 
 def _generate(tree: Path, prof: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", "devcontainer", "generate", "--profile", str(prof),
-         *args],
-        cwd=tree, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return cli.bootstrap("devcontainer", "generate", "--profile", str(prof), *args, cwd=tree)
 
 
 def test_generate_writes_a_valid_file_and_never_replaces_the_users(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 Debian's packages with short intervals, waited for until ready, stopped afterwards.
 
 Shared by the documented-queries test and the fleet end-to-end test; the Pushgateway they
-scrape is the session fixture in conftest.py."""
+scrape is the session fixture in reports.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_helpers import free_port
+
+from support.servers import free_port
 
 
 def _binary(*names: str, package: str) -> str:

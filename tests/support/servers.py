@@ -1,10 +1,10 @@
-"""Shared test helpers: a loopback HTTP server and the no-network namespace check."""
+"""Local servers: any handler, or a directory (with fault injection), over HTTP on 127.0.0.1.
+
+The HTTPS twin is tls.py; real Pushgateway/Prometheus/Alertmanager are in promstack.py."""
 
 from __future__ import annotations
 
-import functools
-import shutil
-import subprocess
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,22 +13,11 @@ from pathlib import Path
 from typing import Callable
 
 
-@functools.lru_cache(maxsize=1)
-def netns_available() -> bool:
-    """True when `unshare -n` can make a namespace with no network at all."""
-    if not shutil.which("unshare"):
-        return False
-    try:
-        argv = ["unshare", "-n", "true"]
-        probe = subprocess.run(argv, capture_output=True, timeout=10, check=False)
-        return probe.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def offline(argv: list[str]) -> list[str]:
-    """Wrap ``argv`` to run with no network interfaces (not even a live loopback)."""
-    return ["unshare", "-n", *argv]
+def free_port() -> int:
+    """A 127.0.0.1 port nothing listens on (at the time of asking)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Served:
@@ -84,14 +73,3 @@ def serve_directory(
 
     with http_server(Handler) as served:
         yield served
-
-
-def pypi_reachable() -> bool:
-    """True when PyPI answers a TCP connect within 3 s (tests marked `network` need it)."""
-    import socket
-
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from planlib import HOSTS, PROFILES
+from support.cli import bootstrap
+from support.plans import HOSTS, PROFILES
 
 CAPTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hosts"
-
-
-def bootstrap(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_plan_json_from_a_replayed_capture() -> None:

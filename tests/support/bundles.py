@@ -1,4 +1,5 @@
-"""Shared pieces of the cache tests (the fixtures are in conftest.py).
+"""Cache bundles: the tiny project they are packed from and hostile archives (the
+`packed` and `warm_cache` fixtures are in tests/cache/conftest.py).
 
 ONE real bundle per lock state, packed online once.
 
@@ -20,10 +21,9 @@ from pathlib import Path
 from bootstrap.cache import UvPin
 from bootstrap.cache.targets import host_os_arch
 from bootstrap.plan.model import LockChoice
+from support import TESTS
 
-HERE = Path(__file__).resolve().parent
-TINY = HERE / "projects" / "tiny"
-REPO = HERE.parent.parent
+TINY = TESTS / "cache" / "projects" / "tiny"
 TINY_LOCK = LockChoice("uv.lock", "uv", ("net",), ("test",))
 
 

@@ -1,18 +1,18 @@
-"""Shared helpers for the planner tests: hosts, profiles, plans as comparable JSON."""
+"""Planner inputs and outputs: host facts (tests/plan/hosts), profiles, plans as
+comparable JSON (the golden files in tests/plan/golden)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan.model import Plan, PlanError
 from bootstrap.plan.planner import Overrides, make_plan
 from bootstrap.profiles import Profile, load_profile
+from support import REPO, TESTS
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+HERE = TESTS / "plan"
 HOSTS = HERE / "hosts"
 GOLDEN = HERE / "golden"
 PROFILES = HERE / "profiles"

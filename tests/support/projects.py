@@ -1,16 +1,16 @@
-"""Helpers for the policy command tests: a copy of a fixture project with a profile."""
+"""Fixture projects for the policy commands (tests/policy/projects): a copy with a
+profile, and a hash of a whole tree (to prove a command changed nothing)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-PROJECTS = HERE / "projects"
+from support import TESTS
+
+PROJECTS = TESTS / "policy" / "projects"
 
 SPLIT_PROFILE = """\
 name = "split"
@@ -39,20 +39,6 @@ def copy_project(name: str, dest: Path, profile: str = SPLIT_PROFILE) -> Path:
     shutil.copytree(PROJECTS / name, dest / "project")
     (dest / "profile.toml").write_text(profile, encoding="utf-8")
     return dest / "profile.toml"
-
-
-def bootstrap(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        cwd=cwd,
-        env=env,
-    )
 
 
 def tree_hash(root: Path) -> str:

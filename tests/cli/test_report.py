@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_helpers import Receiver, make_report, parse_exposition, scrape
+from support import cli
+from support.reports import Receiver, make_report, parse_exposition, scrape
 
-from bootstrap.cli import main
 from bootstrap.host.facts import HostFacts
 from bootstrap.paths import Paths
 from bootstrap.report import MetricsConfig, SinkConfig, deliver, history
@@ -17,11 +17,7 @@ from bootstrap.report.model import load_schema
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["report", *argv])
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
+    return cli.main(capsys, "report", *argv)
 
 
 def _seed(facts: HostFacts, paths: Paths) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from support.gitserver import git
 
 REPO = Path(__file__).resolve().parents[2]
