@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from bootstrap.console import StepView
 from bootstrap.errors import BootstrapError
+from bootstrap.lockchoice import LockChoice
 from bootstrap.paths import Paths
-from bootstrap.plan.specs import LockChoice
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature

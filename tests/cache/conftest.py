@@ -20,7 +20,7 @@ from cachekit import (
 )
 from helpers import pypi_reachable
 
-from bootstrap.cache import pack
+from bootstrap.cache.pack import pack
 from bootstrap.cache.pin import repo_pin
 
 
