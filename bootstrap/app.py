@@ -308,8 +308,8 @@ def _run(
     if not options.dry_run and state.success is not None:
         # Whatever this run does, the last success no longer vouches for the
         # environment until this run succeeds: an interrupted run is never a no-op.
+        # (Saved by begin_attempt, next: one write, not two.)
         state.success = None
-        state.save()
     attempt, first_attempt = (1, started) if options.dry_run else state.begin_attempt(started)
     timer = Timer()
     from bootstrap import STARTED_AT
@@ -415,6 +415,7 @@ def _run(
     assert ctx is not None  # noqa: S101
     done = report.to_dict()
     basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    commands = _next_commands(ctx, plan)  # recorded with the success: the no-op prints them
     state.record_success(
         {
             **_noop_inputs(ctx.input_files(), options),
@@ -426,11 +427,8 @@ def _run(
             # unchanged, or it would not be one) then records without loading it again.
             "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
         },
+        next_commands=commands,
     )
-    commands = _next_commands(ctx, plan)
-    if commands and state.success is not None:
-        state.success["next"] = commands  # the no-op re-run prints them again
-        state.save()
     return UpResult(
         0,
         report=report.to_dict(),

@@ -131,12 +131,20 @@ class RunState:
             self.success = None
         self.save()
 
-    def record_success(self, inputs: dict[str, Any], report: dict[str, Any] | None = None) -> None:
+    def record_success(
+        self,
+        inputs: dict[str, Any],
+        report: dict[str, Any] | None = None,
+        next_commands: list[str] | None = None,
+    ) -> None:
         """``report``: what a no-op re-run needs to write its own report without
-        detecting again (profile, target, strategy, the hashed host summary...)."""
+        detecting again (profile, target, strategy, the hashed host summary...);
+        ``next_commands``: the closing lines it prints again."""
         self.success = {"inputs": inputs, "at": time.time()}
         if report is not None:
             self.success["report"] = report
+        if next_commands:
+            self.success["next"] = next_commands
         self.attempts = None
         self.save()
 
