@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +58,8 @@ def ensure_uv(source: str | None, paths: Paths) -> EnsureResult:
     triple = detect_triple(os.environ)
     if check_present(paths.uv_dir(pin.version), pin, triple, verify=False)[0]:
         return ensure(paths)
+    import tempfile
+
     from bootstrap.cache.importer import resolve_bundle
 
     bundle = resolve_bundle(source, paths.cache / "bundles")

@@ -12,7 +12,6 @@ import hashlib
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -254,6 +253,8 @@ def _install(
     reasons: list[str],
     env: Mapping[str, str],
 ) -> EnsureResult:
+    import tempfile
+
     from bootstrap.uv import sources as source_config
 
     wheel, archive = _pinned(pin, triple)
