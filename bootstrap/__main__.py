@@ -10,8 +10,8 @@ import sys
 
 # Start-up allocates tens of thousands of objects (click, ~80 dataclasses, the command's
 # modules) and no garbage worth a collection: at the default threshold (700) the cyclic
-# collector ran 44 times during one `up --refresh`, a sixth of its CPU time
-# (docs/bench.md (k)). At this one a short run collects never; a long one (`cache
+# collector ran 44 times during one `up --refresh`, about a tenth of the process's CPU
+# time (docs/bench.md (k)). At this one a short run collects never; a long one (`cache
 # pack`) still does.
 GC_THRESHOLD = 50_000
 
