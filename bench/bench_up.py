@@ -569,6 +569,14 @@ class Bench:
             f"{mise_overhead:.3f} s; ours without its first run {rest:.3f} s vs raw `uv sync` "
             f"{raw.step_median(0):.3f} s"
         )
+        # On a shared machine the wall figures follow the load; CPU time much less.
+        self.notes.append(
+            f"(k) CPU (user + system, every process; medians): ours {mine.cpu_median:.2f} s, "
+            f"raw {raw.cpu_median:.2f} s, mise {theirs.cpu_median:.2f} s; beyond the raw "
+            f"commands ours +{mine.cpu_median - raw.cpu_median:.2f} s, mise "
+            f"+{theirs.cpu_median - raw.cpu_median:.2f} s"
+            + "".join(f", before +{b.cpu_median - raw.cpu_median:.2f} s" for b in before)
+        )
         ratio = mine.median / theirs.median
         return [
             row(
