@@ -29,7 +29,16 @@
       (stage 0, `uv run` into the tool's environment, `bootstrap up`), vs a no-op
       `uv sync --frozen --offline`, with the split of where the time goes.
                                                                    goal: ours/raw <= 3
+  (k) issue 20's side by side, fresh venv, warm uv cache: the raw `uv sync --frozen
+      --offline` + the first run, mise running a `bootstrap` task that does the same
+      (`mise bootstrap --yes`; --mise PATH, the binary of the npm package
+      @jdxcode/mise-linux-x64), and `bootstrap up --refresh`. The tool's overhead is
+      ours - raw.                          goal: overhead <= 0.15 s, ours/mise <= 1.0
   ((f) and (g) are issue 12's benchmarks (e) and (f); (h) is bench_devcontainer.py.)
+
+--before PATH (another checkout's `bootstrap` console script, e.g. the code before a
+change) adds it, round-robin with ours, to (c) and (k): on a shared machine only a
+comparison taken in the same minutes says whether a change made the tool faster.
 
 Every figure comes with the CPU time (user + system of all the processes) and the load
 average it ran under: on a shared machine, wall time follows the load, CPU time far less.
@@ -43,8 +52,8 @@ bundle); the timed runs need none. Resets between runs (deleting the venv, copyi
 repository) are not timed; each command is run once untimed first to warm the page cache,
 and compared commands run round-robin so that the machine's load hits them alike.
 
-    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f,g,i] [--uv-artifact WHEEL]
-        [--torch-wheels DIR]
+    uv run python bench/bench_up.py [--runs 5] [--only a,b,c,d,e,f,g,i,k] [--uv-artifact WHEEL]
+        [--torch-wheels DIR] [--mise PATH] [--before PATH]
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -89,6 +99,7 @@ FIRST_RUN_OK = "service ok"  # what `python -m service` prints when its request 
 GOAL_A, GOAL_B, GOAL_C, GOAL_D, GOAL_E = 1.10, 10.0, 2.0, 3.0, 1.10
 GOAL_D_MB, GOAL_F, GOAL_G = 30.0, 1.2, 30.0  # (d) MB; (f) bundle/(wheels + uv); (g) s
 GOAL_I = 3.0  # (i) ./install.sh no-op / uv sync no-op
+GOAL_K_OVERHEAD, GOAL_K_MISE = 0.15, 1.0  # (k) ours - raw (s); ours / mise
 TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
 TEAM_FIRST_RUN_OK = "1 passed"  # the fixture project's one test
 WEB_STACK = Path(__file__).resolve().parent / "projects" / "web-stack"
@@ -194,9 +205,12 @@ def machine(py: Path, uv: Path) -> list[str]:
 
 
 class Bench:
-    def __init__(self, root: Path, runs: int, uv_artifact: Path | None) -> None:
+    def __init__(
+        self, root: Path, runs: int, uv_artifact: Path | None, before: Path | None = None
+    ) -> None:
         self.root = root
         self.runs = runs
+        self.before = before  # another checkout's `bootstrap`, measured beside ours
         self.tool = REPO / ".venv" / "bin" / "bootstrap"
         if not self.tool.is_file():
             raise BenchError(f"{self.tool} is missing: run `uv sync` in the repository first")
@@ -264,6 +278,37 @@ class Bench:
 
     def up(self, *extra: str) -> list[Arg]:
         return [self.tool, "up", "--profile", PROFILE, *extra]
+
+    def before_measures(self, *measures: Measure) -> list[Measure]:
+        """The same measures with --before's `bootstrap` in place of ours (none without)."""
+        if self.before is None:
+            return []
+        before = self.before
+
+        def swap(step: Step) -> Step:
+            argv = [before if a == self.tool else a for a in step.argv]
+            return Step(argv, step.cwd)
+
+        return [
+            Measure(
+                f"before: {m.label}",
+                [swap(st) for st in m.steps],
+                m.env,
+                m.before_each,
+                m.expect,
+            )
+            for m in measures
+        ]
+
+    def compare_before(self, ours: Sequence[Sample], before: Sequence[Sample]) -> None:
+        """A note per pair measured alternately: ours against the code before, as ratios."""
+        for mine, theirs in zip(ours, before):
+            self.notes.append(
+                f"vs --before, measured alternately: {mine.label} {mine.median:.3f} s (CPU "
+                f"{mine.cpu_median:.2f} s) vs {theirs.median:.3f} s (CPU "
+                f"{theirs.cpu_median:.2f} s): {mine.median / theirs.median:.2f}x, "
+                f"{mine.median - theirs.median:+.3f} s"
+            )
 
     # -- the benchmarks ---------------------------------------------------------------
 
@@ -408,7 +453,7 @@ class Bench:
         self.reset_venv()
         self.run(self.up(), cwd=self.root)  # a successful run the re-runs can skip
         say("(c) no-op re-run vs uv sync --frozen --offline no-op")
-        ours, raw, floor = measure(
+        samples = measure(
             [
                 Measure(
                     "bootstrap up (no-op)",
@@ -424,10 +469,27 @@ class Bench:
                 # Not part of the goal: the floor any run of the CLI pays (interpreter
                 # start-up, click), to tell the tool's own work from it.
                 Measure("bootstrap --version", [Step([self.tool, "--version"])], self.env),
+                # `--help` must stay instant: the command modules load only when run.
+                Measure(
+                    "bootstrap --help", [Step([self.tool, "--help"])], self.env, expect="Usage"
+                ),
+                *self.before_measures(
+                    Measure(
+                        "bootstrap up (no-op)",
+                        [Step(self.up(), self.root)],
+                        self.env,
+                        expect="up to date",
+                    ),
+                    Measure(
+                        "bootstrap --help", [Step([self.tool, "--help"])], self.env, expect="Usage"
+                    ),
+                ),
             ],
             runs=self.runs,
         )
-        self.measured(ours, raw, floor)
+        ours, raw, floor, helped, *before = samples
+        self.measured(*samples)
+        self.compare_before([ours, helped], before)
         self.notes.append(
             f"(c) split: `bootstrap --version` (interpreter + CLI start-up) {floor.median:.3f} s; "
             f"the no-op check itself {ours.median - floor.median:.3f} s"
@@ -442,6 +504,94 @@ class Bench:
                 goal=f"ours/raw <= {GOAL_C:.0f}",
                 ok=ratio <= GOAL_C,
             )
+        ]
+
+    def bench_k(self, mise: Path | None) -> list[str]:
+        """(k): issue 20's side by side, a fresh venv each run, round-robin: the raw
+        `uv sync --frozen --offline` + first run, mise's `bootstrap` task doing the same,
+        and `bootstrap up --refresh` (and --before's, when given)."""
+        if mise is None:
+            say("(k) skipped: no mise binary (--mise PATH; npm pack @jdxcode/mise-linux-x64)")
+            return ["| (k) vs mise | skipped: no mise binary (--mise PATH) | | | | |"]
+        venv = self.project / ".venv"
+        config = self.project / "mise.toml"
+        sync = [str(self.uv), "sync", "--frozen", "--offline"]
+        # The same commands as the raw side, through mise's task runner (it runs `run` with
+        # `sh -c`); `mise bootstrap` runs the task named `bootstrap` last, after its other
+        # phases (none is configured here).
+        config.write_text(
+            "[tasks.bootstrap]\n"
+            f"run = {json.dumps(shlex.join(sync) + ' && .venv/bin/python -m service')}\n"
+        )
+        try:
+            self.run([mise, "trust", config], cwd=self.project, env=self.raw_env)
+            version = self.run([mise, "--version"], env=self.raw_env).strip()
+            ours = Measure(
+                "bootstrap up --refresh, fresh venv",
+                [Step(self.up("--refresh"), self.root)],
+                self.env,
+                self.reset_venv,
+                FIRST_RUN_OK,
+            )
+            specs = [
+                ours,
+                Measure(
+                    "uv sync --frozen --offline + python -m service",
+                    [
+                        Step(sync, self.project),
+                        Step([venv / "bin" / "python", "-m", "service"], self.project),
+                    ],
+                    self.raw_env,
+                    self.reset_venv,
+                    FIRST_RUN_OK,
+                ),
+                Measure(
+                    f"mise bootstrap --yes ({version})",
+                    [Step([mise, "bootstrap", "--yes"], self.project)],
+                    self.raw_env,
+                    self.reset_venv,
+                    FIRST_RUN_OK,
+                ),
+                *self.before_measures(ours),
+            ]
+            say(f"(k) fresh venv: {', '.join(spec.label for spec in specs)}")
+            mine, raw, theirs, *before = measure(specs, runs=self.runs)
+        finally:
+            config.unlink(missing_ok=True)
+        self.measured(mine, raw, theirs, *before)
+        self.compare_before([mine], before)
+        overhead = mine.median - raw.median
+        mise_overhead = theirs.median - raw.median
+        first = [_first_run_seconds(out) for out in mine.outputs]
+        rest = statistics.median(w - f for w, f in zip(mine.runs, first))
+        self.notes.append(
+            f"(k) overhead beyond the raw commands: ours {overhead:.3f} s, mise "
+            f"{mise_overhead:.3f} s; ours without its first run {rest:.3f} s vs raw `uv sync` "
+            f"{raw.step_median(0):.3f} s"
+        )
+        # On a shared machine the wall figures follow the load; CPU time much less.
+        self.notes.append(
+            f"(k) CPU (user + system, every process; medians): ours {mine.cpu_median:.2f} s, "
+            f"raw {raw.cpu_median:.2f} s, mise {theirs.cpu_median:.2f} s; beyond the raw "
+            f"commands ours +{mine.cpu_median - raw.cpu_median:.2f} s, mise "
+            f"+{theirs.cpu_median - raw.cpu_median:.2f} s"
+            + "".join(f", before +{b.cpu_median - raw.cpu_median:.2f} s" for b in before)
+        )
+        ratio = mine.median / theirs.median
+        return [
+            row(
+                "(k) `up --refresh` vs `mise bootstrap --yes` (task: `uv sync --frozen "
+                "--offline` + first run), fresh venv, warm cache",
+                mine,
+                theirs,
+                ratio=ratio,
+                goal=f"ours/mise <= {GOAL_K_MISE:.1f}",
+                ok=ratio <= GOAL_K_MISE,
+            ),
+            f"| (k) the tool's overhead: `up --refresh` - (`uv sync --frozen --offline` + "
+            f"first run); mise's for comparison {mise_overhead:.3f} s | {overhead:.3f} s | "
+            f"{raw.median:.3f} s (raw) | - | <= {GOAL_K_OVERHEAD:.2f} s | "
+            f"{'met' if overhead <= GOAL_K_OVERHEAD else '**missed**'} |",
         ]
 
     def bench_e(self) -> list[str]:
@@ -796,6 +946,12 @@ def split_note(letter: str, sample: Sample, size: Sizes) -> list[str]:
     ]
 
 
+def _first_run_seconds(output: str) -> float:
+    """The first run's own time, as `bootstrap up` reports it (NaN when it did not)."""
+    m = re.search(r"\[first-run\] done in ([0-9.]+)s", output)
+    return float(m.group(1)) if m else float("nan")
+
+
 def find_torch_wheel(directory: Path | None) -> Path | None:
     """A PyTorch CPU wheel for this Python, in ``directory`` or the directories pip is
     told to find links in (PIP_FIND_LINKS): a CPU build, never a multi-GB download."""
@@ -899,24 +1055,42 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    ap.add_argument("--only", default="a,b,c,d,e,f,g,i", help="comma-separated subset of a-g, i")
+    ap.add_argument(
+        "--only", default="a,b,c,d,e,f,g,i,k", help="comma-separated subset of a-g, i, k"
+    )
     ap.add_argument("--uv-artifact", type=Path, help="the pinned uv wheel (else downloaded)")
     ap.add_argument(
         "--torch-wheels",
         type=Path,
         help="a directory holding a PyTorch CPU wheel for (g) (default: PIP_FIND_LINKS)",
     )
+    ap.add_argument(
+        "--mise",
+        type=Path,
+        default=shutil.which("mise"),
+        help="the mise binary for (k) (npm pack @jdxcode/mise-linux-x64; default: on PATH)",
+    )
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout's `bootstrap` console script, measured beside ours in (c), (k)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if not only or only - set("abcdefgi"):
-        ap.error(f"--only takes letters from a,b,c,d,e,f,g,i, not {args.only!r}")
+    if not only or only - set("abcdefgik"):
+        ap.error(f"--only takes letters from a,b,c,d,e,f,g,i,k, not {args.only!r}")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     start = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="bench-up-"))
     try:
-        bench = Bench(root, args.runs, args.uv_artifact.resolve() if args.uv_artifact else None)
+        bench = Bench(
+            root,
+            args.runs,
+            args.uv_artifact.resolve() if args.uv_artifact else None,
+            args.before.absolute() if args.before else None,
+        )
         rows: list[str] = []
         if only & {"a", "b"}:
             rows += bench.bench_fresh("a" in only, "b" in only)
@@ -932,6 +1106,8 @@ def main() -> int:
             rows += bench.bench_g(args.torch_wheels)
         if "i" in only:
             rows += bench.bench_i()
+        if "k" in only:
+            rows += bench.bench_k(Path(args.mise).absolute() if args.mise else None)
         print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
         print("\n".join(machine(bench.py, bench.uv)))
         print()

@@ -5,10 +5,19 @@ and the command modules takes a good part of the first 100 ms) ends with one lin
 exit 130, not a traceback from the middle of an import.
 """
 
+import gc
 import sys
+
+# Start-up allocates tens of thousands of objects (click, ~80 dataclasses, the command's
+# modules) and no garbage worth a collection: at the default threshold (700) the cyclic
+# collector ran 44 times during one `up --refresh`, about a tenth of the process's CPU
+# time (docs/bench.md (k)). At this one a short run collects never; a long one (`cache
+# pack`) still does.
+GC_THRESHOLD = 50_000
 
 
 def run() -> None:
+    gc.set_threshold(GC_THRESHOLD)
     try:
         if _quick_noop(sys.argv[1:]):
             sys.exit(0)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from bootstrap.console import StepView
 from bootstrap.errors import BootstrapError
+from bootstrap.lockchoice import LockChoice
 from bootstrap.paths import Paths
-from bootstrap.plan.specs import LockChoice
 from bootstrap.request import profile_request
 from bootstrap.steps.lock import RunLock
 from bootstrap.steps.outcome import UpResult
@@ -295,8 +295,8 @@ def _run(
     if not options.dry_run and state.success is not None:
         # Whatever this run does, the last success no longer vouches for the
         # environment until this run succeeds: an interrupted run is never a no-op.
+        # (Saved by begin_attempt, next: one write, not two.)
         state.success = None
-        state.save()
     attempt, first_attempt = (1, started) if options.dry_run else state.begin_attempt(started)
     timer = Timer()
     from bootstrap import STARTED_AT
@@ -314,7 +314,7 @@ def _run(
         with timer.phase("detect"):
             from bootstrap.host import detect, replay
 
-            facts = replay(Path(options.replay)) if options.replay else detect()
+            facts = replay(Path(options.replay)) if options.replay else detect(meanwhile=_preload)
         with timer.phase("plan"):
             profile, plan = _plan(options, facts)
         if not plan.first_run and not options.dry_run:
@@ -402,6 +402,7 @@ def _run(
     assert ctx is not None  # noqa: S101
     done = report.to_dict()
     basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    commands = _next_commands(ctx, plan)  # recorded with the success: the no-op prints them
     state.record_success(
         {
             **_noop_inputs(ctx.input_files(), options),
@@ -414,11 +415,8 @@ def _run(
             "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
         },
         selection=selection(plan, ctx.project, ctx.venv, ctx.uv),
+        next_commands=commands,
     )
-    commands = _next_commands(ctx, plan)
-    if commands and state.success is not None:
-        state.success["next"] = commands  # the no-op re-run prints them again
-        state.save()
     return UpResult(
         0,
         report=report.to_dict(),
@@ -511,6 +509,14 @@ def _container_up(container: dict[str, str] | None) -> bool:
     from bootstrap.transports.devcontainer_cli import workspace_container_running
 
     return workspace_container_running(container["engine"], container["workspace"])
+
+
+def _preload() -> None:
+    """What planning imports, loaded while detection's probes wait on their commands
+    (`podman version`, `docker version`): ~40 ms that would otherwise come after."""
+    import bootstrap.plan.planner
+    import bootstrap.profiles
+    import bootstrap.strategies  # noqa: F401
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:

@@ -136,7 +136,7 @@ def next_commands(
 def modify_path_command() -> str:
     """`install.sh --modify-path --no-run` by the absolute path of this bootstrapper's
     install.sh: it works from any directory (the project's, a new shell's)."""
-    from bootstrap.cache.pack import tool_project
+    from bootstrap.cache.where import tool_project
 
     root = tool_project()
     script = root / ("install.ps1" if os.name == "nt" else "install.sh") if root else None

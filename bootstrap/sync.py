@@ -43,7 +43,6 @@ import os
 import re
 import shlex
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -616,6 +615,8 @@ def scratch_dir(purpose: str) -> Iterator[Path]:
     """A private directory in the tool's own temporary area (never the user's project),
     removed afterwards. Named after this process, so the next call removes those that a
     killed run (kill -9) left behind."""
+    import tempfile
+
     from bootstrap.paths import Paths
 
     area = Paths.from_env().tmp

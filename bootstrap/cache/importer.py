@@ -53,6 +53,7 @@ from bootstrap.cache.bundle import (
     read_member,
 )
 from bootstrap.cache.locks import Trust, lock_digests, trust
+from bootstrap.cache.where import IMPORTED
 from bootstrap.errors import BootstrapError, IntegrityError, UserError
 from bootstrap.files import sha256_file
 from bootstrap.python.pin import Interpreter, PythonPin
@@ -60,7 +61,6 @@ from bootstrap.python.pin import Interpreter, PythonPin
 TMP = ".tmp"
 # Where members are checked to land when nothing is written (verify, peek).
 _CHECK_ROOT = Path(tempfile.gettempdir()) / "bundle-check"
-IMPORTED = ".imported"
 
 
 @dataclass(frozen=True)
@@ -678,7 +678,7 @@ def peek_manifest(bundle: Path) -> Manifest:
 
 def tool_lock() -> Path:
     """The bootstrapper's own lock (the repository's top-level uv.lock)."""
-    from bootstrap.cache.pack import tool_project
+    from bootstrap.cache.where import tool_project
 
     root = tool_project()
     if root is None:

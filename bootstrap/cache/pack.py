@@ -34,6 +34,7 @@ from bootstrap import proc
 from bootstrap.cache.bundle import UV_DIR, WHEELS_DIR, Manifest, UvPin, write_bundle
 from bootstrap.cache.locks import LockedFile, locked_files
 from bootstrap.cache.targets import Target, host_os_arch, parse_target, uv_artifact_for
+from bootstrap.cache.where import tool_project
 from bootstrap.errors import CommandError, DownloadFailed, IntegrityError, UserError
 from bootstrap.files import sha256_file
 from bootstrap.plan.model import LockChoice
@@ -58,14 +59,6 @@ class PackResult:
     duration: float
     cross_platform: bool
     parts: tuple[Part, ...] = field(default=())
-
-
-def tool_project() -> Path | None:
-    """This bootstrapper's own project directory, when it runs from a checkout."""
-    root = Path(__file__).resolve().parent.parent.parent
-    if (root / "pyproject.toml").is_file() and (root / "uv.lock").is_file():
-        return root
-    return None
 
 
 def pack(

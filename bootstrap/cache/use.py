@@ -14,25 +14,20 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bootstrap.cache.importer import (
-    IMPORTED,
-    Expect,
-    ImportResult,
-    import_bundle,
-    is_url,
-    python_version,
-    resolve_bundle,
-)
+from bootstrap.cache.where import IMPORTED, tool_project
 from bootstrap.errors import IntegrityError
 
 if TYPE_CHECKING:
+    from bootstrap.cache.importer import ImportResult
     from bootstrap.paths import Paths
     from bootstrap.uv.install import EnsureResult
+
+# The importer (tarfile, the bundle format, the lock readers) is imported by the calls
+# that read a bundle: every `bootstrap up` asks `wheelhouse`, few carry a bundle.
 
 
 def locks_for(project_lock: Path) -> list[Path]:
@@ -40,7 +35,6 @@ def locks_for(project_lock: Path) -> list[Path]:
     profile's pinned tools and of the project's build backend beside it (when there are),
     and (from a checkout) the bootstrapper's own."""
     from bootstrap.cache.locks import BUILD_LOCK, TOOLS_LOCK
-    from bootstrap.cache.pack import tool_project
 
     tool = tool_project()
     beside = [project_lock.parent / name for name in (TOOLS_LOCK, BUILD_LOCK)]
@@ -67,6 +61,10 @@ def ensure_uv(
     triple = detect_triple(os.environ)
     if check_present(paths.uv_dir(pin.version), pin, triple, verify=False)[0]:
         return ensure(paths)
+    import tempfile
+
+    from bootstrap.cache.importer import resolve_bundle
+
     bundle = resolve_bundle(source, paths.cache / "bundles")
     wanted = {a.filename: a.sha256 for a in (pin.for_triple(triple, k) for k in KINDS) if a}
     with tempfile.TemporaryDirectory(prefix=".bootstrap-uv-", dir=_mkdir(paths.cache)) as tmp:
@@ -131,6 +129,7 @@ def import_for_plan(
     pin, the plan's ``target`` and the version of the ``python`` interpreter, and put its
     files into the wheelhouse (skipped when this bundle was already imported).
     ``pack_args``: how this machine names the profile to `cache pack` (for the fixes)."""
+    from bootstrap.cache.importer import Expect, import_bundle, python_version, resolve_bundle
     from bootstrap.cache.pin import repo_pin
 
     bundle = resolve_bundle(source, paths.cache / "bundles")
@@ -182,6 +181,7 @@ def imported_before(source: str | None, paths: Paths) -> bool:
     """True when ``source`` (a local file) was imported before: its SHA-256 names a
     marker in the wheelhouse. What it was checked against is the no-op check's business:
     that compares the lock files' digests with the last success."""
+    from bootstrap.cache.importer import is_url
     from bootstrap.files import sha256_file
 
     if not source or is_url(source):

@@ -206,7 +206,7 @@ def pack_cmd(
     lock with its extras and groups, for each Python), with --profile the wheels of its
     pinned [tools] (from pylock.tools.toml), and the pinned uv. Prints what it carries,
     by part, with sizes."""
-    from bootstrap.cache import pack
+    from bootstrap.cache.pack import pack
     from bootstrap.console import line, print_json
     from bootstrap.plan.model import LockChoice
 

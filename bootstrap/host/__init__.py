@@ -8,7 +8,7 @@ directory (``--replay``). ``overrides`` lets a user (or a test) correct any fact
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bootstrap.host.facts import HostFacts
@@ -41,10 +41,12 @@ def detect(
     *,
     timeout: float | None = None,
     facts: Mapping[str, str] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> HostFacts:
     """Detect this machine (or the one behind ``source``), then apply the overrides:
     ``BOOTSTRAP_CUDA_DRIVER`` / ``BOOTSTRAP_FACT_*`` from the environment, then ``facts``
-    (key -> JSON text, as ``bootstrap detect --set key=json``)."""
+    (key -> JSON text, as ``bootstrap detect --set key=json``). ``meanwhile`` runs in
+    this thread while the probes wait on their commands (see ``probes.run_probes``)."""
     from bootstrap.host.assemble import assemble
     from bootstrap.host.overrides import PREFIX, apply_overrides
     from bootstrap.host.sources import Source
@@ -52,7 +54,7 @@ def detect(
     src = source if isinstance(source, Source) else Source()
     environ = dict(os.environ)
     environ.update({PREFIX + k.upper(): v for k, v in (facts or {}).items()})
-    return apply_overrides(assemble(src, _timeout(timeout)), environ)
+    return apply_overrides(assemble(src, _timeout(timeout), meanwhile), environ)
 
 
 def capture(

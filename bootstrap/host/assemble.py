@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bootstrap.host.facts import Distro, Gpu, HostFacts, Libc, ProbeRecord, Tools
@@ -9,9 +10,11 @@ from bootstrap.host.probes import base, run_probes
 from bootstrap.host.sources import Source
 
 
-def assemble(src: Source, timeout: float) -> HostFacts:
+def assemble(
+    src: Source, timeout: float, meanwhile: Callable[[], object] | None = None
+) -> HostFacts:
     facts: dict[str, Any] = base(src)
-    results = run_probes(src, dict(facts), timeout)
+    results = run_probes(src, dict(facts), timeout, meanwhile)
     gpus: list[Gpu] = []
     for name in sorted(results):
         status, _ms, _detail, found = results[name]

@@ -20,6 +20,8 @@ PROBE_STATUSES = ("ok", "absent", "failed", "timeout")
 
 @dataclass(frozen=True)
 class Distro:
+    """The Linux distribution, from os-release."""
+
     id: str  # os-release ID: "ubuntu", "fedora", "alpine"
     version: str  # os-release VERSION_ID, "" when the distro has none (rolling)
     like: tuple[str, ...] = ()  # os-release ID_LIKE
@@ -27,12 +29,16 @@ class Distro:
 
 @dataclass(frozen=True)
 class Libc:
+    """The C library the system's binaries link against."""
+
     family: str  # "glibc" | "musl"
     version: str | None
 
 
 @dataclass(frozen=True)
 class Gpu:
+    """One GPU (or one driver that answered), as its vendor's tools report it."""
+
     vendor: str  # "nvidia" | "amd" | "apple" | "intel"
     name: str
     memory_bytes: int | None = None
@@ -57,6 +63,8 @@ _SPARSE_GPU = ("cuda_error", "l4t_release", "count_unknown")
 
 @dataclass(frozen=True)
 class Tools:
+    """The tools on PATH that strategies use, and the container engine that answered."""
+
     docker: str | None = None
     devcontainer: str | None = None
     ssh: str | None = None
@@ -69,6 +77,8 @@ class Tools:
 
 @dataclass(frozen=True)
 class ProbeRecord:
+    """How one probe went: its status, its time, and which source answered."""
+
     status: str  # one of PROBE_STATUSES
     duration_ms: float
     detail: str | None = None  # which source answered, or why it failed
@@ -76,6 +86,8 @@ class ProbeRecord:
 
 @dataclass(frozen=True)
 class HostFacts:
+    """What this machine is: the planner's only view of it."""
+
     os: str
     os_version: str
     arch: str

@@ -75,12 +75,16 @@ _SMI_MEM = re.compile(r"(?P<used>\d+)MiB\s*/\s*(?P<total>\d+)MiB")
 
 @dataclass(frozen=True)
 class SmiGpu:
+    """One GPU row of nvidia-smi."""
+
     name: str
     memory_bytes: int | None
 
 
 @dataclass(frozen=True)
 class Smi:
+    """What nvidia-smi printed: the driver, its CUDA version, the GPUs."""
+
     driver_version: str | None  # None when it prints "N/A" (a Jetson)
     cuda_version: str | None  # None when it prints ERR! or N/A, or has no CUDA column
     gpus: tuple[SmiGpu, ...]
@@ -234,6 +238,8 @@ def clean_console(text: str) -> str:
 
 @dataclass(frozen=True)
 class WslDistro:
+    """One distro of `wsl --list --verbose`."""
+
     name: str
     version: int | None  # 1 or 2; None when the listing does not say
     default: bool

@@ -577,12 +577,18 @@ PROBES: dict[str, ProbeFn] = {
 
 
 def run_probes(
-    src: Source, facts: dict[str, Any], timeout: float
+    src: Source,
+    facts: dict[str, Any],
+    timeout: float,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, tuple[str, float, str | None, dict[str, Any]]]:
     """Run every probe in its own daemon thread; wait at most ``timeout`` for each.
 
     Returns name -> (status, duration_ms, detail, facts found). Daemon threads mean a
     probe stuck in a system call cannot keep the process alive after we gave up on it.
+    ``meanwhile`` runs in the calling thread once the probes have started: they spend
+    their time waiting on commands (`podman version` alone takes ~40 ms), which leaves
+    this thread free for work of its own, such as importing the planner.
     """
     results: dict[str, tuple[str, float, str | None, dict[str, Any]]] = {}
     replay_errors: list[ReplayError] = []
@@ -614,6 +620,8 @@ def run_probes(
         t = threading.Thread(target=work, args=(name, fn), name=f"probe-{name}", daemon=True)
         threads[name] = t
         t.start()
+    if meanwhile is not None:
+        meanwhile()
     deadline = start + timeout + 0.5  # commands get `timeout`; allow them to report it
     for name, t in threads.items():
         t.join(max(0.0, deadline - time.monotonic()))

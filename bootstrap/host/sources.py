@@ -53,6 +53,8 @@ CONSOLE_TOOLS = ("wsl.exe", "wslconfig.exe", "systeminfo.exe")
 
 @dataclass(frozen=True)
 class Cmd:
+    """A command's outcome, as a probe sees it (live, recorded or replayed)."""
+
     returncode: int | None
     stdout: str
     stderr: str

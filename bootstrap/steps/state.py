@@ -158,16 +158,20 @@ class RunState:
         inputs: dict[str, Any],
         report: dict[str, Any] | None = None,
         selection: dict[str, Any] | None = None,
+        next_commands: list[str] | None = None,
     ) -> None:
         """``report``: what a no-op re-run needs to write its own report without
         detecting again (profile, target, strategy, the hashed host summary...).
         ``selection``: what the plan chose for the environment (:func:`selection`), which
-        `bootstrap run` runs with and `bootstrap doctor` compares the environment to."""
+        `bootstrap run` runs with and `bootstrap doctor` compares the environment to.
+        ``next_commands``: the closing lines the no-op prints again."""
         self.success = {"inputs": inputs, "at": time.time()}
         if report is not None:
             self.success["report"] = report
         if selection is not None:
             self.success["selection"] = selection
+        if next_commands:
+            self.success["next"] = next_commands
         self.attempts = None
         self.save()
 

@@ -11,21 +11,23 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import tarfile
-import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from bootstrap import net
 from bootstrap.errors import BootstrapError, IntegrityError, NetworkError
 from bootstrap.files import sha256_file
 from bootstrap.paths import Paths
-from bootstrap.uv import fetch
-from bootstrap.uv import sources as source_config
 from bootstrap.uv.pin import Artifact, Pin, load
 from bootstrap.uv.platform import detect_triple, exe
+
+if TYPE_CHECKING:
+    from bootstrap.uv import sources as source_config
+
+# The archive modules, the HTTP client and the source configuration are imported where an
+# install needs them: every `bootstrap up` asks `ensure`, which finds uv present (a stat
+# and a marker read) far more often than it installs it.
 
 MARKER = ".verified"
 
@@ -91,6 +93,11 @@ def _safe_name(name: str, origin: str) -> None:
 
 def extract(artifact: Path, kind: str, version: str, triple: str, dest: Path) -> None:
     """Write uv and uvx from ``artifact`` into ``dest``, refusing unsafe members."""
+    import tarfile
+    import zipfile
+
+    from bootstrap import net
+
     names = {exe("uv", triple), exe("uvx", triple)}
     origin = artifact.name
     dest.mkdir(parents=True, exist_ok=True)
@@ -205,6 +212,9 @@ def ensure(
     ok, why = check_present(target, pin, triple, verify=verify)
     if ok:
         return EnsureResult(uv_path, pin.version, "present", None, triple)
+    from bootstrap import net
+    from bootstrap.uv import sources as source_config
+
     wheel, archive = _pinned(pin, triple)
     if wheel is None and archive is None:
         raise InstallFailed(
@@ -235,6 +245,10 @@ def _install(
     reasons: list[str],
     env: Mapping[str, str],
 ) -> EnsureResult:
+    import tempfile
+
+    from bootstrap.uv import sources as source_config
+
     wheel, archive = _pinned(pin, triple)
     target = paths.uv_dir(pin.version)
     uv_path = target / exe("uv", triple)
@@ -277,6 +291,8 @@ class _Job:
 
 
 def _from_source(src: source_config.Source, job: _Job) -> tuple[Path, Artifact] | None:
+    from bootstrap.uv import fetch
+
     pin, wheel, archive, work, env = job.pin, job.wheel, job.archive, job.work, job.env
     if src.name == "local":
         path = Path(src.location).expanduser()

@@ -13,7 +13,7 @@ from support import REPO
 from support.bundles import TINY, TINY_LOCK, Packed, copy_tiny, host_target, uv_version
 from support.network import pypi_reachable
 
-from bootstrap.cache import pack
+from bootstrap.cache.pack import pack
 from bootstrap.cache.pin import repo_pin
 
 

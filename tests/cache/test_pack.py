@@ -10,7 +10,8 @@ import pytest
 from support.bundles import TINY, TINY_LOCK, copy_tiny, host_target
 from support.cli import invoke
 
-from bootstrap.cache import Expect, UvPin, import_bundle, pack, parse_target, verify
+from bootstrap.cache import Expect, UvPin, import_bundle, parse_target, verify
+from bootstrap.cache.pack import pack
 from bootstrap.cache.pin import repo_pin
 from bootstrap.cache.targets import uv_artifact_for
 from bootstrap.errors import IntegrityError, UserError
