@@ -100,6 +100,11 @@ def test_swap_from_a_gpu_machine_to_a_new_one(team: Team, tmp_path: Path) -> Non
     assert by_name["srcapp"]["unpushed"] == []
     text = swap_file.read_text()
     assert str(tmp_path) not in text  # no machine path, so no user name
+    # On the machine it describes, the file matches: nothing differs.
+    same = subprocess.run(bootstrap_argv("swap", "check", str(swap_file)), env=old,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "no difference: 3 project(s) as the file says" in same.stdout
 
     # The new machine: another HOME, no GPU; the git server only on loopback.
     new = fresh_env(tmp_path / "new")
