@@ -88,7 +88,7 @@ class Paths:
     def run_lock(self, key: str) -> Path:
         """The lock of one environment's runs (``key``: its run state's): two runs of one
         environment queue, runs of different projects go side by side (`onboard`)."""
-        return self.runs / f"{key}.lock"
+        return self.state / "locks" / f"{key}.lock"
 
 
 def make_private(directory: Path, levels: int = 1) -> None:
