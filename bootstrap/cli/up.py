@@ -98,10 +98,7 @@ def up(**kwargs: Any) -> int:
     view = StepView(quiet=as_json)
     result = run_up(options, view)
     if as_json:
-        if result.hosts is not None:
-            print_json({"hosts": result.hosts, "exit_code": result.exit_code})
-        else:
-            print_json(result.report or result.plan or {"noop": result.noop})
+        print_json(result.json())
     elif result.report:
         from bootstrap.app import summary_lines
 

@@ -21,6 +21,7 @@ from bootstrap.plan import strategy as strat
 from bootstrap.plan.model import LockChoice, Plan, PlanError, Reason
 from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
+from bootstrap.report.config import MetricsConfig
 
 TARGET_OSES = ("linux", "macos", "windows")
 TARGET_ARCHES = ("x86_64", "arm64")
@@ -469,7 +470,8 @@ def _steps(
     )
     steps = strategy.steps(inputs)
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
-    return (*steps, Report(budget_seconds=profile.budget_seconds, sinks=sinks))
+    metrics = MetricsConfig.from_settings(profile.metrics)
+    return (*steps, Report(budget_seconds=profile.budget_seconds, sinks=sinks, metrics=metrics))
 
 
 def _no_strategy(
