@@ -365,6 +365,7 @@ def _here(outcome: Outcome, options: UpOptions, state: RunState) -> UpResult:
     if options.report_out and report is not None:
         _write_report_out(Path(options.report_out), report)
     if outcome.error is not None:
+        outcome.error.json_result = report
         raise outcome.error
     ctx = outcome.ctx
     assert ctx is not None and report is not None  # noqa: S101 - a run here that succeeded
@@ -414,22 +415,25 @@ def _handed_over(
             f"{len(outcomes) - len(failed)} of {len(outcomes)} hosts ready"
             + "".join(f"\n  {o.host}: exit {o.exit_code}: {o.error}" for o in failed)
         )
-    if len(outcomes) == 1 and first.error is not None:
-        from bootstrap.steps.handoff import TargetFailed
-
-        err = first.error
-        raise TargetFailed(err.message, exit_code=err.exit_code, code=err.code, fix=err.fix)
-    if not failed and not options.dry_run:
-        _record_settled(state, plan, options, strategy)
-        state.attempts = None
-        state.save()
     report = first.finished.report.to_dict() if first.finished is not None else None
-    return UpResult(
+    result = UpResult(
         failed[0].exit_code if failed else 0,
         report=report,
         plan=plan.to_dict(),
         hosts=[_host_result(o).to_dict() for o in outcomes],
     )
+    if len(outcomes) == 1 and first.error is not None:
+        from bootstrap.steps.handoff import TargetFailed
+
+        err = first.error
+        failure = TargetFailed(err.message, exit_code=err.exit_code, code=err.code, fix=err.fix)
+        failure.json_result = result.json()
+        raise failure
+    if not failed and not options.dry_run:
+        _record_settled(state, plan, options, strategy)
+        state.attempts = None
+        state.save()
+    return result
 
 
 def _host_result(outcome: Outcome) -> HostResult:

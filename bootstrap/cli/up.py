@@ -92,11 +92,18 @@ def up(**kwargs: Any) -> int:
     from bootstrap.app import UpOptions
     from bootstrap.app import up as run_up
     from bootstrap.console import StepView, print_json
+    from bootstrap.errors import BootstrapError
 
     as_json = kwargs.pop("as_json")
     options = UpOptions(**kwargs)
     view = StepView(quiet=as_json)
-    result = run_up(options, view)
+    try:
+        result = run_up(options, view)
+    except BootstrapError as exc:
+        # A run that failed after recording its report prints it too: one JSON shape.
+        if as_json and exc.json_result is not None:
+            print_json(exc.json_result)
+        raise
     if as_json:
         print_json(result.json())
     elif result.report:
