@@ -323,12 +323,12 @@ def _run(
             view.note(f"warning: {warning}")
     strategy = REGISTRY[plan.strategy]
     run = RunSettings(
-        paths=paths,
-        view=view,
-        timer=timer,
-        state=state,
-        start=start,
-        strategy=strategy,
+        paths,
+        view,
+        timer,
+        state,
+        start,
+        strategy,
         dry_run=options.dry_run,
         refresh=options.refresh,
         replan=_replanner(profile),

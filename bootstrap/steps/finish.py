@@ -33,6 +33,18 @@ if TYPE_CHECKING:
 METRICS_BUDGET = 2.0  # onboarding never waits longer than this on metrics
 FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 
+# The fields of an Outcome that the report takes as they are (bootstrap.report.model).
+REPORTED = (
+    "phases",
+    "error",
+    "uv_version",
+    "network_used",
+    "cache_hit",
+    "bundle_used",
+    "run_kind",
+    "first_run_ran",
+)
+
 
 @dataclass(frozen=True)
 class Finished:
@@ -99,24 +111,18 @@ class ReportStep:
             outcome.start,
             profile=plan.profile,
             host=host_summary(outcome.facts, resolve_salt(config.salt, paths)),
-            phases=outcome.phases,
-            error=outcome.error,
             target=outcome.target or plan.target,
             strategy=plan.strategy,
-            uv_version=outcome.uv_version,
             offline=not outcome.network_used,
-            network_used=outcome.network_used,
-            cache_hit=outcome.cache_hit,
-            bundle_used=outcome.bundle_used,
             budget_seconds=plan.budget_seconds,
-            run_kind=outcome.run_kind,
-            first_run_ran=outcome.first_run_ran,
             # The spool is this machine's: a handoff's hosts do not take its count.
             spool_dropped=take_dropped(paths) if outcome.host is None else 0,
             # The lock this host has (and sent): hashed here, not taken from a target.
             lock_hash=lock_hash_of(_lock_path(plan)) if plan.project else None,
             attempts=outcome.attempt,
             since_first_attempt_seconds=None if since is None else time.time() - since,
+            # What the run says of itself, under the report's own names.
+            **{name: getattr(outcome, name) for name in REPORTED},
         )
         delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
         return Finished(

@@ -1,15 +1,17 @@
-"""The handoff: carry out a plan whose environment lives elsewhere.
+"""The handoff executors: carry out a plan whose environment lives elsewhere.
 
 The contract every non-native strategy shares, whatever its transport
 (:mod:`bootstrap.transports.base`; ssh for remote): reach the target
 and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
 detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
-target's own facts (*detect-there*), send the cache bundle for the target's key
-(*ship-bundle*), run stage 0 there with this host's elapsed time passed through
-(*run-there*, output streamed with a prefix), bring the target's TimingReport back
-(*collect-report*) and record it here with strategy, target and a ``handoff`` phase.
-Exit codes propagate. Sink tokens stay on this host: the target runs with metrics off
-and nothing secret is sent (only tracked files and the bundle).
+target's own facts through the orchestrator's ``ctx.replan`` (*detect-there*), send the
+cache bundle for the target's key (*ship-bundle*), run stage 0 there with this host's
+elapsed time passed through (*run-there*, output streamed with a prefix), bring the
+target's TimingReport back (*collect-report*). The orchestrator (bootstrap.steps.run)
+runs these steps once per host and records the target's report here with strategy,
+target and a ``handoff`` phase. Exit codes propagate. Sink tokens stay on this host:
+the target runs with metrics off and nothing secret is sent (only tracked files and the
+bundle).
 """
 
 from __future__ import annotations
