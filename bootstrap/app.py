@@ -177,6 +177,10 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
     done = state.success
     if not done or options.refresh or options.dry_run:
         return None
+    if not isinstance(done.get("report"), dict):
+        # A record from an older version, which cannot say what the no-op reports: the
+        # full run checks every step (and finds them done) and records a report.
+        return None
     if options.cache_bundle:
         from bootstrap.cache.use import imported_before
 
@@ -369,21 +373,12 @@ def _here(outcome: Outcome, options: UpOptions, state: RunState) -> UpResult:
         raise outcome.error
     ctx = outcome.ctx
     assert ctx is not None and report is not None  # noqa: S101 - a run here that succeeded
-    from bootstrap.plan.specs import Report
-
-    spec = plan.step(Report)
-    basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
     state.record_success(
         {
             **_noop_inputs(ctx.input_files(), options),
             "dists": {"venv": str(ctx.venv), "signature": installed_signature(ctx.venv)},
         },
-        report={
-            **{k: report[k] for k in basis},
-            # Whether the profile sends anywhere: a no-op of this same profile (its file
-            # unchanged, or it would not be one) then records without loading it again.
-            "sinks": spec.sinks if spec is not None else 0,
-        },
+        report=_noop_basis(report, plan),
     )
     commands = _next_commands(ctx, plan)
     if commands and state.success is not None:
@@ -397,6 +392,21 @@ def _here(outcome: Outcome, options: UpOptions, state: RunState) -> UpResult:
         delivery=finished.delivery if finished is not None else None,
         next=commands,
     )
+
+
+def _noop_basis(report: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """What the no-op re-run reports from (bootstrap.steps.finish.finish_noop): this
+    success's profile, target, strategy, hashed host summary..."""
+    from bootstrap.plan.specs import Report
+
+    spec = plan.step(Report)
+    basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    return {
+        **{k: report[k] for k in basis},
+        # Whether the profile sends anywhere: a no-op of this same profile (its file
+        # unchanged, or it would not be one) then records without loading it again.
+        "sinks": spec.sinks if spec is not None else 0,
+    }
 
 
 def _handed_over(
@@ -430,7 +440,7 @@ def _handed_over(
         failure.json_result = result.json()
         raise failure
     if not failed and not options.dry_run:
-        _record_settled(state, plan, options, strategy)
+        _record_settled(state, plan, options, strategy, report)
         state.attempts = None
         state.save()
     return result
@@ -470,17 +480,23 @@ def _next_commands(ctx: Context, plan: Plan) -> list[str]:
     )
 
 
-def _record_settled(state: RunState, plan: Plan, options: UpOptions, strategy: Strategy) -> None:
+def _record_settled(
+    state: RunState,
+    plan: Plan,
+    options: UpOptions,
+    strategy: Strategy,
+    report: dict[str, Any] | None,
+) -> None:
     """A handoff whose strategy can tell its target is still up (a devcontainer: its
     container runs): a re-run with the same inputs is a no-op while it is. The other
     handoffs check their target each time, since a remote box can change behind our
     back."""
     settled = strategy.settled(plan)
-    if settled is None:
+    if settled is None or report is None:
         return
     inputs = _noop_inputs([Path(f) for f in settled.files], options)
     inputs["settled"] = {"strategy": strategy.name, **dict(settled.marker)}
-    state.record_success(inputs)
+    state.record_success(inputs, report=_noop_basis(report, plan))
 
 
 def _plan(options: UpOptions, facts: HostFacts) -> tuple[Any, Plan]:
