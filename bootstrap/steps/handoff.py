@@ -53,9 +53,7 @@ class Unfit(BootstrapError):
 
 class TargetFailed(BootstrapError):
     """Stage 0 in the target failed, or the target could not be reached: its exit code
-    becomes ours. The run's report is already recorded."""
-
-    recorded = True
+    becomes ours (the orchestrator records the host's report either way)."""
 
     def __init__(self, message: str, *, exit_code: int, code: str, fix: str | None = None):
         super().__init__(message, fix=fix, code=code)
