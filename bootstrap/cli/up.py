@@ -106,12 +106,14 @@ def up(**kwargs: Any) -> int:
         raise
     if as_json:
         print_json(result.json())
+    elif result.noop:
+        # "up to date" was said; the closing commands again, as the quick no-op prints
+        # them (its report has no plan for a summary).
+        for text in result.next:
+            click.echo(text)
     elif result.report:
         from bootstrap.app import summary_lines
 
         for text in summary_lines(result):
-            click.echo(text)
-    elif result.noop:
-        for text in result.next:
             click.echo(text)
     return result.exit_code
