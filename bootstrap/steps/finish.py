@@ -109,6 +109,7 @@ class ReportStep:
         since = outcome.first_attempt if outcome.attempt > 1 else None
         report = _report(
             outcome.start,
+            outcome.ended,
             profile=plan.profile,
             host=host_summary(outcome.facts, resolve_salt(config.salt, paths)),
             target=outcome.target or plan.target,
@@ -154,6 +155,7 @@ def finish_noop(
     now = time.time()
     report = _report(
         start,
+        now,
         profile=str(basis.get("profile", "")),
         host=basis.get("host") or {},
         phases=stage0_phases(start.at, start.origin, STARTED_AT, now),
@@ -178,8 +180,8 @@ def finish_noop(
     return report.to_dict()
 
 
-def _report(start: Start, **fields: Any) -> TimingReport:
-    """The report of a run that started at ``start`` and ends now."""
+def _report(start: Start, ended: float, **fields: Any) -> TimingReport:
+    """The report of a run that started at ``start`` and ended at ``ended``."""
     from bootstrap.report.model import new_report
 
-    return new_report(total_seconds=time.time() - start.at, total_from=start.origin, **fields)
+    return new_report(total_seconds=ended - start.at, total_from=start.origin, **fields)

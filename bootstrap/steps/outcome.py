@@ -9,6 +9,7 @@ handoff one :class:`HostResult` per host, each embedding that host's report.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,8 @@ class Outcome:
     # closing commands and the no-op record are made from. None for a handoff's host.
     ctx: Context | None = None
     finished: Finished | None = None  # the report made of it, once recorded
+    # When the run ended (its total's end): making and sending the report is not a phase.
+    ended: float = field(default_factory=time.time)
 
     @property
     def ok(self) -> bool:
