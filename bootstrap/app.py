@@ -1,7 +1,10 @@
-"""`bootstrap up`: detect -> plan -> execute the plan's steps -> report.
+"""`bootstrap up`: detect -> plan -> run the plan (here or a handoff) -> the record.
 
 This module wires the layers together and owns nothing else: detection lives in
-``host``, decisions in ``plan``, side effects in ``steps``, timing reports in ``report``.
+``host``, decisions in ``plan``, the run of a plan and its finishing (the report, the
+history, the sinks) in ``steps`` (``steps.run``, ``steps.finish``), timing reports in
+``report``. What stays here is what only `up` knows: the command line, the profile
+(handed to the run as the ``replan`` callback), the no-op shortcut and the run's record.
 """
 
 from __future__ import annotations
