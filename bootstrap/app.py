@@ -664,9 +664,9 @@ def summary_lines(result: UpResult) -> list[str]:
     for warning in delivery.get("warnings", []):
         lines.append(f"  warning: {warning}")
     project = plan.get("project")
-    preflight = next(
-        (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
-    )
+    # A handoff's preflight step (remote, wsl2, or a devcontainer's container-up): the
+    # step that names the hosts. Its strategy says how to get to the environment.
+    preflight = next((s for s in plan.get("steps", []) if "hosts" in s), None)
     there: list[str] = []
     if preflight:
         from bootstrap.strategies import REGISTRY
