@@ -238,3 +238,27 @@ def test_a_devcontainer_no_op_rests_on_what_its_strategy_names(tmp_path: Path) -
     assert dc.still_up({}) is False
     for name in ("native", "remote", "wsl2"):
         assert bootstrap.strategies.REGISTRY[name].settled(plan) is None
+
+
+@pytest.mark.parametrize(
+    ("strategy", "step", "expected"),
+    [
+        ("remote", {"name": "preflight", "hosts": ["box"], "directory": "~/p"}, "next: ssh box"),
+        ("wsl2", {"name": "preflight", "hosts": ["Ubuntu"], "directory": "~/src/p"}, "wsl -d"),
+        (
+            "devcontainer",
+            {"name": "container-up", "hosts": ["/w"], "directory": "/workspaces/w"},
+            "devcontainer exec --workspace-folder /w bash",
+        ),
+    ],
+)
+def test_a_handoffs_closing_lines_come_from_its_strategy(
+    strategy: str, step: dict[str, Any], expected: str
+) -> None:
+    from bootstrap.app import UpResult, summary_lines
+
+    plan = {"strategy": strategy, "lock": {"path": "uv.lock"}, "steps": [step]}
+    result = UpResult(0, report={"total_seconds": 1.0, "phases": {}}, plan=plan, next=["x"])
+    last = summary_lines(result)[-1]
+    assert expected in last
+    assert last in bootstrap.strategies.REGISTRY[strategy].next_steps(step)
