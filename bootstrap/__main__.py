@@ -29,19 +29,21 @@ def run() -> None:
 
 
 def _quick_noop(argv: list[str]) -> bool:
-    """The most common re-run, `bootstrap up [--profile NAME] [--online]` with nothing to
+    """The most common re-run, `bootstrap up [--profile NAME] [--online] [--json]` with nothing to
     do, is answered before click and the command modules are imported (half of the
     no-op's time; docs/bench.md (i)). Any other command line, or a run with work to do,
     goes through the CLI as usual, which checks everything again."""
     if not argv or argv[0] != "up":
         return False
     profile: str | None = None  # as `up` without --profile: the project's, or "default"
-    online = False
+    online = as_json = False
     rest = argv[1:]
     while rest:
         word = rest.pop(0)
         if word == "--online":
             online = True
+        elif word == "--json":
+            as_json = True
         elif word in ("--profile", "-p") and rest and not rest[0].startswith("-"):
             profile = rest.pop(0)
         elif word.startswith("--profile=") and len(word) > len("--profile="):
@@ -51,7 +53,7 @@ def _quick_noop(argv: list[str]) -> bool:
     try:
         from bootstrap.app import quick_noop
 
-        return quick_noop(profile, online=online)
+        return quick_noop(profile, online=online, as_json=as_json)
     except Exception:  # whatever it is, the full command reports it properly
         return False
 

@@ -1,7 +1,10 @@
-"""`bootstrap up`: detect -> plan -> execute the plan's steps -> report.
+"""`bootstrap up`: detect -> plan -> run the plan (here or a handoff) -> the record.
 
 This module wires the layers together and owns nothing else: detection lives in
-``host``, decisions in ``plan``, side effects in ``steps``, timing reports in ``report``.
+``host``, decisions in ``plan``, the run of a plan and its finishing (the report, the
+history, the sinks) in ``steps`` (``steps.run``, ``steps.finish``), timing reports in
+``report``. What stays here is what only `up` knows: the command line, the profile
+(handed to the run as the ``replan`` callback), the no-op shortcut and the run's record.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,18 +23,16 @@ from bootstrap.lockchoice import LockChoice
 from bootstrap.paths import Paths
 from bootstrap.request import profile_request
 from bootstrap.steps.lock import RunLock
-from bootstrap.steps.outcome import UpResult
+from bootstrap.steps.outcome import HostResult, Outcome, Start, UpResult
 from bootstrap.steps.state import RunState, file_digest, fingerprint, installed_signature, selection
 from bootstrap.timing import Timer, stage0_phases, stage0_start
 
 if TYPE_CHECKING:
     from bootstrap.host.facts import HostFacts
     from bootstrap.plan.model import Plan
-    from bootstrap.report.model import TimingReport
+    from bootstrap.plan.strategy import Strategy
+    from bootstrap.report.config import MetricsConfig
     from bootstrap.steps import Context
-
-METRICS_BUDGET = 2.0  # onboarding never waits longer than this on metrics
-FLUSH_BUDGET = 1.0  # nor on re-sending earlier runs' spooled reports
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def _noop_inputs(files: list[Path], options: UpOptions) -> dict[str, Any]:
 
 def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResult:
     paths = paths or Paths.from_env()
-    started, start_origin = stage0_start()
+    start = Start(*stage0_start())
 
     def on_wait() -> None:
         view.note("another `bootstrap up` is running; waiting for it to finish...")
@@ -152,11 +154,9 @@ def up(options: UpOptions, view: StepView, paths: Paths | None = None) -> UpResu
         noop_next = _noop_next(state, options, paths)
         if noop_next is not None:
             _say_up_to_date(options, view, state)
-            report = _noop_report(paths, state, options, started, start_origin)
+            report = _noop_report(paths, state, options, start)
             return UpResult(0, noop=True, next=noop_next, report=report)
-        return _run(
-            options, view=view, paths=paths, state=state, started=started, start_origin=start_origin
-        )
+        return _run(options, view=view, paths=paths, state=state, start=start)
 
 
 def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] | None:
@@ -167,24 +167,42 @@ def _noop_next(state: RunState, options: UpOptions, paths: Paths) -> list[str] |
     done = state.success
     if not done or options.refresh or options.dry_run:
         return None
+    if not isinstance(done.get("report"), dict):
+        # A record from an older version, which cannot say what the no-op reports: the
+        # full run checks every step (and finds them done) and records a report.
+        return None
     if options.cache_bundle:
         from bootstrap.cache.use import imported_before
 
         if not imported_before(options.cache_bundle, paths):
             return None
     inputs = dict(done["inputs"])
-    container = inputs.pop("container", None)
+    settled = inputs.pop("settled", None)
+    container = inputs.pop("container", None)  # a devcontainer's, as older records say it
+    if settled is None and isinstance(container, dict):
+        settled = {"strategy": "devcontainer", **container}
     # What the environment here held (bootstrap.steps.state.installed_signature): the
     # marker alone says a sync finished, not that its files are still there. A record
-    # without it (from an older version) is no no-op. A devcontainer's environment is in
-    # the container: its record carries the container instead.
+    # without it (from an older version) is no no-op. A handoff's environment is on its
+    # target: its record carries what the strategy checks instead (Strategy.settled).
     dists = inputs.pop("dists", None)
-    if container is None and not (isinstance(dists, dict) and _dists_unchanged(dists)):
+    if settled is None and not (isinstance(dists, dict) and _dists_unchanged(dists)):
         return None
     files = [Path(p) for p in inputs["files"]]
-    if inputs == _noop_inputs(files, options) and _container_up(container):
+    if inputs == _noop_inputs(files, options) and _still_up(settled):
         return list(done.get("next", []))
     return None
+
+
+def _still_up(settled: dict[str, str] | None) -> bool:
+    """Whether the target a handoff's no-op rests on is still up (its strategy says)."""
+    if settled is None:
+        return True
+    from bootstrap.strategies import REGISTRY
+
+    marker = dict(settled)
+    strategy = REGISTRY.get(marker.pop("strategy", ""))
+    return strategy is not None and strategy.still_up(marker)
 
 
 def _dists_unchanged(dists: dict[str, Any]) -> bool:
@@ -203,12 +221,13 @@ def _say_up_to_date(options: UpOptions, view: StepView, state: RunState) -> None
     )
 
 
-def quick_noop(profile: str | None, *, online: bool = False) -> bool:
-    """`bootstrap up [--profile NAME] [--online]` answered before the CLI is imported:
-    True (and "up to date" and the closing commands said) when it is the no-op; False
-    for anything else -- another run holds the lock, or there is work to do -- and the
-    full command then runs as usual."""
-    from bootstrap.console import line
+def quick_noop(profile: str | None, *, online: bool = False, as_json: bool = False) -> bool:
+    """`bootstrap up [--profile NAME] [--online] [--json]` answered before the CLI is
+    imported: True (and "up to date" and the closing commands said, or with ``as_json``
+    the no-op's report printed, as the full command prints it) when it is the no-op;
+    False for anything else -- another run holds the lock, or there is work to do -- and
+    the full command then runs as usual."""
+    from bootstrap.console import line, print_json
     from bootstrap.errors import Busy
 
     options = UpOptions(profile=profile, online=online, wait_seconds=0.0)
@@ -221,253 +240,219 @@ def quick_noop(profile: str | None, *, online: bool = False) -> bool:
         return False
     if noop_next is None:
         return False
-    _say_up_to_date(options, StepView(), state)
-    started, start_origin = stage0_start()
-    _noop_report(paths, state, options, started, start_origin)
+    _say_up_to_date(options, StepView(quiet=as_json), state)
+    report = _noop_report(paths, state, options, Start(*stage0_start()))
+    if as_json:
+        print_json(UpResult(0, noop=True, next=noop_next, report=report).json())
+        return True
     for text in noop_next:
         line(text)
     return True
 
 
 def _noop_report(
-    paths: Paths, state: RunState, options: UpOptions, started: float, start_origin: str
+    paths: Paths, state: RunState, options: UpOptions, start: Start
 ) -> dict[str, Any] | None:
-    """Record the no-op like any other run (``run_kind: noop``, never a time to first
-    run), from what the last success recorded about the machine: a no-op detects
-    nothing. Its whole time after stage 0 is the process's start-up and the check."""
+    """Record the no-op (bootstrap.steps.finish.finish_noop) from what the last success
+    recorded; None for a record too old to say it."""
     basis = (state.success or {}).get("report")
     if not isinstance(basis, dict) or options.dry_run:
         return None
-    from bootstrap import STARTED_AT
     from bootstrap.report.config import SINKS_VAR
-    from bootstrap.report.model import new_report
+    from bootstrap.steps.finish import finish_noop
 
     # Nothing to send (the last success recorded that the profile, whose file has not
     # changed since, has no sink; none in the environment either): the history is all,
     # and neither the profile nor the sinks need loading (a third of the no-op's time).
-    local_only = basis.get("sinks") == 0 and not os.environ.get(SINKS_VAR)
+    metrics: MetricsConfig | None = None
+    if basis.get("sinks") != 0 or os.environ.get(SINKS_VAR):
+        metrics = _profile_metrics(options)
+    return finish_noop(paths, basis, start, metrics)
+
+
+def _profile_metrics(options: UpOptions) -> MetricsConfig:
+    """The profile's ``[metrics]`` (its defaults when the profile does not load: the
+    no-op reports what it can)."""
+    from bootstrap.report.config import MetricsConfig
+
     profile: Any = None
-    if not local_only:
-        with contextlib.suppress(BootstrapError, OSError):
-            from bootstrap.profiles import load_profile
-
-            name, project = profile_request(options)
-            profile = load_profile(name, project=project)
-    now = time.time()
-    report = new_report(
-        profile=str(basis.get("profile", "")),
-        host=basis.get("host") or {},
-        phases=stage0_phases(started, start_origin, STARTED_AT, now),
-        total_seconds=now - started,
-        target=basis.get("target"),
-        strategy=basis.get("strategy"),
-        uv_version=basis.get("uv_version"),
-        total_from=start_origin,
-        offline=True,
-        cache_hit=True,
-        budget_seconds=basis.get("budget_seconds"),
-        run_kind="noop",
-    )
-    if local_only:
-        from bootstrap.report import history
-
-        with contextlib.suppress(BootstrapError, OSError):
-            history.append(paths, report)
-        return report.to_dict()
-    from bootstrap.report.delivery import record
-
     with contextlib.suppress(BootstrapError, OSError):
-        record(paths, report, _metrics_config(profile), budget_seconds=METRICS_BUDGET)
-    return report.to_dict()
+        from bootstrap.profiles import load_profile
+
+        name, project = profile_request(options)
+        profile = load_profile(name, project=project)
+    with contextlib.suppress(BootstrapError):
+        return MetricsConfig.from_settings(getattr(profile, "metrics", None))
+    return MetricsConfig()
 
 
 def _run(
-    options: UpOptions,
-    *,
-    view: StepView,
-    paths: Paths,
-    state: RunState,
-    started: float,
-    start_origin: str,
+    options: UpOptions, *, view: StepView, paths: Paths, state: RunState, start: Start
 ) -> UpResult:
-    from bootstrap.steps import Context, run_steps
+    """Detect, plan, run the plan on its targets (bootstrap.steps.run), and say it."""
+    from bootstrap import STARTED_AT
+    from bootstrap.plan.specs import Report
+    from bootstrap.steps.finish import flush_spool
+    from bootstrap.steps.run import RunSettings, run_plan
+    from bootstrap.strategies import REGISTRY
 
     if not options.dry_run and state.success is not None:
         # Whatever this run does, the last success no longer vouches for the
         # environment until this run succeeds: an interrupted run is never a no-op.
         # (Saved by begin_attempt, next: one write, not two.)
         state.success = None
-    attempt, first_attempt = (1, started) if options.dry_run else state.begin_attempt(started)
+    attempt, first_attempt = (1, start.at) if options.dry_run else state.begin_attempt(start.at)
     timer = Timer()
-    from bootstrap import STARTED_AT
+    timer.phases.update(stage0_phases(start.at, start.origin, STARTED_AT, time.time()))
+    with timer.phase("detect"):
+        from bootstrap.host import detect, replay
 
-    timer.phases.update(stage0_phases(started, start_origin, STARTED_AT, time.time()))
-    # Whether this profile (in this directory) has had a successful first run before:
-    # a first run on an environment that had one is a re-sync, not a first run.
-    had_first_run = state.steps.get("first-run", {}).get("status") == "done"
-    facts: HostFacts | None = None
-    ctx: Context | None = None
-    profile: Any = None
-    plan: Plan | None = None
-    error: BootstrapError | None = None
-    try:
-        with timer.phase("detect"):
-            from bootstrap.host import detect, replay
-
-            facts = replay(Path(options.replay)) if options.replay else detect(meanwhile=_preload)
-        with timer.phase("plan"):
-            profile, plan = _plan(options, facts)
-        if not plan.first_run and not options.dry_run:
-            # Planned for display (`bootstrap plan`), but `up` exists to time a first run.
-            from bootstrap.errors import ConfigError
-
-            raise ConfigError(
-                f"profile {plan.profile!r} has no [first_run] command: nothing to time",
-                fix='add [first_run] command = "..." to the profile',
-                code="profile.no_first_run",
-            )
-        for warning in plan.warnings:
+        facts = replay(Path(options.replay)) if options.replay else detect(meanwhile=_preload)
+    with timer.phase("plan"):
+        profile, plan = _plan(options, facts)
+    for warning in plan.warnings:
+        view.note(f"warning: {warning}")
+    with timer.phase("report"):
+        for warning in flush_spool(paths, plan.step(Report)):
             view.note(f"warning: {warning}")
-        with timer.phase("report"):
-            for warning in _flush_spool(paths, profile):
-                view.note(f"warning: {warning}")
-        from bootstrap.strategies import REGISTRY
-
-        if not REGISTRY[plan.strategy].runs_here:
-            from bootstrap.steps.handoff import run_handoff
-
-            config = _metrics_config(profile)
-            salt = _salt(config, paths)
-            result: UpResult = run_handoff(
-                plan,
-                facts=facts,
-                view=view,
-                paths=paths,
-                timer=timer,
-                started=started,
-                start_origin=start_origin,
-                dry_run=options.dry_run,
-                refresh=options.refresh,
-                deliver=lambda report: _deliver(paths, config, report),
-                host_summary=lambda f: _host_summary(f, salt),
-            )
-            if result.exit_code == 0 and not options.dry_run:
-                _record_container(state, plan, options)
-                state.attempts = None
-                state.save()
-            return result
-        if options.dry_run:
-            for step in plan.steps:
-                view.note(f"would {step.name}: {step.describe()}")
-            return UpResult(0, plan=plan.to_dict())
-        _system_certs(plan, view)
-        ctx = Context(
-            paths=paths,
-            plan=plan,
-            facts=facts,
-            view=view,
-            timer=timer,
-            state=state,
-            refresh=options.refresh,
-        )
-        run_steps(ctx)
-        with timer.phase("sync"):
-            _mark_synced(ctx)
-    except BootstrapError as exc:
-        if getattr(exc, "recorded", False):
-            raise  # a handoff recorded its own report
-        error = exc
-    total = time.time() - started
-    if facts is None or plan is None:
-        assert error is not None  # noqa: S101 - only an error stops us before a plan
-        raise error
-    report, delivery = _report(
+    strategy = REGISTRY[plan.strategy]
+    run = RunSettings(
         paths,
-        profile=profile,
-        plan=plan,
-        facts=facts,
-        ctx=ctx,
-        phases=timer.phases,
-        total=total,
-        start_origin=start_origin,
-        error=error,
-        run_kind=_run_kind(options, ctx, had_first_run),
+        view,
+        timer,
+        state,
+        start,
+        strategy,
+        dry_run=options.dry_run,
+        refresh=options.refresh,
+        replan=_replanner(profile),
         attempt=attempt,
         first_attempt=first_attempt,
     )
-    if options.report_out:
-        _write_report_out(Path(options.report_out), report.to_dict())
-    if error is not None:
-        raise error
-    assert ctx is not None  # noqa: S101
-    done = report.to_dict()
-    basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    outcomes = run_plan(plan, facts, run)
+    if outcomes[0].host is None:
+        return _here(outcomes[0], options, state)
+    return _handed_over(outcomes, options, state, strategy, view)
+
+
+def _replanner(profile: Any) -> Callable[[HostFacts], Plan]:
+    """The plan made again from a handoff target's own facts, as it runs there (native):
+    the variant that box gets. The profile is the one this run loaded."""
+
+    def replan(facts: HostFacts) -> Plan:
+        from bootstrap.plan.planner import Overrides, make_plan
+        from bootstrap.strategies import REGISTRY
+
+        return make_plan(facts, profile, Overrides(strategy="native"), strategies=REGISTRY)
+
+    return replan
+
+
+def _here(outcome: Outcome, options: UpOptions, state: RunState) -> UpResult:
+    """The result of a run here (or of a run stopped before it reached a target): the
+    run's record updated, so that the same inputs are a no-op next time."""
+    plan = outcome.plan
+    if outcome.dry_run:
+        return UpResult(0, plan=plan.to_dict())
+    finished = outcome.finished
+    report = finished.report.to_dict() if finished is not None else None
+    if options.report_out and report is not None:
+        _write_report_out(Path(options.report_out), report)
+    if outcome.error is not None:
+        outcome.error.json_result = report
+        raise outcome.error
+    ctx = outcome.ctx
+    assert ctx is not None and report is not None  # noqa: S101 - a run here that succeeded
     commands = _next_commands(ctx, plan)  # recorded with the success: the no-op prints them
     state.record_success(
         {
             **_noop_inputs(ctx.input_files(), options),
             "dists": {"venv": str(ctx.venv), "signature": installed_signature(ctx.venv)},
         },
-        report={
-            **{k: done[k] for k in basis},
-            # Whether the profile sends anywhere: a no-op of this same profile (its file
-            # unchanged, or it would not be one) then records without loading it again.
-            "sinks": len(profile.metrics.sinks) if profile.metrics.enabled else 0,
-        },
+        report=_noop_basis(report, plan),
         selection=selection(plan, ctx.project, ctx.venv, ctx.uv),
         next_commands=commands,
     )
     return UpResult(
         0,
-        report=report.to_dict(),
+        report=report,
         plan=plan.to_dict(),
         notes=ctx.notes,
-        delivery=delivery,
+        delivery=finished.delivery if finished is not None else None,
         next=commands,
     )
 
 
-def _mark_synced(ctx: Context) -> None:
-    """Every step passed, so uv has confirmed the environment matches the lock (it synced
-    it, or its check found it so): an environment from an older version of this tool
-    gets the synced marker the no-op shortcut needs."""
-    from bootstrap.plan.specs import Sync
-    from bootstrap.sync import mark_synced
+def _noop_basis(report: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """What the no-op re-run reports from (bootstrap.steps.finish.finish_noop): this
+    success's profile, target, strategy, hashed host summary..."""
+    from bootstrap.plan.specs import Report
 
-    spec = ctx.plan.step(Sync)
-    if spec is not None:
-        mark_synced(ctx.venv, spec.lock)
-
-
-def _system_certs(plan: Plan, view: StepView) -> None:
-    """The profile asks uv to trust the system's certificate store: every uv call of
-    this run gets UV_SYSTEM_CERTS=1 (the Context copies this environment), said once."""
-    from bootstrap import tls
-    from bootstrap.plan.specs import EnsureUv
-
-    spec = plan.step(EnsureUv)
-    if spec is None or not spec.system_certs or tls.enabled(os.environ):
-        return
-    tls.enable(os.environ)
-    view.note(tls.note("the profile sets [sync] system_certs = true"))
+    spec = plan.step(Report)
+    basis = ("profile", "target", "strategy", "host", "uv_version", "budget_seconds")
+    return {
+        **{k: report[k] for k in basis},
+        # Whether the profile sends anywhere: a no-op of this same profile (its file
+        # unchanged, or it would not be one) then records without loading it again.
+        "sinks": spec.sinks if spec is not None else 0,
+    }
 
 
-def _run_kind(options: UpOptions, ctx: Context | None, had_first_run: bool) -> str:
-    """first, resync, noop or refresh (the report's run_kind; see report.model)."""
-    ran = ctx.ran if ctx is not None else []
-    if "first-run" in ran and not had_first_run:
-        return "first"  # --refresh or not: nothing had run here before
-    if options.refresh:
-        return "refresh"
-    # Steps that change the environment (ensure-uv and python look every time).
-    if {"import-cache", "sync", "first-run"} & set(ran):
-        return "resync"
-    if ctx is None:  # stopped before any step: planning failed
-        return "resync" if had_first_run else "first"
-    return "noop"
+def _handed_over(
+    outcomes: list[Outcome],
+    options: UpOptions,
+    state: RunState,
+    strategy: Strategy,
+    view: StepView,
+) -> UpResult:
+    """The result of a handoff: one per host, each with its report; the first failure's
+    exit code. One host that failed: its error, already recorded."""
+    plan, first = outcomes[0].plan, outcomes[0]
+    failed = [o for o in outcomes if o.error is not None]
+    if len(outcomes) > 1:
+        view.note(
+            f"{len(outcomes) - len(failed)} of {len(outcomes)} hosts ready"
+            + "".join(f"\n  {o.host}: exit {o.exit_code}: {o.error}" for o in failed)
+        )
+    report = first.finished.report.to_dict() if first.finished is not None else None
+    result = UpResult(
+        failed[0].exit_code if failed else 0,
+        report=report,
+        plan=plan.to_dict(),
+        hosts=[_host_result(o).to_dict() for o in outcomes],
+    )
+    if len(outcomes) == 1 and first.error is not None:
+        from bootstrap.steps.handoff import TargetFailed
+
+        err = first.error
+        failure = TargetFailed(err.message, exit_code=err.exit_code, code=err.code, fix=err.fix)
+        failure.json_result = result.json()
+        raise failure
+    if not failed and not options.dry_run:
+        _record_settled(state, plan, options, strategy, report)
+        state.attempts = None
+        state.save()
+    return result
 
 
-def _next_commands(ctx: Any, plan: Plan) -> list[str]:
+def _host_result(outcome: Outcome) -> HostResult:
+    report = outcome.finished.report if outcome.finished is not None else None
+    error = outcome.error
+    return HostResult(
+        host=outcome.host or "",
+        exit_code=outcome.exit_code,
+        report_id=report.report_id if report is not None else None,
+        total_seconds=report.total_seconds if report is not None else None,
+        target=report.target if report is not None else outcome.plan.target,
+        error=error.message if error is not None else None,
+        sent_files=outcome.sent_files,
+        code=error.code if error is not None else None,
+        fix=error.fix if error is not None else None,
+        report=report.to_dict() if report is not None else None,
+    )
+
+
+def _next_commands(ctx: Context, plan: Plan) -> list[str]:
     """Write the `bootstrap` launcher next to the pinned uv; the closing commands."""
     if ctx.uv is None:
         return []
@@ -484,31 +469,23 @@ def _next_commands(ctx: Any, plan: Plan) -> list[str]:
     )
 
 
-def _record_container(state: RunState, plan: Plan, options: UpOptions) -> None:
-    """A devcontainer that came up and ran its first run: a re-run with the same inputs
-    is a no-op while the container runs (the other handoffs check their target each
-    time, since a remote box can change behind our back)."""
-    from bootstrap.plan import specs
-
-    up = plan.step(specs.ContainerUp)
-    config = plan.step(specs.DevcontainerConfig)
-    if up is None or config is None:
+def _record_settled(
+    state: RunState,
+    plan: Plan,
+    options: UpOptions,
+    strategy: Strategy,
+    report: dict[str, Any] | None,
+) -> None:
+    """A handoff whose strategy can tell its target is still up (a devcontainer: its
+    container runs): a re-run with the same inputs is a no-op while it is. The other
+    handoffs check their target each time, since a remote box can change behind our
+    back."""
+    settled = strategy.settled(plan)
+    if settled is None or report is None:
         return
-    files = [Path(config.workspace) / config.path]
-    if plan.profile_path:
-        files.append(Path(plan.profile_path))
-    files.append(Path(plan.project) / plan.lock.path)
-    inputs = _noop_inputs(files, options)
-    inputs["container"] = {"engine": up.engine, "workspace": up.workspace}
-    state.record_success(inputs)
-
-
-def _container_up(container: dict[str, str] | None) -> bool:
-    if container is None:
-        return True
-    from bootstrap.transports.devcontainer_cli import workspace_container_running
-
-    return workspace_container_running(container["engine"], container["workspace"])
+    inputs = _noop_inputs([Path(f) for f in settled.files], options)
+    inputs["settled"] = {"strategy": strategy.name, **dict(settled.marker)}
+    state.record_success(inputs, report=_noop_basis(report, plan))
 
 
 def _preload() -> None:
@@ -538,101 +515,6 @@ def _write_report_out(path: Path, data: dict[str, Any]) -> None:
 
     with contextlib.suppress(OSError):
         atomic_write(path, json.dumps(data, indent=1, sort_keys=True).encode())
-
-
-def _salt(config: Any, paths: Paths) -> str:
-    from bootstrap.report.model import resolve_salt
-
-    return resolve_salt(config.salt, paths)
-
-
-def _host_summary(facts: HostFacts, salt: str) -> dict[str, Any]:
-    from bootstrap.report.model import host_summary
-
-    return host_summary(facts, salt)
-
-
-def _deliver(paths: Paths, config: Any, report: TimingReport) -> dict[str, Any]:
-    from bootstrap.report.delivery import record
-
-    delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
-    return {
-        "delivered": list(delivery.delivered),
-        "spooled": list(delivery.spooled),
-        "errors": list(delivery.errors),
-    }
-
-
-def _metrics_config(profile: Any) -> Any:
-    from bootstrap.report.config import MetricsConfig
-
-    return MetricsConfig.from_settings(getattr(profile, "metrics", None)).with_env()
-
-
-def _flush_spool(paths: Paths, profile: Any) -> list[str]:
-    """Earlier runs' spooled reports go first, within a small budget; never fatal.
-    Returns the warnings to show (entries dropped to keep the spool under its cap)."""
-    if not paths.spool.exists():
-        return []
-    from bootstrap.report.delivery import flush
-
-    with contextlib.suppress(BootstrapError, OSError):
-        return flush(paths, _metrics_config(profile), budget_seconds=FLUSH_BUDGET).warnings
-    return []
-
-
-def _report(
-    paths: Paths,
-    *,
-    profile: Any,
-    plan: Plan,
-    facts: HostFacts,
-    ctx: Context | None,
-    phases: dict[str, float],
-    total: float,
-    start_origin: str,
-    error: BootstrapError | None,
-    target: str | None = None,
-    run_kind: str = "first",
-    attempt: int = 1,
-    first_attempt: float | None = None,
-) -> tuple[TimingReport, dict[str, Any]]:
-    from bootstrap.report.delivery import record
-    from bootstrap.report.model import host_summary, lock_hash_of, new_report, resolve_salt
-    from bootstrap.report.spool import take_dropped
-
-    config = _metrics_config(profile)
-    report = new_report(
-        profile=plan.profile,
-        host=host_summary(facts, resolve_salt(config.salt, paths)),
-        phases=phases,
-        total_seconds=total,
-        error=error,
-        target=target or plan.target,
-        strategy=plan.strategy,
-        uv_version=ctx.uv_version if ctx else None,
-        total_from=start_origin,
-        offline=not (ctx.network_used if ctx else False),
-        network_used=ctx.network_used if ctx else False,
-        cache_hit=bool(ctx.cache_hit) if ctx else False,
-        bundle_used=ctx.bundle_used if ctx else False,
-        budget_seconds=plan.budget_seconds,
-        run_kind=run_kind,
-        first_run_ran=ctx is not None and "first-run" in ctx.ran,
-        spool_dropped=take_dropped(paths),
-        lock_hash=lock_hash_of(Path(plan.project) / plan.lock.path) if plan.project else None,
-        attempts=attempt,
-        since_first_attempt_seconds=(
-            time.time() - first_attempt if attempt > 1 and first_attempt is not None else None
-        ),
-    )
-    delivery = record(paths, report, config, budget_seconds=METRICS_BUDGET)
-    return report, {
-        "delivered": list(delivery.delivered),
-        "spooled": list(delivery.spooled),
-        "errors": list(delivery.errors),
-        "warnings": list(delivery.warnings),
-    }
 
 
 _KIND_WORDS = {
@@ -688,9 +570,9 @@ def summary_lines(result: UpResult) -> list[str]:
     for warning in delivery.get("warnings", []):
         lines.append(f"  warning: {warning}")
     project = plan.get("project")
-    preflight = next(
-        (s for s in plan.get("steps", []) if s.get("name") in ("preflight", "container-up")), None
-    )
+    # A handoff's preflight step (remote, wsl2, or a devcontainer's container-up): the
+    # step that names the hosts. Its strategy says how to get to the environment.
+    preflight = next((s for s in plan.get("steps", []) if "hosts" in s), None)
     there: list[str] = []
     if preflight:
         from bootstrap.strategies import REGISTRY

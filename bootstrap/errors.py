@@ -7,6 +7,8 @@ with the path of a log file that holds the traceback, and exits with ``EXIT_BUG`
 
 from __future__ import annotations
 
+from typing import Any
+
 # Exit codes, documented in the README. Keep them stable: scripts and CI depend on them.
 EXIT_OK = 0
 EXIT_FAILED = 1  # the job ran and failed (e.g. the first run exited non-zero)
@@ -27,6 +29,9 @@ class BootstrapError(Exception):
     """Base class for every error the tool expects and explains."""
 
     exit_code = EXIT_FAILED
+    # What `up --json` prints for the run this error ended, once the run recorded its
+    # report (bootstrap.app): a failure prints the report schema too.
+    json_result: dict[str, Any] | None = None
 
     def __init__(self, message: str, *, fix: str | None = None, code: str | None = None):
         super().__init__(message)

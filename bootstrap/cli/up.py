@@ -76,6 +76,7 @@ def up(**kwargs: Any) -> int:
     from bootstrap.app import UpOptions
     from bootstrap.app import up as run_up
     from bootstrap.console import StepView, print_json
+    from bootstrap.errors import BootstrapError
 
     as_json = kwargs.pop("as_json")
     view = StepView(quiet=as_json)
@@ -85,13 +86,18 @@ def up(**kwargs: Any) -> int:
 
         kwargs["project"] = str(present(project, say=view.note))
     options = UpOptions(**kwargs)
-    result = run_up(options, view)
+    try:
+        result = run_up(options, view)
+    except BootstrapError as exc:
+        # A run that failed after recording its report prints it too: one JSON shape.
+        if as_json and exc.json_result is not None:
+            print_json(exc.json_result)
+        raise
     if as_json:
-        if result.hosts is not None:
-            print_json({"hosts": result.hosts, "exit_code": result.exit_code})
-        else:
-            print_json(result.report or result.plan or {"noop": result.noop})
-    elif result.noop:  # its report is the no-op's record, not a run to summarise
+        print_json(result.json())
+    elif result.noop:
+        # "up to date" was said; the closing commands again, as the quick no-op prints
+        # them (its report has no plan for a summary).
         for text in result.next:
             click.echo(text)
     elif result.report:

@@ -22,6 +22,7 @@ from bootstrap.plan import strategy as strat
 from bootstrap.plan.model import LockChoice, Plan, PlanError, Reason
 from bootstrap.plan.specs import Report, StepSpec
 from bootstrap.profiles import LockSpec, Profile, Variant
+from bootstrap.report.config import MetricsConfig
 
 TARGET_OSES = platforms.OSES
 TARGET_ARCHES = platforms.ARCHES
@@ -549,7 +550,9 @@ def _steps(strategy: strat.Strategy, inp: strat.StepInputs, ov: Overrides) -> tu
     )
     profile = inp.profile
     sinks = len(profile.metrics.sinks) if profile.metrics.enabled else 0
-    return (*strategy.steps(inp), Report(budget_seconds=profile.budget_seconds, sinks=sinks))
+    metrics = MetricsConfig.from_settings(profile.metrics)
+    report = Report(budget_seconds=profile.budget_seconds, sinks=sinks, metrics=metrics)
+    return (*strategy.steps(inp), report)
 
 
 def _no_strategy(

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from bootstrap.lockchoice import LockChoice  # its home: profiles build one too
+from bootstrap.report.config import MetricsConfig
 
 NETWORK_POLICIES = ("offline", "fallback", "online")
 
@@ -229,9 +230,24 @@ class FirstRun(StepSpec):
 
 @dataclass(frozen=True)
 class Report(StepSpec):
+    """Finish the run, whatever its outcome: the timing report to the history, earlier
+    runs' spool and the sinks (bootstrap.steps.finish). The profile's ``[metrics]`` is
+    resolved here, so finishing reads the plan, not the profile; the sinks the
+    environment adds (BOOTSTRAP_METRICS_SINKS) and the opt-outs are read when it runs."""
+
     name: ClassVar[str] = "report"
     budget_seconds: float = 900.0
     sinks: int = 0
+    metrics: MetricsConfig | None = None  # the profile's [metrics]; None: the defaults
+
+    def fields(self) -> dict[str, Any]:
+        # The salt stays out of what `plan` prints; the sinks are shown by label (their
+        # URLs without a password, a token's variable name), only when there are any.
+        out = super().fields()
+        del out["metrics"]
+        if self.metrics is not None and self.metrics.sinks:
+            out["sink_labels"] = [s.label for s in self.metrics.sinks]
+        return out
 
     def describe(self) -> str:
         return f"write the timing report to the history (budget {self.budget_seconds:g}s)" + (

@@ -34,6 +34,7 @@ from bootstrap.plan.specs import (
 from bootstrap.profiles import LockSpec, Profile, Variant
 
 if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
     from bootstrap.transports.base import Transport
 
 GB = 1024**3
@@ -340,6 +341,29 @@ class Strategy(Protocol):
         step as JSON: how to get to the environment. [] to print the default. Must be
         side-effect free."""
         ...
+
+    def settled(self, plan: Plan) -> Settled | None:
+        """After a successful handoff, what lets a re-run with the same inputs be a no-op
+        without reaching the target: the files whose change undoes it and a marker that
+        :meth:`still_up` checks. None (the default for a strategy) when every run must
+        check its target again (a remote box can change behind our back). Must be
+        side-effect free."""
+        ...
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        """Whether the environment a :meth:`settled` marker names is still there (a
+        devcontainer: its container runs). May ask the machine (read-only, quick: it is
+        on the no-op's path); never changes anything."""
+        ...
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a strategy's no-op rests on (:meth:`Strategy.settled`): the files whose change
+    undoes it, and the marker its :meth:`Strategy.still_up` checks."""
+
+    files: tuple[str, ...]
+    marker: tuple[tuple[str, str], ...]
 
 
 class Registry(Mapping[str, Strategy]):

@@ -12,7 +12,7 @@ command line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -58,6 +58,9 @@ class Context:
     handoff: dict[str, Any] = field(default_factory=dict)
     # The steps that did work in this run (the others found it done): the run's kind.
     ran: list[str] = field(default_factory=list)
+    # The plan made again from a handoff target's own facts (the detect-there step): the
+    # orchestrator's, so that no executor loads the profile. None: no re-planning here.
+    replan: Callable[[HostFacts], Plan] | None = None
 
     @property
     def project(self) -> Path:
@@ -117,9 +120,9 @@ class UnknownStep(BootstrapError):
 
 
 # One executor per spec type, as "module:Class" under bootstrap.steps, imported only when
-# a plan holds that step (a native run never imports the handoff's modules). None: the
-# orchestrator's own bookkeeping (the report is written after the steps, whatever their
-# outcome).
+# a plan holds that step (a native run never imports the handoff's modules). One marked
+# ``after_steps`` (the report) is not run among the steps: the orchestrator runs it last,
+# whatever their outcome (bootstrap.steps.run).
 EXECUTORS: dict[str, str | None] = {
     "EnsureUv": "ensure_uv:EnsureUv",
     "ProvidePython": "python:ProvidePython",
@@ -137,7 +140,7 @@ EXECUTORS: dict[str, str | None] = {
     "DevcontainerConfig": "devcontainer:DevcontainerConfigStep",
     "ContainerUp": "devcontainer:ContainerUpStep",
     "PostCreate": "devcontainer:PostCreateStep",
-    "Report": None,
+    "Report": "finish:ReportStep",
 }
 
 
@@ -175,7 +178,7 @@ def run_steps(ctx: Context, steps: tuple[StepSpec, ...] | None = None) -> None:
     for spec in todo:
         loading = time.monotonic()
         executor = executor_for(type(spec))
-        if executor is None:
+        if executor is None or getattr(executor, "after_steps", False):
             continue
         ctx.timer.add(executor.phase, time.monotonic() - loading)  # its import counts too
         with ctx.timer.phase(executor.phase):

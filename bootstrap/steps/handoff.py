@@ -1,15 +1,17 @@
-"""The handoff: carry out a plan whose environment lives elsewhere.
+"""The handoff executors: carry out a plan whose environment lives elsewhere.
 
 The contract every non-native strategy shares, whatever its transport
 (:mod:`bootstrap.transports.base`; ssh for remote): reach the target
 and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
 detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
-target's own facts (*detect-there*), send the cache bundle for the target's key
-(*ship-bundle*), run stage 0 there with this host's elapsed time passed through
-(*run-there*, output streamed with a prefix), bring the target's TimingReport back
-(*collect-report*) and record it here with strategy, target and a ``handoff`` phase.
-Exit codes propagate. Sink tokens stay on this host: the target runs with metrics off
-and nothing secret is sent (only tracked files and the bundle).
+target's own facts through the orchestrator's ``ctx.replan`` (*detect-there*), send the
+cache bundle for the target's key (*ship-bundle*), run stage 0 there with this host's
+elapsed time passed through (*run-there*, output streamed with a prefix), bring the
+target's TimingReport back (*collect-report*). The orchestrator (bootstrap.steps.run)
+runs these steps once per host and records the target's report here with strategy,
+target and a ``handoff`` phase. Exit codes propagate. Sink tokens stay on this host:
+the target runs with metrics off and nothing secret is sent (only tracked files and the
+bundle).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,16 +35,10 @@ from bootstrap.peer import (
 )
 from bootstrap.plan import specs
 from bootstrap.steps import Context
-from bootstrap.steps.outcome import UpResult
 from bootstrap.steps.state import fingerprint
 
 if TYPE_CHECKING:
-    from bootstrap.console import StepView
     from bootstrap.host.facts import HostFacts
-    from bootstrap.paths import Paths
-    from bootstrap.plan.model import Plan
-    from bootstrap.report.model import TimingReport
-    from bootstrap.timing import Timer
     from bootstrap.transports.base import Transport
 
 STAGE = ".bootstrap-stage"  # private staging directory inside the remote directory
@@ -59,9 +53,7 @@ class Unfit(BootstrapError):
 
 class TargetFailed(BootstrapError):
     """Stage 0 in the target failed, or the target could not be reached: its exit code
-    becomes ours. The run's report is already recorded."""
-
-    recorded = True
+    becomes ours (the orchestrator records the host's report either way)."""
 
     def __init__(self, message: str, *, exit_code: int, code: str, fix: str | None = None):
         super().__init__(message, fix=fix, code=code)
@@ -94,7 +86,7 @@ class Target:
 
 def _target(ctx: Context) -> Target:
     target = ctx.handoff.get("target")
-    if not isinstance(target, Target):  # pragma: no cover - run_handoff always sets it
+    if not isinstance(target, Target):  # pragma: no cover - the orchestrator sets it
         raise BootstrapError("no handoff target in this run", code="steps.no_target")
     return target
 
@@ -431,9 +423,6 @@ def _hashes_there(target: Target, files: list[str]) -> dict[str, str]:
 
 class DetectThereStep(EveryRun):
     def run(self, spec: specs.DetectThere, ctx: Context) -> str:
-        from bootstrap.plan.planner import Overrides, make_plan
-        from bootstrap.profiles import load_profile
-
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
         command = f"cd {target.dir_word} && {python} -m bootstrap.host"
@@ -452,7 +441,9 @@ class DetectThereStep(EveryRun):
             )
         facts = parse_object(res.stdout, target=target.name, what="detection facts")
         target.facts = check_facts(facts, target=target.name)
-        there = make_plan(target.facts, load_profile(spec.profile), Overrides(strategy="native"))
+        if ctx.replan is None:  # pragma: no cover - the orchestrator supplies it
+            raise BootstrapError("no re-planning in this run", code="steps.no_replan")
+        there = ctx.replan(target.facts)
         target.target_key = there.target
         accel = next((r for r in there.reasons if r.decision == "accelerator"), None)
         return f"{there.target}" + (f": {accel.why}" if accel else "")
@@ -665,218 +656,3 @@ class CollectReportStep(EveryRun):
         target.report = check_report(raw, target=target.name)
         outcome = raw.get("outcome") if raw.get("outcome") in ("success", "failure") else "?"
         return f"report of {target.report.get('target') or '?'} ({outcome})"
-
-
-# -- the orchestration ---------------------------------------------------------------
-
-
-@dataclass
-class HostResult:
-    host: str
-    exit_code: int
-    report_id: str | None
-    total_seconds: float | None
-    target: str | None
-    error: str | None = None
-    sent_files: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def run_handoff(
-    plan: Plan,
-    *,
-    facts: HostFacts,
-    view: StepView,
-    paths: Paths,
-    timer: Timer,
-    started: float,
-    start_origin: str,
-    dry_run: bool,
-    refresh: bool,
-    deliver: Callable[[TimingReport], dict[str, Any]],
-    host_summary: Callable[[HostFacts], dict[str, Any]],
-) -> UpResult:
-    """Carry ``plan`` out on each of its targets (one after another, or in parallel when
-    the plan says so); one result per target, a summary of failures at the end."""
-    preflight = plan.step(specs.Preflight)
-    transfer = plan.step(specs.Transfer)
-    assert preflight is not None  # noqa: S101 - a handoff plan
-    # A devcontainer mounts the repository instead of receiving it: no transfer step.
-    repo = Path(transfer.repo) if transfer is not None else Path(specs.__file__).parents[2]
-    hosts = preflight.hosts
-    if not hosts:
-        raise UserError(
-            "no remote host: set [strategies.remote] hosts or give --remote [user@]host[:port]",
-            code="remote.no_host",
-        )
-
-    # What the target runs: the repository sent, or the workspace a container mounts.
-    check_stage0_script(
-        Path(transfer.repo)
-        if transfer is not None
-        else Path(getattr(preflight, "workspace", "") or repo)
-    )
-
-    def one(host: str) -> tuple[HostResult, dict[str, Any] | None]:
-        return _one_target(
-            plan,
-            host,
-            facts=facts,
-            view=view,
-            paths=paths,
-            timer_phases=dict(timer.phases),
-            started=started,
-            start_origin=start_origin,
-            dry_run=dry_run,
-            refresh=refresh,
-            deliver=deliver,
-            host_summary=host_summary,
-            repo=repo,
-        )
-
-    if preflight.parallel and len(hosts) > 1:
-        with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
-            results = list(pool.map(one, hosts))
-    else:
-        results = [one(h) for h in hosts]
-    failed = [r for r, _ in results if r.exit_code != 0]
-    if len(hosts) > 1:
-        view.note(
-            f"{len(hosts) - len(failed)} of {len(hosts)} hosts ready"
-            + "".join(f"\n  {r.host}: exit {r.exit_code}: {r.error}" for r in failed)
-        )
-    first = results[0]
-    code = failed[0].exit_code if failed else 0
-    if len(hosts) == 1 and first[0].exit_code != 0 and first[0].error and not dry_run:
-        err = first[1] or {}
-        raise TargetFailed(
-            first[0].error,
-            exit_code=first[0].exit_code,
-            code=str(err.get("code") or "remote.failed"),
-            fix=err.get("fix"),
-        )
-    return UpResult(
-        code,
-        report=first[1].get("report") if first[1] else None,
-        plan=plan.to_dict(),
-        notes=[],
-        hosts=[r.to_dict() for r, _ in results],
-    )
-
-
-def _one_target(
-    plan: Plan,
-    host: str,
-    *,
-    facts: HostFacts,
-    view: StepView,
-    paths: Paths,
-    timer_phases: dict[str, float],
-    started: float,
-    start_origin: str,
-    dry_run: bool,
-    refresh: bool,
-    deliver: Callable[[TimingReport], dict[str, Any]],
-    host_summary: Callable[[HostFacts], dict[str, Any]],
-    repo: Path,
-) -> tuple[HostResult, dict[str, Any] | None]:
-    from bootstrap.report.model import lock_hash_of, new_report
-    from bootstrap.steps import run_steps
-    from bootstrap.steps.state import RunState
-    from bootstrap.strategies import REGISTRY
-    from bootstrap.timing import Timer
-
-    preflight = plan.step(specs.Preflight)
-    assert preflight is not None  # noqa: S101
-    link: Transport | None = REGISTRY[plan.strategy].transport(
-        host,
-        preflight,
-        dry_run=(lambda line: view.note(f"would run: {line}")) if dry_run else None,
-    )
-    assert link is not None  # noqa: S101 - a handoff plan's strategy has a transport
-    target = Target(host, link, preflight.directory)
-    state = RunState.load(paths, "remote-" + fingerprint(host, preflight.directory)[:16])
-    timer = Timer()
-    ctx = Context(
-        paths=paths,
-        plan=plan,
-        facts=facts,
-        view=view,
-        timer=timer,
-        state=state,
-        refresh=refresh,
-        handoff={"target": target, "started": started, "repo": str(repo)},
-    )
-    error: BootstrapError | None = None
-    try:
-        run_steps(ctx)
-    except BootstrapError as exc:
-        error = exc
-    finally:
-        with contextlib.suppress(BootstrapError):
-            if not dry_run and target.probe:
-                # The staged bundle and report are not needed after the run, also after
-                # a failure; the repository stays (the user works there).
-                link.run(f"rm -rf {target.dir_word}/{STAGE}", timeout=30)
-        link.close()
-    if dry_run:
-        return HostResult(host, 0, None, None, plan.target), None
-    there = target.report or {}
-    if error is None and target.exit_code not in (0, None):
-        error = TargetFailed(
-            f"{host}: stage 0 there exited {target.exit_code}"
-            + (f" ({there.get('error_code')})" if there.get("error_code") else ""),
-            exit_code=int(target.exit_code or 1),
-            code=str(there.get("error_code") or "remote.failed"),
-        )
-    if error is None and target.bundle_sha:
-        state.record(f"bundle:{host}", "done", "", sha256=target.bundle_sha)
-    phases = dict(timer_phases)
-    phases["handoff"] = timer.phases.get("handoff", 0.0)
-    if "container" in timer.phases:  # a devcontainer's image and create (or reuse)
-        phases["container"] = timer.phases["container"]
-    for name, value in (there.get("phases") or {}).items():
-        if isinstance(value, (int, float)) and name not in ("handoff", "container"):
-            phases[name] = round(phases.get(name, 0.0) + float(value), 4)
-    from bootstrap.report.model import PHASES
-
-    phases = {p: phases[p] for p in PHASES if p in phases}
-    total = time.time() - started
-    report = new_report(
-        profile=plan.profile,
-        host=host_summary(target.facts or facts),
-        phases=phases,
-        total_seconds=total,
-        error=error,
-        error_code=(error.code if error else None),
-        target=there.get("target") or target.target_key or plan.target,
-        strategy=plan.strategy,
-        uv_version=there.get("uv_version"),
-        total_from=start_origin,
-        offline=bool(there.get("offline", True)),
-        network_used=bool(there.get("network_used", False)),
-        cache_hit=bool(there.get("cache_hit", False)),
-        bundle_used=bool(there.get("bundle_used", False)) or bool(target.bundle_sha),
-        budget_seconds=plan.budget_seconds,
-        run_kind=str(there.get("run_kind") or "first"),
-        first_run_ran=bool(there.get("first_run_ran", False)),
-        # The lock the host sent: hashed here, from the repository, not taken from the
-        # target's word.
-        lock_hash=lock_hash_of(Path(plan.project) / plan.lock.path) if plan.project else None,
-    )
-    delivery = deliver(report)
-    result = HostResult(
-        host,
-        0 if error is None else error.exit_code,
-        report.report_id,
-        report.total_seconds,
-        report.target,
-        None if error is None else error.message,
-        target.sent,
-    )
-    extra: dict[str, Any] = {"report": report.to_dict(), "delivery": delivery}
-    if error is not None:
-        extra.update(code=error.code, fix=error.fix)
-    return result, extra

@@ -21,6 +21,7 @@ from bootstrap.plan.accel import GpuView
 from bootstrap.plan.specs import Preflight, StepSpec
 from bootstrap.plan.strategy import (
     Check,
+    Settled,
     StepInputs,
     fit_for,
     gpu_need_unmet,
@@ -32,6 +33,7 @@ from bootstrap.plan.strategy import (
 from bootstrap.profiles import Profile
 
 if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
     from bootstrap.transports.devcontainer_cli import DevcontainerLink
 
 NAME = "devcontainer"
@@ -210,6 +212,27 @@ class Devcontainer:
 
         where = shlex.join(["devcontainer", "exec", "--workspace-folder", *preflight["hosts"][:1]])
         return [f"next: open the folder in your editor's Dev Containers, or {where} bash"]
+
+    def settled(self, plan: Plan) -> Settled | None:
+        """A container that came up and ran its first run: a re-run with the same inputs
+        is a no-op while it runs -- unless its config, the profile or the lock changed."""
+        from bootstrap.plan.specs import ContainerUp, DevcontainerConfig
+
+        up = plan.step(ContainerUp)
+        config = plan.step(DevcontainerConfig)
+        if up is None or config is None:
+            return None
+        files = [str(PurePath(config.workspace) / config.path)]
+        if plan.profile_path:
+            files.append(plan.profile_path)
+        files.append(str(PurePath(plan.project) / plan.lock.path))
+        return Settled(tuple(files), (("engine", up.engine), ("workspace", up.workspace)))
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        from bootstrap.transports.devcontainer_cli import workspace_container_running
+
+        engine, workspace = marker.get("engine", ""), marker.get("workspace", "")
+        return bool(engine and workspace) and workspace_container_running(engine, workspace)
 
 
 STRATEGY = Devcontainer()

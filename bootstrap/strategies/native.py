@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
 from bootstrap.plan import accel as accel_mod
@@ -20,6 +20,7 @@ from bootstrap.plan.specs import (
 from bootstrap.plan.strategy import (
     Check,
     Fit,
+    Settled,
     StepInputs,
     fit_for,
     gpu_need_unmet,
@@ -29,6 +30,9 @@ from bootstrap.plan.strategy import (
     resources_block,
 )
 from bootstrap.profiles import Profile
+
+if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
 
 NAME = "native"
 
@@ -145,6 +149,12 @@ class Native:
 
     def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
         return []
+
+    def settled(self, plan: Plan) -> Settled | None:
+        return None  # the no-op here rests on the environment's own files
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        return False
 
 
 STRATEGY = Native()

@@ -13,6 +13,7 @@ from bootstrap.plan.accel import GpuView
 from bootstrap.plan.specs import Preflight, StepSpec
 from bootstrap.plan.strategy import (
     Check,
+    Settled,
     StepInputs,
     fit_for,
     no_fit_why,
@@ -21,6 +22,7 @@ from bootstrap.plan.strategy import (
 from bootstrap.profiles import Profile
 
 if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
     from bootstrap.transports.ssh import Ssh
 
 NAME = "remote"
@@ -155,6 +157,12 @@ class Remote:
     def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
         where = ", ".join(preflight.get("hosts", []))
         return [f"next: ssh {where}, then cd {preflight.get('directory')} and work there"]
+
+    def settled(self, plan: Plan) -> Settled | None:
+        return None  # every run checks the target again
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        return False
 
 
 STRATEGY = Remote()

@@ -10,6 +10,7 @@ from bootstrap.plan import accel as accel_mod
 from bootstrap.plan.specs import Preflight, StepSpec, UserAction
 from bootstrap.plan.strategy import (
     Check,
+    Settled,
     StepInputs,
     fit_for,
     gpu_need_unmet,
@@ -21,6 +22,7 @@ from bootstrap.profiles import Profile
 from bootstrap.strategies.wsl2_readiness import DEFAULT_DISTRO, wsl2_blockers, wsl2_evidence
 
 if TYPE_CHECKING:
+    from bootstrap.plan.model import Plan
     from bootstrap.transports.wsl import Wsl
 
 NAME = "wsl2"
@@ -175,6 +177,12 @@ class Wsl2:
             f"next: wsl -d {distro} --cd {preflight.get('directory')}, and work there "
             "(VS Code: `code .` from that shell)"
         ]
+
+    def settled(self, plan: Plan) -> Settled | None:
+        return None  # every run checks the target again
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        return False
 
 
 STRATEGY = Wsl2()

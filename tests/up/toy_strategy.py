@@ -112,3 +112,9 @@ class Toy:
 
     def next_steps(self, preflight: Mapping[str, Any]) -> list[str]:
         return [f"next: cd {self.box_root}/home and look around"]
+
+    def settled(self, plan: Any) -> None:
+        return None  # every run goes to the box again
+
+    def still_up(self, marker: Mapping[str, str]) -> bool:
+        return False
