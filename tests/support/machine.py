@@ -13,11 +13,17 @@ from support import REPO
 
 def fresh_env(root: Path, **extra: str) -> dict[str, str]:
     """A machine that has never run the tool: its own HOME, XDG dirs and uv cache, a
-    minimal PATH (the system's, not this venv's), no BOOTSTRAP_HOME."""
+    minimal PATH (the system's, not this venv's), no BOOTSTRAP_HOME, and its own TMPDIR:
+    a project's first run that is a pytest session (the real shapes) must not share
+    ``/tmp/pytest-of-<user>`` with this test session, whose end-of-session cleanup of
+    old numbered directories would otherwise delete (and wait on) other sessions'."""
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
+    tmp = root / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
     env = {
         "HOME": str(home),
+        "TMPDIR": str(tmp),
         "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
         "LANG": "C.UTF-8",
         "TERM": "dumb",
