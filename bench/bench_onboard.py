@@ -3,7 +3,7 @@
 Three small real projects, each a repository on a local git server (``git daemon`` on
 127.0.0.1), each keeping its own profile (``bootstrap.toml``) with its tests or its
 request as the first run: examples/python-service (bottle + itsdangerous, not a
-package), and tests/up/realshapes.py's ``srcapp`` (src layout, hatchling, pytest in a
+package), and tests/support/realshapes.py's ``srcapp`` (src layout, hatchling, pytest in a
 group) and ``flatws`` (flat layout with setuptools, a uv workspace with a hatchling
 member, unittest), written with ``realshapes.write`` and locked once with the pinned uv.
 
@@ -52,9 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "tests" / "up"))
 
-import realshapes  # noqa: E402
 from bench_up import IGNORE, home_env, machine, netns_available  # noqa: E402
 from common import (  # noqa: E402
     HEADER,
@@ -67,6 +65,7 @@ from common import (  # noqa: E402
     row,
     run_step,
 )
+from support import realshapes  # noqa: E402
 from support.gitserver import GIT_ENV, git_daemon  # noqa: E402
 
 GOAL_A, GOAL_B = 1.0, 1.2
@@ -80,7 +79,7 @@ SERVICE_PROFILE = (
 )
 PORT_B = 9418  # inside (b)'s network namespace the port is free; the swap file records it
 # In a new network namespace: loopback up, a git daemon serving $1, then the command
-# (tests/up/onboardkit.py's IN_NETNS; the same for ours and the raw sequence).
+# (tests/support/onboarding.py's IN_NETNS; the same for ours and the raw sequence).
 IN_NETNS = f"""\
 ip link set lo up
 root=$1; shift
