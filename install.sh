@@ -1021,6 +1021,8 @@ bundle_self() { # BUNDLE STAGING: the pinned bootstrapper wheel, checked against
     "never use this bundle; pack a new one with the pinned wheel"
   mkdir -p "$DATA/self/$SELF_SHA" || die "cannot create $DATA/self/$SELF_SHA"
   mv -f "$2/$_sm" "$DATA/self/$SELF_SHA/$SELF_FILE" || die "cannot move $SELF_FILE into $DATA/self"
+  SELF_DIR=$DATA/self/$SELF_SHA
+  SELF_ARTIFACT=$SELF_DIR/$SELF_FILE
   BUNDLE_WHEELS=$2/wheels
 }
 
