@@ -69,7 +69,7 @@ def installer_source(name: str) -> str:
     here = Path(__file__).resolve().parent
     for candidate in (here.parent.parent / name, here / "installers" / name):
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+            return candidate.read_bytes().decode("utf-8").replace("\r\n", "\n")
     raise UserError(
         f"this bootstrapper carries no {name} to write",
         fix="run `bootstrap init` from a checkout of the bootstrapper or its released wheel",
@@ -97,7 +97,9 @@ def pinned_installers(pin_text: str) -> tuple[str, str]:
     ps = pinmod.embed(
         installer_source("install.ps1"), pin_text, powershell=True, origin="install.ps1"
     )
-    return sh, ps
+    # CRLF, Windows' own convention (as this repository's .gitattributes keeps it): the
+    # same bytes on every checkout, so a signature or a published hash of it holds.
+    return sh, ps.replace("\n", "\r\n")
 
 
 # ----- the CI jobs ----------------------------------------------------------------------
@@ -368,7 +370,7 @@ def plan_files(repo: Path, files: Sequence[TeamFile], *, force: bool = False) ->
         if not path.is_file():
             out.append(Outcome(f.path, "written"))
             continue
-        current = path.read_text(encoding="utf-8", errors="replace")
+        current = path.read_bytes().decode("utf-8", errors="replace")
         if f.seeded:
             out.append(Outcome(f.path, "seed-kept"))
         elif current == f.text:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import (
-
     Released,
     Seed,
     TeamIndex,
@@ -41,7 +40,9 @@ def history(env: dict[str, str]) -> list[dict[str, object]]:
 
 def no_bootstrapper_source(team: Path) -> None:
     tracked = git(team, "ls-files").split()
-    assert not [t for t in tracked if t.startswith("bootstrap/") or t.endswith(".py") and "teamsvc" not in t]
+    assert not [
+        t for t in tracked if t.startswith("bootstrap/") or t.endswith(".py") and "teamsvc" not in t
+    ]
 
 
 def run_install(
@@ -117,7 +118,10 @@ def test_a_tampered_wheel_on_the_index_is_refused(
     finally:
         served.write_bytes(original)
     assert res.returncode == 2, res.stdout + res.stderr
-    assert f"self 0.1.0 {released.wheel.name} sha256 {released.sha256} in install.sh's pin" in res.stderr
+    assert (
+        f"self 0.1.0 {released.wheel.name} sha256 {released.sha256} in install.sh's pin"
+        in res.stderr
+    )
     assert "refused" in res.stderr
     assert not (Path(env["BOOTSTRAP_HOME"]) / "data" / "self" / released.sha256).exists()
     assert not (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl").exists()
@@ -187,4 +191,3 @@ def test_a_bundle_whose_wheel_is_not_the_pinned_one_is_refused(
     assert res.returncode == 2, res.stdout + res.stderr
     assert "does not match the pin" in res.stderr
     assert "[bundle.self_checksum]" in res.stderr
-
