@@ -149,8 +149,8 @@ def test_a_hand_edit_is_kept_and_its_diff_shown(repo: Path, tmp_path: Path) -> N
     res = init(str(repo), pin=pin)
     assert res.returncode == 1
     assert workflow.read_text() == edited
-    assert f"-    runs-on: self-hosted" in res.stdout
-    assert f"+    runs-on: ubuntu-latest" in res.stdout
+    assert "-    runs-on: self-hosted" in res.stdout
+    assert "+    runs-on: ubuntu-latest" in res.stdout
     assert "bootstrap init --force" in res.stderr
     # The team's own profile is theirs: an edit there is never compared or replaced.
     profile = repo / "bootstrap.toml"

@@ -41,7 +41,9 @@ def history(env: dict[str, str]) -> list[dict[str, object]]:
 def no_bootstrapper_source(team: Path) -> None:
     tracked = git(team, "ls-files").split()
     assert not [
-        t for t in tracked if t.startswith("bootstrap/") or t.endswith(".py") and "teamsvc" not in t
+        t
+        for t in tracked
+        if t.startswith("bootstrap/") or (t.endswith(".py") and "teamsvc" not in t)
     ]
 
 
