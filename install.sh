@@ -1026,7 +1026,12 @@ bundle_self() { # BUNDLE STAGING: the pinned bootstrapper wheel, checked against
   BUNDLE_WHEELS=$2/wheels
 }
 
-tool_python() { # TOOL_ENV made with the pinned interpreter, or the bundle's, or this machine's
+# The bootstrapper's runtime environment: from the checkout's uv.lock and the wheelhouse,
+# offline (a bundle); outside the checkout, from the pinned wheel (self_install).
+tool_env() {
+  tool_env_ready && return 0
+  rm -rf "$TOOL_ENV"
+  mkdir -p "$TOOL_ENV" || die "cannot create $TOOL_ENV"
   _made=""
   uv_path
   # A pinned interpreter from the bundle: installed by uv, and the only one used.
@@ -1054,15 +1059,12 @@ tool_python() { # TOOL_ENV made with the pinned interpreter, or the bundle's, or
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has Python $_have and no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python $_have --out FILE"
   fi
-}
-
-tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offline
-  tool_env_ready && return 0
-  rm -rf "$TOOL_ENV"
-  mkdir -p "$TOOL_ENV" || die "cannot create $TOOL_ENV"
+  if [ -z "$REPO" ]; then
+    self_install
+    return
+  fi
   "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
     -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
-  tool_python
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
   _compiling=""
@@ -1323,11 +1325,7 @@ fetch_pinned_self() {
 # runtime lock it carries (bootstrap/runtime.txt, hashed requirements: the wheel's
 # checksum vouches for it and uv refuses any file whose hash it does not list), from the
 # bundle's wheels offline or from the index.
-self_tool_env() {
-  tool_env_ready && return 0
-  rm -rf "$TOOL_ENV"
-  mkdir -p "$TOOL_ENV" || die "cannot create $TOOL_ENV"
-  tool_python
+self_install() {
   _py=$TOOL_ENV/bin/python
   if [ -n "$BUNDLE" ]; then
     set -- --offline --no-index --find-links "$BUNDLE_WHEELS"
@@ -1562,7 +1560,7 @@ main() {
   tls_remembered
   STAGE0_MARKS="$STAGE0_MARKS uv=$(now_epoch)"
   if [ -n "$BUNDLE" ]; then
-    if [ -n "$REPO" ]; then tool_env; else self_tool_env; fi
+    tool_env
   fi
   [ -z "$MODIFY_PATH" ] || modify_path
 
@@ -1610,7 +1608,7 @@ main() {
       SELF_DIR=$DATA/self/$SELF_SHA
       SELF_ARTIFACT=$SELF_DIR/$SELF_FILE
       [ -f "$SELF_ARTIFACT" ] || fetch_pinned_self
-      self_tool_env
+      tool_env
     fi
     cleanup
     # Every reader of the pin (ensure-uv, the bundle's checks) reads this repository's.
