@@ -838,7 +838,7 @@ tool_env_dir() { # the bootstrapper's runtime environment for this checkout's uv
 # Outside the checkout, the environment belongs to the pinned wheel: one per checksum.
 self_env_dir() {
   [ -n "$SELF_SHA" ] || die "not run from the bootstrapper's checkout, and the pin names no bootstrapper (no 'self' line)" \
-    "write install.sh with \`bootstrap init\` from a released bootstrapper (\`bootstrap release\` pins it), or run ./install.sh from the bootstrapper's checkout"
+    "write install.sh with \`bootstrap init\` from a released bootstrapper (\`bootstrap release\` pins it), run ./install.sh from the bootstrapper's checkout, or set BOOTSTRAP_SELF_URL (wheel or .tar.gz) and BOOTSTRAP_SELF_SHA256"
   TOOL_ENV=$DATA/tool/self-$(printf '%s' "$SELF_SHA" | cut -c1-16)
   TOOL_OK=$SELF_SHA
 }
@@ -1546,7 +1546,8 @@ main() {
   TOOL_ENV=""
   if [ -n "$BUNDLE" ]; then
     pick_hasher
-    if find_repo; then tool_env_dir; else REPO="" && self_env_dir; fi
+    # Outside the checkout with no `self` line, import_bundle refuses the bundle (exit 2).
+    if find_repo; then tool_env_dir; elif [ -n "$SELF_SHA" ]; then REPO="" && self_env_dir; fi
     # Already imported (the bootstrapper's environment is there) and uv present: the
     # bundle is not read again; `bootstrap up` checks the rest against the plan.
     if [ -n "$TOOL_ENV" ] && tool_env_ready && uv_present; then
