@@ -1093,7 +1093,7 @@ function Invoke-Stage0([string[]]$Argv) {
     } elseif ($repo) {
         Initialize-ToolEnv $Uv $repo $Data $offline
         $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap') + $(if ($BootMode) { @() } else { @('up') }) + $rest)
-    } elseif ($Pin.SelfSha -and -not (Env 'BOOTSTRAP_SELF_URL')) {
+    } elseif ($Pin.SelfSha -and $Pin.SelfFile -like '*.whl' -and -not (Env 'BOOTSTRAP_SELF_URL')) {
         # A team's repository (this script committed there by `bootstrap init`), or piped:
         # the pinned wheel in its own environment; `up` for the project this script is in.
         $self = Get-Self $Data $Pin

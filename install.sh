@@ -1602,8 +1602,11 @@ main() {
       set -- --project "$(cd "$_d" && pwd)" "$@"
     fi
   fi
-  if [ -z "${BOOTSTRAP_SELF_URL:-}" ]; then
-    # The pinned wheel, in its own environment, with the runtime lock it carries.
+  _pinned_wheel=""
+  case ${BOOTSTRAP_SELF_URL:-}:$SELF_FILE in :*.whl) _pinned_wheel=1 ;; esac
+  if [ -n "$_pinned_wheel" ]; then
+    # The pinned wheel, in its own environment, with the runtime lock it carries (a
+    # pinned source archive, or BOOTSTRAP_SELF_URL, takes the older way below).
     [ -n "$TOOL_ENV" ] || { pick_hasher && self_env_dir; }
     if ! tool_env_ready; then
       SELF_DIR=$DATA/self/$SELF_SHA

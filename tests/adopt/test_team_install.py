@@ -100,6 +100,12 @@ def test_online_from_a_local_index_to_the_first_run(
     assert len(team_index.requests) == before
     assert len(history(env)) == 2
 
+    # The team's CI gate runs the pinned wheel's own `init --check`: the installers the
+    # wheel carries, with the repository's pin, write exactly what was committed.
+    gate = run_install(team, env, "--bootstrap", "init", "--check", str(team))
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    assert "file(s) are what `bootstrap init` writes" in gate.stdout
+
 
 def test_a_tampered_wheel_on_the_index_is_refused(
     released: Released, team_index: TeamIndex, seed: Seed, tmp_path: Path
