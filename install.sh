@@ -1209,12 +1209,19 @@ fetch_self() {
   SELF_DIR=$_sdir
   SELF_ARTIFACT=$_sdir/$_sname
   [ -f "$SELF_ARTIFACT" ] && return 0
-  if [ -z "$_surl" ]; then
-    fetch_pinned_self
-    return 0
-  fi
+  case $_surl:$_sname in
+    :*.whl)
+      fetch_pinned_self
+      return 0 ;;
+  esac
   pick_downloader
   make_work "$DATA/self"
+  if [ -z "$_surl" ]; then
+    # A pinned source archive (uv.lock inside): looked up on the index, unpacked below.
+    index_lookup "$SELF_INDEX" "${SELF_FILE%%-*}" "$SELF_FILE" ||
+      die "cannot find the pinned bootstrapper $SELF_FILE: $FETCH_ERR" "set BOOTSTRAP_SELF_INDEX_URL to the index serving it"
+    _surl=$FOUND_URL
+  fi
   if [ -f "$_surl" ]; then
     cp "$_surl" "$WORK/$_sname"
   else

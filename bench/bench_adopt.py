@@ -47,7 +47,7 @@ def main() -> int:
     if subprocess.run(["unshare", "-n", "true"], check=False).returncode:
         say("skipped: `unshare -n` is not available here (root)")
         return 0
-    from conftest import copy_tree, git, write_team  # tests/adopt/conftest.py
+    from teamkit import copy_tree, git, write_team  # tests/adopt/teamkit.py
 
     from bootstrap.adopt.release import release
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_team
+from teamkit import REPO, write_team
 
 from bootstrap.adopt import files as team
 from bootstrap.uv import pin as pinmod

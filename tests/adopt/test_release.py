@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import Released
+from teamkit import Released
 
 from bootstrap.adopt.release import release
 from bootstrap.uv import pin as pinmod

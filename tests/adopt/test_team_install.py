@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import netns_available, offline
+from teamkit import (
     Released,
     Seed,
     TeamIndex,
@@ -20,7 +21,6 @@ from conftest import (
     git,
     write_team,
 )
-from helpers import netns_available, offline
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +166,7 @@ def test_a_bundle_whose_wheel_is_not_the_pinned_one_is_refused(
 ) -> None:
     import tarfile
 
-    from conftest import tar_bytes
+    from teamkit import tar_bytes
 
     team = tmp_path / "teamsvc"
     shutil.copytree(seed.project, team)
