@@ -153,6 +153,18 @@ def write_self(repo: Path, artifact: pinmod.SelfArtifact | None) -> list[Path]:
     return changed + publish.sync_installers(repo)
 
 
+INSTALLERS = Path("bootstrap") / "adopt" / "installers"
+
+
+def copy_installers(repo: Path) -> None:
+    """install.sh and install.ps1 into the package (git ignores the copies; hatch's
+    ``artifacts`` puts them into the wheel), for `bootstrap init` run from the wheel."""
+    dest = repo / INSTALLERS
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("install.sh", "install.ps1"):
+        atomic_write(dest / name, (repo / name).read_bytes())
+
+
 def release(uv: Path, repo: Path, *, offline: bool = False) -> Release:
     names = (RUNTIME_TXT, RUNTIME_PYLOCK, Path("bootstrap/uv/pin.txt"), Path("install.sh"))
     watched = [repo / rel for rel in (*names, Path("install.ps1"))]
@@ -163,6 +175,7 @@ def release(uv: Path, repo: Path, *, offline: bool = False) -> Release:
     # file. So the same checkout always builds the same bytes (hatchling's wheels are
     # reproducible), and `bootstrap release` twice pins the same SHA-256.
     write_self(repo, None)
+    copy_installers(repo)
     wheel = build_wheel(uv, repo, offline=offline)
     _, version = project_name_version(repo)
     artifact = pinmod.SelfArtifact(version, wheel.name, sha256_of(wheel))
