@@ -1339,12 +1339,23 @@ self_install() {
   else
     set -- --index-url "$SELF_INDEX"
   fi
-  "$UV" pip install -q --offline --no-deps --python "$_py" "$SELF_ARTIFACT" ||
-    die "uv cannot install the bootstrapper $SELF_ARTIFACT"
-  _site=$("$_py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
-    die "cannot ask $_py for its site-packages"
-  _rt=$_site/bootstrap/runtime.txt
-  [ -f "$_rt" ] || die "the bootstrapper $SELF_FILE carries no runtime lock (bootstrap/runtime.txt)" \
+  _rt=$TOOL_ENV/.runtime.txt
+  if command -v unzip >/dev/null 2>&1 && unzip -p "$SELF_ARTIFACT" bootstrap/runtime.txt >"$_rt" 2>/dev/null &&
+    [ -s "$_rt" ]; then
+    # One uv call: the lock read out of the (verified) wheel, and the wheel itself by
+    # its pinned hash. A file:// URL: the characters a data path may hold ("Application
+    # Support") that a requirement cannot.
+    _surl=file://$(printf '%s' "$SELF_ARTIFACT" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/+/%2B/g' \
+      -e 's/#/%23/g' -e 's/?/%3F/g' -e 's/"/%22/g')
+    printf '\n%s @ %s --hash=sha256:%s\n' "${SELF_FILE%%-*}" "$_surl" "$SELF_SHA" >>"$_rt"
+  else
+    "$UV" pip install -q --offline --no-deps --python "$_py" "$SELF_ARTIFACT" ||
+      die "uv cannot install the bootstrapper $SELF_ARTIFACT"
+    _site=$("$_py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
+      die "cannot ask $_py for its site-packages"
+    _rt=$_site/bootstrap/runtime.txt
+  fi
+  [ -s "$_rt" ] || die "the bootstrapper $SELF_FILE carries no runtime lock (bootstrap/runtime.txt)" \
     "release it with \`bootstrap release\`, which writes the lock into the wheel"
   _log=$DATA/.self-env.$$.log
   if ! "$UV" pip install -q "$@" --require-hashes --python "$_py" -r "$_rt" 2>"$_log"; then
