@@ -135,13 +135,13 @@ function Read-Pin([string]$Triple) {
         if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { Fail "cannot read the uv pin $file" 'unset BOOTSTRAP_UV_PIN_FILE or point it at a pin file' }
         $text = Read-Text $file
     }
-    $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = ''; SelfFile = ''; SelfSha = '' }
+    $pin = @{ Version = ''; WheelFile = ''; WheelSha = ''; ArchiveFile = ''; ArchiveSha = ''; SelfVersion = ''; SelfFile = ''; SelfSha = '' }
     foreach ($line in ($text -split "`n")) {
         $w = ($line -replace '#.*$', '').Trim() -split '\s+'
         if ($w[0] -eq 'version') { $pin.Version = $w[1] }
         elseif ($w[0] -eq 'wheel' -and $w[1] -eq $Triple) { $pin.WheelFile = $w[2]; $pin.WheelSha = $w[3] }
         elseif ($w[0] -eq 'archive' -and $w[1] -eq $Triple) { $pin.ArchiveFile = $w[2]; $pin.ArchiveSha = $w[3] }
-        elseif ($w[0] -eq 'self') { $pin.SelfFile = $w[2]; $pin.SelfSha = $w[3] }
+        elseif ($w[0] -eq 'self') { $pin.SelfVersion = $w[1]; $pin.SelfFile = $w[2]; $pin.SelfSha = $w[3] }
     }
     if (-not $pin.Version) { Fail "the uv pin has no 'version' line" 'restore the pin: bootstrap uv pin VERSION' }
     if (-not $pin.WheelSha -and -not $pin.ArchiveSha) {
@@ -479,7 +479,10 @@ function Test-ToolEnv([string]$ToolEnv, [string]$Repo) {
 function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [string]$Repo) {
     if ($Bundle -match '://') { Fail-Bundle 'bundle.missing' "install.ps1 reads a cache bundle from a file, not from $Bundle" 'download it first, then: .\install.ps1 --cache-bundle FILE' }
     if (-not (Test-Path -LiteralPath $Bundle -PathType Leaf)) { Fail-Bundle 'bundle.missing' "cache bundle $Bundle does not exist" 'pass the path of a bundle made by: bootstrap cache pack' }
-    if (-not $Repo) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)' 'run powershell -ExecutionPolicy Bypass -File install.ps1 from the repository' }
+    # The checkout's uv.lock vouches for the bootstrapper's wheels; elsewhere (a team's
+    # repository) the pin's `self` line vouches for its wheel, and the runtime lock inside
+    # that wheel for the rest (uv checks those hashes when it installs them).
+    if (-not $Repo -and -not $Pin.SelfSha) { Fail-Bundle 'bundle.no_repo' '--cache-bundle needs the bootstrapper''s checkout (its uv.lock vouches for the bundle) or a pin naming the bootstrapper (a ''self'' line)' 'run install.ps1 from the bootstrapper''s checkout, or write it with `bootstrap init`' }
     $wheelhouse = Join-Path $Data 'wheels'
     New-Item -ItemType Directory -Force -Path (Join-Path $wheelhouse '.tmp') | Out-Null
     Clear-StaleStaging $wheelhouse
@@ -574,6 +577,18 @@ function Import-Bundle([string]$Bundle, $Pin, [string]$Triple, [string]$Data, [s
         if ($art[1] -and "$($manifest.uv_artifact)" -eq "uv/$($art[0])" -and (Test-Path -LiteralPath $path -PathType Leaf) -and (Get-Sha256 $path) -eq $art[1]) { $uvFile = $path }
     }
     if (-not $uvFile) { Fail-Bundle 'bundle.uv_checksum' "${Bundle}: its uv artifact is not the pinned uv $($Pin.Version) for $Triple" 'never use this bundle''s uv; pack a new bundle from this repository' }
+    if (-not $Repo) {
+        $selfPath = Join-Path $dir "wheels\$($Pin.SelfFile)"
+        if (-not (Test-Path -LiteralPath $selfPath -PathType Leaf)) { Fail-Bundle 'bundle.self_missing' "$Bundle does not carry the pinned bootstrapper $($Pin.SelfFile)" "pack the bundle with it: bootstrap cache pack --project DIR --self-wheel $($Pin.SelfFile)" }
+        $got = Get-Sha256 $selfPath
+        if ($got -ne $Pin.SelfSha) { Fail-Bundle 'bundle.self_checksum' "${Bundle}: wheels/$($Pin.SelfFile) does not match the pin (self $($Pin.SelfVersion) $($Pin.SelfFile) sha256 $($Pin.SelfSha) in install.ps1; the file has $got); refused" 'never use this bundle; pack a new one with the pinned wheel' }
+        $selfDir = Join-Path $Data "self\$($Pin.SelfSha)"
+        New-Item -ItemType Directory -Force -Path $selfDir | Out-Null
+        Invoke-Rename $selfPath (Join-Path $selfDir $Pin.SelfFile)
+        return @{ Dir = $work; Artifact = $uvFile; Wheelhouse = (Join-Path $dir 'wheels')
+                  Pythons = @($manifest.pythons); Profile = $profileName; Target = "$($manifest.target)"
+                  Python = $null; Triple = $Triple; Data = $Data }
+    }
     # Trust: each wheel this checkout's uv.lock names must have the lock's hash; the rest
     # stays for `bootstrap up`, which checks it against the project's lock.
     $locked = Get-LockSums (Join-Path $Repo 'uv.lock')
@@ -767,6 +782,21 @@ function Get-Self([string]$Data, $Pin) {
     if (-not $url) {
         $cached = Join-Path $dir $Pin.SelfFile
         if (Test-Path -LiteralPath $cached) { return $cached }
+        # The sources uv comes from, in the same order: a directory or file here, a
+        # mirror (<base>/<file>), then the index; each checked against the pin below.
+        $local = Resolve-UserPath (Env 'BOOTSTRAP_SELF_LOCAL')
+        if ($local) {
+            $cand = if (Test-Path -LiteralPath $local -PathType Container) { Join-Path $local $Pin.SelfFile } else { $local }
+            if ((Test-Path -LiteralPath $cand -PathType Leaf) -and (Get-Sha256 $cand) -eq $sha) {
+                Copy-Item -LiteralPath $cand -Destination $cached
+                return $cached
+            }
+            Say "BOOTSTRAP_SELF_LOCAL: no $($Pin.SelfFile) with the pinned checksum in $local"
+        }
+        $mirror = Env 'BOOTSTRAP_SELF_MIRROR_URL'
+        if ($mirror) { $url = $mirror.TrimEnd('/') + '/' + $Pin.SelfFile }
+    }
+    if (-not $url) {
         $index = Env 'BOOTSTRAP_SELF_INDEX_URL' (Env 'BOOTSTRAP_UV_INDEX_URL' (Env 'UV_INDEX_URL' (Env 'PIP_INDEX_URL' 'https://pypi.org/simple')))
         $url = Find-OnIndex $index ($Pin.SelfFile.Split('-')[0]) $Pin.SelfFile $dir
     }
@@ -775,9 +805,55 @@ function Get-Self([string]$Data, $Pin) {
     $tmp = "$file.part"
     Invoke-Fetch $url $tmp | Out-Null
     $got = Get-Sha256 $tmp
-    if ($got -ne $sha) { Remove-Item -LiteralPath $tmp; Fail "the bootstrapper does not match its pinned checksum: pinned $sha, got $got" 'check BOOTSTRAP_SELF_URL and BOOTSTRAP_SELF_SHA256' }
+    if ($got -ne $sha) {
+        Remove-Item -LiteralPath $tmp
+        if (-not (Env 'BOOTSTRAP_SELF_URL')) {
+            Fail "$($Pin.SelfFile) from $url does not match the pin (self $($Pin.SelfVersion) $($Pin.SelfFile) sha256 $sha in install.ps1's pin; the file has $got); refused" "the file on the index is not the released one: republish $($Pin.SelfFile), or point BOOTSTRAP_SELF_INDEX_URL at an index that serves it" 2
+        }
+        Fail "the bootstrapper does not match its pinned checksum: pinned $sha, got $got" 'check BOOTSTRAP_SELF_URL and BOOTSTRAP_SELF_SHA256'
+    }
     Invoke-Rename $tmp $file
     return $file
+}
+
+# The pinned wheel's own environment outside the bootstrapper's checkout (install.sh's
+# self_tool_env): the wheel, then the runtime lock it carries (bootstrap\runtime.txt,
+# hashed requirements: the wheel's checksum vouches for it, and uv refuses any file whose
+# hash it does not list), from the index the wheel came from.
+function New-SelfEnv([string]$Uv, [string]$Data, $Pin, [string]$Wheel, $Imported) {
+    $dir = Join-Path $Data ('tool\self-' + $Pin.SelfSha.Substring(0, 16))
+    $ok = Join-Path $dir '.ok'
+    if ((Test-Path -LiteralPath $ok) -and ((Read-Text $ok).Trim() -eq $Pin.SelfSha)) { return $dir }
+    if (Test-Path -LiteralPath $dir) { Remove-Item -LiteralPath $dir -Recurse -Force }
+    $log = ''
+    if ((Invoke-UvCollect $Uv @('venv', '-q', '--no-python-downloads', $dir) ([ref]$log)) -ne 0) {
+        Fail "uv cannot make the bootstrapper's environment: $log" 'install Python 3.9 or later'
+    }
+    $py = Join-Path $dir 'Scripts\python.exe'
+    if ((Invoke-UvCollect $Uv @('pip', 'install', '-q', '--offline', '--no-deps', '--python', $py, $Wheel) ([ref]$log)) -ne 0) {
+        Fail "uv cannot install the bootstrapper ${Wheel}: $log"
+    }
+    $runtime = Join-Path $dir 'Lib\site-packages\bootstrap\runtime.txt'
+    if (-not (Test-Path -LiteralPath $runtime)) {
+        Fail "the bootstrapper $($Pin.SelfFile) carries no runtime lock (bootstrap\runtime.txt)" 'release it with `bootstrap release`, which writes the lock into the wheel'
+    }
+    $index = Env 'BOOTSTRAP_SELF_INDEX_URL' (Env 'BOOTSTRAP_UV_INDEX_URL' (Env 'UV_INDEX_URL' (Env 'PIP_INDEX_URL' 'https://pypi.org/simple')))
+    $from = if ($Imported) { @('--offline', '--no-index', '--find-links', $Imported.Wheelhouse) } else { @('--index-url', $index) }
+    $argv = @('pip', 'install', '-q') + $from + @('--require-hashes', '--python', $py, '-r', $runtime)
+    if ((Invoke-UvCollect $Uv $argv ([ref]$log)) -ne 0) {
+        if (($log -match 'invalid peer certificate|UnknownIssuer') -and -not (Env 'UV_SYSTEM_CERTS')) {
+            $env:UV_SYSTEM_CERTS = '1'
+            if ((Invoke-UvCollect $Uv $argv ([ref]$log)) -eq 0) {
+                Write-Text (Join-Path $Data 'tls-system-certs') ''
+                Say 'TLS: uv''s built-in roots reject the index''s certificate and the system''s store accepts it: every uv call now uses it (UV_SYSTEM_CERTS=1)'
+            }
+        }
+    }
+    if ($LASTEXITCODE -ne 0 -and -not (Test-Path -LiteralPath (Join-Path $dir 'Lib\site-packages\click'))) {
+        Fail "uv could not install the bootstrapper's runtime lock from ${index}: $log" 'check BOOTSTRAP_SELF_INDEX_URL (or UV_INDEX_URL)' $ExitNetwork
+    }
+    Write-Text $ok $Pin.SelfSha
+    return $dir
 }
 
 # ----- TLS like the rest of the machine (install.sh's prepare_tool_env) ---------------
@@ -900,7 +976,7 @@ install.ps1: install the team's pinned uv (verified) and run `bootstrap up`.
 Usage: install.ps1 [OPTIONS] ['--'] [ARGS FOR `bootstrap up`...]
        install.ps1 [OPTIONS] onboard [MANIFEST] [ARGS...]   every project of a team manifest
        install.ps1 [OPTIONS] swap restore FILE [ARGS...]    a laptop swap's new machine
-  --no-run  --uv ARGS...  --cache-bundle FILE  --sources LIST  --verify
+  --no-run  --uv ARGS...  --bootstrap ARGS...  --cache-bundle FILE  --sources LIST  --verify
   --modify-path  --print-triple  --print-data-dir  -h, --help
 Options are taken wherever they appear; everything else goes to `bootstrap up`; '--'
 ends option parsing (quoted: PowerShell itself removes a bare -- before the script sees
@@ -915,8 +991,8 @@ function Invoke-Stage0([string[]]$Argv) {
     if (-not $DeadlineOk) {
         Fail "BOOTSTRAP_DOWNLOAD_DEADLINE must be a whole number of seconds above 0, not '$(Env 'BOOTSTRAP_DOWNLOAD_DEADLINE')'" 'unset it, or give a number of seconds such as 600' 2
     }
-    $NoRun = $false; $UvMode = $false; $Bundle = ''; $Sources = ''; $Verify = $false
-    $ModifyPath = $false; $PrintTriple = $false; $Command = 'up'
+    $NoRun = $false; $UvMode = $false; $BootMode = $false; $CmdWord = ''; $Bundle = ''; $Sources = ''; $Verify = $false
+    $ModifyPath = $false; $PrintTriple = $false
     # Our options are taken wherever they appear; every other argument goes on to
     # `bootstrap up`, in its order. '--' ends option parsing (the rest goes on as is);
     # `--uv` hands the rest to uv. As in install.sh.
@@ -930,6 +1006,7 @@ function Invoke-Stage0([string[]]$Argv) {
         switch -Regex ($a) {
             '^--no-run$' { $NoRun = $true; continue }
             '^--uv$' { $UvMode = $true; break }
+            '^--bootstrap$' { $BootMode = $true; break }
             '^--cache-bundle$' {
                 if ($i + 1 -ge $all.Count) { Fail '--cache-bundle needs a file' 'install.ps1 --cache-bundle FILE' 2 }
                 $i++; $Bundle = Resolve-UserPath $all[$i]; continue
@@ -947,13 +1024,20 @@ function Invoke-Stage0([string[]]$Argv) {
             '^(-h|--help)$' { Show-Usage; return }
             '^(onboard|swap)$' {
                 # The first word may name another command than `up` (as in install.sh).
-                if (-not $stray -and $Command -eq 'up') { $Command = $a } else { $rest += $a; if (-not $stray) { $stray = $a } }
+                if (-not $stray) { $CmdWord = $a; $BootMode = $true } else { $rest += $a }
                 continue
             }
             '^--$' { $rest += $tail; $i = $all.Count; break }
             default { $rest += $a; if (-not $stray) { $stray = $a } }
         }
-        if ($UvMode) { break }
+        if ($UvMode -or $BootMode) { break }
+    }
+    if ($BootMode) {
+        if ($stray) {
+            Fail "$stray comes before --bootstrap: everything after --bootstrap goes to ``bootstrap``" "put $stray after --bootstrap, or leave out --bootstrap"
+        }
+        # `onboard MANIFEST` / `swap restore FILE`: that command and what follows it.
+        $rest = $(if ($CmdWord) { @($CmdWord) + $tail } else { $tail })
     }
     if ($UvMode) {
         if ($stray) {
@@ -990,7 +1074,7 @@ function Invoke-Stage0([string[]]$Argv) {
     $Uv = Install-Uv $Pin $Triple $Data $Sources $Verify
     Use-RememberedTls $Data
     $Stage0State.Marks += ' uv=' + (Get-Epoch)
-    if ($imported) {
+    if ($imported -and $repo) {
         New-ToolEnv $Uv $repo $toolEnv $imported
         Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue
     }
@@ -1008,7 +1092,7 @@ function Invoke-Stage0([string[]]$Argv) {
     $offline = @()
     if ($Bundle) {
         # `up` imports the rest of the bundle; for `onboard` and `swap` it brought this tool.
-        if ($Command -eq 'up') { $rest = @('--cache-bundle', $Bundle) + $rest }
+        if (-not $BootMode) { $rest = @('--cache-bundle', $Bundle) + $rest }
         $offline = @('--offline')
     }
     # No Python on Windows is needed: `uv run` finds one or installs a uv-managed CPython
@@ -1017,13 +1101,29 @@ function Invoke-Stage0([string[]]$Argv) {
     # fixes, the choice of distro and variant, and the report on this side.
     if ($repo -and (Test-ToolEnv $toolEnv $repo)) {
         # A bundle set this environment up: use it, online or not.
-        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') (@('-m', 'bootstrap', $Command) + $rest)
+        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') (@('-m', 'bootstrap') + $(if ($BootMode) { @() } else { @('up') }) + $rest)
     } elseif ($repo) {
         Initialize-ToolEnv $Uv $repo $Data $offline
-        $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap', $Command) + $rest)
+        $Stage0State.Code = Invoke-Native $Uv (@('run', '--frozen', '--no-dev') + $offline + @('--project', $repo, 'bootstrap') + $(if ($BootMode) { @() } else { @('up') }) + $rest)
+    } elseif ($Pin.SelfSha -and $Pin.SelfFile -like '*.whl' -and -not (Env 'BOOTSTRAP_SELF_URL')) {
+        # A team's repository (this script committed there by `bootstrap init`), or piped:
+        # the pinned wheel in its own environment; `up` for the project this script is in.
+        $self = Get-Self $Data $Pin
+        $toolEnv = New-SelfEnv $Uv $Data $Pin $self $imported
+        if ($imported) { Remove-Item -LiteralPath $imported.Dir -Recurse -Force -ErrorAction SilentlyContinue }
+        if (-not (Env 'BOOTSTRAP_UV_PIN_FILE')) {
+            $pinFile = Join-Path $Data "self\$($Pin.SelfSha)\pin.txt"
+            Write-Text $pinFile $PinData
+            $env:BOOTSTRAP_UV_PIN_FILE = $pinFile
+        }
+        $cmd = @('-m', 'bootstrap') + $(if ($BootMode) { @() } else { @('up') })
+        if (-not $BootMode -and $PSScriptRoot -and (Test-Path (Join-Path $PSScriptRoot 'pyproject.toml')) -and -not ($rest -contains '--project')) {
+            $rest = @('--project', $PSScriptRoot) + $rest
+        }
+        $Stage0State.Code = Invoke-Native (Join-Path $toolEnv 'Scripts\python.exe') ($cmd + $rest)
     } else {
         $self = Get-Self $Data $Pin
-        $Stage0State.Code = Invoke-Native $Uv (@('tool', 'run') + $offline + @('--from', $self, 'bootstrap', $Command) + $rest)
+        $Stage0State.Code = Invoke-Native $Uv (@('tool', 'run') + $offline + @('--from', $self, 'bootstrap') + $(if ($BootMode) { @() } else { @('up') }) + $rest)
     }
 }
 

@@ -70,6 +70,8 @@ Options (anywhere; every other argument goes on to `bootstrap up`, in its order;
 after `--` everything goes to `bootstrap up` as is):
   --no-run              only install (or verify) uv; do not run `bootstrap up`
   --uv ARGS...          install (or verify) uv, then run `uv ARGS...` (the rest)
+  --bootstrap ARGS...   install uv and the bootstrapper, then run `bootstrap ARGS...`
+                        (the rest; e.g. --bootstrap check --project .)
   --cache-bundle FILE   install uv and uv's cache from a bundle; then run offline
   --sources LIST        uv sources in order, comma-separated: local,mirror,index,release
   --verify              re-hash an installed uv even when its marker is current
@@ -84,9 +86,13 @@ Environment:
   BOOTSTRAP_UV_RELEASE_URL  official release base (default releases.astral.sh)
   BOOTSTRAP_UV_INDEX_URL    simple index serving the uv wheel (else UV_INDEX_URL,
                             PIP_INDEX_URL, https://pypi.org/simple)
+  BOOTSTRAP_SELF_LOCAL, BOOTSTRAP_SELF_MIRROR_URL, BOOTSTRAP_SELF_INDEX_URL
+                            outside the bootstrapper's checkout (a team's repository, or
+                            piped): where the wheel the pin's `self` line names is found,
+                            tried in the --sources order: a directory or file,
+                            <base>/<file>, a simple index (default: the uv index)
   BOOTSTRAP_SELF_URL, BOOTSTRAP_SELF_SHA256
-                            piped use: the bootstrapper artifact (wheel or .tar.gz);
-                            else the pin's `self` line, found on BOOTSTRAP_SELF_INDEX_URL
+                            instead of the pin: a bootstrapper artifact (wheel or .tar.gz)
   BOOTSTRAP_PYTHON_PIN_FILE read another interpreter pin than bootstrap/python/pin.txt
   BOOTSTRAP_CONNECT_TIMEOUT, BOOTSTRAP_READ_TIMEOUT, BOOTSTRAP_RETRIES
   BOOTSTRAP_DOWNLOAD_DEADLINE  seconds one download may take, retries included (600)
@@ -212,14 +218,14 @@ load_pin() {
     PIN_DATA=$(cat "$BOOTSTRAP_UV_PIN_FILE")
   fi
   UV_VERSION=""
-  WHEEL_FILE="" WHEEL_SHA="" ARCHIVE_FILE="" ARCHIVE_SHA="" SELF_FILE="" SELF_SHA=""
+  WHEEL_FILE="" WHEEL_SHA="" ARCHIVE_FILE="" ARCHIVE_SHA="" SELF_FILE="" SELF_SHA="" SELF_VERSION=""
   # `read` on a here-document: no subshell, so the variables survive the loop.
   while read -r _k _a _b _c _rest; do
     case $_k in
       version) UV_VERSION=$_a ;;
       wheel) [ "$_a" = "$TRIPLE" ] && WHEEL_FILE=$_b WHEEL_SHA=$_c ;;
       archive) [ "$_a" = "$TRIPLE" ] && ARCHIVE_FILE=$_b ARCHIVE_SHA=$_c ;;
-      self) SELF_FILE=$_b SELF_SHA=$_c ;;
+      self) SELF_VERSION=$_a SELF_FILE=$_b SELF_SHA=$_c ;;
     esac
   done <<EOF
 $PIN_DATA
@@ -828,10 +834,19 @@ bundle_clean_tmp() { # WHEELHOUSE: remove staging dirs (.tmp/<pid>-...) of dead 
 
 tool_env_dir() { # the bootstrapper's runtime environment for this checkout's uv.lock
   TOOL_ENV=$DATA/tool/$(sha256_of "$REPO/uv.lock" | cut -c1-16)
+  TOOL_OK=$REPO
+}
+
+# Outside the checkout, the environment belongs to the pinned wheel: one per checksum.
+self_env_dir() {
+  [ -n "$SELF_SHA" ] || die "not run from the bootstrapper's checkout, and the pin names no bootstrapper (no 'self' line)" \
+    "write install.sh with \`bootstrap init\` from a released bootstrapper (\`bootstrap release\` pins it), run ./install.sh from the bootstrapper's checkout, or set BOOTSTRAP_SELF_URL (wheel or .tar.gz) and BOOTSTRAP_SELF_SHA256"
+  TOOL_ENV=$DATA/tool/self-$(printf '%s' "$SELF_SHA" | cut -c1-16)
+  TOOL_OK=$SELF_SHA
 }
 
 tool_env_ready() {
-  [ -f "$TOOL_ENV/.ok" ] && [ "$(cat "$TOOL_ENV/.ok")" = "$REPO" ]
+  [ -f "$TOOL_ENV/.ok" ] && [ "$(cat "$TOOL_ENV/.ok")" = "$TOOL_OK" ]
 }
 
 import_bundle() {
@@ -841,7 +856,12 @@ import_bundle() {
       "download it first, then: ./install.sh --cache-bundle FILE" ;;
   esac
   [ -f "$_bundle" ] || bundle_die bundle.missing "cache bundle $_bundle does not exist" "pass the path of a bundle made by: bootstrap cache pack"
-  find_repo || bundle_die bundle.no_repo "--cache-bundle needs a checkout of the repository (its uv.lock vouches for the bundle)" "run ./install.sh from the repository"
+  # The checkout's uv.lock vouches for the bootstrapper's wheels; elsewhere (a team's
+  # repository) the pin's `self` line vouches for its wheel, and the runtime lock inside
+  # that wheel for the rest (uv checks those hashes when it installs them).
+  find_repo || REPO=""
+  [ -n "$REPO" ] || [ -n "$SELF_SHA" ] || bundle_die bundle.no_repo "--cache-bundle needs the bootstrapper's checkout (its uv.lock vouches for the bundle) or a pin naming the bootstrapper (a 'self' line)" \
+    "run ./install.sh from the bootstrapper's checkout, or write install.sh with \`bootstrap init\`"
   pick_hasher
   WHEELHOUSE=$DATA/wheels
   mkdir -p "$WHEELHOUSE/.tmp" || die "cannot create $WHEELHOUSE"
@@ -966,6 +986,12 @@ $WORK"
     bundle_die bundle.uv_checksum "$_bundle: its uv artifact is not the pinned uv $UV_VERSION for $TRIPLE (${WHEEL_FILE:-$ARCHIVE_FILE}, sha256 ${WHEEL_SHA:-$ARCHIVE_SHA})" \
       "never use this bundle's uv; pack a new bundle from this repository"
   fi
+  if [ -z "$REPO" ]; then
+    bundle_self "$_bundle" "$_b"
+    bundle_python "$_bundle" "$_b"
+    SOURCES=local
+    return 0
+  fi
   # Trust: each wheel this checkout's uv.lock names must have the lock's hash. The rest
   # stays in the bundle for `bootstrap up`, which checks it against the project's lock.
   lock_sums "$REPO/uv.lock" >"$WORK/locked"
@@ -988,12 +1014,26 @@ $WORK"
   SOURCES=local
 }
 
-tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offline
+bundle_self() { # BUNDLE STAGING: the pinned bootstrapper wheel, checked against the pin
+  _sm=wheels/$SELF_FILE
+  _got=$(awk -v f="$_sm" '$2 == f { print $1; exit }' "$WORK/have")
+  [ -n "$_got" ] || bundle_die bundle.self_missing "$1 does not carry the pinned bootstrapper $SELF_FILE" \
+    "pack the bundle with it: bootstrap cache pack --project DIR --self-wheel $SELF_FILE"
+  [ "$_got" = "$SELF_SHA" ] || bundle_die bundle.self_checksum "$1: $_sm does not match the pin (self $SELF_VERSION $SELF_FILE sha256 $SELF_SHA in install.sh; the file has $_got); refused" \
+    "never use this bundle; pack a new one with the pinned wheel"
+  mkdir -p "$DATA/self/$SELF_SHA" || die "cannot create $DATA/self/$SELF_SHA"
+  mv -f "$2/$_sm" "$DATA/self/$SELF_SHA/$SELF_FILE" || die "cannot move $SELF_FILE into $DATA/self"
+  SELF_DIR=$DATA/self/$SELF_SHA
+  SELF_ARTIFACT=$SELF_DIR/$SELF_FILE
+  BUNDLE_WHEELS=$2/wheels
+}
+
+# The bootstrapper's runtime environment: from the checkout's uv.lock and the wheelhouse,
+# offline (a bundle); outside the checkout, from the pinned wheel (self_install).
+tool_env() {
   tool_env_ready && return 0
   rm -rf "$TOOL_ENV"
   mkdir -p "$TOOL_ENV" || die "cannot create $TOOL_ENV"
-  "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
-    -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
   _made=""
   uv_path
   # A pinned interpreter from the bundle: installed by uv, and the only one used.
@@ -1004,6 +1044,10 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
       break
     fi
   done
+  if [ -z "$_made" ] && [ -z "$BUNDLE" ]; then
+    die "no Python 3 found for the bootstrapper's environment" \
+      "install Python 3.9 or later, or run offline from a cache bundle that carries one: ./install.sh --cache-bundle FILE"
+  fi
   if [ -z "$_made" ]; then
     _have=""
     clt_stub || _have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
@@ -1017,6 +1061,12 @@ tool_env() { # the bootstrapper's runtime environment from the wheelhouse, offli
     bundle_die bundle.python "the bundle's wheels serve Python ${BUNDLE_PYTHONS% }, this machine has Python $_have and no Python ${BUNDLE_PYTHONS% }" \
       "pack a bundle for it: bootstrap cache pack $_which --target $BUNDLE_TARGET --python $_have --out FILE"
   fi
+  if [ -z "$REPO" ]; then
+    self_install
+    return
+  fi
+  "$UV" export -q --frozen --no-dev --no-emit-project --no-header --no-annotate --project "$REPO" \
+    -o "$WORK/tool-req.txt" || die "uv cannot read $REPO/uv.lock"
   # The checkout's modules are compiled to bytecode on the other core while uv installs
   # the wheels: the same work `bootstrap up` would do on its first import, done alongside.
   _compiling=""
@@ -1161,11 +1211,16 @@ fetch_self() {
   SELF_DIR=$_sdir
   SELF_ARTIFACT=$_sdir/$_sname
   [ -f "$SELF_ARTIFACT" ] && return 0
+  case $_surl:$_sname in
+    :*.whl)
+      fetch_pinned_self
+      return 0 ;;
+  esac
   pick_downloader
   make_work "$DATA/self"
   if [ -z "$_surl" ]; then
-    _sindex=${BOOTSTRAP_SELF_INDEX_URL:-${BOOTSTRAP_UV_INDEX_URL:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple}}}}
-    index_lookup "$_sindex" "${SELF_FILE%%-*}" "$SELF_FILE" ||
+    # A pinned source archive (uv.lock inside): looked up on the index, unpacked below.
+    index_lookup "$SELF_INDEX" "${SELF_FILE%%-*}" "$SELF_FILE" ||
       die "cannot find the pinned bootstrapper $SELF_FILE: $FETCH_ERR" "set BOOTSTRAP_SELF_INDEX_URL to the index serving it"
     _surl=$FOUND_URL
   fi
@@ -1193,6 +1248,137 @@ fetch_self() {
   [ -d "$WORK/src" ] && mv "$WORK/src" "$WORK/final/src"
   rm -rf "$_sdir"
   mv "$WORK/final" "$_sdir" || die "cannot move the bootstrapper into $_sdir"
+}
+
+# The wheel the pin's `self` line names, from the sources uv comes from, in the same order
+# (local, mirror, index; the release host serves uv only). Each candidate is checked
+# against the pin's SHA-256, never against anything the source says.
+SELF_INDEX=${BOOTSTRAP_SELF_INDEX_URL:-${BOOTSTRAP_UV_INDEX_URL:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple}}}}
+fetch_pinned_self() {
+  _sources=${SOURCES:-${BOOTSTRAP_UV_SOURCES:-local,mirror,index,release}}
+  [ "$_sources" = local ] || pick_downloader
+  make_work "$DATA/self"
+  REASONS="" _tampered=""
+  _old_ifs=$IFS
+  IFS=,
+  # shellcheck disable=SC2086  # split the list on commas
+  set -- $_sources
+  IFS=$_old_ifs
+  for _s in "$@"; do
+    _cand=$WORK/$SELF_FILE _from=""
+    rm -f "$_cand"
+    case $_s in
+      local)
+        _p=${BOOTSTRAP_SELF_LOCAL:-}
+        [ -n "$_p" ] || continue
+        [ ! -d "$_p" ] || _p=$_p/$SELF_FILE
+        if [ ! -f "$_p" ]; then
+          REASONS="$REASONS
+  - local: no $SELF_FILE in ${BOOTSTRAP_SELF_LOCAL}"
+          continue
+        fi
+        cp "$_p" "$_cand" || continue
+        _from="local $_p" ;;
+      mirror)
+        [ -n "${BOOTSTRAP_SELF_MIRROR_URL:-}" ] || continue
+        _url=${BOOTSTRAP_SELF_MIRROR_URL%/}/$SELF_FILE
+        say "downloading $_url"
+        if ! fetch "$_url" "$_cand"; then
+          REASONS="$REASONS
+  - mirror: $FETCH_ERR"
+          continue
+        fi
+        _from="mirror $_url" ;;
+      index)
+        if ! index_lookup "$SELF_INDEX" "${SELF_FILE%%-*}" "$SELF_FILE"; then
+          REASONS="$REASONS
+  - index: $FETCH_ERR"
+          continue
+        fi
+        say "downloading $FOUND_URL"
+        if ! fetch "$FOUND_URL" "$_cand"; then
+          REASONS="$REASONS
+  - index: $FETCH_ERR"
+          continue
+        fi
+        _from="index $FOUND_URL" ;;
+      release) continue ;;
+      *) die "unknown source '$_s'" "use a comma-separated list of local, mirror, index, release" ;;
+    esac
+    _got=$(sha256_of "$_cand")
+    if [ "$_got" != "$SELF_SHA" ]; then
+      rm -f "$_cand"
+      _tampered=1
+      REASONS="$REASONS
+  - $_from: $SELF_FILE has sha256 $_got, not the pinned one; refused"
+      continue
+    fi
+    { mkdir -p "$WORK/final" && mv "$_cand" "$WORK/final/$SELF_FILE"; } || die "cannot stage $SELF_FILE"
+    rm -rf "$SELF_DIR"
+    mv "$WORK/final" "$SELF_DIR" || die "cannot move the bootstrapper into $SELF_DIR"
+    say "the bootstrapper $SELF_VERSION ($SELF_FILE) fetched from $_from, verified against the pin"
+    return 0
+  done
+  _what="the pinned bootstrapper (self $SELF_VERSION $SELF_FILE sha256 $SELF_SHA in install.sh's pin)"
+  if [ -n "$_tampered" ]; then
+    printf 'install.sh: error: no source served %s; nothing was installed:%s\n' "$_what" "$REASONS" >&2
+    printf '  fix: the file on the source is not the released one: republish %s, or point BOOTSTRAP_SELF_INDEX_URL at an index that serves it\n' "$SELF_FILE" >&2
+    exit 2
+  fi
+  die "could not fetch $_what:${REASONS:-
+  - no source configured}" \
+    "set BOOTSTRAP_SELF_INDEX_URL to the index serving $SELF_FILE (or BOOTSTRAP_SELF_LOCAL to a directory holding it), or run offline: ./install.sh --cache-bundle FILE"
+}
+
+# The bootstrapper's own environment outside its checkout: the pinned wheel, then the
+# runtime lock it carries (bootstrap/runtime.txt, hashed requirements: the wheel's
+# checksum vouches for it and uv refuses any file whose hash it does not list), from the
+# bundle's wheels offline or from the index.
+self_install() {
+  _py=$TOOL_ENV/bin/python
+  if [ -n "$BUNDLE" ]; then
+    set -- --offline --no-index --find-links "$BUNDLE_WHEELS"
+  else
+    set -- --index-url "$SELF_INDEX"
+  fi
+  _rt=$TOOL_ENV/.runtime.txt
+  if command -v unzip >/dev/null 2>&1 && unzip -p "$SELF_ARTIFACT" bootstrap/runtime.txt >"$_rt" 2>/dev/null &&
+    [ -s "$_rt" ]; then
+    # One uv call: the lock read out of the (verified) wheel, and the wheel itself by
+    # its pinned hash. A file:// URL: the characters a data path may hold ("Application
+    # Support") that a requirement cannot.
+    _surl=file://$(printf '%s' "$SELF_ARTIFACT" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/+/%2B/g' \
+      -e 's/#/%23/g' -e 's/?/%3F/g' -e 's/"/%22/g')
+    printf '\n%s @ %s --hash=sha256:%s\n' "${SELF_FILE%%-*}" "$_surl" "$SELF_SHA" >>"$_rt"
+  else
+    "$UV" pip install -q --offline --no-deps --python "$_py" "$SELF_ARTIFACT" ||
+      die "uv cannot install the bootstrapper $SELF_ARTIFACT"
+    _site=$("$_py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') ||
+      die "cannot ask $_py for its site-packages"
+    _rt=$_site/bootstrap/runtime.txt
+  fi
+  [ -s "$_rt" ] || die "the bootstrapper $SELF_FILE carries no runtime lock (bootstrap/runtime.txt)" \
+    "release it with \`bootstrap release\`, which writes the lock into the wheel"
+  _log=$DATA/.self-env.$$.log
+  if ! "$UV" pip install -q "$@" --require-hashes --python "$_py" -r "$_rt" 2>"$_log"; then
+    if [ -z "$BUNDLE" ] && [ -z "${UV_SYSTEM_CERTS:-}" ] &&
+      grep -q -e 'invalid peer certificate' -e 'UnknownIssuer' "$_log" &&
+      UV_SYSTEM_CERTS=1 "$UV" pip install -q "$@" --require-hashes --python "$_py" -r "$_rt" 2>"$_log"; then
+      UV_SYSTEM_CERTS=1
+      export UV_SYSTEM_CERTS
+      : >"$DATA/tls-system-certs"
+      say "TLS: uv's built-in roots reject the index's certificate and the system's store (as curl) accepts it: every uv call now uses it (UV_SYSTEM_CERTS=1)"
+    else
+      cat "$_log" >&2
+      rm -f "$_log"
+      [ -z "$BUNDLE" ] || bundle_die bundle.tool_missing "the bundle lacks wheels the bootstrapper's runtime lock needs, or holds ones it does not list (above)" \
+        "pack the bundle again: bootstrap cache pack --project DIR --self-wheel $SELF_FILE"
+      die "uv could not install the bootstrapper's runtime lock from $SELF_INDEX (above)" \
+        "check BOOTSTRAP_SELF_INDEX_URL (or UV_INDEX_URL), or run offline: ./install.sh --cache-bundle FILE"
+    fi
+  fi
+  rm -f "$_log"
+  printf '%s\n' "$SELF_SHA" >"$TOOL_ENV/.ok"
 }
 
 # ----- PATH (only when asked) ---------------------------------------------------------
@@ -1304,7 +1490,9 @@ prepare_tool_env() { # REPO [--offline]
 
 # ----- main --------------------------------------------------------------------------
 main() {
-  NO_RUN="" UV_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE="" COMMAND=up
+  NO_RUN="" UV_MODE="" BOOT_MODE="" BUNDLE="" SOURCES="" VERIFY="" MODIFY_PATH="" PRINT_TRIPLE=""
+  CMD_WORD=""
+  REPO="" BUNDLE_WHEELS=""
   BUNDLE_UV_SHA="" KNOWN_SHA=""
   # Our options are taken wherever they appear; every other argument goes on to
   # `bootstrap up`, in its order. `--` ends option parsing (the rest goes on as is);
@@ -1317,6 +1505,7 @@ main() {
     case $_a in
       --no-run) NO_RUN=1 ;;
       --uv) UV_MODE=1; break ;;
+      --bootstrap) BOOT_MODE=1; break ;;
       --cache-bundle)
         [ "$_left" -ge 1 ] || die "--cache-bundle needs a file" "install.sh --cache-bundle FILE"
         BUNDLE=$1; shift; _left=$((_left - 1)) ;;
@@ -1333,7 +1522,7 @@ main() {
       onboard | swap)
         # The first word may name another command than `up`: a new hire's onboarding
         # (or a laptop swap) is then this one command too.
-        if [ -z "$_stray" ] && [ "$COMMAND" = up ]; then COMMAND=$_a; else set -- "$@" "$_a"; _stray=${_stray:-$_a}; fi ;;
+        if [ -z "$_stray" ] && [ -z "$CMD_WORD" ]; then CMD_WORD=$_a; set -- "$@" "$_a"; else set -- "$@" "$_a"; _stray=${_stray:-$_a}; fi ;;
       --)
         while [ "$_left" -gt 0 ]; do
           set -- "$@" "$1"
@@ -1347,6 +1536,16 @@ main() {
     die "$_stray comes before --uv: everything after --uv goes to uv, nothing before it may go to \`bootstrap up\`" \
       "put $_stray after --uv, or leave out --uv"
   fi
+  if [ -n "$BOOT_MODE" ] && [ -n "$_stray" ]; then
+    die "$_stray comes before --bootstrap: everything after --bootstrap goes to \`bootstrap\`" \
+      "put $_stray after --bootstrap, or leave out --bootstrap"
+  fi
+  # The bootstrapper's command: `up` unless --bootstrap names another (then it is in "$@").
+  UP=up
+  [ -z "$BOOT_MODE" ] || UP=""
+  # `install.sh onboard MANIFEST` / `install.sh swap restore FILE`: that command, its
+  # arguments already in "$@" (our options among them were taken as usual).
+  [ -z "$CMD_WORD" ] || UP=""
   # After --uv, "$@" holds exactly the arguments for uv.
   [ -n "${BOOTSTRAP_UV_VERIFY:-}" ] && VERIFY=full
   case $BUNDLE in
@@ -1374,7 +1573,9 @@ main() {
 
   TOOL_ENV=""
   if [ -n "$BUNDLE" ]; then
-    find_repo && pick_hasher && tool_env_dir
+    pick_hasher
+    # Outside the checkout with no `self` line, import_bundle refuses the bundle (exit 2).
+    if find_repo; then tool_env_dir; elif [ -n "$SELF_SHA" ]; then REPO="" && self_env_dir; fi
     # Already imported (the bootstrapper's environment is there) and uv present: the
     # bundle is not read again; `bootstrap up` checks the rest against the plan.
     if [ -n "$TOOL_ENV" ] && tool_env_ready && uv_present; then
@@ -1387,7 +1588,9 @@ main() {
   ensure_uv
   tls_remembered
   STAGE0_MARKS="$STAGE0_MARKS uv=$(now_epoch)"
-  [ -z "$BUNDLE" ] || tool_env
+  if [ -n "$BUNDLE" ]; then
+    tool_env
+  fi
   [ -z "$MODIFY_PATH" ] || modify_path
 
   export BOOTSTRAP_STAGE0_START="$STAGE0_START"
@@ -1404,7 +1607,7 @@ main() {
   if [ -n "$BUNDLE" ]; then
     # `up` imports the rest of the bundle; for `onboard` and `swap` it brought this
     # tool, and each project names its own bundle.
-    [ "$COMMAND" != up ] || set -- --cache-bundle "$BUNDLE" "$@"
+    [ -z "$UP" ] || set -- --cache-bundle "$BUNDLE" "$@"
     _offline=--offline
   else
     _offline=""
@@ -1414,23 +1617,55 @@ main() {
     [ -n "$TOOL_ENV" ] || { pick_hasher && tool_env_dir; }
     if tool_env_ready; then
       # A bundle set this environment up: use it, online or not.
-      exec "$TOOL_ENV/bin/python" -m bootstrap "$COMMAND" "$@"
+      # shellcheck disable=SC2086  # UP is one word or nothing
+      exec "$TOOL_ENV/bin/python" -m bootstrap $UP "$@"
     fi
     prepare_tool_env "$REPO" "$_offline"
-    # shellcheck disable=SC2086  # _offline is one flag or nothing
-    exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap "$COMMAND" "$@"
+    # shellcheck disable=SC2086  # _offline and UP are one word or nothing
+    exec "$UV" run --frozen --no-dev $_offline --project "$REPO" bootstrap $UP "$@"
+  fi
+  # Outside the bootstrapper's checkout: a team's repository (this script committed in
+  # it by `bootstrap init`), or piped. `up` is for the project this script sits in.
+  if [ -n "$UP" ] && [ -z "$PROJECT_ARG" ]; then
+    case $0 in */*) _d=${0%/*} ;; *) _d=. ;; esac
+    if [ -f "$0" ] && [ -f "$_d/pyproject.toml" ]; then
+      set -- --project "$(cd "$_d" && pwd)" "$@"
+    fi
+  fi
+  _pinned_wheel=""
+  case ${BOOTSTRAP_SELF_URL:-}:$SELF_FILE in :*.whl) _pinned_wheel=1 ;; esac
+  if [ -n "$_pinned_wheel" ]; then
+    # The pinned wheel, in its own environment, with the runtime lock it carries (a
+    # pinned source archive, or BOOTSTRAP_SELF_URL, takes the older way below).
+    [ -n "$TOOL_ENV" ] || { pick_hasher && self_env_dir; }
+    if ! tool_env_ready; then
+      SELF_DIR=$DATA/self/$SELF_SHA
+      SELF_ARTIFACT=$SELF_DIR/$SELF_FILE
+      [ -f "$SELF_ARTIFACT" ] || fetch_pinned_self
+      tool_env
+    fi
+    cleanup
+    # Every reader of the pin (ensure-uv, the bundle's checks) reads this repository's.
+    if [ -z "${BOOTSTRAP_UV_PIN_FILE:-}" ]; then
+      { mkdir -p "$DATA/self/$SELF_SHA" && printf '%s\n' "$PIN_DATA" >"$DATA/self/$SELF_SHA/pin.txt"; } ||
+        die "cannot write $DATA/self/$SELF_SHA/pin.txt"
+      BOOTSTRAP_UV_PIN_FILE=$DATA/self/$SELF_SHA/pin.txt
+      export BOOTSTRAP_UV_PIN_FILE
+    fi
+    # shellcheck disable=SC2086  # UP is one word or nothing
+    exec "$TOOL_ENV/bin/python" -m bootstrap $UP "$@"
   fi
   fetch_self
   cleanup
   if [ -d "$SELF_DIR/src" ]; then
     for _p in "$SELF_DIR/src"/*/pyproject.toml "$SELF_DIR/src/pyproject.toml"; do
       # shellcheck disable=SC2086
-      [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap "$COMMAND" "$@"
+      [ -f "$_p" ] && exec "$UV" run --frozen --no-dev $_offline --project "${_p%/pyproject.toml}" bootstrap $UP "$@"
     done
     die "the bootstrapper archive has no pyproject.toml"
   fi
   # shellcheck disable=SC2086
-  exec "$UV" tool run $_offline --from "$SELF_ARTIFACT" bootstrap "$COMMAND" "$@"
+  exec "$UV" tool run $_offline --from "$SELF_ARTIFACT" bootstrap $UP "$@"
 }
 
 # Called last, so a truncated download of this script runs nothing.

@@ -43,7 +43,7 @@ SUMS = "SHA256SUMS"
 UV_DIR = "uv"
 WHEELS_DIR = "wheels"
 PYTHON_DIR = "python"
-PARTS = ("tool", "project", "tools", "build")  # bootstrapper, project, [tools], build backend
+PARTS = ("tool", "project", "tools", "build", "self")  # ..., the bootstrapper's own wheel
 CHUNK = 1 << 20
 # A file name inside uv/ or wheels/: what wheel and sdist names use, nothing that could
 # climb out of a directory or mean something to a shell.
@@ -99,6 +99,9 @@ class UvPin:
 
     version: str
     sha256: Mapping[str, str]  # artifact file name -> lowercase hex
+    # The bootstrapper's own wheel (the pin's `self` lines): file name -> sha256. A bundle
+    # for a team's repository carries it under wheels/, vouched for by the pin.
+    self_wheels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

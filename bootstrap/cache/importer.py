@@ -405,9 +405,16 @@ def _check_uv(bundle: Path, manifest: Manifest, digest: str, pin: UvPin) -> None
         )
 
 
+def _trust(expect: Expect) -> Trust:
+    """What vouches for the bundle's wheels: the locks, and the pin's ``self`` lines for
+    the bootstrapper's own wheel."""
+    pinned = expect.pin.self_wheels if expect.pin is not None else {}
+    return trust(expect.locks, pinned=pinned)
+
+
 def verify(bundle: Path, expect: Expect) -> Verified:
     """Read ``bundle`` once and check everything against ``expect``; writes nothing."""
-    r = _Reader(bundle, trust(expect.locks), staging=None, expect=expect)
+    r = _Reader(bundle, _trust(expect), staging=None, expect=expect)
     r.read()
     manifest = _check(r, expect)
     return Verified(
@@ -536,7 +543,7 @@ def import_bundle(
     try:
         r = _Reader(
             bundle,
-            trust(expect.locks),
+            _trust(expect),
             staging=staging,
             keep_uv=uv_artifact_dir is not None,
             expect=expect,

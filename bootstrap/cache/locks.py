@@ -133,7 +133,9 @@ class Trust:
         return known[0]
 
 
-def trust(locks: Iterable[Path]) -> Trust:
+def trust(locks: Iterable[Path], *, pinned: Mapping[str, str] | None = None) -> Trust:
+    """What ``locks`` vouch for; ``pinned``: more file names and their SHA-256 from a pin
+    the repository holds (the bootstrapper's own wheel, from the uv pin's ``self`` line)."""
     files: dict[str, list[LockedFile]] = {}
     seen: list[Path] = []
     for lock in locks:
@@ -142,6 +144,12 @@ def trust(locks: Iterable[Path]) -> Trust:
         seen.append(lock)
         for f in locked_files(lock):
             files.setdefault(f.name, []).append(f)
+    for name, digest in (pinned or {}).items():
+        parts = name.split("-")
+        version = parts[1] if len(parts) > 1 else ""
+        files.setdefault(name, []).append(
+            LockedFile(name, digest, parts[0], version, Path("the uv pin (self)"))
+        )
     return Trust({k: tuple(v) for k, v in files.items()}, tuple(seen))
 
 

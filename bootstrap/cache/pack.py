@@ -80,6 +80,7 @@ def pack(
     timeout: float = PACK_TIMEOUT,
     python_downloads: bool = False,
     interpreter: tuple[str, Path] | None = None,
+    self_wheel: Path | None = None,
 ) -> PackResult:
     """Build the bundle for ``target`` into ``out``.
 
@@ -93,7 +94,9 @@ def pack(
     A project that uv.lock builds (a package, workspace members) needs its build backend
     offline: the wheels ``pylock.build.toml`` pins go in as the part ``build``.
     ``interpreter``: (``python/<file>``, the pinned archive, already checked against the
-    Python pin) to carry as well."""
+    Python pin) to carry as well. ``self_wheel``: the bootstrapper's released wheel, for a
+    team's repository whose stage 0 installs it from the bundle (checked against the
+    pin's ``self`` line)."""
     try:
         return _pack(
             out=out,
@@ -113,6 +116,7 @@ def pack(
             timeout=timeout,
             python_downloads=python_downloads,
             interpreter=interpreter,
+            self_wheel=self_wheel,
         )
     except httpx_errors() as exc:
         raise DownloadFailed(
@@ -148,6 +152,7 @@ def _pack(
     timeout: float,
     python_downloads: bool,
     interpreter: tuple[str, Path] | None,
+    self_wheel: Path | None = None,
 ) -> PackResult:
     start = time.monotonic()
     tgt = parse_target(target)
@@ -163,6 +168,8 @@ def _pack(
         # not as a failed download of a Python nobody asked for.
         base_env["UV_PYTHON_DOWNLOADS"] = "never"
     _check_uv_version(uv, pin, base_env)
+    if self_wheel is not None:
+        _check_self_wheel(self_wheel, pin)
     if include_tool and tool is None:
         tool = tool_project()
     if include_tool and tool is None:
@@ -250,6 +257,10 @@ def _pack(
             files[f"{WHEELS_DIR}/{name}"] = download_locked(every[name], wheels_dir)
         if interpreter is not None:
             files[interpreter[0]] = interpreter[1]
+        names = {part: sorted(found) for part, found in wanted.items()}
+        if self_wheel is not None:
+            files[f"{WHEELS_DIR}/{self_wheel.name}"] = self_wheel
+            names["self"] = [self_wheel.name]
         manifest = write_bundle(
             out,
             Manifest(
@@ -262,7 +273,7 @@ def _pack(
                 project_lock=lock.path,
                 extras=tuple(lock.extras),
                 groups=tuple(lock.groups),
-                parts={part: sorted(found) for part, found in wanted.items()},
+                parts=names,
             ),
             files,
         )
@@ -275,6 +286,8 @@ def _pack(
             for part, found in wanted.items()
         ]
         parts.append(Part("uv", (artifact.name,), artifact.stat().st_size))
+        if self_wheel is not None:
+            parts.append(Part("self", (self_wheel.name,), self_wheel.stat().st_size))
         if interpreter is not None:
             name, archive = interpreter
             parts.append(Part("python", (name.split("/", 1)[1],), archive.stat().st_size))
@@ -286,6 +299,28 @@ def _pack(
         cross_platform=cross,
         parts=tuple(parts),
     )
+
+
+def _check_self_wheel(wheel: Path, pin: UvPin) -> None:
+    """The bootstrapper's wheel must be the one the pin's ``self`` line names, byte for byte."""
+    from bootstrap.cache.bundle import sha256_file
+
+    pinned = pin.self_wheels.get(wheel.name)
+    if pinned is None:
+        raise UserError(
+            f"{wheel.name} is not the bootstrapper the pin names "
+            f"({', '.join(pin.self_wheels) or 'the pin has no self line'})",
+            fix="pin it with `bootstrap release` (in the bootstrapper's checkout), or pass "
+            "the wheel the pin names",
+            code="cache.self_unpinned",
+        )
+    got = sha256_file(wheel)
+    if got != pinned:
+        raise UserError(
+            f"{wheel}: sha256 {got}, the pin's self line says {pinned}",
+            fix="pass the released wheel the pin names",
+            code="cache.self_checksum",
+        )
 
 
 def _sync_project(

@@ -18,4 +18,8 @@ def repo_pin(environ: Mapping[str, str] | None = None) -> UvPin:
     from bootstrap.uv import pin as uv_pin
 
     pin = uv_pin.load(environ)
-    return UvPin(pin.version, {a.filename: a.sha256 for a in pin.artifacts})
+    return UvPin(
+        pin.version,
+        {a.filename: a.sha256 for a in pin.artifacts},
+        {s.filename: s.sha256 for s in pin.self_artifacts},
+    )

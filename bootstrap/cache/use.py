@@ -41,8 +41,15 @@ def locks_for(project_lock: Path) -> list[Path]:
     return (
         [project_lock]
         + [p for p in beside if p.is_file()]
-        + ([tool / "uv.lock"] if tool is not None else [])
+        + ([tool / "uv.lock"] if tool is not None else _runtime_lock())
     )
+
+
+def _runtime_lock() -> list[Path]:
+    """Run from its released wheel (no checkout), the bootstrapper's runtime lock is the
+    one the wheel carries: the pin's checksum of the wheel vouches for it."""
+    lock = Path(__file__).resolve().parent.parent / "runtime.pylock.toml"
+    return [lock] if lock.is_file() else []
 
 
 def ensure_uv(

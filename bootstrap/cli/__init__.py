@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bootstrap.cli.check:check", "The team's CI gate: locks, hashes, pins, installs."),
     "tools": ("bootstrap.cli.tools:tools", "The profile's pinned tools and their uvx commands."),
     "doctor": ("bootstrap.cli.doctor:doctor", "What is wrong with this machine, and the fixes."),
+    "init": ("bootstrap.cli.init:init", "Write the files a team commits to adopt bootstrap."),
+    "release": ("bootstrap.cli.release:release", "Build the bootstrapper's wheel and pin it."),
 }
 
 EPILOG = """\

@@ -179,6 +179,12 @@ def _tools_lock(project: Path, tools: tuple[tuple[str, str], ...]) -> Path | Non
     is_flag=True,
     help="Let uv download a Python the bundle must serve when this machine has none.",
 )
+@click.option(
+    "--self-wheel",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The bootstrapper's released wheel (the pin's self line), for a team's repository "
+    "whose install.sh installs it from the bundle.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def pack_cmd(
     *,
@@ -199,6 +205,7 @@ def pack_cmd(
     uv_sha256: str | None,
     index_url: str,
     python_downloads: bool,
+    self_wheel: Path | None,
     as_json: bool,
 ) -> None:
     """Build ONE bundle (format 2) that lets a machine with no network set up TARGET:
@@ -271,6 +278,7 @@ def pack_cmd(
         index_url=index_url,
         python_downloads=python_downloads,
         interpreter=interpreter,
+        self_wheel=self_wheel,
     )
     if as_json:
         print_json(

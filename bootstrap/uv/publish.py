@@ -224,9 +224,12 @@ def sync_installers(repo: Path) -> list[Path]:
         path = repo / name
         if not path.exists():
             continue
-        old = path.read_text(encoding="utf-8")
+        raw = path.read_bytes().decode("utf-8")
+        old = raw.replace("\r\n", "\n")
         fresh = pinmod.embed(old, pin_text, powershell=ps, origin=name)
-        if fresh != old:
+        if "\r\n" in raw:  # install.ps1 is CRLF on a checkout (.gitattributes): keep it
+            fresh = fresh.replace("\n", "\r\n")
+        if fresh != raw:
             atomic_write(path, fresh.encode())
             if not ps:
                 path.chmod(0o755)

@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from upkit import fresh_env
+from support.machine import fresh_env
 
 from bootstrap.report.model import load_schema
 
