@@ -370,7 +370,12 @@ class TransferStep(EveryRun):
         ctx.paths.cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="carry-", dir=ctx.paths.cache) as tmp:
             payload = carry.stage_payload(Path(tmp), art, spec.profile)
-            sent += _send_files(target, Path(tmp), payload)
+            # Through the transport's stdin (the files whose hash differs there): this
+            # cache need not be where the target can read it (wsl.exe reads /mnt/<drive>).
+            if "bind_mount" in target.probe:
+                sent += _send_files(target, Path(tmp), payload)
+            else:
+                sent += _tar_transfer(target, Path(tmp), payload)
         res = target.link.run(
             carry.install_self_script(target.dir_word, art), timeout=300, input=art.sums_text()
         )
