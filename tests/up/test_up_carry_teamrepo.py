@@ -50,7 +50,7 @@ TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
 HOSTS = Path(__file__).resolve().parents[1] / "fixtures" / "hosts"
 WINDOWS = HOSTS / "windows-wsl2"
 HOST_CPU = "linux-x86_64-cpu"
-SECRET = "TEAM_API_TOKEN=s3cr3t-never-sent"
+DOTENV_LINE = "TEAM_API_TOKEN=s3cr3t-never-sent"
 # The team's profile, without the strategy settings each test adds.
 TEAM_PROFILE = (TEAMREPO / "bootstrap.toml").read_text()
 DEVCONTAINER = f'\n[strategies.devcontainer]\nimage = "{IMAGE}"\nrun_args = ["--network=none"]\n'
@@ -108,7 +108,7 @@ def make_team_repo(where: Path, *, profile: str | None = TEAM_PROFILE) -> Path:
     if profile is not None:
         (repo / "bootstrap.toml").write_text(profile)
     (repo / ".gitignore").write_text("build/\n")
-    (repo / ".env").write_text(SECRET + "\n")
+    (repo / ".env").write_text(DOTENV_LINE + "\n")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "add", "-f", ".env")  # tracked by mistake: still never sent
