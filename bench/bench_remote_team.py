@@ -74,6 +74,7 @@ def main() -> int:
     parser.add_argument("--bundle", type=Path, required=True, help="the team repo's bundle")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    args.bundle = args.bundle.resolve()
 
     from support.rootfs import CACHE_NAME, cached_tarball, extract
     from support.sshbox import start_box
