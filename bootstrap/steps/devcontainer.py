@@ -67,6 +67,10 @@ class DevcontainerConfigStep(EveryRun):
     phase = "container"
 
     def run(self, spec: specs.DevcontainerConfig, ctx: Context) -> str:
+        from bootstrap.steps.carry import TOOL_REPO
+        from bootstrap.steps.handoff import check_stage0_script
+
+        check_stage0_script(TOOL_REPO)  # the install.sh the container runs: before anything
         workspace = Path(spec.workspace)
         text = dc.render(spec.document())
         if _target(ctx).link.dry_run is not None:

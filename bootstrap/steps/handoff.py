@@ -259,6 +259,9 @@ def _glibc(banner: str) -> tuple[int, int] | None:
 
 class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
+        from bootstrap.steps.carry import TOOL_REPO
+
+        check_stage0_script(TOOL_REPO)  # the install.sh the transfer sends: before anything
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
         res = target.link.run(script, timeout=30, limit=REPLY_LIMIT)
@@ -360,7 +363,6 @@ class TransferStep(EveryRun):
                 fix="clone the project there, or set the profile's [project] path",
                 code="handoff.no_project",
             )
-        check_stage0_script(carry.TOOL_REPO)  # the install.sh the artifact carries
         files, how = carry.project_files(repo)
         sent = _send_files(target, repo, files)
         if target.link.dry_run is not None:

@@ -158,13 +158,16 @@ def the_wheel(env: dict[str, str]) -> tuple[str, str]:
     return wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest()
 
 
-def assert_carried(there: Path, env: dict[str, str]) -> None:
+def assert_carried(there: Path, env: dict[str, str], *, mounted: bool = False) -> None:
     """``there`` (the project's directory on the target) holds the team's project as git
-    sees it, nothing secret or ignored, and the bootstrapper unpacked from its wheel."""
+    sees it, nothing secret or ignored, and the bootstrapper unpacked from its wheel.
+    ``mounted``: ``there`` is the team's repository itself (a dev container's bind mount),
+    where nothing of the project is copied: the user's own files, .env included, stay
+    as they are."""
     for name in ("pyproject.toml", "uv.lock", "NOTES.md", "tests/test_greet.py"):
         assert (there / name).is_file(), name
-    assert not (there / ".env").exists()
-    assert not (there / "build").exists()
+    assert (there / ".env").exists() is mounted
+    assert (there / "build").exists() is mounted
     # No copy of the bootstrapper's checkout: its package only inside .bootstrap/self.
     for name in ("install.sh", "bootstrap", "profiles", "examples"):
         assert not (there / name).exists(), name
@@ -296,7 +299,7 @@ def test_d_devcontainer_mounts_the_team_repository_and_writes_its_config_there(
         "exec", cid, "sh", "-c", "ls /workspaces/team && cat /workspaces/team/bootstrap.toml"
     )
     assert "uv.lock" in mounted.stdout and 'name = "teamrepo"' in mounted.stdout
-    assert_carried(team, env)  # the workspace is the team's repository itself
+    assert_carried(team, env, mounted=True)  # the workspace is the team's repository itself
     assert_first_run_recorded(env, "devcontainer", "teamrepo")
     # What the handoff added to the team's repository is invisible to git.
     status = subprocess.run(
