@@ -251,7 +251,11 @@ class DevcontainerLink:
             st = src.stat()
             with contextlib.suppress(OSError):
                 there = dest.stat()
-                if there.st_size == st.st_size and int(there.st_mtime) == int(st.st_mtime):
+                if there.st_size == st.st_size and (
+                    int(there.st_mtime) == int(st.st_mtime)
+                    if st.st_size > 1 << 22  # the wheel: size and time, as rsync
+                    else dest.read_bytes() == src.read_bytes()  # small: the bytes
+                ):
                     continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(f".{dest.name}.partial")

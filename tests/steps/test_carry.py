@@ -243,3 +243,29 @@ def test_self_artifact_is_built_once_per_source(tmp_path: Path) -> None:
     for name, sha in first.sums.items():
         assert hashlib.sha256((first.folder / name).read_bytes()).hexdigest() == sha
     assert set(first.sums) == {first.wheel, *carry.SELF_EXTRAS}
+
+
+def test_a_dev_containers_workspace_gets_only_what_differs(tmp_path: Path) -> None:
+    """The devcontainer transport: the project is the bind-mounted workspace (nothing
+    copied); what the handoff adds is copied into it on this host, only what differs."""
+    from bootstrap.transports.devcontainer_cli import DevcontainerLink
+
+    workspace = tmp_path / "team"
+    workspace.mkdir()
+    (workspace / "pyproject.toml").write_text("[project]\n")
+    link = DevcontainerLink(workspace, engine="podman")
+    res = link.sync_tree(workspace, ["pyproject.toml"], "/workspaces/team", timeout=10)
+    assert res.ok and res.stdout.endswith(": 0")
+    payload = tmp_path / "payload"
+    (payload / ".bootstrap").mkdir(parents=True)
+    (payload / ".bootstrap" / "profile.toml").write_text('name = "a"\n')
+    (payload / ".bootstrap" / ".gitignore").write_text("*\n")
+    names = [".bootstrap/profile.toml", ".bootstrap/.gitignore"]
+    first = link.sync_tree(payload, names, "/workspaces/team", timeout=10)
+    assert first.stdout.endswith(": 2")
+    assert (workspace / ".bootstrap" / "profile.toml").read_text() == 'name = "a"\n'
+    assert link.sync_tree(payload, names, "/workspaces/team", timeout=10).stdout.endswith(": 0")
+    (payload / ".bootstrap" / "profile.toml").write_text('name = "b"\n')  # same size
+    again = link.sync_tree(payload, names, "/workspaces/team", timeout=10)
+    assert again.stdout.endswith(": 1")
+    assert (workspace / ".bootstrap" / "profile.toml").read_text() == 'name = "b"\n'
