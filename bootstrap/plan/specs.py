@@ -274,7 +274,8 @@ class RunThere(StepSpec):
     profile: str = ""  # as stage 0 there names it: relative to the project's directory
 
     def describe(self) -> str:
-        return "run " + shlex.join(["sh", "install.sh", *self.argv]) + " there, output streamed"
+        stage0 = shlex.join(["sh", ".bootstrap/self/install.sh", *self.argv])
+        return f"run {stage0} there (the bootstrapper sent), for the project; output streamed"
 
 
 @dataclass(frozen=True)
