@@ -263,13 +263,17 @@ def write_wheel(repo: Path, out: Path) -> str:
 def profile_text(source: Path) -> str:
     """The profile ``source`` as the target reads it: its ``extends`` chain merged (the
     profiles it extends are this host's), its ``[project] path`` rewritten to the project's
-    directory there (relative to ``.bootstrap/profile.toml``), as TOML."""
+    directory there (relative to ``.bootstrap/profile.toml``), without ``[metrics]``, as
+    TOML."""
     import sys
 
     from bootstrap.profiles.loader import _load_chain as load_chain
 
     data, _files = load_chain(source.resolve())
     data.pop("extends", None)
+    # The sinks (their URLs, headers, the host-id salt) stay on this host: the target
+    # runs with metrics off and this host records and sends its report.
+    data.pop("metrics", None)
     data.setdefault("name", source.stem)  # the name it has here, not "profile"
     project = dict(data.get("project") or {})
     project["path"] = PROFILE_PROJECT_PATH

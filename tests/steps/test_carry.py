@@ -122,7 +122,10 @@ def test_profile_text_merges_extends_and_points_at_the_project_there(tmp_path: P
     svc.write_text(
         'extends = "python-service"\nname = "svc"\ndescription = "quote \\" and \\u00e9"\n'
         '[first_run]\ncommand = ["python", "-c", "print(\'ok\')"]\n'
+        '[metrics]\nsalt = "team-salt"\n'
+        '[[metrics.sinks]]\nkind = "http-json"\nurl = "https://metrics.example.com/in"\n'
     )
+    assert load_profile(str(svc)).name == "svc"  # a valid profile, sinks and all
     text = carry.profile_text(svc)
     data = tomllib.loads(text)
     assert data["name"] == "svc" and "extends" not in data
@@ -130,6 +133,7 @@ def test_profile_text_merges_extends_and_points_at_the_project_there(tmp_path: P
     assert data["description"] == 'quote " and \u00e9'
     assert data["first_run"]["command"] == ["python", "-c", "print('ok')"]
     assert data["locks"]  # from python-service
+    assert "metrics" not in data and "team-salt" not in text  # stays on this host
     # The copy loads as a profile of the project it sits in, with the same decisions.
     project = tmp_path / "there"
     shutil.copytree(REPO / "examples" / "python-service", project)
