@@ -400,8 +400,8 @@ class TransferStep(EveryRun):
         target.sent = sent
         done = "already there" if res.stdout.strip().endswith("present") else "installed"
         return (
-            f"{sent} of {len(files) + len(payload)} files sent ({how}); "
-            f"bootstrapper {art.wheel} {done} (sha256 {art.wheel_sha256[:12]})"
+            f"{sent} of {len(files) + len(payload)} files sent; {how}; "
+            f"bootstrapper {art.wheel} {done}, sha256 {art.wheel_sha256[:12]}"
         )
 
 
