@@ -86,7 +86,7 @@ def project_files(project: Path) -> tuple[list[str], str]:
             rel = path.relative_to(project)
             if not set(rel.parts) & NOT_SENT_DIRS:
                 names.add(rel.as_posix())
-        how = "every file (not a git repository) but caches and environments"
+        how = "not a git repository: every file but caches and environments"
     out = [
         n
         for n in names
