@@ -298,14 +298,22 @@ class Preflight(StepSpec):
 
 @dataclass(frozen=True)
 class Transfer(StepSpec):
-    """Send the files git tracks in the repository (only what changed)."""
+    """Send the project's files (git's tracked and untracked-not-ignored ones, nothing
+    secret; only what changed) and the bootstrapper's artifact, verified there."""
 
     name: ClassVar[str] = "transfer"
-    repo: str = ""
+    repo: str = ""  # the project's directory here
     directory: str = ""
+    # A profile the project does not carry as it is: sent merged, as .bootstrap/profile.toml
+    profile: str = ""
 
     def describe(self) -> str:
-        return f"send the repository's tracked files to {self.directory} (only what changed)"
+        sent = " and the profile" if self.profile else ""
+        return (
+            f"send the project's files{sent} to {self.directory} (only what changed; "
+            "nothing git ignores, no .env or keys) and the bootstrapper's wheel, "
+            "checked there by SHA-256"
+        )
 
 
 @dataclass(frozen=True)
@@ -341,10 +349,11 @@ class RunThere(StepSpec):
 
     name: ClassVar[str] = "run-there"
     argv: tuple[str, ...] = ()  # after `sh install.sh`
-    profile: str = ""
+    profile: str = ""  # as stage 0 there names it: relative to the project's directory
 
     def describe(self) -> str:
-        return "run " + shlex.join(["sh", "install.sh", *self.argv]) + " there, output streamed"
+        stage0 = shlex.join(["sh", ".bootstrap/self/install.sh", *self.argv])
+        return f"run {stage0} there (the bootstrapper sent), for the project; output streamed"
 
 
 @dataclass(frozen=True)

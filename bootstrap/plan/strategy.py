@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bootstrap.host.facts import HostFacts
@@ -183,15 +182,12 @@ class StepInputs:
         return self.profile.project.path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
 
 
-# The bootstrapper's own checkout (install.sh, the package, profiles/): what a handoff
-# sends, since stage 0 runs from it there. A path computation, not a read.
-TOOL_REPO = PurePath(__file__).parents[2]
-
-
 def repo_of(profile: Profile) -> str:
-    """The repository a handoff sends: the bootstrapper's checkout, which holds stage 0
-    and, for the shipped profiles, the project."""
-    return str(TOOL_REPO)
+    """The repository a handoff sends (or a devcontainer mounts): the project's, wherever
+    its profile came from (bootstrap.plan.carry)."""
+    from bootstrap.plan.carry import project_of
+
+    return project_of(profile)
 
 
 def handoff_steps(
@@ -205,10 +201,12 @@ def handoff_steps(
     parallel: bool = False,
 ) -> tuple[StepSpec, ...]:
     """The handoff the strategies that run stage 0 through a command transport share
-    (wsl2, remote): reach and check the target, send the repository, detect there and
-    re-plan, send the target's bundle, run stage 0 there, bring the report back.
-    ``strategy``: the caller's name; ``reach``: how its transport gets there, in words
-    ("with wsl.exe"), for the preflight's line."""
+    (wsl2, remote): reach and check the target, send the project (and the bootstrapper's
+    artifact), detect there and re-plan, send the target's bundle, run stage 0 there,
+    bring the report back. ``strategy``: the caller's name; ``reach``: how its transport
+    gets there, in words ("with wsl.exe"), for the preflight's line."""
+    from bootstrap.plan.carry import profile_sent, profile_there
+
     argv: list[str] = ["--online"] if inp.network == "online" else []
     return (
         Preflight(
@@ -221,10 +219,10 @@ def handoff_steps(
             bundle_python=inp.bundle_python[1] if inp.bundle_python else "",
             reach=reach,
         ),
-        Transfer(repo=repo_of(inp.profile), directory=directory),
+        Transfer(repo=repo_of(inp.profile), directory=directory, profile=profile_sent(inp.profile)),
         DetectThere(profile=inp.profile.source),
         ShipBundle(bundle=inp.cache_bundle),
-        RunThere(argv=tuple(argv), profile=inp.profile.source),
+        RunThere(argv=tuple(argv), profile=profile_there(inp.profile)),
         CollectReport(),
     )
 

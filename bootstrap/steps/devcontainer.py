@@ -67,6 +67,10 @@ class DevcontainerConfigStep(EveryRun):
     phase = "container"
 
     def run(self, spec: specs.DevcontainerConfig, ctx: Context) -> str:
+        from bootstrap.steps.carry import TOOL_REPO
+        from bootstrap.steps.handoff import check_stage0_script
+
+        check_stage0_script(TOOL_REPO)  # the install.sh the container runs: before anything
         workspace = Path(spec.workspace)
         text = dc.render(spec.document())
         if _target(ctx).link.dry_run is not None:
@@ -145,7 +149,14 @@ class ContainerUpStep(EveryRun):
         version = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else ""
         if not re.fullmatch(r"\d{1,3}\.\d{1,4}\.\d{1,4}", version):
             version = ""  # not a version: what the check printed is not shown as one
-        target.probe = {"os": "Linux", "python": version, "python_cmd": "python3"}
+        # The workspace is bind-mounted: the transfer copies on this host, never through
+        # the container.
+        target.probe = {
+            "os": "Linux",
+            "python": version,
+            "python_cmd": "python3",
+            "bind_mount": "1",
+        }
         parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
         if not version or parts < (3, 9):
             raise Unfit(

@@ -2,15 +2,18 @@
 
 The contract every non-native strategy shares, whatever its transport
 (:mod:`bootstrap.transports.base`; ssh for remote): reach the target
-and check it (*preflight*), send the files git tracks (*transfer*, only what changed),
-detect there with ``python3 -m bootstrap.host`` and re-plan the variant from the
-target's own facts through the orchestrator's ``ctx.replan`` (*detect-there*), send the
-cache bundle for the target's key (*ship-bundle*), run stage 0 there with this host's
-elapsed time passed through (*run-there*, output streamed with a prefix), bring the
-target's TimingReport back (*collect-report*). The orchestrator (bootstrap.steps.run)
-runs these steps once per host and records the target's report here with strategy,
-target and a ``handoff`` phase. Exit codes propagate. Sink tokens stay on this host:
-the target runs with metrics off and nothing secret is sent (only tracked files and the
+and check it (*preflight*), send the project's files (git's tracked and
+untracked-not-ignored ones, nothing secret, only what changed) and install the
+bootstrapper there from its wheel, checked by SHA-256 (*transfer*,
+:mod:`bootstrap.steps.carry`), detect there with ``python3 -m bootstrap.host`` and
+re-plan the variant from the target's own facts through the orchestrator's
+``ctx.replan`` (*detect-there*), send the cache bundle for the target's key
+(*ship-bundle*), run stage 0 there with this host's elapsed time passed through
+(*run-there*, output streamed with a prefix), bring the target's TimingReport back
+(*collect-report*). The orchestrator (bootstrap.steps.run) runs these steps once per
+host and records the target's report here with strategy, target and a ``handoff``
+phase. Exit codes propagate. Sink tokens stay on this host: the target runs with
+metrics off and nothing secret is sent (no .env, no keys, nothing git ignores; the
 bundle).
 """
 
@@ -34,6 +37,7 @@ from bootstrap.peer import (
     parse_object,
 )
 from bootstrap.plan import specs
+from bootstrap.plan.carry import PROFILE_THERE, SELF_DIR, stage0_there
 from bootstrap.steps import Context
 from bootstrap.steps.state import fingerprint
 
@@ -248,6 +252,9 @@ def _glibc(banner: str) -> tuple[int, int] | None:
 
 class PreflightStep(EveryRun):
     def run(self, spec: specs.Preflight, ctx: Context) -> str:
+        from bootstrap.steps.carry import TOOL_REPO
+
+        check_stage0_script(TOOL_REPO)  # the install.sh the transfer sends: before anything
         target = _target(ctx)
         script = PROBE.replace("DIR", target.dir_word).replace("STAGE", STAGE)
         res = target.link.run(script, timeout=30, limit=REPLY_LIMIT)
@@ -324,37 +331,85 @@ def check_stage0_script(folder: Path) -> None:
 
 
 def tracked_files(repo: Path) -> list[str]:
-    """The files git tracks (as they are in the work tree), else every file but caches."""
-    from bootstrap import proc
+    """The files a handoff sends of ``repo``: git's tracked and untracked-not-ignored
+    files, nothing secret (:func:`bootstrap.steps.carry.project_files`)."""
+    from bootstrap.steps.carry import project_files
 
-    res = proc.run(["git", "-C", str(repo), "ls-files", "-z", "--cached"], timeout=30)
-    if res.ok and res.stdout:
-        names = [n for n in res.stdout.split("\0") if n]
-        return sorted(n for n in names if (repo / n).is_file())
-    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-    out = []
-    for path in repo.rglob("*"):
-        rel = path.relative_to(repo)
-        if path.is_file() and not (set(rel.parts) & skip):
-            out.append(rel.as_posix())
-    return sorted(out)
+    return project_files(repo)[0]
 
 
 class TransferStep(EveryRun):
+    """The project's files, then the bootstrapper's artifact and the profile (into the
+    project's ``.bootstrap/`` there), then the bootstrapper installed there from the
+    artifact, every file checked against the SHA-256 computed here."""
+
     def run(self, spec: specs.Transfer, ctx: Context) -> str:
+        import tempfile
+
+        from bootstrap.steps import carry
+
         target = _target(ctx)
         repo = Path(spec.repo)
-        files = tracked_files(repo)
-        if "rsync" in target.probe or target.link.dry_run is not None:
-            res = target.link.sync_tree(repo, files, spec.directory, timeout=600)
-            if not res.ok:
-                raise BootstrapError(
-                    f"rsync to {target.name} failed: {res.describe()}", code="remote.transfer"
-                )
-            target.sent = _rsync_sent(res.stdout)
-        else:
-            target.sent = _tar_transfer(target, repo, files)
-        return f"{target.sent} of {len(files)} files sent"
+        if not repo.is_dir():
+            raise UserError(
+                f"the project {repo} does not exist here",
+                fix="clone the project there, or set the profile's [project] path",
+                code="handoff.no_project",
+            )
+        files, how = carry.project_files(repo)
+        sent = _send_files(target, repo, files)
+        if target.link.dry_run is not None:
+            target.sent = sent
+            return f"would send {len(files)} files ({how}), the bootstrapper's wheel and profile"
+        art = carry.self_artifact(ctx.paths)
+        ctx.paths.cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="carry-", dir=ctx.paths.cache) as tmp:
+            payload = carry.stage_payload(Path(tmp), art, spec.profile)
+            # Through the transport's stdin (the files whose hash differs there): this
+            # cache need not be where the target can read it (wsl.exe reads /mnt/<drive>).
+            if "bind_mount" in target.probe:
+                sent += _send_files(target, Path(tmp), payload)
+            else:
+                sent += _tar_transfer(target, Path(tmp), payload)
+        res = target.link.run(
+            carry.install_self_script(target.dir_word, art), timeout=300, input=art.sums_text()
+        )
+        if res.overflow:
+            raise overflowed(target.name, "the bootstrapper's install")
+        if res.returncode == 3:
+            raise BootstrapError(
+                f"{target.name}: the bootstrapper's files there do not match the SHA-256 "
+                "computed here (changed on the way)",
+                fix="run `bootstrap up` again; if it repeats, check the disk there",
+                code="handoff.self_checksum",
+            )
+        if not res.ok:
+            raise BootstrapError(
+                f"{target.name}: could not install the bootstrapper there: "
+                f"{clean_line(res.describe(), 600)}",
+                fix="the target needs sha256sum, and python3 or unzip",
+                code="handoff.self_install",
+            )
+        target.sent = sent
+        done = "already there" if res.stdout.strip().endswith("present") else "installed"
+        return (
+            f"{sent} of {len(files) + len(payload)} files sent; {how}; "
+            f"bootstrapper {art.wheel} {done}, sha256 {art.wheel_sha256[:12]}"
+        )
+
+
+def _send_files(target: Target, repo: Path, files: list[str]) -> int:
+    """``files`` of ``repo`` into the target's directory, only what changed: rsync, a
+    container's bind mount, else a tar of the files whose hash differs there."""
+    direct = "rsync" in target.probe or "bind_mount" in target.probe
+    if direct or target.link.dry_run is not None:
+        res = target.link.sync_tree(repo, files, target.directory, timeout=600)
+        if not res.ok:
+            raise BootstrapError(
+                f"rsync to {target.name} failed: {res.describe()}", code="remote.transfer"
+            )
+        return _rsync_sent(res.stdout)
+    return _tar_transfer(target, repo, files)
 
 
 def _rsync_sent(stats: str) -> int:
@@ -425,7 +480,8 @@ class DetectThereStep(EveryRun):
     def run(self, spec: specs.DetectThere, ctx: Context) -> str:
         target = _target(ctx)
         python = shlex.quote(target.probe.get("python_cmd", "python3"))
-        command = f"cd {target.dir_word} && {python} -m bootstrap.host"
+        # Detection runs from the bootstrapper the transfer installed there.
+        command = f"cd {target.dir_word}/{SELF_DIR} && {python} -m bootstrap.host"
         if target.provide_python and target.link.dry_run is None:
             command = _detect_on_bundled_python(target, ctx)
         res = target.link.run(command, timeout=300, limit=REPLY_LIMIT)
@@ -465,10 +521,12 @@ def _detect_on_bundled_python(target: Target, ctx: Context) -> str:
     verify(bundle, Expect(locks=locks_for(ctx.project / ctx.plan.lock.path), pin=repo_pin()))
     _send_bundle(target, bundle)
     target.bundle_sha = sha256_file(bundle)
-    argv = ["sh", "install.sh", "--cache-bundle", target.bundle_remote or ""]
+    # From the bootstrapper the transfer installed (.bootstrap/self): the bundle is two
+    # levels up, in the project's directory.
+    argv = ["sh", "install.sh", "--cache-bundle", f"../../{target.bundle_remote or ''}"]
     argv += ["--uv", "run", "--offline", "--no-project", "--managed-python"]
     argv += ["--python", target.provide_python, "python", "-m", "bootstrap.host"]
-    return f"cd {target.dir_word} && {shlex.join(argv)}"
+    return f"cd {target.dir_word}/{SELF_DIR} && {shlex.join(argv)}"
 
 
 def _send_bundle(target: Target, bundle: Path) -> None:
@@ -614,12 +672,11 @@ class RunThereStep(EveryRun):
         started = float(ctx.handoff.get("started", time.time()))
         elapsed = max(0.0, time.time() - started)
         profile = _profile_there(spec.profile, Path(ctx.handoff.get("repo", ".")))
-        argv = ["sh", "install.sh"]
-        if target.bundle_remote:
-            argv += ["--cache-bundle", target.bundle_remote]
-        argv += ["--profile", profile, "--report-out", f"{STAGE}/report.json", *spec.argv]
+        # Stage 0 of the bootstrapper the transfer installed, for the project it sent.
+        argv = ["--project", ".", "--profile", profile, "--report-out", f"{STAGE}/report.json"]
+        stage0 = stage0_there([*argv, *spec.argv], bundle=target.bundle_remote)
         env = {"BOOTSTRAP_HANDOFF_ELAPSED": f"{elapsed:.3f}", "BOOTSTRAP_NO_METRICS": "1"}
-        command = f"cd {target.dir_word} && exec {shlex.join(argv)}"
+        command = f"cd {target.dir_word} && {stage0}"
         prefix = f"  [{target.name}] "
         res = target.link.stream(
             command,
@@ -632,11 +689,15 @@ class RunThereStep(EveryRun):
 
 
 def _profile_there(profile: str, repo: Path) -> str:
-    """The profile as the target names it: its path inside the sent repository."""
+    """The profile as the target names it: relative to the project's directory there (the
+    plan says which, :func:`bootstrap.plan.carry.profile_there`); a path of this host
+    inside the project is made relative, any other is the copy the transfer wrote."""
     path = Path(profile)
+    if not path.is_absolute():
+        return path.as_posix()
     with contextlib.suppress(ValueError):
         return path.resolve().relative_to(repo.resolve()).as_posix()
-    return path.stem
+    return PROFILE_THERE
 
 
 class CollectReportStep(EveryRun):

@@ -4,9 +4,11 @@ from the project's devcontainer.json (written from the profile unless the user h
 The check is pure: a container engine that answered detection (a Docker client with no
 daemon behind it is not one), an image or config in the profile, and the variant the
 host's driver allows, since a container uses the host's GPU driver. `up` hands over
-through :mod:`bootstrap.transports.devcontainer_cli` (bootstrap.steps.handoff): write
-the config, `devcontainer up`, ship the bundle into the read-only bundle mount, run stage
-0 with `devcontainer exec`, read its report through the workspace mount.
+through :mod:`bootstrap.transports.devcontainer_cli` (bootstrap.steps.handoff): the
+workspace is the project (the config is written there), `devcontainer up`, the
+bootstrapper's wheel and the profile into the project's ``.bootstrap/`` (installed in the
+container, checked by SHA-256), the bundle into the read-only bundle mount, stage 0 with
+`devcontainer exec`, its report read through the workspace mount.
 """
 
 from __future__ import annotations
@@ -113,14 +115,20 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
         DevcontainerConfig,
         PostCreate,
         ShipBundle,
+        Transfer,
     )
     from bootstrap.strategies import devcontainer_config as dc
     from bootstrap.transports.devcontainer_cli import CLI_VERSION
 
     settings = inp.profile.strategies.devcontainer
+    from bootstrap.plan.carry import profile_sent
+    from bootstrap.plan.carry import profile_there as there
+
+    # The workspace is the project (its devcontainer.json goes there), wherever the
+    # profile came from; the profile is the project's own file or the copy sent with it.
     workspace = repo_of(inp.profile)
     engine = str(inp.evidence.get("container_engine") or "docker")
-    profile_there = _relative(inp.profile.source, workspace)
+    profile_there = there(inp.profile)
     online = inp.network == "online"
     gpu = None
     if inp.evidence.get("gpu_request"):
@@ -151,18 +159,11 @@ def steps(inp: StepInputs) -> tuple[StepSpec, ...]:
             remote_env=tuple(f"{k}={v}" for k, v in dc.container_env(inp.project_name).items()),
             pass_proxy=online,
         ),
+        Transfer(repo=workspace, directory=dc.WORKSPACE, profile=profile_sent(inp.profile)),
         ShipBundle(bundle=inp.cache_bundle),
         PostCreate(command=dc.stage0_command(profile_there, online=online)),
         CollectReport(),
     )
-
-
-def _relative(path: str, root: str) -> str:
-    """``path`` as the container names it: relative to the workspace, else the name."""
-    try:
-        return PurePath(path).relative_to(root).as_posix()
-    except ValueError:
-        return PurePath(path).stem
 
 
 def transport(

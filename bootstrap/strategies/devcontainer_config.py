@@ -3,7 +3,7 @@ step and by `bootstrap devcontainer generate`.
 
 What it carries, and why:
 
-* the image (or Dockerfile) from the profile, the repository as the workspace (mounted at
+* the image (or Dockerfile) from the profile, the project as the workspace (mounted at
   ``/workspaces/<folder name>``, the Dev Containers default, spelled out so the handoff
   knows the directory);
 * uv's cache in a **named volume** (``UV_CACHE_DIR``), so rebuilding the container keeps
@@ -21,7 +21,6 @@ What it carries, and why:
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any
 
 # Where the bundle is shipped to; the transport that writes it owns the names.
@@ -45,20 +44,23 @@ def project_env(project_name: str) -> str:
 
 
 def stage0_command(profile: str, *, online: bool = False) -> str:
-    """Stage 0 as the container runs it, from the workspace folder.
+    """Stage 0 as the container runs it, from the workspace folder (the project): the
+    bootstrapper the handoff installed into the project's ``.bootstrap/``
+    (:mod:`bootstrap.plan.carry`), for the project, with the mounted bundle when there is one.
 
     The bootstrapper's own environment goes to ``TOOL_ENV`` (install.sh's ``uv run``
     honours ``UV_PROJECT_ENVIRONMENT``); the project's is passed on as
     ``BOOTSTRAP_PROJECT_ENVIRONMENT``, which the bootstrapper gives to uv for the project.
     """
-    args = ["--profile", profile, "--report-out", REPORT, *(["--online"] if online else [])]
-    bundle = f"{BUNDLE_DIR}/{BUNDLE_NAME}"
-    return (
-        f"if [ -f {bundle} ]; then set -- --cache-bundle {bundle}; fi; "
-        'BOOTSTRAP_PROJECT_ENVIRONMENT="$UV_PROJECT_ENVIRONMENT" '
-        f"UV_PROJECT_ENVIRONMENT={TOOL_ENV} "
-        f'exec sh install.sh "$@" {shlex.join(args)}'  # install.sh's own options first
+    from bootstrap.plan.carry import stage0_there
+
+    args = ["--project", ".", "--profile", profile, "--report-out", REPORT]
+    args += ["--online"] if online else []
+    prefix = (
+        'export BOOTSTRAP_PROJECT_ENVIRONMENT="$UV_PROJECT_ENVIRONMENT" '
+        f"UV_PROJECT_ENVIRONMENT={TOOL_ENV}; "
     )
+    return stage0_there(args, bundle=f"{BUNDLE_DIR}/{BUNDLE_NAME}", prefix=prefix)
 
 
 def gpu_request(engine: str, *, required: bool) -> tuple[list[str], Any]:

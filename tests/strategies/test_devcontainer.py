@@ -85,7 +85,9 @@ def test_cpu_config_carries_the_cache_volume_env_and_stage0(tmp_path: Path) -> N
     assert volume.startswith(f"type=volume,source={dc.CACHE_VOLUME},target={dc.UV_CACHE_DIR}")
     assert bundle.endswith(f"target={dc.BUNDLE_DIR},readonly")
     assert "BOOTSTRAP_HANDOFF_ELAPSED" in doc["remoteEnv"]
-    assert "sh install.sh" in doc["postCreateCommand"]
+    # Stage 0 of the bootstrapper the handoff installs into the project, for the project.
+    assert "sh .bootstrap/self/install.sh" in doc["postCreateCommand"]
+    assert "--project ." in doc["postCreateCommand"]
     assert f"--profile {tmp_path.name}" not in doc["postCreateCommand"]  # no host path
     up = plan.step(specs.ContainerUp)
     assert up is not None and up.engine == "podman"
@@ -212,15 +214,19 @@ def test_generate_writes_a_valid_file_and_never_replaces_the_users(tmp_path: Pat
         'extends = "python-service"\nname = "python-service-dc"\n'
         '[strategies.devcontainer]\nimage = "localhost/debian:bookworm"\n'
     )
-    path = tree / ".devcontainer" / "devcontainer.json"
+    # The workspace is the project the profile names, not the bootstrapper's checkout.
+    project = tree / "examples" / "python-service"
+    path = project / ".devcontainer" / "devcontainer.json"
 
     first = _generate(tree, prof)
     assert first.returncode == 0, first.stderr
+    assert not (tree / ".devcontainer").exists()
     written = path.read_text()
     doc = json.loads(written)
     assert schema_errors(doc) == []
-    assert "--profile profiles/python-service-dc.toml" in doc["postCreateCommand"]
-    assert (tree / dc.BUNDLE_HOST_DIR / ".gitignore").is_file()  # the read-only mount's source
+    # A profile from outside the project is sent with it, merged, as .bootstrap/profile.toml.
+    assert "--profile .bootstrap/profile.toml" in doc["postCreateCommand"]
+    assert (project / dc.BUNDLE_HOST_DIR / ".gitignore").is_file()  # the mount's source
 
     again = _generate(tree, prof)
     assert again.returncode == 0 and "unchanged" in again.stdout + again.stderr

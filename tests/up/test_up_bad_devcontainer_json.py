@@ -30,7 +30,8 @@ def test_a_users_devcontainer_json_of_the_wrong_shape(tree: Path, tmp_path: Path
         'extends = "python-service"\nname = "python-service-dc"\n\n'
         '[strategies.devcontainer]\nimage = "localhost/none:latest"\n'
     )
-    config = tree / ".devcontainer" / "devcontainer.json"
+    # In the project python-service names: the dev container's workspace.
+    config = tree / "examples" / "python-service" / ".devcontainer" / "devcontainer.json"
     config.parent.mkdir()
     config.write_text(text)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOTSTRAP_")}

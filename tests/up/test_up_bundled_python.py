@@ -166,9 +166,8 @@ def test_remote_box_without_python_runs_offline_on_the_bundled_interpreter(
     assert "service ok" in out and "[remotebox]" in out
     assert "already sent" in out  # the bundle went once, before detection
     remote_home = box.remote_home  # type: ignore[attr-defined]
-    venv_cfg = (
-        remote_home / "python-service" / "examples" / "python-service" / ".venv" / "pyvenv.cfg"
-    ).read_text()
+    # The box got the project python-service names, not the bootstrapper's checkout.
+    venv_cfg = (remote_home / "python-service" / ".venv" / "pyvenv.cfg").read_text()
     assert "/.local/share/uv/python/cpython-3.11" in venv_cfg, venv_cfg
 
 
@@ -258,15 +257,7 @@ def test_wsl2_distro_without_python_takes_the_same_route(
     assert p.returncode == 0, p.stdout
     assert f"stage 0 installs the bundle's pinned CPython {py_archive.version}" in p.stdout
     assert "service ok" in p.stdout and "[Ubuntu]" in p.stdout
-    cfg = (
-        distro.home
-        / "src"
-        / "python-service"
-        / "examples"
-        / "python-service"
-        / ".venv"
-        / "pyvenv.cfg"
-    )
+    cfg = distro.home / "src" / "python-service" / ".venv" / "pyvenv.cfg"
     assert "/root/.local/share/uv/python/cpython-3.11" in cfg.read_text()
 
 

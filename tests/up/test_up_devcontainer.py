@@ -29,6 +29,12 @@ SERVICE_BUNDLE = ("python-service", "linux-x86_64-cpu")
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "devcontainer"
 
 
+def project_of(tree: Path) -> Path:
+    """The project python-service names: the dev container's workspace, where its
+    devcontainer.json lives (not the bootstrapper's checkout around it)."""
+    return tree / "examples" / "python-service"
+
+
 def up(tree: Path, env: dict[str, str], *args: str, timeout: float = 600) -> tuple[int, str]:
     p = cli.bootstrap("up", *args, cwd=tree, env=env, timeout=timeout, merge=True)
     return p.returncode, p.stdout
@@ -61,7 +67,7 @@ def dc_profile(tree: Path) -> Path:
 @pytest.fixture
 def containers(podman_env: PodmanEnv, tree: Path) -> Any:
     yield podman_env
-    podman_env.remove_containers(tree)
+    podman_env.remove_containers(project_of(tree))
     # The uv cache volume outlives containers by design; a test leaves none behind (a
     # volume another container still uses is refused without -f, and stays).
     podman_env.podman("volume", "rm", dc.CACHE_VOLUME, check=False)
@@ -70,7 +76,7 @@ def containers(podman_env: PodmanEnv, tree: Path) -> Any:
 def in_container(
     podman_env: PodmanEnv, tree: Path, command: str
 ) -> subprocess.CompletedProcess[str]:
-    (cid,) = podman_env.containers_of(tree)
+    (cid,) = podman_env.containers_of(project_of(tree))
     return podman_env.podman("exec", cid, "sh", "-c", command, check=False)
 
 
@@ -92,7 +98,7 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     assert "service ok" in out  # the first run's own line, printed in the container
     assert "[devcontainer]" in out
     # The generated file is a valid devcontainer.json.
-    doc = json.loads((tree / ".devcontainer" / "devcontainer.json").read_text())
+    doc = json.loads((project_of(tree) / ".devcontainer" / "devcontainer.json").read_text())
     schema = json.loads((SCHEMA / "devContainer.base.schema.json").read_text())
     assert list(Draft201909Validator(schema).iter_errors(doc)) == []
     # The host recorded the container's report as its own.
@@ -104,7 +110,7 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     phases = report["phases"]
     assert phases["container"] > 0 and phases["first_run"] > 0 and phases["sync"] >= 0
     assert report["total_seconds"] >= sum(v for v in phases.values() if v)
-    assert not (tree / ".bootstrap-stage").exists()  # staging removed after the run
+    assert not (project_of(tree) / ".bootstrap-stage").exists()  # staging removed after the run
 
     # No network in the container, only loopback.
     links = in_container(containers, tree, "ip -o link show")
@@ -122,7 +128,7 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
         containers, tree, f"grep -rl {secret} /root /opt/bootstrap /proc/1/environ"
     )
     assert leaked.stdout == "", leaked.stdout
-    (first_id,) = containers.containers_of(tree)
+    (first_id,) = containers.containers_of(project_of(tree))
 
     start = time.monotonic()
     code, out = up(tree, env, *args)
@@ -130,7 +136,7 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     assert code == 0, out
     assert "up to date" in out
     assert elapsed < 2.0, f"no-op re-run took {elapsed:.2f}s"
-    assert containers.containers_of(tree) == [first_id]
+    assert containers.containers_of(project_of(tree)) == [first_id]
 
     # Stopped, the container is not up to date: `devcontainer up` starts the same one,
     # and stage 0 there finds everything done.
@@ -141,7 +147,7 @@ def test_up_runs_stage0_in_the_container_offline_and_a_rerun_is_a_noop(
     assert "already imported there" in out  # the same bundle is not copied again
     inside = [line for line in out.splitlines() if "[devcontainer]" in line]
     assert any("up to date" in line for line in inside), out  # stage 0's own no-op
-    assert containers.containers_of(tree) == [first_id]
+    assert containers.containers_of(project_of(tree)) == [first_id]
     # The no-op in between is recorded too (run_kind noop), as a native no-op is.
     recorded = history(env)
     assert [r["strategy"] for r in recorded] == ["devcontainer"] * 3
@@ -155,7 +161,7 @@ def test_a_failing_post_create_prints_the_log_tail_and_the_retry_command(
     env = host_env(tmp_path, containers)
     profile = dc_profile(tree)
     users = write_devcontainer_json(
-        tree,
+        project_of(tree),
         {
             "image": IMAGE,
             "runArgs": ["--network=none"],
@@ -172,7 +178,7 @@ def test_a_failing_post_create_prints_the_log_tail_and_the_retry_command(
     assert "postCreateCommand failed" in out
     assert "migrations: table users is locked" in out  # the tail of the log
     retry = next(line for line in out.splitlines() if "retry with" in line)
-    assert f"devcontainer up --workspace-folder {tree} --docker-path podman" in retry
+    assert f"devcontainer up --workspace-folder {project_of(tree)} --docker-path podman" in retry
     (report,) = history(env)
     assert report["strategy"] == "devcontainer"
     assert report["outcome"] == "failure"

@@ -20,13 +20,20 @@ from bootstrap.strategies import devcontainer_config as dc
 
 pytestmark = [pytest.mark.devcontainer, pytest.mark.slow]
 
+
+def project_of(tree: Path) -> Path:
+    """The project python-service names: the dev container's workspace, where its
+    devcontainer.json lives (not the bootstrapper's checkout around it)."""
+    return tree / "examples" / "python-service"
+
+
 PLANTED = ("METRICS_TOKEN", "GITHUB_TOKEN", "UV_INDEX_TEAM_PASSWORD", "TEAM_SINK_TOKEN")
 
 
 @pytest.fixture
 def containers(podman_env: PodmanEnv, tree: Path) -> Any:
     yield podman_env
-    podman_env.remove_containers(tree)
+    podman_env.remove_containers(project_of(tree))
     podman_env.podman("volume", "rm", dc.CACHE_VOLUME, check=False)
 
 
@@ -41,7 +48,7 @@ def test_local_env_of_a_users_file_copies_no_host_secret(
     env.update({name: f"{name}-{secret}" for name in PLANTED})
     copied = {name: f"${{localEnv:{name}}}" for name in PLANTED}
     write_devcontainer_json(
-        tree,
+        project_of(tree),
         {
             "image": IMAGE,
             "runArgs": ["--network=none"],
@@ -65,7 +72,7 @@ def test_local_env_of_a_users_file_copies_no_host_secret(
 
     assert res.returncode == 1, res.stdout + res.stderr  # the user's postCreateCommand
     assert "Traceback" not in res.stdout + res.stderr
-    (cid,) = containers.containers_of(tree)
+    (cid,) = containers.containers_of(project_of(tree))
     inspect = containers.podman("inspect", cid).stdout
     assert secret not in inspect
     seen = containers.podman(
@@ -74,7 +81,7 @@ def test_local_env_of_a_users_file_copies_no_host_secret(
     assert "METRICS_TOKEN" in seen.stdout  # the variables exist, empty
     assert secret not in seen.stdout
     # Nor is it in anything the tool wrote here (history, state, the workspace).
-    for root in (Path(env["BOOTSTRAP_HOME"]), tree / ".devcontainer"):
+    for root in (Path(env["BOOTSTRAP_HOME"]), project_of(tree) / ".devcontainer"):
         for path in root.rglob("*"):
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path

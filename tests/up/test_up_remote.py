@@ -73,9 +73,13 @@ def test_remote_up_runs_the_first_run_there_offline(tree, bundle, make_remote_bo
     assert code == 0, out
     assert "[remotebox]" in out  # the box's output, streamed with a prefix
     assert "service ok" in out  # the first run's own line, printed there
+    # The box got the project (not the bootstrapper's checkout) and the bootstrapper as
+    # its wheel, unpacked beside it in .bootstrap/.
     remote_dir = box.remote_home / "python-service"
-    assert (remote_dir / "install.sh").is_file()
-    assert (remote_dir / "examples" / "python-service" / ".venv").is_dir()
+    assert (remote_dir / "pyproject.toml").is_file() and (remote_dir / ".venv").is_dir()
+    assert not (remote_dir / "install.sh").exists() and not (remote_dir / "profiles").exists()
+    assert (remote_dir / ".bootstrap" / "self" / "install.sh").is_file()
+    assert (remote_dir / ".bootstrap" / "self" / "bootstrap" / "__main__.py").is_file()
     assert not (remote_dir / ".bootstrap-stage").exists()  # staging removed after the run
     # The host recorded the box's report as its own.
     (report,) = history(env)
@@ -117,7 +121,7 @@ def test_remote_facts_choose_the_variant(tree, bundle, make_remote_box, tmp_path
 
     assert code == 0, out
     assert "linux-x86_64-cu124" in out
-    site = box.remote_home / "ai-training" / "examples" / "ai-training" / ".venv" / "lib"
+    site = box.remote_home / "ai-training" / ".venv" / "lib"
     names = {p.name.lower() for p in site.glob("python3*/site-packages/*")}
     assert any(n.startswith("nvidia_cuda_runtime_cu12") for n in names), names
     (report,) = history(env)
@@ -165,14 +169,13 @@ def test_second_up_is_a_noop_there_and_sends_only_what_changed(
     assert "up to date" in out  # the box's own no-op
     print(f"no-op re-run: {elapsed:.2f}s")
 
-    readme = tree / "README.md"
-    readme.write_text(readme.read_text() + "\none more line\n")
+    changed = tree / "examples" / "python-service" / "pyproject.toml"
+    changed.write_text(changed.read_text() + "\n# one more line\n")
     code, out = up(tree, env, *args)
     assert code == 0, out
     assert "1 of" in out and "files sent" in out
-    assert (
-        (box.remote_home / "python-service" / "README.md").read_text().endswith("one more line\n")
-    )
+    there = box.remote_home / "python-service" / "pyproject.toml"
+    assert there.read_text().endswith("# one more line\n")
     assert [r["strategy"] for r in history(env)] == ["remote"] * 3
 
 
@@ -241,7 +244,7 @@ def test_kill_mid_transfer_then_rerun_converges(tree, bundle, make_remote_box, t
     # Either this run did the first run, or the one killed on this side finished it there
     # (ssh's child outlives a kill -9 of its parent); either way the box is ready.
     assert "service ok" in out or "succeeded before" in out or "up to date" in out, out
-    assert (box.remote_home / "python-service" / "examples" / "python-service" / ".venv").is_dir()
+    assert (box.remote_home / "python-service" / ".venv").is_dir()
 
 
 def test_dry_run_prints_every_ssh_and_rsync_command(tree, make_remote_box, tmp_path):

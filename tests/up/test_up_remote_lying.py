@@ -29,7 +29,7 @@ real() { exec unshare --net sh -c 'ip link set lo up; exec sh -c "$SSH_ORIGINAL_
 case "$c" in
   *"-m bootstrap.host"*) [ -f /run/box/facts ] && exec sh /run/box/facts ;;
   *"xargs -0 sha256sum"*) [ -f /run/box/hashes ] && exec sh /run/box/hashes ;;
-  *"install.sh"*) [ -f /run/box/stage0 ] && exec sh /run/box/stage0 ;;
+  *"--report-out"*) [ -f /run/box/stage0 ] && exec sh /run/box/stage0 ;;
   *"report.json"*) [ -f /run/box/report ] && exec sh /run/box/report ;;
 esac
 real
@@ -196,18 +196,23 @@ def test_tar_transfer_resends_what_changed_on_the_box(tree, bundle, make_remote_
             "--cache-bundle", str(bundle(*SERVICE_BUNDLE)))  # fmt: skip
     first = up(tree, env, *args)
     assert first.returncode == 0, first.stdout + first.stderr
-    there = box.remote_home / "python-service"
-    assert (there / "install.sh").is_file()
+    there = box.remote_home / "python-service"  # the project python-service names
+    project = tree / "examples" / "python-service"
+    assert (there / "uv.lock").is_file()
+    assert (there / ".bootstrap" / "in" / "install.sh").is_file()  # the bootstrapper's
     again = up(tree, env, *args)
     assert "(0 of " in again.stdout, again.stdout  # nothing changed: nothing sent
 
-    (there / "install.sh").unlink()  # deleted on the box
-    (there / "README.md").write_text("edited on the box\n")  # edited on the box
+    (there / "uv.lock").unlink()  # deleted on the box
+    (there / "pyproject.toml").write_text("edited on the box\n")  # edited on the box
+    (there / ".bootstrap" / "in" / "install.sh").unlink()  # ours too
     third = up(tree, env, *args)
     assert third.returncode == 0, third.stdout + third.stderr
-    assert "(2 of " in third.stdout, third.stdout
-    assert (there / "install.sh").read_bytes() == (tree / "install.sh").read_bytes()
-    assert (there / "README.md").read_bytes() == (tree / "README.md").read_bytes()
+    assert "(3 of " in third.stdout, third.stdout
+    assert (there / "uv.lock").read_bytes() == (project / "uv.lock").read_bytes()
+    assert (there / "pyproject.toml").read_bytes() == (project / "pyproject.toml").read_bytes()
+    sent = there / ".bootstrap" / "in" / "install.sh"
+    assert sent.read_bytes() == (tree / "install.sh").read_bytes()
 
 
 @pytest.mark.parametrize(

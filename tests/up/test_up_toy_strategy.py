@@ -71,8 +71,10 @@ def test_up_carries_a_toy_strategy_out_through_its_transport(
     assert len(toy.made) == 1
     assert any("install.sh" in c and "--cache-bundle" in c for c in toy.made[0].commands)
     # ... and the environment is there, synced and run, not here.
-    there = tmp_path / "box" / "home" / "python-service" / "examples" / "python-service"
+    # The project python-service names, with the bootstrapper's wheel beside it.
+    there = tmp_path / "box" / "home" / "python-service"
     assert (there / ".venv" / "bin" / "python").exists()
+    assert (there / ".bootstrap" / "self" / "install.sh").is_file()
     assert not (Path(result.plan["project"]) / ".venv-toy").exists()
     # Its next-step lines close the summary.
     assert summary_lines(result)[-1] == f"next: cd {tmp_path / 'box'}/home and look around"

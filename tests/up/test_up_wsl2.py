@@ -71,15 +71,16 @@ def test_up_wsl2_runs_stage0_in_the_distro_offline(tree, bundle, make_wsl_distro
     assert "service ok" in out  # the first run's own line, printed inside
     # The project lives in the distro's own filesystem, not on /mnt/c.
     project = distro.home / "src" / "python-service"
-    assert (project / "install.sh").is_file()
-    assert (project / "examples" / "python-service" / ".venv").is_dir()
+    assert (project / "pyproject.toml").is_file() and (project / ".venv").is_dir()
+    assert not (project / "install.sh").exists()  # the project, not this checkout
+    assert (project / ".bootstrap" / "self" / "install.sh").is_file()
     assert not (repo / "examples" / "python-service" / ".venv").exists()
     assert not (project / ".bootstrap-stage").exists()  # staging removed after the run
     # Every call went through `wsl.exe -d Ubuntu -- sh -lc '...'`; the handoff's elapsed
     # time crossed into the distro through WSLENV, not the command line.
     calls = distro.calls()
     assert calls and all(c["argv"][:5] == ["-d", "Ubuntu", "--", "sh", "-lc"] for c in calls)
-    stage0 = [c for c in calls if "install.sh" in c["argv"][5]]
+    stage0 = [c for c in calls if "--report-out" in c["argv"][5]]
     assert len(stage0) == 1
     assert "BOOTSTRAP_HANDOFF_ELAPSED" in str(stage0[0]["wslenv"]).split(":")
     assert "BOOTSTRAP_HANDOFF_ELAPSED" not in stage0[0]["argv"][5]
@@ -168,9 +169,7 @@ def test_the_run_after_the_action_resumes(tree, bundle, make_wsl_distro, tmp_pat
 
     code, out = up(repo, env, "--replay", str(WINDOWS), *args, "--cache-bundle", str(bundle_file))
     assert code == 0, out
-    assert (
-        distro.home / "src" / "python-service" / "examples" / "python-service" / ".venv"
-    ).is_dir()
+    assert (distro.home / "src" / "python-service" / ".venv").is_dir()
     assert [r["outcome"] == "success" for r in history(env)] == [False, True]
 
 
@@ -228,8 +227,9 @@ def test_dry_run_shows_each_wsl_command_and_runs_none(tree, tmp_path):
                    "python-service", "--dry-run")  # fmt: skip
     assert code == 0, out
     exe = tmp_path / "must-not-run.exe"
-    assert (
-        f'would run: {exe} -d Ubuntu -- sh -lc \'cd "$HOME"/src/python-service && exec sh '
-        "install.sh --profile profiles/python-service.toml" in out
-    )
+    run_there = f'would run: {exe} -d Ubuntu -- sh -lc \'cd "$HOME"/src/python-service && '
+    assert run_there in out
+    # Stage 0 of the bootstrapper sent with the project, for the project, with the
+    # shipped profile sent beside it (merged).
+    assert "sh .bootstrap/self/install.sh --project . --profile .bootstrap/profile.toml" in out
     assert not (Path(env["BOOTSTRAP_HOME"]) / "state" / "history.jsonl").exists()
