@@ -22,7 +22,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,23 +151,14 @@ def ci_files(which: Sequence[str]) -> list[TeamFile]:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    from bootstrap.profiles.loader import toml_or_error
+
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read it ({exc.strerror or exc})", code="init.read"
-        ) from exc
-    except (ValueError, RecursionError) as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML ({exc})",
-            fix="fix the file, then run `bootstrap init` again",
-            code="init.pyproject",
-        ) from exc
-    return data
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"{path}: cannot read it ({why})", code="init.read") from exc
+    return toml_or_error(text, path, code="init.pyproject")
 
 
 def _q(value: str) -> str:

@@ -149,17 +149,12 @@ def _project(item: dict[str, Any], path: Path, where: Where) -> Project:
 
 
 def _toml(raw: bytes, path: Path) -> dict[str, Any]:
-    from bootstrap.files import TOMLDecodeError, parse_toml
+    from bootstrap.profiles.loader import toml_or_error
 
     try:
-        return parse_toml(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not a text file (byte {exc.start} is not UTF-8)", code="onboard.toml"
         ) from None
-    except (TOMLDecodeError, RecursionError) as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: {exc or 'nested too deeply'}",
-            fix="fix the TOML syntax at the line and column shown",
-            code="onboard.toml",
-        ) from None
+    return toml_or_error(text, path, code="onboard.toml")

@@ -116,6 +116,27 @@ def find_profile(
     )
 
 
+def toml_or_error(text: str, path: Path, *, code: str) -> dict[str, Any]:
+    """``text`` (the contents of ``path``) as TOML, or one ConfigError naming the file
+    and the line and column; TOML nested thousands deep (tomllib recurses) is one too.
+    Every TOML file a user hands over is read through it (profiles, pyproject.toml, a
+    team manifest)."""
+    try:
+        return parse_toml(text)
+    except TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            fix="fix the TOML syntax at the line and column shown, then re-run",
+            code=code,
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to read (thousands of levels of tables or arrays)",
+            fix="a TOML file like this needs at most a few levels of tables",
+            code=code,
+        ) from None
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,21 +150,7 @@ def _read(path: Path) -> dict[str, Any]:
             fix="a profile is a UTF-8 TOML file",
             code="profile.encoding",
         ) from None
-    try:
-        data: dict[str, Any] = parse_toml(text)
-    except TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: {exc}",
-            fix="fix the TOML syntax at the line and column shown",
-            code="profile.toml",
-        ) from None
-    except RecursionError:
-        # tomllib parses nested tables and arrays recursively.
-        raise ConfigError(
-            f"{path}: nested too deeply to read (thousands of levels of tables or arrays)",
-            fix="a profile needs at most a few levels of tables",
-            code="profile.toml",
-        ) from None
+    data = toml_or_error(text, path, code="profile.toml")
     where = Where(path, "")
     if path.name == "pyproject.toml":
         table = (
@@ -284,16 +291,7 @@ def check_pyproject(project: str | Path) -> None:
             fix="make it a readable UTF-8 TOML file",
             code="project.pyproject",
         ) from None
-    try:
-        parse_toml(text)
-    except TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: {exc}",
-            fix="fix the TOML syntax at the line and column shown, then re-run",
-            code="project.pyproject",
-        ) from None
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply to read", code="project.pyproject") from None
+    toml_or_error(text, path, code="project.pyproject")
 
 
 def check_project(profile: Profile) -> list[ConfigError]:
