@@ -19,12 +19,12 @@ lock found inside it: the wheel's checksum vouches for the lock it brings.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap.errors import UserError
+from bootstrap.files import sha256_file
 from bootstrap.paths import atomic_write
 from bootstrap.uv import pin as pinmod
 
@@ -44,14 +44,6 @@ class Release:
     wheel: Path
     artifact: pinmod.SelfArtifact
     changed: tuple[Path, ...]  # the files the release wrote (the wheel aside)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _uv(uv: Path, args: list[str], repo: Path, what: str) -> str:
@@ -178,7 +170,7 @@ def release(uv: Path, repo: Path, *, offline: bool = False) -> Release:
     copy_installers(repo)
     wheel = build_wheel(uv, repo, offline=offline)
     _, version = project_name_version(repo)
-    artifact = pinmod.SelfArtifact(version, wheel.name, sha256_of(wheel))
+    artifact = pinmod.SelfArtifact(version, wheel.name, sha256_file(wheel))
     write_self(repo, artifact)
     changed = [p for p in watched if (p.read_bytes() if p.is_file() else None) != before[p]]
     return Release(wheel, artifact, tuple(changed))

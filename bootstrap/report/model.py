@@ -330,14 +330,12 @@ def new_report(
 def lock_hash_of(path: Path) -> str | None:
     """The ``lock_hash`` of a lock file: the first 16 hex digits of its SHA-256, or None
     when it cannot be read (the run failed before a lock existed)."""
-    h = hashlib.sha256()
+    from bootstrap.files import sha256_file
+
     try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 16), b""):
-                h.update(chunk)
+        return sha256_file(path)[:16]
     except OSError:
         return None
-    return h.hexdigest()[:16]
 
 
 def error_code_for(error: BaseException | None, *, fallback: str | None = None) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.errors import UserError
+from bootstrap.files import sha256_file
 from bootstrap.plan.carry import (
     CARRY_DIR,
     PROFILE_PROJECT_PATH,
@@ -151,7 +152,7 @@ def self_artifact(paths: Paths, *, repo: Path = TOOL_REPO) -> SelfArtifact:
         for name in SELF_EXTRAS:
             shutil.copyfile(repo / name, stage / name)
         (stage / ".gitignore").write_text(IGNORE_ALL)
-        sums = {name: _sha256(stage / name) for name in (wheel, *SELF_EXTRAS)}
+        sums = {name: sha256_file(stage / name) for name in (wheel, *SELF_EXTRAS)}
         (stage / "SHA256SUMS.json").write_text(json.dumps({"wheel": wheel, "sums": sums}))
         shutil.rmtree(folder, ignore_errors=True)
         stage.replace(folder)
@@ -169,14 +170,6 @@ def _read_sums(path: Path) -> tuple[str, dict[str, str]] | None:
     if wheel not in sums or not all((path.parent / n).is_file() for n in sums):
         return None
     return wheel, sums
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _build_wheel(paths: Paths, repo: Path, out: Path) -> str:
