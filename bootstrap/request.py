@@ -205,6 +205,8 @@ def wheelhouse_here() -> bool:
 def bundle_pythons(source: str | None) -> tuple[tuple[str, str, str, str], ...]:
     """The pinned interpreters the cache bundle ``source`` carries, each (triple,
     version, file name, sha256)."""
+    if not source:
+        return ()  # no bundle: no bundle code loaded to say so
     from bootstrap.cache.use import bundle_pythons as carried
 
     return carried(source)

@@ -24,6 +24,9 @@ _VENV = re.compile(
     r"(-m\s+venv\b|\bvirtualenv\b|\buv\s+venv\b|/activate\b|\bVIRTUAL_ENV\b|\bconda\s+activate\b"
     r"|\bpoetry\s+install\b|\bpipenv\s+install\b)"
 )
+# `uv pip install` (or `uv run pip`) installs into an environment uv picks, never the
+# system's: uv by name, or a script's variable holding its path ("$UV", ${UV}, $Uv).
+_UV_BEFORE = re.compile(r"(?:\buv(?:\.exe)?|\$\{?[Uu][Vv]\}?)\"?\s+(?:run\s+)?$")
 _PIPX = re.compile(r"\bpipx\s+(?P<verb>install|run)\b(?P<rest>.*)")
 # Where a shell word is a command: a line's start, after a separator or a keyword that
 # runs the next word, or a YAML `run:` value (so `for f in uvx uv` is not a uvx call).
@@ -109,7 +112,7 @@ def check_file(path: Path, shown: str, allowed: Mapping[str, str]) -> list[Findi
         if _VENV.search(line):
             venv_seen = True
         pip = _PIP.search(line)
-        if pip and not re.search(r"\buv\s+(?:run\s+)?$", line[: pip.start()]):
+        if pip and not _UV_BEFORE.search(line[: pip.start()]):
             rest = pip.group("rest")
             words = _words(rest)
             if "--user" in words:

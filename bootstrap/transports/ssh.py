@@ -113,6 +113,23 @@ def _classify(
     )
 
 
+# A Unix socket's path holds at most 104 (macOS) or 108 (Linux) bytes, and ssh's %C is
+# 40 of them: the connection's socket goes where the whole path fits.
+SOCKET_PATH_MAX = 104
+_CONTROL_NAME = len("/bs-ssh-xxxxxxxx/") + 40
+
+
+def control_dir() -> Path:
+    """A private directory for the shared connection's socket: in the temporary
+    directory, unless its path is too long for a socket (a deep TMPDIR, macOS's
+    /var/folders/...), then in /tmp."""
+    base = tempfile.gettempdir()
+    short = Path("/tmp")  # noqa: S108 - only the parent of a private (0700) mkdtemp directory
+    if len(os.fsencode(base)) + _CONTROL_NAME > SOCKET_PATH_MAX and short.is_dir():
+        base = str(short)
+    return Path(tempfile.mkdtemp(prefix="bs-ssh-", dir=base))
+
+
 @dataclass
 class Ssh(CommandTransport):
     """One remote box: ssh and rsync argv with the shared connection options."""
@@ -120,7 +137,7 @@ class Ssh(CommandTransport):
     dest: Destination
     accept_new_host_keys: bool = False
     config: str | None = field(default_factory=lambda: os.environ.get("BOOTSTRAP_SSH_CONFIG"))
-    control_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bs-ssh-")))
+    control_dir: Path = field(default_factory=control_dir)
     dry_run: Callable[[str], None] | None = None  # print each command instead of running it
 
     def options(self) -> list[str]:

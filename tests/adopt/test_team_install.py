@@ -166,7 +166,7 @@ def test_a_bundle_whose_wheel_is_not_the_pinned_one_is_refused(
 ) -> None:
     import tarfile
 
-    from teamkit import tar_bytes
+    from support.teamkit import tar_bytes
 
     team = tmp_path / "teamsvc"
     shutil.copytree(seed.project, team)

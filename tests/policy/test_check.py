@@ -204,3 +204,28 @@ def test_uvx_is_found_where_it_is_a_command(tmp_path: Path, line: str, flagged: 
     script.write_text(line + "\n")
     found = check_file(script, "lint.sh", {})
     assert bool(found) is flagged, found
+
+
+@pytest.mark.parametrize(
+    ("line", "flagged"),
+    [
+        ('"$UV" pip install -q --require-hashes --python "$_py" -r "$_rt"', False),
+        ("$UV pip install --offline --no-deps --python .venv/bin/python x.whl", False),
+        ("& $Uv pip install -r req.txt", False),
+        ("uv run pip install x", False),
+        ("pip install requests", True),
+        ("python3 -m pip install requests", True),
+        ("sudo pip install requests", True),
+    ],
+)
+def test_uv_pip_through_a_variable_is_not_a_global_install(
+    tmp_path: Path, line: str, flagged: bool
+) -> None:
+    """Installers call uv by the path they keep in a variable ("$UV"): still uv's pip,
+    into the environment named with --python, never the system's."""
+    from bootstrap.policy.installs import GLOBAL_PIP, check_file
+
+    script = tmp_path / "install.sh"
+    script.write_text(line + "\n")
+    found = [f for f in check_file(script, "install.sh", {}) if f.message == GLOBAL_PIP]
+    assert bool(found) is flagged, found

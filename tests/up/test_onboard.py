@@ -131,9 +131,11 @@ def test_a_kill_in_the_middle_then_a_rerun_converges(team: Team, tmp_path: Path)
     out = json.loads(res.stdout)
     assert out["exit_code"] == 0, res.stderr
     kinds = sorted(p["report"]["run_kind"] for p in out["projects"])
-    # What finished before the kill is a no-op now; the rest ran its first run.
-    assert kinds.count("noop") == len(done_before), kinds
-    assert kinds.count("first") + kinds.count("resync") == 3 - len(done_before), kinds
+    # What finished before the kill is a no-op now; the rest ran its first run (a
+    # project killed between its first run's end and its report is a no-op too: its
+    # steps are all done).
+    assert kinds.count("noop") >= len(done_before), kinds
+    assert len(kinds) == 3 and set(kinds) <= {"first", "resync", "noop"}, kinds
     assert all(p["green"] for p in out["projects"])
     workspace = Path(env["HOME"]) / ".local/share/bootstrap/projects"
     assert sorted(p.name for p in workspace.iterdir()) == sorted(PROJECTS)  # no partial clone
