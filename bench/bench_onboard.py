@@ -55,13 +55,13 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from bench_up import IGNORE, home_env, machine, netns_available  # noqa: E402
 from common import (  # noqa: E402
-    HEADER,
     Arg,
     BenchError,
     Measure,
     Sample,
     Step,
     measure,
+    print_results,
     row,
     run_step,
 )
@@ -558,22 +558,14 @@ def main() -> int:
             rows += bench.bench_a()
         if "b" in only:
             rows += bench.bench_b()
-        print(
-            f"## `bootstrap onboard` and `swap restore` (3 projects): median of {args.runs} runs\n"
+        print_results(
+            f"## `bootstrap onboard` and `swap restore` (3 projects): median of {args.runs} runs",
+            machine(bench.py, bench.uv),
+            rows,
+            samples=bench.samples,
+            notes=bench.notes,
+            started=start,
         )
-        print("\n".join(machine(bench.py, bench.uv)))
-        print()
-        print(HEADER)
-        print("\n".join(rows))
-        print()
-        for sample in bench.samples:
-            print(
-                f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}, "
-                f"CPU median {sample.cpu_median:.2f} s, load average {sample.load}"
-            )
-        for note in bench.notes:
-            print(f"- {note}")
-        print(f"\n(benchmark wall time {time.perf_counter() - start:.0f} s)")
     except BenchError as exc:
         say(f"error: {exc}")
         return 1

@@ -81,13 +81,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    HEADER,
     Arg,
     BenchError,
     Measure,
     Sample,
     Step,
     measure,
+    print_results,
     row,
     run_step,
     time_command,
@@ -1108,20 +1108,14 @@ def main() -> int:
             rows += bench.bench_i()
         if "k" in only:
             rows += bench.bench_k(Path(args.mise).absolute() if args.mise else None)
-        print(f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs\n")
-        print("\n".join(machine(bench.py, bench.uv)))
-        print()
-        print(HEADER)
-        print("\n".join(rows))
-        print()
-        for sample in bench.samples:
-            print(
-                f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}, "
-                f"CPU median {sample.cpu_median:.2f} s, load average {sample.load}"
-            )
-        for note in bench.notes:
-            print(f"- {note}")
-        print(f"\n(benchmark wall time {time.perf_counter() - start:.0f} s)")
+        print_results(
+            f"## `bootstrap up` ({PROFILE}): median of {args.runs} runs",
+            machine(bench.py, bench.uv),
+            rows,
+            samples=bench.samples,
+            notes=bench.notes,
+            started=start,
+        )
     except BenchError as exc:
         say(f"error: {exc}")
         return 1

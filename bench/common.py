@@ -198,3 +198,30 @@ def row(
     factor = f"{ratio:.2f}x" if ratio is not None else "-"
     verdict = "met" if ok else "**missed**"
     return f"| {name} | {ours.median:.3f} s | {base} | {factor} | {goal} | {verdict} |"
+
+
+def print_results(
+    title: str,
+    machine: Sequence[str],
+    rows: Sequence[str],
+    *,
+    samples: Sequence[Sample],
+    notes: Sequence[str],
+    started: float,
+) -> None:
+    """A benchmark's output: the machine, the table, each sample's spread, CPU time and
+    load, the notes, and how long the whole benchmark took."""
+    print(f"{title}\n")
+    print("\n".join(machine))
+    print()
+    print(HEADER)
+    print("\n".join(rows))
+    print()
+    for sample in samples:
+        print(
+            f"- {sample.label}: median {sample.median:.3f} s, range {sample.spread}, "
+            f"CPU median {sample.cpu_median:.2f} s, load average {sample.load}"
+        )
+    for note in notes:
+        print(f"- {note}")
+    print(f"\n(benchmark wall time {time.perf_counter() - started:.0f} s)")
