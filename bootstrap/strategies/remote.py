@@ -6,6 +6,7 @@ choose the variant when `up` detects there (bootstrap.steps.handoff)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bootstrap.host.facts import HostFacts
@@ -83,6 +84,17 @@ def transport(host: str, preflight: Preflight, *, dry_run: Callable[[str], None]
     )
 
 
+# What `python3 -m bootstrap.host` imports: detection and the few modules below it
+# (standard library only; tests/strategies/test_detect_there.py runs them alone).
+DETECTION_MODULES = ("__init__.py", "errors.py", "proc.py", "paths.py", "redact.py", "platforms.py")
+
+
+def detection_files(package: Path) -> list[str]:
+    """The package's files detection needs, relative to ``package``."""
+    host = sorted(f"host/{p.name}" for p in (package / "host").glob("*.py"))
+    return [*DETECTION_MODULES, *host]
+
+
 def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     """The box's facts with nothing installed there: the detection modules (standard
     library only) go over the connection as a tar on stdin into a private temporary
@@ -99,10 +111,8 @@ def detect_there(ssh: object, python: str = "python3") -> HostFacts:
     package = Path(__file__).resolve().parents[1]
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for rel in ("__init__.py", "errors.py", "proc.py", "paths.py", "redact.py"):
+        for rel in detection_files(package):
             tar.add(package / rel, arcname=f"bootstrap/{rel}")
-        for path in sorted((package / "host").glob("*.py")):
-            tar.add(path, arcname=f"bootstrap/host/{path.name}")
     script = (
         'd=$(mktemp -d) && trap \'rm -rf "$d"\' EXIT && base64 -d | tar -xf - -C "$d" '
         f'&& cd "$d" && {shlex.quote(python)} -m bootstrap.host'
