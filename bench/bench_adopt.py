@@ -28,7 +28,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "tests" / "adopt"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_up import home_env, machine, say  # noqa: E402
@@ -47,7 +46,7 @@ def main() -> int:
     if subprocess.run(["unshare", "-n", "true"], check=False).returncode:
         say("skipped: `unshare -n` is not available here (root)")
         return 0
-    from teamkit import copy_tree, git, write_team  # tests/adopt/teamkit.py
+    from support.teamkit import copy_tree, git, write_team
 
     from bootstrap.adopt.release import release
 
