@@ -87,6 +87,47 @@ def bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str, str],
 
 
 # Projects in real shapes (tests/support/realshapes.py), locked and packed online once.
+_TEAMREPO = REPO / "tests" / "fixtures" / "teamrepo"
+_TEAM_TARGET = "linux-x86_64-cpu"
+
+
+@pytest.fixture(scope="session")
+def team_bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Path:
+    """The team repository's bundle (tests/fixtures/teamrepo: `bootstrap cache pack
+    --profile <its bootstrap.toml>`, the tests group and the bootstrapper's runtime),
+    packed online once and kept in pytest's cache, keyed by everything that decides its
+    contents."""
+    key = hashlib.sha256(
+        b"".join(
+            p.read_bytes()
+            for p in (
+                REPO / "uv.lock",
+                _TEAMREPO / "uv.lock",
+                _TEAMREPO / "bootstrap.toml",
+                REPO / "bootstrap" / "uv" / "pin.txt",
+                REPO / "bootstrap" / "cache" / "bundle.py",
+                REPO / "bootstrap" / "cache" / "pack.py",
+            )
+        )
+    ).hexdigest()[:16]
+    store = Path(request.config.cache.mkdir(f"bootstrap-teamrepo-bundle-{key}"))
+    path = store / f"teamrepo-{_TEAM_TARGET}.tar"
+    if not path.is_file():
+        if not pypi_reachable():
+            pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
+        partial = path.with_suffix(".partial")
+        env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
+        res = subprocess.run(
+            [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile",
+             str(_TEAMREPO / "bootstrap.toml"), "--target", _TEAM_TARGET, "--out", str(partial),
+             "--uv", str(uv_bin), "--json"],
+            cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=900,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        partial.replace(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple[Path, Path]]:
     """name -> (the locked project, its bundle), made online once per content."""

@@ -33,7 +33,6 @@ from typing import Any
 
 import pytest
 from support.machine import fresh_env
-from support.network import pypi_reachable
 from support.podman import IMAGE, PodmanEnv
 
 from bootstrap.strategies import devcontainer_config as dc
@@ -54,42 +53,6 @@ DOTENV_LINE = "TEAM_API_TOKEN=s3cr3t-never-sent"
 # The team's profile, without the strategy settings each test adds.
 TEAM_PROFILE = (TEAMREPO / "bootstrap.toml").read_text()
 DEVCONTAINER = f'\n[strategies.devcontainer]\nimage = "{IMAGE}"\nrun_args = ["--network=none"]\n'
-
-
-@pytest.fixture(scope="session")
-def team_bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Path:
-    """The team profile's bundle (the tests group and the bootstrapper's runtime), packed
-    online once and kept in pytest's cache (the key and folder test_up_teamrepo.py uses,
-    so one packing serves both)."""
-    key = hashlib.sha256(
-        b"".join(
-            p.read_bytes()
-            for p in (
-                REPO / "uv.lock",
-                TEAMREPO / "uv.lock",
-                TEAMREPO / "bootstrap.toml",
-                REPO / "bootstrap" / "uv" / "pin.txt",
-                REPO / "bootstrap" / "cache" / "bundle.py",
-                REPO / "bootstrap" / "cache" / "pack.py",
-            )
-        )
-    ).hexdigest()[:16]
-    store = Path(request.config.cache.mkdir(f"bootstrap-teamrepo-bundle-{key}"))
-    path = store / f"teamrepo-{HOST_CPU}.tar"
-    if not path.is_file():
-        if not pypi_reachable():
-            pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
-        partial = path.with_suffix(".partial")
-        env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
-        res = subprocess.run(
-            [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile",
-             str(TEAMREPO / "bootstrap.toml"), "--target", HOST_CPU, "--out", str(partial),
-             "--uv", str(uv_bin), "--json"],
-            cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=900,
-        )  # fmt: skip
-        assert res.returncode == 0, res.stderr
-        partial.replace(path)
-    return path
 
 
 def git(repo: Path, *args: str) -> None:

@@ -5,18 +5,16 @@ that group is installed, and an offline miss lists only that group."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 from support.machine import fresh_env
-from support.network import netns_available, pypi_reachable
+from support.network import netns_available
 
 from bootstrap.errors import OfflineMiss
 from bootstrap.plan.model import LockChoice
@@ -33,41 +31,6 @@ DEFAULT_ONLY = {"mypy", "pyright", "ruff", "tox", "tox-uv", "pre-commit", "virtu
 
 def _names(files: list[str]) -> set[str]:
     return {Path(f).name.split("-")[0].lower().replace("_", "-") for f in files}
-
-
-@pytest.fixture(scope="session")
-def team_bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Path:
-    """`bootstrap cache pack --profile <the project's bootstrap.toml>`, packed online once
-    and kept in pytest's cache, keyed by everything that decides its contents."""
-    key = hashlib.sha256(
-        b"".join(
-            p.read_bytes()
-            for p in (
-                REPO / "uv.lock",
-                TEAMREPO / "uv.lock",
-                TEAMREPO / "bootstrap.toml",
-                REPO / "bootstrap" / "uv" / "pin.txt",
-                REPO / "bootstrap" / "cache" / "bundle.py",
-                REPO / "bootstrap" / "cache" / "pack.py",
-            )
-        )
-    ).hexdigest()[:16]
-    store = Path(request.config.cache.mkdir(f"bootstrap-teamrepo-bundle-{key}"))
-    path = store / f"teamrepo-{HOST_CPU}.tar"
-    if not path.is_file():
-        if not pypi_reachable():
-            pytest.skip("no packed bundle yet and PyPI is not reachable to pack one")
-        partial = path.with_suffix(".partial")
-        env = {k: v for k, v in os.environ.items() if k != "BOOTSTRAP_HOME"}
-        res = subprocess.run(
-            [sys.executable, "-m", "bootstrap", "cache", "pack", "--profile",
-             str(TEAMREPO / "bootstrap.toml"), "--target", HOST_CPU, "--out", str(partial),
-             "--uv", str(uv_bin), "--json"],
-            cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=900,
-        )  # fmt: skip
-        assert res.returncode == 0, res.stderr
-        partial.replace(path)
-    return path
 
 
 def _bundle_parts(bundle: Path) -> dict[str, list[str]]:
