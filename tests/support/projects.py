@@ -56,3 +56,24 @@ def tree_hash(root: Path) -> str:
             elif p.is_file():
                 h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def tiny_project(root: Path, uv_bin: Path, name: str, first_run: str) -> Path:
+    """A project with no dependencies (nothing to build, nothing to download), its own
+    profile whose first run is ``python -c FIRST_RUN``, locked offline by the pinned uv."""
+    import json
+    import subprocess
+
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
+        "dependencies = []\n\n[tool.uv]\npackage = false\n"
+    )
+    (root / "bootstrap.toml").write_text(
+        f'name = "{name}"\n\n[project]\npath = "."\n\n[[locks]]\nkind = "uv"\n'
+        f'path = "uv.lock"\n\n[first_run]\ncommand = ["python", "-c", {json.dumps(first_run)}]\n'
+    )
+    subprocess.run(
+        [str(uv_bin), "lock", "--offline", "--project", str(root)], check=True, capture_output=True
+    )
+    return root

@@ -128,6 +128,23 @@ def team_bundle(request: pytest.FixtureRequest, uv_bin: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """BOOTSTRAP_HOME in a temporary directory, holding a copy of the pinned uv the suite
+    runs under (installed by install.sh: its marker is there), so `up` needs no network
+    to get it."""
+    from bootstrap.uv.install import MARKER
+
+    running = os.environ.get("UV")
+    source = Path(running).parent if running else None
+    if source is None or not (source / MARKER).is_file():
+        pytest.skip("the suite is not running under an install.sh-installed uv (no marker)")
+    root = tmp_path / "bootstrap-home"
+    shutil.copytree(source, root / "data" / "uv" / source.name)
+    monkeypatch.setenv("BOOTSTRAP_HOME", str(root))
+    return root
+
+
 @pytest.fixture(scope="session")
 def shape(request: pytest.FixtureRequest, uv_bin: Path) -> Callable[[str], tuple[Path, Path]]:
     """name -> (the locked project, its bundle), made online once per content."""

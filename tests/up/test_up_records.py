@@ -9,47 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from support.network import netns_available
+from support.projects import tiny_project
 
 from bootstrap.paths import Paths
 from bootstrap.report.model import TimingReport, load_schema
-from bootstrap.uv.install import MARKER
 
 FIRST_RUN = 'import pathlib, sys; sys.exit(0 if pathlib.Path("ok").exists() else 3)'
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    running = os.environ.get("UV")
-    source = Path(running).parent if running else None
-    if source is None or not (source / MARKER).is_file():
-        pytest.skip("the suite is not running under an install.sh-installed uv (no marker)")
-    root = tmp_path / "bootstrap-home"
-    shutil.copytree(source, root / "data" / "uv" / source.name)
-    monkeypatch.setenv("BOOTSTRAP_HOME", str(root))
-    return root
-
-
 def _project(root: Path, uv_bin: Path) -> Path:
-    root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "records"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
-        "dependencies = []\n\n[tool.uv]\npackage = false\n"
-    )
-    (root / "bootstrap.toml").write_text(
-        'name = "records"\n\n[project]\npath = "."\n\n[[locks]]\nkind = "uv"\n'
-        f'path = "uv.lock"\n\n[first_run]\ncommand = ["python", "-c", {json.dumps(FIRST_RUN)}]\n'
-    )
-    subprocess.run(
-        [str(uv_bin), "lock", "--offline", "--project", str(root)], check=True, capture_output=True
-    )
-    return root
+    return tiny_project(root, uv_bin, "records", FIRST_RUN)
 
 
 def _up(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

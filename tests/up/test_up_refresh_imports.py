@@ -8,7 +8,6 @@ A virtual project with no dependencies, so nothing needs the network (`unshare -
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from support.network import netns_available
-
-from bootstrap.uv.install import MARKER
+from support.projects import tiny_project
 
 FIRST_RUN = "print('refresh ok')"
 NOT_LOADED = {
@@ -33,32 +31,8 @@ NOT_LOADED = {
 }
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    running = os.environ.get("UV")
-    source = Path(running).parent if running else None
-    if source is None or not (source / MARKER).is_file():
-        pytest.skip("the suite is not running under an install.sh-installed uv (no marker)")
-    root = tmp_path / "bootstrap-home"
-    shutil.copytree(source, root / "data" / "uv" / source.name)
-    monkeypatch.setenv("BOOTSTRAP_HOME", str(root))
-    return root
-
-
 def _project(root: Path, uv_bin: Path) -> Path:
-    root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "refresh"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
-        "dependencies = []\n\n[tool.uv]\npackage = false\n"
-    )
-    (root / "bootstrap.toml").write_text(
-        'name = "refresh"\n\n[project]\npath = "."\n\n[[locks]]\nkind = "uv"\n'
-        f'path = "uv.lock"\n\n[first_run]\ncommand = ["python", "-c", {json.dumps(FIRST_RUN)}]\n'
-    )
-    subprocess.run(
-        [str(uv_bin), "lock", "--offline", "--project", str(root)], check=True, capture_output=True
-    )
-    return root
+    return tiny_project(root, uv_bin, "refresh", FIRST_RUN)
 
 
 def _up(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
